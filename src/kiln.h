@@ -1,0 +1,26 @@
+/* kiln.h - things every part of kiln shares: exit codes and the error domain */
+#pragma once
+
+#include <glib.h>
+
+/* Exit codes (DESIGN.md section 5). */
+enum {
+  KILN_EXIT_OK = 0,
+  KILN_EXIT_FAILED = 1,      /* a build or a test failed */
+  KILN_EXIT_BAD_INPUT = 2,   /* a document, option or argument is wrong */
+  KILN_EXIT_HOST = 3,        /* the host lacks something: qemu, permission */
+};
+
+#define KILN_ERROR (kiln_error_quark ())
+GQuark kiln_error_quark (void);
+
+typedef enum {
+  KILN_ERROR_FAILED,         /* exit 1 */
+  KILN_ERROR_INPUT,          /* exit 2 */
+  KILN_ERROR_HOST,           /* exit 3 */
+  KILN_ERROR_CANCELLED,      /* SIGINT/SIGTERM: exit 1 */
+  KILN_ERROR_TIMEOUT,        /* a step or stage timed out: exit 1 */
+} KilnErrorCode;
+
+/* Map a GError (any domain) to an exit code. */
+int kiln_exit_code_for_error (const GError *error);

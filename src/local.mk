@@ -1,0 +1,16 @@
+# src/: the core library (documents, models, plan, catalog, build engine)
+# and the kiln CLI (one file per subcommand).
+noinst_LIBRARIES += src/libkilncore.a
+src_libkilncore_a_SOURCES = \
+	src/kiln.c src/kiln.h \
+	src/diag.c src/diag.h \
+	src/yamldoc.c src/yamldoc.h \
+	src/suggest.c src/suggest.h \
+	src/schema.c src/schema.h
+
+bin_PROGRAMS += kiln
+kiln_SOURCES = \
+	src/main.c src/commands.h \
+	src/cmd-validate.c \
+	src/cmd-components.c
+kiln_LDADD = src/libkilncore.a backends/libkilnbackends.a $(CORE_LIBS) $(BACKEND_LIBS)

@@ -1,0 +1,69 @@
+/* main.c - kiln: bake golden VM images locally.  Dispatches subcommands. */
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib.h>
+
+#include "config.h"
+#include "commands.h"
+#include "kiln.h"
+
+static const KilnCommand commands[] = {
+  { "validate", kiln_cmd_validate,
+    "check components, recipes and pipelines without touching any disk" },
+  { "components", kiln_cmd_components,
+    "list and show the built-in component library" },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out,
+           "Usage: kiln COMMAND [OPTION...]\n"
+           "\n"
+           "Bake tested, generalized golden VM images on this machine.\n"
+           "\n"
+           "Commands:\n");
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out,
+           "\n"
+           "Options:\n"
+           "  -h, --help     show this help\n"
+           "  -V, --version  show the version\n"
+           "\n"
+           "Run 'kiln COMMAND --help' for a command's options.\n"
+           "Exit codes: 0 done, 1 build or test failed, 2 bad input,\n"
+           "3 host environment problem.\n");
+}
+
+int
+main (int argc, char **argv)
+{
+  setlocale (LC_ALL, "");
+
+  if (argc < 2)
+    {
+      usage (stderr);
+      return KILN_EXIT_BAD_INPUT;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0
+      || strcmp (argv[1], "help") == 0)
+    {
+      usage (stdout);
+      return KILN_EXIT_OK;
+    }
+  if (strcmp (argv[1], "--version") == 0 || strcmp (argv[1], "-V") == 0)
+    {
+      printf ("kiln %s\n", PACKAGE_VERSION);
+      return KILN_EXIT_OK;
+    }
+  for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].fn (argc - 1, argv + 1);
+
+  fprintf (stderr, "kiln: unknown command '%s'\n", argv[1]);
+  usage (stderr);
+  return KILN_EXIT_BAD_INPUT;
+}
