@@ -1,0 +1,1 @@
+# components/local.mk

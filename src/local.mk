@@ -6,7 +6,9 @@ src_libkilncore_a_SOURCES = \
 	src/diag.c src/diag.h \
 	src/yamldoc.c src/yamldoc.h \
 	src/suggest.c src/suggest.h \
-	src/schema.c src/schema.h
+	src/schema.c src/schema.h \
+	src/paths.c src/paths.h \
+	src/component.h src/params.h
 
 bin_PROGRAMS += kiln
 kiln_SOURCES = \

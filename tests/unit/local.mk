@@ -1,0 +1,16 @@
+# tests/unit/: cmocka unit tests, one program per module.
+# Add a test:  UNIT_TESTS += tests/unit/test-foo
+#              tests_unit_test_foo_SOURCES = tests/unit/test-foo.c
+UNIT_LDADD = src/libkilncore.a $(CORE_LIBS) $(CMOCKA_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTEST_SRCDIR=\"$(abs_top_srcdir)\"
+UNIT_TESTS =
+include $(srcdir)/tests/unit/documents.mk
+include $(srcdir)/tests/unit/recipe.mk
+include $(srcdir)/tests/unit/engine.mk
+include $(srcdir)/tests/unit/outputs.mk
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+# `make check-unit` runs only the unit tests (the ASan build uses it).
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(UNIT_TESTS)"
+.PHONY: check-unit

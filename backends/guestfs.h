@@ -1,0 +1,80 @@
+/* guestfs.h - offline work on a disk image through libguestfs
+ *
+ * One handle = one appliance launch (17-28 s under TCG), so a stage opens one
+ * KilnGuest and does all its work through it.  Nothing is ever mounted on the
+ * host: libguestfs mounts inside its appliance.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+typedef struct {
+  char *type;              /* "linux" */
+  char *distro;            /* "debian", "ubuntu", "fedora", ... */
+  char *product_name;
+  int major_version;
+  int minor_version;
+  char *arch;              /* "x86_64" */
+  char *hostname;
+  char *root_device;       /* e.g. /dev/sda1 */
+  char *root_fstype;       /* "ext4" */
+  char *firmware;          /* "bios" or "uefi" */
+  char *package_format;    /* "deb", "rpm", "apk", "unknown" */
+  char *package_manager;   /* "apt", "dnf", "yum", "zypper", "apk", "unknown" */
+  gboolean has_systemd;
+  char *partition_table;   /* "msdos", "gpt" */
+  GPtrArray *kernels;      /* char*: kernel versions found in /lib/modules */
+} KilnOsInfo;
+
+void kiln_os_info_free (KilnOsInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnOsInfo, kiln_os_info_free)
+
+typedef struct KilnGuest KilnGuest;
+
+typedef struct {
+  gboolean readonly;       /* add the drive read-only */
+  gboolean network;        /* appliance network (apt in offline steps) */
+  gboolean force_tcg;      /* the accel decision: no KVM */
+  const char *log_path;    /* libguestfs debug/trace appended here, or NULL */
+} KilnGuestOptions;
+
+/* Adds the disk, launches the appliance, inspects the OS (no OS or several:
+ * a clear error) and mounts its filesystems inside the appliance. */
+KilnGuest *kiln_guest_open (const char *disk, const char *format,
+                            const KilnGuestOptions *opts, GError **error);
+/* Syncs, shuts the appliance down, closes.  Returns FALSE when the shutdown
+ * reported an error (writes may be lost). */
+gboolean kiln_guest_close (KilnGuest *g, GError **error);
+void kiln_guest_free (KilnGuest *g);  /* close, ignoring errors */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnGuest, kiln_guest_free)
+
+const KilnOsInfo *kiln_guest_os (const KilnGuest *g);
+
+gboolean kiln_guest_write (KilnGuest *g, const char *path, const void *data,
+                           gsize len, int mode, GError **error);
+gboolean kiln_guest_upload (KilnGuest *g, const char *host_path,
+                            const char *guest_path, int mode, GError **error);
+gboolean kiln_guest_read (KilnGuest *g, const char *path, char **data,
+                          gsize *len, GError **error);
+gboolean kiln_guest_exists (KilnGuest *g, const char *path);
+gboolean kiln_guest_mkdir_p (KilnGuest *g, const char *path, int mode,
+                             GError **error);
+
+/* Upload the agent and the plan and enable the agent at boot (systemd unit,
+ * else /etc/rc.local and OpenRC local.d) - docs/agent-protocol.md. */
+gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
+                                   const char *plan_json, GError **error);
+/* Remove everything install_agent added (and the agent's state and log). */
+gboolean kiln_guest_remove_agent (KilnGuest *g, GError **error);
+
+/* Generalize: machine-id emptied, SSH host keys, logs, tmp, shell
+ * histories, cloud-init state, DHCP leases, random seed, udev persistent net
+ * rules, package caches, the agent.  Each action taken is appended to
+ * actions (char*) for the build log. */
+gboolean kiln_guest_generalize (KilnGuest *g, GPtrArray *actions,
+                                GError **error);
+/* Zero / discard free space in every filesystem (fstrim, else zerofree). */
+gboolean kiln_guest_zero_free_space (KilnGuest *g, GError **error);
+
+/* Installed packages: array of {name, version, arch} (char* triples). */
+GPtrArray *kiln_guest_list_packages (KilnGuest *g, GError **error);

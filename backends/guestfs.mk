@@ -1,0 +1,1 @@
+# backends/guestfs.mk: backends_libkilnbackends_a_SOURCES += backends/guestfs.c backends/guestfs.h

@@ -1,0 +1,96 @@
+/* libvirt.h - transient build and test domains through libvirt
+ *
+ * Default connection: the embedded driver, qemu:///embed?root=DIR, with a
+ * qemu.conf in DIR/etc that needs no daemon (stdio_handler = "file", and as
+ * root user/group root with dynamic_ownership = 0).  Any other URI works with
+ * --connect.  The process keeps the connection (and an event loop thread)
+ * open for a domain's whole life.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+typedef enum {
+  KILN_ACCEL_AUTO,
+  KILN_ACCEL_KVM,
+  KILN_ACCEL_TCG,
+} KilnAccel;
+
+const char *kiln_accel_name (KilnAccel accel);
+
+typedef struct KilnHypervisor KilnHypervisor;
+
+/* uri NULL or "embed" = embedded driver rooted at embed_root (created with
+ * its qemu.conf when missing). */
+KilnHypervisor *kiln_hypervisor_open (const char *uri, const char *embed_root,
+                                      GError **error);
+void kiln_hypervisor_close (KilnHypervisor *hv);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnHypervisor, kiln_hypervisor_close)
+
+/* Resolve AUTO: KVM only when /dev/kvm opens AND a probe guest (the host
+ * kernel + a one-file initramfs holding probe_init, a static binary that
+ * prints KILN-PROBE-OK on the console and powers off) reaches userland in
+ * time; otherwise TCG.  *reason says why (for the one warning).  The result
+ * is cached in cache_dir keyed by host kernel release and qemu version.
+ * KVM/TCG requests are returned unchanged (KVM is still checked: /dev/kvm
+ * must open, else an error). */
+KilnAccel kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
+                              const char *probe_init, const char *cache_dir,
+                              char **reason, GError **error);
+
+typedef struct {
+  const char *name_prefix;     /* "kiln-build"; a unique suffix is added */
+  const char *disk;            /* boot disk */
+  const char *disk_format;     /* "qcow2" */
+  const char *seed_disk;       /* optional read-only extra disk (cidata), or NULL */
+  const char *seed_format;
+  guint memory_mib;            /* default 1024 */
+  guint vcpus;                 /* default 2 */
+  KilnAccel accel;             /* KVM or TCG (resolved) */
+  gboolean uefi;               /* OVMF firmware */
+  gboolean network_user;       /* user-mode NIC (outbound NAT) */
+  const char *console_log;     /* serial console written to this file */
+  const char *channel_socket;  /* unix socket for org.kiln.agent.0 */
+  /* direct kernel boot (the accel probe), else boot from the disk */
+  const char *kernel;
+  const char *initrd;
+  const char *cmdline;
+} KilnDomainSpec;
+
+/* The domain XML (libxml2) for spec and a chosen name; for tests too. */
+char *kiln_domain_xml (const KilnDomainSpec *spec, const char *name);
+
+typedef struct KilnDomain KilnDomain;
+
+/* Creates and starts a transient domain.  The agent channel is listening
+ * before the guest starts, so no early event is lost. */
+KilnDomain *kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
+                               GError **error);
+const char *kiln_domain_name (const KilnDomain *dom);
+
+typedef enum {
+  KILN_CHANNEL_LINE,       /* *line holds one line (without '\n') */
+  KILN_CHANNEL_TIMEOUT,    /* nothing arrived before the deadline */
+  KILN_CHANNEL_STOPPED,    /* the domain shut off (channel closed) */
+  KILN_CHANNEL_ERROR,      /* see error */
+} KilnChannelStatus;
+
+/* Waits for the next line from the guest agent until deadline (monotonic
+ * microseconds, g_get_monotonic_time() base; -1 = none), or until
+ * cancellable fires. */
+KilnChannelStatus kiln_domain_read_line (KilnDomain *dom, gint64 deadline,
+                                         char **line, GCancellable *cancellable,
+                                         GError **error);
+
+/* Waits until the domain shuts off by itself, up to deadline. */
+gboolean kiln_domain_wait_shutoff (KilnDomain *dom, gint64 deadline,
+                                   GError **error);
+gboolean kiln_domain_is_running (KilnDomain *dom);
+
+/* Destroys the domain if still running and frees it; safe on every path. */
+void kiln_domain_destroy (KilnDomain *dom);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnDomain, kiln_domain_destroy)
+
+/* Destroy every domain started by this process (signal handlers call it
+ * from the main loop, not from the handler itself). */
+void kiln_domain_destroy_all (void);
