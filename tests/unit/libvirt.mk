@@ -1,0 +1,5 @@
+# tests/unit/libvirt.mk
+UNIT_TESTS += tests/unit/test-libvirt-xml
+tests_unit_test_libvirt_xml_SOURCES = tests/unit/test-libvirt-xml.c
+tests_unit_test_libvirt_xml_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_libvirt_xml_LDADD = backends/libkilnbackends.a $(UNIT_LDADD) $(BACKEND_LIBS)
