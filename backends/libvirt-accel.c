@@ -99,6 +99,7 @@ kiln_accel_write_initramfs (const char *init_path, const char *out, GError **err
   archive_entry_set_filetype (e, AE_IFDIR);
   archive_entry_set_perm (e, 0755);
   archive_entry_set_nlink (e, 2);
+  archive_entry_set_size (e, 0);
   if (archive_write_header (a, e) != ARCHIVE_OK)
     goto out;
 
@@ -108,6 +109,7 @@ kiln_accel_write_initramfs (const char *init_path, const char *out, GError **err
   archive_entry_set_perm (e, 0600);
   archive_entry_set_rdev (e, makedev (5, 1));
   archive_entry_set_nlink (e, 1);
+  archive_entry_set_size (e, 0);
   if (archive_write_header (a, e) != ARCHIVE_OK)
     goto out;
 

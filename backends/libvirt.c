@@ -82,15 +82,25 @@ event_loop_thread (gpointer data)
   return NULL;
 }
 
-/* Once per process: libvirt initialized, quiet errors, the event loop. */
+/* Once per process: libvirt initialized, quiet errors, the event loop.
+ * The embedded driver logs its warnings (e.g. "tainted: high-privileges"
+ * for qemu running as root) to stderr; they go to ROOT/log/libvirt.log
+ * instead unless the user set LIBVIRT_LOG_OUTPUTS. */
 static gboolean
-libvirt_init (GError **error)
+libvirt_init (const char *embed_root, GError **error)
 {
   static gsize once;
   static gboolean ok;
   static char *failure;
   if (g_once_init_enter (&once))
     {
+      if (embed_root && g_getenv ("LIBVIRT_LOG_OUTPUTS") == NULL)
+        {
+          g_autofree char *dir = g_build_filename (embed_root, "log", NULL);
+          g_autofree char *outputs = g_strdup_printf ("3:file:%s/libvirt.log", dir);
+          if (g_mkdir_with_parents (dir, 0700) == 0)
+            g_setenv ("LIBVIRT_LOG_OUTPUTS", outputs, FALSE);
+        }
       ok = virInitialize () == 0;
       if (ok)
         {
@@ -155,9 +165,6 @@ prepare_embed_root (const char *root, GError **error)
 KilnHypervisor *
 kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
 {
-  if (!libvirt_init (error))
-    return NULL;
-
   g_autofree char *open_uri = NULL;
   g_autofree char *root = NULL;
   if (uri == NULL || g_str_equal (uri, "embed"))
@@ -169,19 +176,30 @@ kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
           return NULL;
         }
       root = g_canonicalize_filename (embed_root, NULL);
-      if (!prepare_embed_root (root, error))
+      if (!prepare_embed_root (root, error) || !libvirt_init (root, error))
         return NULL;
       g_autofree char *escaped = g_uri_escape_string (root, "/", FALSE);
       open_uri = g_strconcat ("qemu:///embed?root=", escaped, NULL);
     }
   else
-    open_uri = g_strdup (uri);
+    {
+      if (!libvirt_init (NULL, error))
+        return NULL;
+      open_uri = g_strdup (uri);
+    }
 
   virConnectPtr conn = virConnectOpen (open_uri);
   if (conn == NULL)
     {
-      g_autofree char *what = g_strdup_printf ("cannot connect to %s", open_uri);
-      kiln_libvirt_set_error (error, what);
+      const char *msg = virGetLastErrorMessage ();
+      /* Running as root, the embedded driver insists that the distribution's
+       * qemu user exists even though kiln's qemu.conf runs qemu as root. */
+      gboolean no_user = root && msg && strstr (msg, "Failed to parse user");
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot connect to %s: %s%s",
+                   open_uri, msg ? msg : "unknown libvirt error",
+                   no_user ? " (libvirt needs the qemu user it was built with even when"
+                   " qemu runs as root: install libvirt-daemon-system (Debian) or libvirt-daemon"
+                   " (Fedora), or create that user and group with useradd --system)" : "");
       return NULL;
     }
   KilnHypervisor *hv = g_new0 (KilnHypervisor, 1);
