@@ -246,7 +246,11 @@ kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
            * between the two checks. */
           if (file_contains (console, PROBE_MARKER))
             return TRUE;
+          /* qemu's log ends with its own error when it aborted (e.g.
+           * "failed to set MSR 0x10a"); a clean shutdown line says nothing. */
           g_autofree char *why = last_line (qemu_log);
+          if (why && strstr (why, "shutting down"))
+            g_clear_pointer (&why, g_free);
           *reason = g_strdup_printf ("the %s probe guest stopped without reaching userland%s%s",
                                      kiln_accel_name (accel), why ? ": " : "", why ? why : "");
           return FALSE;

@@ -83,24 +83,18 @@ event_loop_thread (gpointer data)
 }
 
 /* Once per process: libvirt initialized, quiet errors, the event loop.
- * The embedded driver logs its warnings (e.g. "tainted: high-privileges"
- * for qemu running as root) to stderr; they go to ROOT/log/libvirt.log
- * instead unless the user set LIBVIRT_LOG_OUTPUTS. */
+ * libvirt's own log (e.g. the embedded driver's "tainted: high-privileges"
+ * warning for qemu running as root) still goes to stderr: its outputs are
+ * read from LIBVIRT_LOG_OUTPUTS when the library initializes, which
+ * libguestfs already triggers while it loads, before kiln's main() runs. */
 static gboolean
-libvirt_init (const char *embed_root, GError **error)
+libvirt_init (GError **error)
 {
   static gsize once;
   static gboolean ok;
   static char *failure;
   if (g_once_init_enter (&once))
     {
-      if (embed_root && g_getenv ("LIBVIRT_LOG_OUTPUTS") == NULL)
-        {
-          g_autofree char *dir = g_build_filename (embed_root, "log", NULL);
-          g_autofree char *outputs = g_strdup_printf ("3:file:%s/libvirt.log", dir);
-          if (g_mkdir_with_parents (dir, 0700) == 0)
-            g_setenv ("LIBVIRT_LOG_OUTPUTS", outputs, FALSE);
-        }
       ok = virInitialize () == 0;
       if (ok)
         {
@@ -176,14 +170,14 @@ kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
           return NULL;
         }
       root = g_canonicalize_filename (embed_root, NULL);
-      if (!prepare_embed_root (root, error) || !libvirt_init (root, error))
+      if (!prepare_embed_root (root, error) || !libvirt_init (error))
         return NULL;
       g_autofree char *escaped = g_uri_escape_string (root, "/", FALSE);
       open_uri = g_strconcat ("qemu:///embed?root=", escaped, NULL);
     }
   else
     {
-      if (!libvirt_init (NULL, error))
+      if (!libvirt_init (error))
         return NULL;
       open_uri = g_strdup (uri);
     }

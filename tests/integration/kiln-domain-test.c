@@ -94,8 +94,8 @@ on_signal (gpointer data)
   g_atomic_int_set (&signalled, signum);
   printf ("signal %d\n", signum);
   fflush (stdout);
-  kiln_domain_destroy_all ();
   g_cancellable_cancel (cancel);
+  kiln_domain_destroy_all ();
   return G_SOURCE_CONTINUE;
 }
 
@@ -206,7 +206,14 @@ cmd_run (KilnHypervisor *hv, gboolean only_wait)
           fflush (stdout);
           continue;
         }
-      if (st == KILN_CHANNEL_STOPPED)
+      if (g_atomic_int_get (&signalled))
+        {
+          /* Whatever the reader saw (cancelled, or the destroyed domain's
+           * channel closing), the run was interrupted. */
+          printf ("status cancelled %s\n", error ? error->message : "(domain destroyed)");
+          code = EXIT_CANCELLED;
+        }
+      else if (st == KILN_CHANNEL_STOPPED)
         {
           printf ("status stopped\n");
           g_autoptr (GError) wait_error = NULL;
@@ -223,11 +230,6 @@ cmd_run (KilnHypervisor *hv, gboolean only_wait)
         {
           printf ("status timeout\n");
           code = EXIT_TIMEOUT;
-        }
-      else if (g_atomic_int_get (&signalled))
-        {
-          printf ("status cancelled %s\n", error->message);
-          code = EXIT_CANCELLED;
         }
       else
         {

@@ -20,7 +20,7 @@ lv_fail () { lv_log "FAIL: $*"; exit 1; }
 lv_skip () { lv_log "SKIP: $*"; exit 77; }
 
 # qemu processes of this test's domains (their command line holds the root)
-lv_qemu_pids () { pgrep -f -- "-name guest=kiln-test-[^ ]*.*$LV_ROOT" || true; }
+lv_qemu_pids () { pgrep -f -- "-name guest=kiln-[^ ]*.*$LV_ROOT" || true; }
 
 lv_cleanup () {
   # A test that failed half-way must not leave a guest running: end the

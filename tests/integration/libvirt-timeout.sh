@@ -1,0 +1,19 @@
+#!/bin/sh
+# A guest that never writes and never stops: read_line answers TIMEOUT at
+# the deadline, and destroying the domain leaves no qemu behind.
+. "$top_srcdir/tests/integration/libvirt-lib.sh"
+
+lv_build_initramfs
+out="$LV_TMP/run.out"
+lv_run silent "$out" --line-timeout 20
+[ "$LV_RC" -eq 4 ] || lv_fail "expected exit 4 (timeout), got $LV_RC: $(cat "$out" "$out.err")"
+grep -q '^status timeout$' "$out" || lv_fail "no TIMEOUT: $(cat "$out")"
+[ "$(lv_get lines "$out")" = 0 ] || lv_fail "the silent guest sent lines: $(cat "$out")"
+# 20 s after the read started, i.e. after the domain was created.
+ms=$(( $(lv_get elapsed-ms "$out") - $(lv_get start-ms "$out") ))
+[ "$ms" -ge 20000 ] && [ "$ms" -le 22000 ] || lv_fail "timeout after $ms ms, expected ~20000"
+grep -q 'kiln-test-init: mode=silent' "$LV_TMP/console-silent.log" || \
+  lv_fail "the guest did not boot: $(tail -n 5 "$LV_TMP/console-silent.log")"
+lv_assert_clean
+lv_log "timed out after $ms ms (deadline 20 s)"
+exit 0
