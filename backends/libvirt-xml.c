@@ -15,7 +15,7 @@
  *   discard='unmap' keeps the overlay small after fstrim.
  * - BIOS guests use the 'pc' machine, UEFI guests 'q35' with OVMF picked by
  *   libvirt (firmware='efi'), Secure Boot off so unsigned loaders boot.
- * - No graphics and no video device: the serial console goes to a file.
+ * - No graphics, no video device, no USB: the serial console goes to a file.
  * - A virtio RNG fed from /dev/urandom: guests that wait for entropy
  *   (sshd key generation, systemd's random seed) do not stall under TCG.
  * - No memory balloon; no NIC unless network_user (then user-mode NAT).
@@ -179,6 +179,9 @@ kiln_domain_xml (const KilnDomainSpec *spec, const char *name)
   attr (rng, "model", "virtio");
   attr (child (rng, "backend", "/dev/urandom"), "model", "random");
 
+  xmlNodePtr usb = child (devices, "controller", NULL);
+  attr (usb, "type", "usb");
+  attr (usb, "model", "none");
   attr (child (child (devices, "video", NULL), "model", NULL), "type", "none");
   attr (child (devices, "memballoon", NULL), "model", "none");
 

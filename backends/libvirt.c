@@ -21,6 +21,8 @@
 
 #include <glib/gstdio.h>
 #include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
 
 #include "kiln.h"
 #include "libvirt-private.h"
@@ -45,6 +47,7 @@ struct KilnDomain {
   gboolean eof;        /* the channel closed or the domain stopped */
   gboolean skipping;   /* inside an overlong line: drop up to the next '\n' */
   gboolean dropped_warned;
+  char *nvram;         /* UEFI variables libvirt created for this domain */
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -352,11 +355,38 @@ domain_free (KilnDomain *dom)
     close (dom->listen_fd);
   if (dom->socket_path)
     g_unlink (dom->socket_path);
+  if (dom->nvram)
+    g_unlink (dom->nvram);
+  g_free (dom->nvram);
   g_free (dom->socket_path);
   g_free (dom->name);
   if (dom->buf)
     g_byte_array_unref (dom->buf);
   g_free (dom);
+}
+
+/* The per-domain copy of the UEFI variable store libvirt made from the
+ * firmware's template.  A transient domain leaves it behind; its name is
+ * unique to the domain, so kiln removes it with the domain. */
+static char *
+domain_nvram_path (virDomainPtr d)
+{
+  char *xml = virDomainGetXMLDesc (d, 0);
+  if (xml == NULL)
+    return NULL;
+  char *path = NULL;
+  xmlDocPtr doc = xmlReadMemory (xml, strlen (xml), "domain.xml", NULL, XML_PARSE_NONET);
+  free (xml);
+  if (doc == NULL)
+    return NULL;
+  xmlXPathContextPtr ctx = xmlXPathNewContext (doc);
+  xmlXPathObjectPtr o = ctx ? xmlXPathEvalExpression (BAD_CAST "string(/domain/os/nvram)", ctx) : NULL;
+  if (o && o->stringval && *o->stringval)
+    path = g_strdup ((const char *) o->stringval);
+  xmlXPathFreeObject (o);
+  xmlXPathFreeContext (ctx);
+  xmlFreeDoc (doc);
+  return path;
 }
 
 KilnDomain *
@@ -411,6 +441,8 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
       return NULL;
     }
   registry_add (dom);
+  if (spec->uefi)
+    dom->nvram = domain_nvram_path (dom->dom);
 
   if (dom->listen_fd >= 0)
     {

@@ -23,6 +23,7 @@ lv_skip () { lv_log "SKIP: $*"; exit 77; }
 lv_qemu_pids () { pgrep -f -- "-name guest=kiln-[^ ]*.*$LV_ROOT" || true; }
 
 lv_cleanup () {
+  [ -n "${LV_KEEP:-}" ] && { lv_log "kept $LV_TMP"; return; }
   # A test that failed half-way must not leave a guest running: end the
   # qemu processes it started, by pid.
   for pid in $(lv_qemu_pids); do kill -KILL "$pid" 2>/dev/null || true; done
@@ -116,6 +117,10 @@ lines)
   echo "{\"event\":\"output\",\"n\":3,\"data\":\"$long\"}" >&3
   sleep 2
   for n in 4 5 6; do echo "{\"event\":\"log\",\"n\":$n}" >&3; done
+  # Over the 1 MiB line limit: reported and skipped, the channel goes on.
+  head -c 1100000 /dev/zero | tr '\000' y >&3
+  echo >&3
+  echo '{"event":"done","n":7}' >&3
   exec 3>&-
   ;;
 silent)

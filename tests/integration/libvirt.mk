@@ -19,12 +19,14 @@ LIBVIRT_ITESTS = \
 	tests/integration/libvirt-timeout.sh \
 	tests/integration/libvirt-reboot.sh \
 	tests/integration/libvirt-sigterm.sh \
+	tests/integration/libvirt-devices.sh \
 	tests/integration/libvirt-accel.sh
 TESTS += $(LIBVIRT_ITESTS)
 # One TCG guest at a time, even under make -j: they are slow enough alone.
 tests/integration/libvirt-timeout.log: tests/integration/libvirt-channel.log
 tests/integration/libvirt-reboot.log: tests/integration/libvirt-timeout.log
 tests/integration/libvirt-sigterm.log: tests/integration/libvirt-reboot.log
-tests/integration/libvirt-accel.log: tests/integration/libvirt-sigterm.log
+tests/integration/libvirt-devices.log: tests/integration/libvirt-sigterm.log
+tests/integration/libvirt-accel.log: tests/integration/libvirt-devices.log
 EXTRA_DIST += $(LIBVIRT_ITESTS) tests/integration/libvirt-lib.sh \
 	tests/integration/probe-init.c

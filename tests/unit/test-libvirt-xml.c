@@ -137,6 +137,7 @@ test_build_domain_tcg (void **state)
   assert_xpath (&p, "/domain/devices/video/model/@type", "none");
   assert_xpath (&p, "/domain/devices/memballoon/@model", "none");
   assert_xpath (&p, "/domain/devices/rng/@model", "virtio");
+  assert_xpath (&p, "/domain/devices/controller[@type='usb']/@model", "none");
   parsed_free (&p);
 }
 
