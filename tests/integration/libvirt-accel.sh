@@ -2,7 +2,8 @@
 # Accel auto: the real decision (TCG on a host without working KVM) and its
 # cache; then the probe machinery itself, run under TCG with the /dev/kvm
 # check skipped (test-only options of the driver), so that a probe guest
-# really boots here: success + cache hit, a probe that powers off without
+# really boots here (TCG on a loaded host can take a minute, hence the long
+# probe timeout; under KVM the default 30 s is ample): success + cache hit, a probe that powers off without
 # the marker, a probe that times out.
 . "$top_srcdir/tests/integration/libvirt-lib.sh"
 
@@ -30,13 +31,13 @@ lv_log "real decision: $(echo "$out1" | tr '\n' ' ')"
 lv_log "second call: $(echo "$out2" | tr '\n' ' ')"
 
 # 2. The probe machinery under TCG: boots, prints the marker, is cached.
-t1=$(accel --cache-dir "$LV_TMP/c2" --probe-init "$probe" --no-kvm-check --probe-accel tcg) || lv_fail "probe: $t1 $(cat "$LV_TMP/accel.err")"
+t1=$(accel --cache-dir "$LV_TMP/c2" --probe-init "$probe" --no-kvm-check --probe-accel tcg --probe-timeout 180) || lv_fail "probe: $t1 $(cat "$LV_TMP/accel.err")"
 echo "$t1" | grep -qx 'accel kvm' || lv_fail "the tcg probe guest did not reach userland: $t1"
 echo "$t1" | grep -q 'reason a tcg probe guest reached userland' || lv_fail "reason: $t1"
 [ -f "$LV_TMP/c2/accel-probe.json" ] || lv_fail "no cache file"
 grep -q "\"key\" : \"$(uname -r)|QEMU " "$LV_TMP/c2/accel-probe.json" || lv_fail "cache key: $(cat "$LV_TMP/c2/accel-probe.json")"
 [ "$(ls "$LV_TMP/c2")" = accel-probe.json ] || lv_fail "probe left files: $(ls "$LV_TMP/c2")"
-t2=$(accel --cache-dir "$LV_TMP/c2" --probe-init "$probe" --no-kvm-check --probe-accel tcg) || lv_fail "cached: $t2"
+t2=$(accel --cache-dir "$LV_TMP/c2" --probe-init "$probe" --no-kvm-check --probe-accel tcg --probe-timeout 180) || lv_fail "cached: $t2"
 echo "$t2" | grep -qx 'accel kvm' || lv_fail "cached answer differs: $t2"
 echo "$t2" | grep -q 'cached in' || lv_fail "not answered from the cache: $t2"
 ms2=$(echo "$t2" | sed -n 's/^decision-ms //p')
@@ -44,7 +45,7 @@ ms2=$(echo "$t2" | sed -n 's/^decision-ms //p')
 lv_log "probe boot (tcg) decided in $(echo "$t1" | sed -n 's/^decision-ms //p') ms; cached answer in $ms2 ms"
 
 # 3. A probe guest that powers off without the marker -> tcg, fast.
-f=$(accel --cache-dir "$LV_TMP/c3" --probe-init "$silent" --no-kvm-check --probe-accel tcg) || lv_fail "silent: $f"
+f=$(accel --cache-dir "$LV_TMP/c3" --probe-init "$silent" --no-kvm-check --probe-accel tcg --probe-timeout 180) || lv_fail "silent: $f"
 echo "$f" | grep -qx 'accel tcg' || lv_fail "silent probe: $f"
 echo "$f" | grep -q 'stopped without reaching userland' || lv_fail "silent probe reason: $f"
 lv_log "failing probe: $(echo "$f" | tr '\n' ' ')"
