@@ -2,9 +2,9 @@
 # Accel auto: the real decision (TCG on a host without working KVM) and its
 # cache; then the probe machinery itself, run under TCG with the /dev/kvm
 # check skipped (test-only options of the driver), so that a probe guest
-# really boots here (TCG on a loaded host can take a minute, hence the long
-# probe timeout; under KVM the default 30 s is ample): success + cache hit, a probe that powers off without
-# the marker, a probe that times out.
+# really boots here: success + cache hit, a probe that powers off without
+# the marker, a probe that times out.  TCG probes on a loaded host can take
+# a minute, hence --probe-timeout 180 (under KVM the default 30 s is ample).
 . "$top_srcdir/tests/integration/libvirt-lib.sh"
 
 lv_find_kernel
@@ -41,7 +41,8 @@ t2=$(accel --cache-dir "$LV_TMP/c2" --probe-init "$probe" --no-kvm-check --probe
 echo "$t2" | grep -qx 'accel kvm' || lv_fail "cached answer differs: $t2"
 echo "$t2" | grep -q 'cached in' || lv_fail "not answered from the cache: $t2"
 ms2=$(echo "$t2" | sed -n 's/^decision-ms //p')
-[ "$ms2" -lt 1000 ] || lv_fail "cached decision took $ms2 ms"
+# No boot: only the hypervisor version lookup (~0.5 s on a loaded host).
+[ "$ms2" -lt 5000 ] || lv_fail "cached decision took $ms2 ms"
 lv_log "probe boot (tcg) decided in $(echo "$t1" | sed -n 's/^decision-ms //p') ms; cached answer in $ms2 ms"
 
 # 3. A probe guest that powers off without the marker -> tcg, fast.
