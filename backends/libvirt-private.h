@@ -26,6 +26,11 @@ void kiln_libvirt_set_error (GError **error, const char *what);
 /* prefix + "-" + 12 random hex digits. */
 char *kiln_domain_make_name (const char *prefix);
 
+/* A KilnDomain without a libvirt domain whose agent channel is fd (taken
+ * over): kiln_domain_read_line's buffering, limits and deadlines on a real
+ * socket, for the unit tests.  It counts as running until fd reads EOF. */
+KilnDomain *kiln_domain_new_for_channel_fd (int fd, const char *name);
+
 /* The file qemu writes its own stderr to for domain name (embedded driver
  * only: ROOT/log/qemu/NAME.log), or NULL. */
 char *kiln_domain_qemu_log_path (KilnHypervisor *hv, const char *name);

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <libvirt/virterror.h>
 #include <libxml/parser.h>
@@ -36,6 +37,8 @@
 #define STATE_POLL_USEC (250 * 1000)
 /* What wait_shutoff keeps of unread channel data before dropping more. */
 #define CHANNEL_MAX_PENDING (64 * 1024 * 1024)
+/* read_line buffers at most this much without a newline. */
+#define READ_LIMIT (KILN_CHANNEL_MAX_LINE + 1)
 
 struct KilnDomain {
   virDomainPtr dom;
@@ -43,7 +46,8 @@ struct KilnDomain {
   char *socket_path;   /* the agent socket kiln created (unlinked at the end) */
   int listen_fd;
   int fd;              /* accepted channel connection, -1 without a channel */
-  GByteArray *buf;     /* received, not yet returned */
+  GByteArray *buf;     /* received; bytes before pos were returned already */
+  gsize pos;
   gboolean eof;        /* the channel closed or the domain stopped */
   gboolean skipping;   /* inside an overlong line: drop up to the next '\n' */
   gboolean dropped_warned;
@@ -458,6 +462,18 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
   return dom;
 }
 
+KilnDomain *
+kiln_domain_new_for_channel_fd (int fd, const char *name)
+{
+  KilnDomain *dom = g_new0 (KilnDomain, 1);
+  dom->fd = fd;
+  dom->listen_fd = -1;
+  dom->buf = g_byte_array_new ();
+  dom->name = g_strdup (name);
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  return dom;
+}
+
 const char *
 kiln_domain_name (const KilnDomain *dom)
 {
@@ -468,6 +484,8 @@ kiln_domain_name (const KilnDomain *dom)
 static int
 domain_active (KilnDomain *dom, GError **error)
 {
+  if (dom->dom == NULL)
+    return dom->eof ? 0 : 1;  /* channel only (unit tests): up until EOF */
   int r = virDomainIsActive (dom->dom);
   if (r < 0)
     {
@@ -485,18 +503,29 @@ kiln_domain_is_running (KilnDomain *dom)
   return domain_active (dom, NULL) == 1;
 }
 
-/* Reads what is available now into dom->buf (at most limit bytes pending).
- * FALSE on a read error. */
-static gboolean
-channel_fill (KilnDomain *dom, gsize limit, GError **error)
+typedef enum {
+  FILL_ERROR,
+  FILL_DRAINED,   /* read until EAGAIN or EOF */
+  FILL_FULL,      /* stopped at the limit with more to read */
+} FillResult;
+
+/* Reads what is available now into dom->buf.  read_line stops at a limit
+ * (a line over KILN_CHANNEL_MAX_LINE is then skipped, not buffered whole);
+ * wait_shutoff (drop = TRUE) keeps draining but drops data over its limit
+ * so that the guest never blocks on a full channel. */
+static FillResult
+channel_fill (KilnDomain *dom, gsize limit, gboolean drop, GError **error)
 {
   guint8 chunk[65536];
   for (;;)
     {
+      gsize pending = dom->buf->len - dom->pos;
+      if (!drop && pending >= limit)
+        return FILL_FULL;
       ssize_t n = read (dom->fd, chunk, sizeof chunk);
       if (n > 0)
         {
-          if (dom->buf->len + (gsize) n <= limit)
+          if (pending + (gsize) n <= limit || !drop)
             g_byte_array_append (dom->buf, chunk, n);
           else if (!dom->dropped_warned)
             {
@@ -509,16 +538,16 @@ channel_fill (KilnDomain *dom, gsize limit, GError **error)
       if (n == 0)
         {
           dom->eof = TRUE;
-          return TRUE;
+          return FILL_DRAINED;
         }
       if (errno == EINTR)
         continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK)
-        return TRUE;
+        return FILL_DRAINED;
       int e = errno;
       g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
                    "reading the agent channel of %s: %s", dom->name, g_strerror (e));
-      return FALSE;
+      return FILL_ERROR;
     }
 }
 
@@ -526,7 +555,7 @@ channel_fill (KilnDomain *dom, gsize limit, GError **error)
  * data or cancellation; fills dom->buf.  Sets dom->eof when the domain is no
  * longer running.  FALSE on error (including cancellation). */
 static gboolean
-channel_wait (KilnDomain *dom, gint64 until, gsize limit,
+channel_wait (KilnDomain *dom, gint64 until, gsize limit, gboolean drop,
               GCancellable *cancellable, GError **error)
 {
   gint64 now = g_get_monotonic_time ();
@@ -556,7 +585,7 @@ channel_wait (KilnDomain *dom, gint64 until, gsize limit,
     return FALSE;
 
   if (r > 0 && dom->fd >= 0 && p[0].revents)
-    return channel_fill (dom, limit, error);
+    return channel_fill (dom, limit, drop, error) != FILL_ERROR;
 
   /* Quiet channel: has the domain stopped?  Then drain what qemu wrote
    * before it exited and report the end. */
@@ -565,9 +594,13 @@ channel_wait (KilnDomain *dom, gint64 until, gsize limit,
     return FALSE;
   if (active == 0)
     {
-      if (dom->fd >= 0 && !channel_fill (dom, limit, error))
+      /* qemu has exited, so the socket holds all it will ever get (and
+       * reads EOF after it); the state check covers a channel-less domain. */
+      FillResult f = dom->fd >= 0 ? channel_fill (dom, limit, drop, error) : FILL_DRAINED;
+      if (f == FILL_ERROR)
         return FALSE;
-      dom->eof = TRUE;
+      if (f == FILL_DRAINED)
+        dom->eof = TRUE;
     }
   return TRUE;
 }
@@ -579,22 +612,35 @@ kiln_domain_read_line (KilnDomain *dom, gint64 deadline, char **line,
   *line = NULL;
   for (;;)
     {
-      guint8 *nl = dom->buf->len ? memchr (dom->buf->data, '\n', dom->buf->len) : NULL;
+      /* Lines are taken from pos on; the consumed front is cut off only
+       * now and then, so many short lines do not cost a copy each. */
+      if (dom->pos == dom->buf->len)
+        {
+          g_byte_array_set_size (dom->buf, 0);
+          dom->pos = 0;
+        }
+      else if (dom->pos > 65536 && dom->pos > dom->buf->len / 2)
+        {
+          g_byte_array_remove_range (dom->buf, 0, dom->pos);
+          dom->pos = 0;
+        }
+      const char *start = (const char *) dom->buf->data + dom->pos;
+      gsize avail = dom->buf->len - dom->pos;
+      const char *nl = avail ? memchr (start, '\n', avail) : NULL;
       if (nl)
         {
-          gsize len = nl - dom->buf->data;
+          gsize len = nl - start;
           gboolean skipped = dom->skipping;
-          if (!skipped)
-            *line = g_strndup ((const char *) dom->buf->data, len);
-          g_byte_array_remove_range (dom->buf, 0, len + 1);
+          dom->pos += len + 1;
           dom->skipping = FALSE;
           if (skipped)
             continue;
+          *line = g_strndup (start, len);
           return KILN_CHANNEL_LINE;
         }
-      if (dom->buf->len > KILN_CHANNEL_MAX_LINE || (dom->skipping && dom->buf->len))
+      if (avail > KILN_CHANNEL_MAX_LINE || (dom->skipping && avail))
         {
-          g_byte_array_set_size (dom->buf, 0);
+          dom->pos = dom->buf->len;
           if (!dom->skipping)
             {
               dom->skipping = TRUE;
@@ -603,14 +649,15 @@ kiln_domain_read_line (KilnDomain *dom, gint64 deadline, char **line,
                            dom->name, KILN_CHANNEL_MAX_LINE);
               return KILN_CHANNEL_ERROR;
             }
+          continue;
         }
       if (dom->eof)
         {
           /* The guest died in the middle of a line: hand it over as is. */
-          if (dom->buf->len && !dom->skipping)
+          if (avail && !dom->skipping)
             {
-              *line = g_strndup ((const char *) dom->buf->data, dom->buf->len);
-              g_byte_array_set_size (dom->buf, 0);
+              *line = g_strndup (start, avail);
+              dom->pos = dom->buf->len;
               return KILN_CHANNEL_LINE;
             }
           return KILN_CHANNEL_STOPPED;
@@ -618,13 +665,14 @@ kiln_domain_read_line (KilnDomain *dom, gint64 deadline, char **line,
       if (deadline >= 0 && g_get_monotonic_time () >= deadline)
         {
           /* One last look without waiting. */
-          if (dom->fd >= 0 && !channel_fill (dom, G_MAXSIZE, error))
+          gsize before = dom->buf->len;
+          if (dom->fd >= 0 && channel_fill (dom, READ_LIMIT, FALSE, error) == FILL_ERROR)
             return KILN_CHANNEL_ERROR;
-          if (dom->eof || (dom->buf->len && memchr (dom->buf->data, '\n', dom->buf->len)))
+          if (dom->eof || dom->buf->len != before)
             continue;
           return KILN_CHANNEL_TIMEOUT;
         }
-      if (!channel_wait (dom, deadline, G_MAXSIZE, cancellable, error))
+      if (!channel_wait (dom, deadline, READ_LIMIT, FALSE, cancellable, error))
         return KILN_CHANNEL_ERROR;
     }
 }
@@ -642,7 +690,7 @@ kiln_domain_wait_shutoff (KilnDomain *dom, gint64 deadline, GError **error)
                        "domain %s did not shut off in time", dom->name);
           return FALSE;
         }
-      if (!channel_wait (dom, deadline, CHANNEL_MAX_PENDING, NULL, error))
+      if (!channel_wait (dom, deadline, CHANNEL_MAX_PENDING, TRUE, NULL, error))
         return FALSE;
     }
   /* The channel closes when qemu exits; libvirt may report shutoff a moment
@@ -668,7 +716,7 @@ kiln_domain_destroy (KilnDomain *dom)
   if (dom == NULL)
     return;
   registry_remove (dom);
-  if (virDomainIsActive (dom->dom) == 1 && virDomainDestroy (dom->dom) < 0
+  if (dom->dom && virDomainIsActive (dom->dom) == 1 && virDomainDestroy (dom->dom) < 0
       && !last_error_is_no_domain ())
     g_warning ("cannot destroy domain %s: %s", dom->name, virGetLastErrorMessage ());
   domain_free (dom);
