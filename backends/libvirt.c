@@ -163,39 +163,107 @@ prepare_embed_root (const char *root, GError **error)
   return TRUE;
 }
 
+/* Domains still running in an embedded root this process just locked were
+ * started by a kiln process that died without cleaning up (SIGKILL, a
+ * crash): nobody else can own them, so they are destroyed. */
+static void
+reap_orphans (virConnectPtr conn, const char *root)
+{
+  virDomainPtr *doms = NULL;
+  int n = virConnectListAllDomains (conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+  for (int i = 0; i < n; i++)
+    {
+      g_warning ("destroying domain %s left running in %s by an earlier kiln process",
+                 virDomainGetName (doms[i]), root);
+      virDomainDestroy (doms[i]);
+      virDomainFree (doms[i]);
+    }
+  free (doms);
+}
+
+static char *
+embed_uri (const char *root)
+{
+  g_autofree char *escaped = g_uri_escape_string (root, "/", FALSE);
+  return g_strconcat ("qemu:///embed?root=", escaped, NULL);
+}
+
+/* Is another process using the embedded root?  libvirt holds a write lock
+ * on the first byte of ROOT/run/qemu/driver.pid while a connection is open;
+ * F_GETLK tells without taking it.  (It has to be asked before opening:
+ * libvirt does not let a process retry the embedded driver with another
+ * root after a failure.) */
+static gboolean
+embed_root_busy (const char *root)
+{
+  g_autofree char *pidfile = g_build_filename (root, "run", "qemu", "driver.pid", NULL);
+  int fd = open (pidfile, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+  gboolean busy = fcntl (fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  close (fd);
+  return busy;
+}
+
+/* How many sibling roots (ROOT-2 ... ROOT-N) concurrent kiln processes may
+ * fall back to. */
+#define EMBED_ROOT_FALLBACKS 16
+
 KilnHypervisor *
 kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
 {
-  g_autofree char *open_uri = NULL;
-  g_autofree char *root = NULL;
-  if (uri == NULL || g_str_equal (uri, "embed"))
+  if (!libvirt_init (error))
+    return NULL;
+  if (uri != NULL && !g_str_equal (uri, "embed"))
     {
-      if (embed_root == NULL || *embed_root == '\0')
+      virConnectPtr conn = virConnectOpen (uri);
+      if (conn == NULL)
         {
-          g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
-                       "the embedded libvirt driver needs a root directory");
+          g_autofree char *what = g_strdup_printf ("cannot connect to %s", uri);
+          kiln_libvirt_set_error (error, what);
           return NULL;
         }
-      root = g_canonicalize_filename (embed_root, NULL);
-      if (!prepare_embed_root (root, error) || !libvirt_init (error))
-        return NULL;
-      g_autofree char *escaped = g_uri_escape_string (root, "/", FALSE);
-      open_uri = g_strconcat ("qemu:///embed?root=", escaped, NULL);
-    }
-  else
-    {
-      if (!libvirt_init (error))
-        return NULL;
-      open_uri = g_strdup (uri);
+      KilnHypervisor *hv = g_new0 (KilnHypervisor, 1);
+      hv->conn = conn;
+      hv->uri = g_strdup (uri);
+      return hv;
     }
 
-  virConnectPtr conn = virConnectOpen (open_uri);
-  if (conn == NULL)
+  if (embed_root == NULL || *embed_root == '\0')
     {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "the embedded libvirt driver needs a root directory");
+      return NULL;
+    }
+  /* One process at a time may use an embedded root (libvirt locks
+   * ROOT/run/qemu/driver.pid).  A concurrent kiln takes the first free
+   * sibling ROOT-2, ROOT-3, ...; each keeps its capabilities cache warm. */
+  g_autofree char *base = g_canonicalize_filename (embed_root, NULL);
+  for (int i = 1; i <= EMBED_ROOT_FALLBACKS; i++)
+    {
+      g_autofree char *root = i == 1 ? g_strdup (base) : g_strdup_printf ("%s-%d", base, i);
+      if (i < EMBED_ROOT_FALLBACKS && embed_root_busy (root))
+        continue;
+      if (!prepare_embed_root (root, error))
+        return NULL;
+      g_autofree char *open_uri = embed_uri (root);
+      virConnectPtr conn = virConnectOpen (open_uri);
+      if (conn)
+        {
+          reap_orphans (conn, root);
+          KilnHypervisor *hv = g_new0 (KilnHypervisor, 1);
+          hv->conn = conn;
+          hv->uri = g_steal_pointer (&open_uri);
+          hv->embed_root = g_steal_pointer (&root);
+          return hv;
+        }
+      /* No retry with another root: once the embedded driver failed to
+       * start, libvirt refuses it for the rest of the process. */
       const char *msg = virGetLastErrorMessage ();
       /* Running as root, the embedded driver insists that the distribution's
        * qemu user exists even though kiln's qemu.conf runs qemu as root. */
-      gboolean no_user = root && msg && strstr (msg, "Failed to parse user");
+      gboolean no_user = msg && strstr (msg, "Failed to parse user");
       g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot connect to %s: %s%s",
                    open_uri, msg ? msg : "unknown libvirt error",
                    no_user ? " (libvirt needs the qemu user it was built with even when"
@@ -203,11 +271,7 @@ kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
                    " (Fedora), or create that user and group with useradd --system)" : "");
       return NULL;
     }
-  KilnHypervisor *hv = g_new0 (KilnHypervisor, 1);
-  hv->conn = conn;
-  hv->uri = g_steal_pointer (&open_uri);
-  hv->embed_root = g_steal_pointer (&root);
-  return hv;
+  g_assert_not_reached ();
 }
 
 void

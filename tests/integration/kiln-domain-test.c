@@ -268,6 +268,8 @@ cmd_list (KilnHypervisor *hv)
     }
   free (doms);
   printf ("active-count %d\n", n);
+  if (hv->embed_root)
+    printf ("root %s\n", hv->embed_root);
   return 0;
 }
 
