@@ -13,3 +13,8 @@ UNIT_TESTS += tests/unit/test-cron
 tests_unit_test_cron_SOURCES = tests/unit/test-cron.c
 tests_unit_test_cron_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_cron_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-naming
+tests_unit_test_naming_SOURCES = tests/unit/test-naming.c
+tests_unit_test_naming_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_naming_LDADD = $(UNIT_LDADD)
