@@ -168,6 +168,19 @@ resolve_path (const KilnRecipe *r, const char *p)
   return g_canonicalize_filename (joined, NULL);
 }
 
+char *
+kiln_path_relative_to_file (const char *file, const char *ref)
+{
+  if (g_path_is_absolute (ref))
+    return g_strdup (ref);
+  while (g_str_has_prefix (ref, "./"))
+    ref += 2;
+  g_autofree char *dir = g_path_get_dirname (file);
+  if (strcmp (dir, ".") == 0)
+    return g_strdup (ref);
+  return g_build_filename (dir, ref, NULL);
+}
+
 /* ---- top-level values ---- */
 
 static void
@@ -315,7 +328,8 @@ add_parameter (KilnRecipeComponent *c, const KilnNode *name_node,
   if (!v)
     return;
   g_hash_table_insert (c->parameters, g_strdup (name), g_strdup (v->scalar));
-  g_hash_table_insert (c->parameter_nodes, g_strdup (name), (gpointer) v);
+  g_hash_table_insert (c->parameter_nodes, g_strdup (name),
+                       (gpointer) name_node);
 }
 
 static void
@@ -378,13 +392,14 @@ parse_component_entry (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
     }
   KilnRecipeComponent *c = g_new0 (KilnRecipeComponent, 1);
   c->node = n;
+  c->ref_node = ref;
   c->ref = g_strdup (ref->scalar);
   c->parameters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          g_free);
   c->parameter_nodes = g_hash_table_new_full (g_str_hash, g_str_equal,
                                               g_free, NULL);
   if (looks_like_component_path (c->ref))
-    c->path = resolve_path (r, c->ref);
+    c->path = kiln_path_relative_to_file (r->path, c->ref);
   else if (kiln_name_is_valid (c->ref))
     c->builtin = TRUE;
   else
@@ -769,10 +784,9 @@ set_defaults (KilnRecipe *r)
 }
 
 KilnRecipe *
-kiln_recipe_parse (KilnDoc *doc, KilnDiags *diags)
+kiln_recipe_parse_lenient (KilnDoc *doc, KilnDiags *diags)
 {
   g_autoptr (KilnRecipe) r = g_new0 (KilnRecipe, 1);
-  guint errors = kiln_diags_error_count (diags);
   r->doc = doc;
   r->path = g_strdup (doc->file);
   {
@@ -811,7 +825,14 @@ kiln_recipe_parse (KilnDoc *doc, KilnDiags *diags)
   parse_build (r, kiln_node_map_get (root, "build"), diags);
   parse_outputs (r, kiln_node_map_get (root, "outputs"), diags);
   r->outputs.directory_path = resolve_path (r, r->outputs.directory);
+  return g_steal_pointer (&r);
+}
 
+KilnRecipe *
+kiln_recipe_parse (KilnDoc *doc, KilnDiags *diags)
+{
+  guint errors = kiln_diags_error_count (diags);
+  g_autoptr (KilnRecipe) r = kiln_recipe_parse_lenient (doc, diags);
   if (kiln_diags_error_count (diags) != errors)
     return NULL;
   return g_steal_pointer (&r);

@@ -78,8 +78,10 @@ typedef struct {
   gboolean builtin;            /* a name from the built-in library */
   char *path;                  /* the file: library or recipe-relative */
   GHashTable *parameters;      /* name -> value as supplied (strings) */
-  GHashTable *parameter_nodes; /* name -> const KilnNode* (the value) */
+  GHashTable *parameter_nodes; /* name -> const KilnNode* (the name as
+                                * written: a key, or a list item's name) */
   const KilnNode *node;        /* the list entry */
+  const KilnNode *ref_node;    /* the component name or path scalar */
   /* Filled by kiln_recipe_resolve_components(): */
   KilnComponent *component;
   GHashTable *bound;           /* every parameter and constant -> value */
@@ -148,6 +150,10 @@ KilnRecipe *kiln_recipe_from_doc (KilnDoc *doc, KilnDiags *diags);
 /* The recipe document alone, components not loaded (taken over).  NULL on
  * any error. */
 KilnRecipe *kiln_recipe_parse (KilnDoc *doc, KilnDiags *diags);
+/* The same, but the model is returned even when errors were reported (so a
+ * caller can go on and report the components' errors as well); NULL only
+ * when the document is not a mapping.  Check diags. */
+KilnRecipe *kiln_recipe_parse_lenient (KilnDoc *doc, KilnDiags *diags);
 /* Find, load, validate and bind every component (recipe-components.c).
  * Returns FALSE with errors in diags. */
 gboolean kiln_recipe_resolve_components (KilnRecipe *r, KilnDiags *diags);
@@ -162,6 +168,10 @@ char *kiln_recipe_output_name (const KilnRecipe *r, gint64 build_number,
 
 const char *kiln_accel_name (KilnAccel accel);
 const char *kiln_network_name (KilnNetwork network);
+
+/* ref relative to the directory of file (absolute refs stay), without a
+ * leading "./", so messages name files the way the user would. */
+char *kiln_path_relative_to_file (const char *file, const char *ref);
 
 /* Names of recipes, pipelines, templates, built-in components:
  * [a-z0-9][a-z0-9-]*, 1..63 characters. */

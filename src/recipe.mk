@@ -6,3 +6,7 @@ src_libkilncore_a_SOURCES += \
 	src/cron.c src/cron.h \
 	src/naming.c src/naming.h \
 	src/scalarpos.c src/scalarpos.h
+src_libkilncore_a_SOURCES += \
+	src/recipe.c src/recipe.h \
+	src/recipe-components.c
+src_libkilncore_a_SOURCES += src/pipeline.c src/pipeline.h
