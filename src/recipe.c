@@ -503,7 +503,7 @@ parse_enum_list (const KilnNode *n, const char *what,
     return;
   if (!allow_empty && kiln_node_seq_size (n) == 0)
     {
-      g_autofree char *list = g_strjoinv (" ", (char **) allowed);
+      g_autofree char *list = g_strjoinv (", ", (char **) allowed);
       kiln_schema_error (diags, n, "expected at least one of %s in %s, found "
                          "an empty list", list, what);
       return;

@@ -18,3 +18,13 @@ UNIT_TESTS += tests/unit/test-naming
 tests_unit_test_naming_SOURCES = tests/unit/test-naming.c
 tests_unit_test_naming_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_naming_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-recipe
+tests_unit_test_recipe_SOURCES = tests/unit/test-recipe.c
+tests_unit_test_recipe_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_recipe_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-pipeline
+tests_unit_test_pipeline_SOURCES = tests/unit/test-pipeline.c
+tests_unit_test_pipeline_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pipeline_LDADD = $(UNIT_LDADD)
