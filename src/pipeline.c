@@ -138,11 +138,14 @@ parse_recipe_ref (KilnPipeline *p, const KilnNode *n, KilnDiags *diags)
   KilnDoc *doc = kiln_doc_load_file (p->recipe_path, diags);
   if (!doc)
     return;
-  if (!kiln_node_map_get (doc->root, "parent")
-      && kiln_node_map_get (doc->root, "phases"))
+  const char *other = NULL;
+  if (!kiln_node_map_get (doc->root, "parent"))
+    other = kiln_node_map_get (doc->root, "phases") ? "a component"
+            : kiln_node_map_get (doc->root, "pipeline") ? "a pipeline" : NULL;
+  if (other)
     {
       kiln_schema_error (diags, n, "expected a recipe for 'recipe', found %s, "
-                         "which is a component", q);
+                         "which is %s", q, other);
       kiln_doc_free (doc);
       return;
     }
