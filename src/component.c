@@ -729,10 +729,9 @@ check_execute_document (Ctx *x, const KilnStep *st)
   const char *file = x->c->doc->file;
   if (!file || stat (file, &sb) != 0 || !S_ISREG (sb.st_mode))
     return;
-  g_autofree char *dir = g_path_get_dirname (file);
-  g_autofree char *path = g_path_is_absolute (dn->scalar)
-                            ? g_strdup (dn->scalar)
-                            : g_build_filename (dir, dn->scalar, NULL);
+  g_autofree char *rel_dir = g_path_get_dirname (file);
+  g_autofree char *dir = g_canonicalize_filename (rel_dir, NULL);
+  g_autofree char *path = g_canonicalize_filename (dn->scalar, dir);
   g_autofree char *q = kiln_quote_for_message (dn->scalar);
   if (stat (path, &sb) != 0 || !S_ISREG (sb.st_mode))
     {
