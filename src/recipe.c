@@ -742,8 +742,14 @@ parse_outputs (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
   if ((v = kiln_node_map_get (n, "directory"))
       && kiln_schema_expect_scalar (diags, v, "'outputs.directory'"))
     {
-      g_free (o->directory);
-      o->directory = g_strdup (v->scalar);
+      if (!*v->scalar)
+        kiln_schema_error (diags, v, "expected a directory for "
+                           "'outputs.directory', found an empty string");
+      else
+        {
+          g_free (o->directory);
+          o->directory = g_strdup (v->scalar);
+        }
     }
   if ((v = kiln_node_map_get (n, "tags")) && !kiln_node_is_null (v))
     parse_tags (o, v, diags);
