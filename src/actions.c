@@ -713,7 +713,10 @@ kiln_action_check_inputs (const KilnAction *a, const KilnNode *inputs,
                     "empty list", iwhat);
           return FALSE;
         }
-      for (guint i = 0; i < kiln_node_seq_size (inputs); i++)
+      guint start = kiln_diags_count (diags);
+      /* hostile input: past a few hundred problems, stop looking */
+      for (guint i = 0; i < kiln_node_seq_size (inputs)
+                        && kiln_diags_count (diags) - start < 500; i++)
         {
           const KilnNode *e = kiln_node_seq_get (inputs, i);
           g_autofree char *ew = g_strdup_printf ("inputs[%u] of %s (%s)", i,

@@ -691,9 +691,10 @@ check_child_parameters (Ctx *x, const KilnComponent *child,
       g_hash_table_insert (nodes, n->scalar, (gpointer) n);
     }
   const KilnNode *at = list ? list : inputs;
-  g_autoptr (GHashTable) bound = kiln_params_bind (child, supplied, nodes, at,
-                                                   KILN_PARAMS_STRICT,
-                                                   x->diags);
+  GHashTable *bound = kiln_params_bind (child, supplied, nodes, at,
+                                        KILN_PARAMS_STRICT, x->diags);
+  if (bound)
+    g_hash_table_unref (bound);
   (void) what;
 }
 
