@@ -136,7 +136,7 @@ static const KilnActionInput read_file_inputs[] = {
 static const char *const read_file_outputs[] = { "content", NULL };
 static const KilnActionInput set_file_encoding_inputs[] = {
   STR_REQ ("path"),
-  { "encoding", KILN_INPUT_ENCODING, TRUE, NULL, NULL, FALSE },
+  { "encoding", KILN_INPUT_ENCODING, FALSE, "utf8", NULL, FALSE },
   END
 };
 static const KilnActionInput set_file_owner_inputs[] = {
@@ -361,8 +361,8 @@ in_error (Inputs *in, const KilnNode *at, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  kiln_diags_addv (in->diags, KILN_DIAG_ERROR, at->file, at->line, at->col,
-                   fmt, ap);
+  kiln_diags_addv (in->diags, KILN_DIAG_ERROR, at ? at->file : NULL,
+                   at ? at->line : 0, at ? at->col : 0, fmt, ap);
   va_end (ap);
   in->ok = FALSE;
 }
