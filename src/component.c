@@ -532,7 +532,7 @@ check_loop_names (Ctx *x, const KilnPhase *phase)
     {
       const KilnStep *st = phase->steps->pdata[i];
       const KilnNode *n = kiln_node_map_get (st->loop, "name");
-      if (!kiln_node_is_scalar (n) || kiln_node_is_null (n))
+      if (!kiln_node_is_scalar (n) || kiln_node_is_null (n) || !*n->scalar)
         continue;
       const KilnNode *prev = g_hash_table_lookup (seen, n->scalar);
       if (prev)

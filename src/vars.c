@@ -527,7 +527,8 @@ static const char *
 loop_name_of (const KilnStep *st)
 {
   const KilnNode *n = kiln_node_map_get (st->loop, "name");
-  return kiln_node_is_scalar (n) && !kiln_node_is_null (n) ? n->scalar : NULL;
+  return kiln_node_is_scalar (n) && !kiln_node_is_null (n) && *n->scalar
+           ? n->scalar : NULL;
 }
 
 static void
