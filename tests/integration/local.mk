@@ -1,2 +1,4 @@
 # tests/integration/local.mk
 include $(srcdir)/tests/integration/libvirt.mk
+include $(srcdir)/tests/integration/documents.mk
+include $(srcdir)/tests/integration/recipe.mk
