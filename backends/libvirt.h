@@ -10,13 +10,7 @@
 
 #include <gio/gio.h>
 
-typedef enum {
-  KILN_ACCEL_AUTO,
-  KILN_ACCEL_KVM,
-  KILN_ACCEL_TCG,
-} KilnAccel;
-
-const char *kiln_accel_name (KilnAccel accel);
+#include "accel.h"
 
 typedef struct KilnHypervisor KilnHypervisor;
 

@@ -45,12 +45,6 @@ static const char *const vhdx_subformats[] = { "dynamic", "fixed", NULL };
 #define MAX_TIMEOUT (7 * 86400)
 
 const char *
-kiln_accel_name (KilnAccel accel)
-{
-  return accel_names[accel];
-}
-
-const char *
 kiln_network_name (KilnNetwork network)
 {
   return network_names[network];

@@ -50,6 +50,7 @@
 
 #include <glib.h>
 
+#include "accel.h"
 #include "component.h"
 #include "diag.h"
 #include "semver.h"
@@ -86,12 +87,6 @@ typedef struct {
   KilnComponent *component;
   GHashTable *bound;           /* every parameter and constant -> value */
 } KilnRecipeComponent;
-
-typedef enum {
-  KILN_ACCEL_AUTO,
-  KILN_ACCEL_KVM,
-  KILN_ACCEL_TCG,
-} KilnAccel;
 
 typedef enum {
   KILN_NETWORK_NONE,
@@ -166,7 +161,6 @@ gboolean kiln_recipe_has_format (const KilnRecipe *r, const char *format);
 char *kiln_recipe_output_name (const KilnRecipe *r, gint64 build_number,
                                GDateTime *build_date, GError **error);
 
-const char *kiln_accel_name (KilnAccel accel);
 const char *kiln_network_name (KilnNetwork network);
 
 /* ref relative to the directory of file (absolute refs stay), without a
