@@ -76,7 +76,8 @@ kiln_parent_resolve (const KilnParentRef *ref, char **path, char **format,
       *format = g_strdup ("qcow2");
       return TRUE;
     case KILN_PARENT_TEMPLATE:
-      if (!kiln_template_stored_image (ref->template_name, path, error))
+      if (!kiln_template_ensure_built (ref->template_name, FALSE, NULL, path,
+                                       error))
         return FALSE;
       *format = g_strdup ("qcow2");
       return TRUE;

@@ -2,3 +2,4 @@
 include $(srcdir)/tests/integration/libvirt.mk
 include $(srcdir)/tests/integration/documents.mk
 include $(srcdir)/tests/integration/recipe.mk
+include $(srcdir)/tests/integration/engine.mk
