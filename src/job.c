@@ -370,7 +370,7 @@ inject (JobRun *run, const char *disk, const char *plan, const char *what,
     return FALSE;
   kiln_reporter_info (run->r, "injected the kiln agent and the %s plan",
                       what);
-  return kiln_guest_close (g, error);
+  return kiln_guest_close (g_steal_pointer (&g), error);
 }
 
 /* --- boots ----------------------------------------------------------- */
@@ -461,7 +461,7 @@ stage_generalize (JobRun *run, GError **error)
                       "log)", actions->len);
   if (!kiln_guest_zero_free_space (g, error))
     return FALSE;
-  return kiln_guest_close (g, error);
+  return kiln_guest_close (g_steal_pointer (&g), error);
 }
 
 /* --- distribute (qcow2 into the store and the output directory) ------ */
@@ -591,7 +591,7 @@ write_run_output (JobRun *run, GError **error)
   {
     g_autoptr (KilnGuest) g = open_guest (run, run->overlay, error);
     if (!g || !kiln_guest_remove_agent (g, error)
-        || !kiln_guest_close (g, error))
+        || !kiln_guest_close (g_steal_pointer (&g), error))
       return FALSE;
   }
   if (!kiln_qemu_img_convert (&spec, on_progress, run, run->cancellable,
