@@ -29,6 +29,8 @@
 #define OPENRC_LOCAL_INIT "/etc/init.d/local"
 #define OPENRC_DEFAULT "/etc/runlevels/default"
 #define OPENRC_LOCAL_LINK OPENRC_DEFAULT "/local"
+#define SELINUX_CONFIG "/etc/selinux/config"
+#define AUTORELABEL "/.autorelabel"
 
 typedef enum { START_SYSTEMD, START_LOCAL_D, START_RC_LOCAL } StartMethod;
 
@@ -43,6 +45,7 @@ typedef struct {
   gint64 rc_local_mode;        /* original mode when kiln edited it, or -1 */
   gboolean rc_local_newline;   /* kiln added a final newline before its line */
   gboolean openrc_link;
+  gboolean autorelabel;        /* kiln created /.autorelabel */
 } Installed;
 
 static void
@@ -103,6 +106,8 @@ installed_to_json (const Installed *in)
   json_builder_add_boolean_value (b, in->rc_local_newline);
   json_builder_set_member_name (b, "openrcLocalLink");
   json_builder_add_boolean_value (b, in->openrc_link);
+  json_builder_set_member_name (b, "autorelabel");
+  json_builder_add_boolean_value (b, in->autorelabel);
   json_builder_end_object (b);
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
@@ -154,6 +159,7 @@ installed_load (KilnGuest *kg, Installed *in)
   in->rc_local_mode = member_int (o, "rcLocalMode", -1);
   in->rc_local_newline = member_bool (o, "rcLocalAddedNewline");
   in->openrc_link = member_bool (o, "openrcLocalLink");
+  in->autorelabel = member_bool (o, "autorelabel");
   return TRUE;
 }
 
@@ -318,6 +324,30 @@ install_start (KilnGuest *kg, Installed *in, GError **error)
     }
 }
 
+/* Files written from the appliance carry no SELinux label, and an enforcing
+ * guest would refuse to run an unlabeled agent or load an unlabeled unit.
+ * The appliance has no setfiles on every host (Debian's has none), so the
+ * guest relabels itself at the next boot (one extra reboot, done before the
+ * agent starts) - as virt-customize did before it could relabel offline. */
+static gboolean
+selinux_active (KilnGuest *kg)
+{
+  if (!kiln_guest_is_file (kg, SELINUX_CONFIG))
+    return FALSE;
+  g_autofree char *text = NULL;
+  if (!kiln_guest_read (kg, SELINUX_CONFIG, &text, NULL, NULL))
+    return FALSE;
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      g_strstrip (*l);
+      if (g_str_has_prefix (*l, "SELINUX="))
+        return g_ascii_strcasecmp (*l + 8, "enforcing") == 0
+               || g_ascii_strcasecmp (*l + 8, "permissive") == 0;
+    }
+  return FALSE;
+}
+
 gboolean
 kiln_guest_install_agent (KilnGuest *kg, const char *agent_binary,
                           const char *plan_json, GError **error)
@@ -365,6 +395,14 @@ kiln_guest_install_agent (KilnGuest *kg, const char *agent_binary,
                          error)
       || !install_start (kg, &in, error))
     return FALSE;
+  if (selinux_active (kg) && !kiln_guest_lexists (kg, AUTORELABEL))
+    {
+      if (guestfs_touch (kg->g, AUTORELABEL) == -1)
+        return kiln_guest_fail (kg, error, "creating %s", AUTORELABEL);
+      in.autorelabel = TRUE;
+      kiln_guest_log (kg, "SELinux guest: %s makes the first boot relabel "
+                      "the files kiln wrote", AUTORELABEL);
+    }
   g_free (record);
   record = installed_to_json (&in);
   if (!kiln_guest_write (kg, INSTALLED_PATH, record, strlen (record), 0600,
@@ -429,6 +467,10 @@ kiln_guest_remove_agent_report (KilnGuest *kg, GPtrArray *removed,
     return FALSE;
   if (recorded && in.openrc_link
       && !remove_path (kg, OPENRC_LOCAL_LINK, removed, error))
+    return FALSE;
+  /* still there only when the guest never booted since install */
+  if (recorded && in.autorelabel
+      && !remove_path (kg, AUTORELABEL, removed, error))
     return FALSE;
   if (!remove_path (kg, AGENT_PATH, removed, error)
       || !remove_path (kg, STATE_DIR, removed, error)

@@ -256,13 +256,17 @@ kiln_guest_close (KilnGuest *kg, GError **error)
   gboolean ok = TRUE;
   if (kg->g)
     {
-      /* sync + umount-all, then a clean appliance shutdown: an error here
-       * means writes may not have reached the disk */
-      if (guestfs_umount_all (kg->g) == -1 || guestfs_sync (kg->g) == -1
-          || guestfs_shutdown (kg->g) == -1)
-        ok = kiln_guest_fail (kg, error, "closing %s (writes may be lost)",
-                              kg->disk);
-      else
+      /* umount-all + sync, then a clean appliance shutdown; each is tried
+       * even when one before failed.  An error means writes may be lost. */
+      if (guestfs_umount_all (kg->g) == -1)
+        ok = kiln_guest_fail (kg, error, "closing %s: unmounting", kg->disk);
+      if (guestfs_sync (kg->g) == -1 && ok)
+        ok = kiln_guest_fail (kg, error, "closing %s: sync (writes may be "
+                              "lost)", kg->disk);
+      if (guestfs_shutdown (kg->g) == -1 && ok)
+        ok = kiln_guest_fail (kg, error, "closing %s: appliance shutdown "
+                              "(writes may be lost)", kg->disk);
+      if (ok)
         kiln_guest_log (kg, "appliance shut down cleanly");
     }
   guest_free_resources (kg);

@@ -64,7 +64,11 @@ run rc "$W/rc.qcow2" \
   remove-agent manifest "$W/r3" \
   write-text /etc/rc.local '#!/bin/sh\necho no newline at the end' 0644 \
   manifest "$W/r4" install-agent "$W/agent" "$W/plan.json" \
-  read /etc/rc.local "$W/rc.local.3" remove-agent manifest "$W/r5"
+  read /etc/rc.local "$W/rc.local.3" remove-agent manifest "$W/r5" \
+  mkdir /etc/selinux 0755 \
+  write-text /etc/selinux/config '# x\nSELINUX=enforcing\nSELINUXTYPE=targeted\n' 0644 \
+  manifest "$W/r6" install-agent "$W/agent" "$W/plan.json" \
+  exists /.autorelabel remove-agent manifest "$W/r7"
 
 printf '#!/bin/sh -e\n# rc.local\necho started > /dev/console\n\n/usr/local/libexec/kiln/kiln-agent --boot & # kiln-agent\nexit 0\n' > "$W/want1"
 diff -u "$W/want1" "$W/rc.local.1" || fail "agent line not inserted before exit 0"
@@ -80,4 +84,7 @@ diff -u "$W/r2" "$W/r3" || fail "rc.local kiln created was not removed"
 printf '#!/bin/sh\necho no newline at the end\n/usr/local/libexec/kiln/kiln-agent --boot & # kiln-agent\n' > "$W/want3"
 diff -u "$W/want3" "$W/rc.local.3" || fail "appended line"
 diff -u "$W/r4" "$W/r5" || fail "rc.local without a final newline not restored"
+# SELinux guest: the first boot relabels what kiln wrote; undone by remove
+expect_line "$W/rc.out" "exists /.autorelabel yes"
+diff -u "$W/r6" "$W/r7" || fail "SELinux guest not restored"
 exit 0

@@ -17,9 +17,13 @@ printf 'agent\n' > "$W/agent"
 printf '{"version": 1}\n' > "$W/plan.json"
 head -c $((48 * 1024 * 1024)) /dev/urandom > "$W/big"
 
-# an overlay grown by 64 MiB: overlay create + resize + writes below
-new_overlay sd "$W/sd.qcow2"
-qemu-img resize -q -f qcow2 "$W/sd.qcow2" +64M
+# an overlay grown by 64 MiB (kiln's overlay + resize) + the writes below
+"$GT" overlay "$parent" qcow2 "$W/sd.qcow2" || fail "overlay"
+"$GT" resize "$W/sd.qcow2" qcow2 $(( (160 + 64) * 1048576 )) || fail "resize"
+"$GT" info "$W/sd.qcow2" qcow2 > "$W/info"
+expect_line "$W/info" "backing_file=$parent"
+expect_line "$W/info" "backing_format=qcow2"
+expect_line "$W/info" "virtual_size=$(( (160 + 64) * 1048576 ))"
 size0=$(qemu-img info -U --output=json "$W/sd.qcow2" | sed -n 's/.*"actual-size": \([0-9]*\).*/\1/p')
 
 "$GT" --log "$W/gen.log" "$W/sd.qcow2" \
@@ -110,6 +114,6 @@ grep 'kiln: \(fstrim\|zero_free_space\|generalized\|appliance launched\)' "$W/ge
 # ---- the parent never changed ----
 [ "$(sha256sum < "$parent")" = "$parent_sum" ] || fail "parent content changed"
 [ "$(stat -c %Y.%y "$parent")" = "$parent_mtime" ] || fail "parent mtime changed"
-qemu-img check -q -f qcow2 "$W/sd.qcow2" || fail "overlay check"
+"$GT" check "$W/sd.qcow2" qcow2 || fail "overlay check"
 grep '^# time' "$W/gen.out"
 exit 0

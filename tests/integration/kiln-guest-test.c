@@ -3,6 +3,8 @@
  *   kiln-guest-test [--format F] [--ro] [--network] [--kvm] [--log FILE]
  *                   DISK COMMAND [ARGS] [COMMAND [ARGS]]...
  *   kiln-guest-test convert SRC SRCFMT DST DSTFMT [-o K=V]... [-c] [-m N] [-W]
+ *   kiln-guest-test overlay BACKING BACKINGFMT OVERLAY [SIZE]
+ *   kiln-guest-test resize|info|check IMAGE FMT [SIZE]
  *
  * All commands run in ONE appliance launch, in order; the first failure
  * stops the run (exit code as kiln's: 1 failed, 2 bad input, 3 host).
@@ -239,6 +241,51 @@ convert_main (int argc, char **argv)
   return 0;
 }
 
+/* The qemu-img backend without an appliance. */
+static int
+image_main (int argc, char **argv)
+{
+  const char *cmd = argv[1];
+  GError *error = NULL;
+  if (strcmp (cmd, "overlay") == 0 && argc >= 5)
+    {
+      guint64 size = argc > 5 ? g_ascii_strtoull (argv[5], NULL, 10) : 0;
+      if (!kiln_qemu_img_create_overlay (argv[2], argv[3], argv[4], size,
+                                         &error))
+        return fail (cmd, error);
+    }
+  else if (strcmp (cmd, "resize") == 0 && argc >= 5)
+    {
+      if (!kiln_qemu_img_resize (argv[2], argv[3],
+                                 g_ascii_strtoull (argv[4], NULL, 10), &error))
+        return fail (cmd, error);
+    }
+  else if (strcmp (cmd, "check") == 0 && argc >= 4)
+    {
+      if (!kiln_qemu_img_check (argv[2], argv[3], &error))
+        return fail (cmd, error);
+      printf ("check ok\n");
+    }
+  else if (strcmp (cmd, "info") == 0 && argc >= 4)
+    {
+      g_autoptr (KilnImageInfo) info = kiln_qemu_img_info (argv[2], argv[3],
+                                                           &error);
+      if (!info)
+        return fail (cmd, error);
+      printf ("format=%s\nvirtual_size=%" G_GUINT64_FORMAT "\nactual_size=%"
+              G_GUINT64_FORMAT "\nbacking_file=%s\nbacking_format=%s\n",
+              info->format, info->virtual_size, info->actual_size,
+              info->backing_file ? info->backing_file : "",
+              info->backing_format ? info->backing_format : "");
+    }
+  else
+    {
+      fprintf (stderr, "kiln-guest-test: %s: wrong arguments\n", cmd);
+      return 2;
+    }
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -246,6 +293,11 @@ main (int argc, char **argv)
   setvbuf (stdout, NULL, _IOLBF, 0);
   if (argc > 1 && strcmp (argv[1], "convert") == 0)
     return convert_main (argc, argv);
+  if (argc > 1 && (strcmp (argv[1], "overlay") == 0
+                   || strcmp (argv[1], "resize") == 0
+                   || strcmp (argv[1], "info") == 0
+                   || strcmp (argv[1], "check") == 0))
+    return image_main (argc, argv);
 
   KilnGuestOptions opts = { .force_tcg = TRUE };
   const char *format = "qcow2";
