@@ -7,5 +7,6 @@ TESTS += \
 EXTRA_DIST += \
 	tests/integration/build-spine.sh \
 	tests/integration/build-failures.sh \
+	tests/integration/build-run-test.sh \
 	tests/integration/lib/common.sh \
 	tests/fixtures/spine
