@@ -433,7 +433,7 @@ list_visit (const char *path, const struct stat *st, void *user, char **err)
   free (name);
   if (match)
     {
-      lc->files = xrealloc (lc->files, (lc->n + 1) * sizeof *lc->files);
+      lc->files = xgrow (lc->files, lc->n, sizeof *lc->files);
       lc->files[lc->n++] = xstrdup (path);
     }
   return true;

@@ -435,7 +435,7 @@ path_glob (const char *pattern, bool want_dirs, size_t *n, char **err)
           free (full);
           continue;
         }
-      out = xrealloc (out, (*n + 1) * sizeof *out);
+      out = xgrow (out, *n, sizeof *out);
       out[(*n)++] = full;
     }
   closedir (d);

@@ -9,7 +9,7 @@
 static void
 add_value (loop_plan *lp, char *v)
 {
-  lp->values = xrealloc (lp->values, (lp->count + 1) * sizeof *lp->values);
+  lp->values = xgrow (lp->values, lp->count, sizeof *lp->values);
   lp->values[lp->count++] = v;
 }
 

@@ -43,6 +43,17 @@ xrealloc (void *p, size_t n)
   return p;
 }
 
+void *
+xgrow (void *array, size_t n, size_t size)
+{
+  /* Capacity is the next power of two >= n + 1: grow when n is one. */
+  if (n == 0)
+    return xrealloc (array, size);
+  if ((n & (n - 1)) == 0)
+    return xrealloc (array, 2 * n * size);
+  return array;
+}
+
 char *
 xstrdup (const char *s)
 {

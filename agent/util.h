@@ -21,6 +21,10 @@ char *xstrndup (const char *s, size_t n);
 char *xasprintf (const char *fmt, ...) __attribute__ ((format (printf, 1, 2), nonnull (1)));
 char *xvasprintf (const char *fmt, va_list ap) __attribute__ ((format (printf, 1, 0), nonnull (1)));
 
+/* Makes room for item number n (0-based) in a growing array of elements
+ * of size `size`, doubling the capacity as needed. */
+void *xgrow (void *array, size_t n, size_t size);
+
 /* Replace *slot with a copy of value (NULL allowed), freeing the old one. */
 void str_set (char **slot, const char *value);
 
