@@ -37,10 +37,11 @@ url_file_name (const char *url)
   return name;
 }
 
-/* One download attempt; *why gets the reason of a failure. */
+/* One download attempt; *why gets the reason of a failure, *final is set
+ * when trying again cannot help (timeout, HTTP 4xx other than 408/429). */
 static bool
 fetch_once (act_ctx *ctx, const char *tool, const char *url, const char *out, bool insecure, char **why,
-            bool *timed_out)
+            bool *timed_out, bool *final)
 {
   char *argv[24];
   int n = 0;
@@ -96,7 +97,11 @@ fetch_once (act_ctx *ctx, const char *tool, const char *url, const char *out, bo
   else if (!pr.exited || pr.exit_code != 0)
     *why = xasprintf ("%s exited with status %d", tool, proc_status_code (&pr));
   else if (curl && strcmp (status.data, "200") != 0)
-    *why = xasprintf ("HTTP status %s", *status.data ? status.data : "unknown");
+    {
+      *why = xasprintf ("HTTP status %s", *status.data ? status.data : "unknown");
+      int code = atoi (status.data);
+      *final = code >= 400 && code < 500 && code != 408 && code != 429;
+    }
   else
     ok = true;
   proc_result_clear (&pr);
@@ -186,13 +191,13 @@ download_entry (act_ctx *ctx, const json *entry, strbuf *destinations, act_resul
     }
   tmp = xasprintf ("%s.kiln-download", dst);
   char *why = NULL;
-  bool timed_out = false;
-  for (int attempt = 1; attempt <= DOWNLOAD_TRIES && !ok && !timed_out; attempt++)
+  bool timed_out = false, final = false;
+  for (int attempt = 1; attempt <= DOWNLOAD_TRIES && !ok && !timed_out && !final; attempt++)
     {
       free (why);
       why = NULL;
-      ok = fetch_once (ctx, tool, source, tmp, insecure, &why, &timed_out);
-      if (!ok && attempt < DOWNLOAD_TRIES && !timed_out)
+      ok = fetch_once (ctx, tool, source, tmp, insecure, &why, &timed_out, &final);
+      if (!ok && attempt < DOWNLOAD_TRIES && !timed_out && !final)
         {
           event_log ("warning", "WebDownload: %s: %s; trying again", source, why);
           int64_t pause = 1000LL << (attempt - 1);

@@ -219,6 +219,22 @@ request_reboot (agent *a, int depth, const char *phase, const char *step, const 
   event_send (e);
 }
 
+/* The step's inputs with runtime variables expanded - except an inline
+ * ExecuteDocument document: its variables belong to the child. */
+static json *
+expand_inputs (const step_view *sv, const expand_ctx *ec)
+{
+  if (!sv->inputs || sv->inputs->type != JSON_OBJECT || strcmp (sv->action, "ExecuteDocument"))
+    return expand_json (sv->inputs, ec);
+  json *copy = json_clone (sv->inputs);
+  json *doc = json_take (copy, "document");
+  json *out = expand_json (copy, ec);
+  json_free (copy);
+  if (doc)
+    json_set (out, "document", doc);
+  return out;
+}
+
 /* Runs the loop iterations of one attempt, from f->iteration on. */
 static run_status
 run_iterations (agent *a, int depth, const char *phase, const step_view *sv, int64_t deadline)
@@ -260,7 +276,7 @@ run_iterations (agent *a, int depth, const char *phase, const step_view *sv, int
         }
       expand_ctx ec = { .chain = f->chain, .in_loop = in_loop, .loop_name = lp.name, .index = (long long) i,
                         .value = lp.values[i] };
-      json *inputs = expand_json (sv->inputs, &ec);
+      json *inputs = expand_inputs (sv, &ec);
       json_free (f->last_inputs);
       f->last_inputs = inputs ? json_clone (inputs) : NULL;
       act_ctx ctx = { .a = a, .depth = depth, .document = a->doc_names[depth], .phase = phase, .step = sv->name,
@@ -268,7 +284,9 @@ run_iterations (agent *a, int depth, const char *phase, const step_view *sv, int
       act_result res = { 0 };
       fn (&ctx, inputs, &res);
       json_free (inputs);
-      merge_outputs (f, res.outputs);
+      /* An iteration that asks for exit-194 runs again: its outputs are not kept. */
+      if (res.status != ACT_REBOOT_SAME && res.status != ACT_NESTED_REBOOT)
+        merge_outputs (f, res.outputs);
       if (res.has_exit_code)
         {
           f->has_exit_code = true;
@@ -343,6 +361,8 @@ run_step (agent *a, int depth, const char *phase, const json *step)
       sv.timeout_seconds = -1;
       sv.max_attempts = 1;
     }
+  /* No new step-start when resuming into a nested document, or after the
+   * reboot of a Reboot step (the step is only finishing). */
   bool into_child = false;
   if (!f->step_active)
     {
@@ -354,7 +374,7 @@ run_step (agent *a, int depth, const char *phase, const json *step)
     }
   else if (f->reboot)
     {
-      into_child = !strcmp (f->reboot, "child");
+      into_child = !strcmp (f->reboot, "child") || !strcmp (f->reboot, "Reboot");
       free (f->reboot);
       f->reboot = NULL;
     }

@@ -45,11 +45,12 @@ equals () {
 }
 
 # setup CASE FIXTURE: $TMP/CASE/{plan.json,root/}; the plan's @ROOT@ becomes
-# the root folder (and @EXTRA@ the value of $EXTRA, when set).
+# the root folder (@EXTRA@ and @PORT@ the values of $EXTRA and $PORT).
 setup () {
   case_dir=$TMP/$1
   mkdir -p "$case_dir/root"
-  sed -e "s|@ROOT@|$case_dir/root|g" -e "s|@EXTRA@|${EXTRA:-}|g" "$FIXTURES/$2" > "$case_dir/plan.json"
+  sed -e "s|@ROOT@|$case_dir/root|g" -e "s|@EXTRA@|${EXTRA:-}|g" -e "s|@PORT@|${PORT:-}|g" \
+    "$FIXTURES/$2" > "$case_dir/plan.json"
 }
 
 # run_agent CASE [ARGS...]: runs the agent for the case; RC gets its status.
@@ -57,8 +58,9 @@ run_agent () {
   c=$TMP/$1
   shift
   RC=0
-  (cd "$c/root" && exec "$AGENT" --plan "$c/plan.json" --state-dir "$c/state" --events "$c/events.jsonl" \
-    --log "$c/agent.log" --no-poweroff --reboot-exit "$@") > "$c/stdout" 2> "$c/stderr" || RC=$?
+  # (the outer subshell keeps the shell's "Killed" notices out of the output)
+  ( (cd "$c/root" && exec "$AGENT" --plan "$c/plan.json" --state-dir "$c/state" --events "$c/events.jsonl" \
+    --log "$c/agent.log" --no-poweroff --reboot-exit "$@") > "$c/stdout" 2> "$c/stderr" ) 2> /dev/null || RC=$?
 }
 
 events () { echo "$TMP/$1/events.jsonl"; }

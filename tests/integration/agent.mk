@@ -3,7 +3,12 @@
 # tests against the sanitizer build.
 AGENT_INTEGRATION_TESTS = \
 	tests/integration/agent-files.sh \
-	tests/integration/agent-exec.sh
+	tests/integration/agent-exec.sh \
+	tests/integration/agent-flow.sh \
+	tests/integration/agent-reboot.sh \
+	tests/integration/agent-document.sh \
+	tests/integration/agent-events.sh \
+	tests/integration/agent-web.sh
 TESTS += $(AGENT_INTEGRATION_TESTS)
 EXTRA_DIST += $(AGENT_INTEGRATION_TESTS) tests/integration/agent-lib.sh tests/fixtures/plans
 # The tests run the agent binary: build it first.
