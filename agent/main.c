@@ -283,24 +283,31 @@ main (int argc, char **argv)
   a.state_path = path_join (o.state_dir, "state.json");
   a.work_dir = path_join (o.state_dir, "work");
 
-  char *err = NULL;
+  char *err = NULL, *state_err = NULL;
+  int lock_fd = -1;
+  bool events_open = false;
+  run_status r = RUN_OK;
   if (!mkdir_p (a.state_dir, 0700, &err))
     {
       fprintf (stderr, "kiln-agent: %s\n", err);
-      return AGENT_EXIT_ENVIRONMENT;
+      rc = AGENT_EXIT_ENVIRONMENT;
+      goto out;
     }
-  int lock_fd = take_lock (a.state_dir);
+  lock_fd = take_lock (a.state_dir);
   if (lock_fd < 0)
     {
       fprintf (stderr, "kiln-agent: another kiln-agent is running with %s\n", a.state_dir);
-      return o.boot ? 0 : AGENT_EXIT_ENVIRONMENT;
+      rc = o.boot ? 0 : AGENT_EXIT_ENVIRONMENT;
+      goto out;
     }
   events_config ec = { .port_name = o.port, .sysfs_dir = o.sysfs_dir, .dev_dir = o.dev_dir,
                        .events_path = o.events, .log_path = o.log, .echo_stderr = o.verbose };
+  events_open = true;
   if (!events_init (&ec, &err))
     {
       fprintf (stderr, "kiln-agent: %s\n", err);
-      return AGENT_EXIT_ENVIRONMENT;
+      rc = AGENT_EXIT_ENVIRONMENT;
+      goto out;
     }
   if (o.boot)
     find_port ();
@@ -313,7 +320,6 @@ main (int argc, char **argv)
 
   /* The state: resume when it belongs to this plan's run. */
   bool resumed = false;
-  char *state_err = NULL;
   if (a.plan && state_load (a.state_path, &a.st, &state_err))
     {
       if (!strcmp (a.st.run_id, run_id ? run_id : ""))
@@ -331,7 +337,6 @@ main (int argc, char **argv)
     state_init (&a.st, run_id);
   send_hello (&a, resumed);
 
-  run_status r = RUN_OK;
   if (!a.plan)
     {
       fail_run (&a, err);
@@ -379,27 +384,31 @@ main (int argc, char **argv)
           break;
         }
     }
-  free (err);
-  free (state_err);
-
   if (r == RUN_REBOOT && o.boot && !o.reboot_exit)
     {
       events_flush (10000);
       sync ();
       events_shutdown (2000);
       power_reboot ();
-      return AGENT_EXIT_REBOOT; /* only when rebooting failed */
+      rc = AGENT_EXIT_REBOOT; /* only when rebooting failed */
+      events_open = false;
     }
-  if (r != RUN_REBOOT && r != RUN_INTERRUPTED)
+  else if (r != RUN_REBOOT && r != RUN_INTERRUPTED)
     finish_boot (&o, &a, 10000);
 
-  events_shutdown (o.boot ? 10000 : 2000);
+out:
+  if (events_open)
+    events_shutdown (o.boot ? 10000 : 2000);
+  free (err);
+  free (state_err);
   json_free (a.plan);
-  state_free (&a.st);
+  if (a.st.run_id)
+    state_free (&a.st);
   free (a.plan_path);
   free (a.state_dir);
   free (a.state_path);
   free (a.work_dir);
-  close (lock_fd);
+  if (lock_fd >= 0)
+    close (lock_fd);
   return rc;
 }

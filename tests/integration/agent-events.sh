@@ -96,8 +96,9 @@ equals "no port: the run succeeds, logged" "0 done" "$rc $(tail -n 1 "$TMP/nopor
 EXTRA=3 setup lock port.json
 run_agent lock &
 first=$!
-sleep 1
 c=$TMP/lock
+# (start the second agent once the first one is running a step)
+until grep -q '"step-start"' "$c/events.jsonl" 2>/dev/null; do sleep 0.1; done
 rc=0
 "$AGENT" --plan "$c/plan.json" --state-dir "$c/state" --events "$c/events2.jsonl" > /dev/null 2> "$c/err2" || rc=$?
 wait "$first"

@@ -42,7 +42,7 @@ equals "timeoutSeconds: message" "timed out after 2 s" "$(message_of exec Timeou
 d=$(step_field exec Timeout durationMs)
 check "timeoutSeconds: stopped after ~2 s (took ${d} ms)" test "$d" -ge 2000 -a "$d" -lt 6000
 pgid=$(cat "$R/timeout.pid")
-check "timeoutSeconds: no process of the step is left" sh -c "! ps -eo pgid= | grep -qw '$pgid'"
+check "timeoutSeconds: no process of the step is left" eval '! group_alive "$pgid"'
 equals "timeoutSeconds announced in step-start" "2" "$(step_field exec Timeout timeoutSeconds step-start)"
 equals "timeoutSeconds -1: no limit" "success -1" \
   "$(status_of exec NoTimeout) $(step_field exec NoTimeout timeoutSeconds step-start)"

@@ -60,7 +60,7 @@ run_agent () {
   RC=0
   # (the outer subshell keeps the shell's "Killed" notices out of the output)
   ( (cd "$c/root" && exec "$AGENT" --plan "$c/plan.json" --state-dir "$c/state" --events "$c/events.jsonl" \
-    --log "$c/agent.log" --no-poweroff --reboot-exit "$@") > "$c/stdout" 2> "$c/stderr" ) 2> /dev/null || RC=$?
+    --log "$c/agent.log" --no-poweroff --reboot-exit "$@") > "$c/stdout" 2> "$c/stderr"; exit $? ) 2> /dev/null || RC=$?
 }
 
 events () { echo "$TMP/$1/events.jsonl"; }
@@ -94,7 +94,31 @@ stream_is_valid () {
   [ "$(tail -n 1 "$f" | jq -r .event)" = done ]
 }
 
+# group_alive PGID: does any live (non-zombie) process of the group remain?
+# Waits up to 3 s for the group to die.
+group_alive () {
+  n=0
+  while [ $n -lt 30 ]; do
+    ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }' || return 1
+    sleep 0.1
+    n=$((n + 1))
+  done
+  return 0
+}
+
+# wait_for_file FILE: waits up to 20 s for FILE to exist and not be empty.
+wait_for_file () {
+  n=0
+  while [ ! -s "$1" ] && [ $n -lt 200 ]; do sleep 0.1; n=$((n + 1)); done
+  [ -s "$1" ]
+}
+
 finish () {
+  # A sanitizer build (KILN_AGENT=agent/kiln-agent-asan) reports here.
+  if grep -l -e 'Sanitizer' -e 'runtime error:' "$TMP"/*/stderr > /dev/null 2>&1; then
+    not_ok "sanitizer reports: $(grep -l -e 'Sanitizer' -e 'runtime error:' "$TMP"/*/stderr | tr '\n' ' ')"
+    grep -h -A20 -e 'Sanitizer' -e 'runtime error:' "$TMP"/*/stderr | head -n 60
+  fi
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
 }

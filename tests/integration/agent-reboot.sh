@@ -58,8 +58,7 @@ c=$TMP/power
 (cd "$R" && exec "$AGENT" --plan "$c/plan.json" --state-dir "$c/state" --events "$c/events.jsonl" \
   --log "$c/agent.log" --no-poweroff --reboot-exit) > /dev/null 2>&1 &
 agent_pid=$!
-i=0
-while [ ! -s "$R/pgid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait_for_file "$R/pgid"
 sleep 0.2
 kill -9 "$agent_pid"
 kill -9 -- "-$(cat "$R/pgid")" 2>/dev/null
@@ -80,8 +79,7 @@ c=$TMP/term
 (cd "$R" && exec "$AGENT" --plan "$c/plan.json" --state-dir "$c/state" --events "$c/events.jsonl" \
   --log "$c/agent.log" --no-poweroff --reboot-exit) > /dev/null 2>&1 &
 agent_pid=$!
-i=0
-while [ ! -s "$R/pgid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait_for_file "$R/pgid"
 sleep 0.2
 t0=$(date +%s)
 kill -TERM "$agent_pid"
@@ -89,7 +87,8 @@ rc=0
 wait "$agent_pid" || rc=$?
 equals "SIGTERM: the agent stops with status 143" 143 "$rc"
 check "SIGTERM: it stopped promptly" test $(( $(date +%s) - t0 )) -le 5
-check "SIGTERM: the step's processes are gone" sh -c "! ps -eo pgid= | grep -qw '$(cat "$R/pgid")'"
+pgid=$(cat "$R/pgid")
+check "SIGTERM: the step's processes are gone" eval '! group_alive "$pgid"'
 run_agent term
 equals "SIGTERM: the next start reruns the step and finishes" "0 success" "$RC $(status_of term Long)"
 

@@ -8,7 +8,8 @@ AGENT_INTEGRATION_TESTS = \
 	tests/integration/agent-reboot.sh \
 	tests/integration/agent-document.sh \
 	tests/integration/agent-events.sh \
-	tests/integration/agent-web.sh
+	tests/integration/agent-web.sh \
+	tests/integration/agent-vm.sh
 TESTS += $(AGENT_INTEGRATION_TESTS)
 EXTRA_DIST += $(AGENT_INTEGRATION_TESTS) tests/integration/agent-lib.sh tests/fixtures/plans
 # The tests run the agent binary: build it first.
