@@ -168,6 +168,13 @@ setup_process (const options *o)
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGHUP, &sa, NULL);
   signal (SIGPIPE, SIG_IGN);
+  if (o->boot)
+    {
+      /* Started from rc.local or local.d with &: leave the starting
+       * script's session so its end (SIGHUP) does not stop us. */
+      signal (SIGHUP, SIG_IGN);
+      setsid ();
+    }
   if (!getenv ("PATH"))
     setenv ("PATH", DEFAULT_PATH, 1);
   if (o->boot)
@@ -256,6 +263,8 @@ finish_boot (const options *o, agent *a, int64_t flush_ms)
 {
   if (o->boot && a->poweroff)
     {
+      a->st.powered_off = true;
+      agent_save_state (a);
       events_flush (flush_ms);
       sync ();
       events_shutdown (2000);
@@ -341,6 +350,9 @@ main (int argc, char **argv)
     {
       fail_run (&a, err);
       rc = AGENT_EXIT_USAGE;
+      /* No plan at all: a stray agent in an image, not a build to end. */
+      if (!path_exists (a.plan_path))
+        a.poweroff = false;
     }
   else if (state_err)
     {
@@ -354,6 +366,10 @@ main (int argc, char **argv)
       event_log ("info", "the plan has already run; reporting its result again");
       runner_send_done (&a);
       rc = a.st.failed ? AGENT_EXIT_FAILED : AGENT_EXIT_SUCCESS;
+      /* Powered off after that run already: this is a later boot (someone
+       * debugging the image), not a build to end. */
+      if (a.st.powered_off)
+        a.poweroff = false;
     }
   else if (a.st.boot > AGENT_MAX_BOOTS)
     {

@@ -2,6 +2,7 @@
 #include "power.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,10 +50,15 @@ power_action (bool reboot_machine)
     asked = run_quietly (verb, NULL);
   if (asked)
     {
-      /* The init system takes the machine down and stops us on the way. */
+      /* The init system takes the machine down and stops us on the way:
+       * leave at once when it asks (SIGTERM), the state is saved. */
       int64_t until = mono_ms () + POWER_GRACE_MS;
       while (mono_ms () < until)
-        sleep_ms (1000);
+        {
+          if (proc_stop_requested)
+            _exit (0);
+          sleep_ms (200);
+        }
       fprintf (stderr, "kiln-agent: the machine did not %s within %d s; forcing it\n", verb, POWER_GRACE_MS / 1000);
     }
   sync ();

@@ -152,6 +152,7 @@ state_to_json (const state *st)
   json_set_int (o, "boot", st->boot);
   json_set_int (o, "startMs", st->start_ms);
   json_set_bool (o, "finished", st->finished);
+  json_set_bool (o, "poweredOff", st->powered_off);
   json_set_bool (o, "failed", st->failed);
   set_opt_str (o, "failDocument", st->fail_doc);
   set_opt_str (o, "failPhase", st->fail_phase);
@@ -296,6 +297,7 @@ state_from_json (const json *j, state *st, char **err)
       else
         ok = false;
       st->finished = bool_member (j, "finished", &ok);
+      st->powered_off = bool_member (j, "poweredOff", &ok);
       st->failed = bool_member (j, "failed", &ok);
       st->fail_doc = opt_str_member (j, "failDocument", &ok);
       st->fail_phase = opt_str_member (j, "failPhase", &ok);

@@ -56,6 +56,7 @@ typedef struct
   int boot;                /* 1 on the first boot, +1 per start after that */
   int64_t start_ms;        /* wall clock of the first start */
   bool finished;
+  bool powered_off;        /* the agent asked for the final poweroff */
   bool failed;
   char *fail_doc, *fail_phase, *fail_step, *fail_msg;
   int nframes;
