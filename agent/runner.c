@@ -415,10 +415,10 @@ run_step (agent *a, int depth, const char *phase, const json *step)
             }
           f->decision = xstrdup (act == IF_EXECUTE ? "execute" : act == IF_SKIP ? "skip" : "abort");
           f->decision_truth = truth;
+          agent_save_state (a); /* evaluated once: the decision survives reboots */
         }
       else
         f->decision = xstrdup ("execute");
-      agent_save_state (a);
     }
   if (!strcmp (f->decision, "skip"))
     return finish_step (a, depth, phase, &sv, "skipped", NULL, false);
@@ -441,8 +441,8 @@ run_step (agent *a, int depth, const char *phase, const json *step)
           json_set_int (e, "attempt", f->attempt);
           json_set_int (e, "timeoutSeconds", sv.timeout_seconds);
           event_send (e);
-          events_begin_step (a->doc_names[depth], phase, sv.name);
         }
+      events_begin_step (a->doc_names[depth], phase, sv.name);
       into_child = false;
       agent_save_state (a);
       run_status r = run_iterations (a, depth, phase, &sv, deadline);
