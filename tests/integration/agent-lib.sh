@@ -20,6 +20,7 @@ if ! command -v jq >/dev/null 2>&1; then
   exit 77
 fi
 
+echo "# agent: $AGENT"
 TMP=$(mktemp -d /tmp/kiln-agent-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 PASSED=0
