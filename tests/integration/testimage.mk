@@ -3,3 +3,7 @@
 TESTS += tests/integration/test-image-boots.sh
 EXTRA_DIST += tests/integration/test-image-boots.sh \
 	tests/integration/lib/tiny-image.sh
+# The cached images (rebuilt when scripts/make-test-image is newer).
+DISTCLEANFILES += tests/tmp/tiny.qcow2 tests/tmp/tiny.qcow2.log \
+	tests/tmp/tiny.qcow2.lock tests/tmp/tiny-noboot.qcow2 \
+	tests/tmp/tiny-noboot.qcow2.log tests/tmp/tiny-noboot.qcow2.lock
