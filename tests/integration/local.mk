@@ -5,3 +5,4 @@ include $(srcdir)/tests/integration/recipe.mk
 include $(srcdir)/tests/integration/engine.mk
 include $(srcdir)/tests/integration/guestfs.mk
 include $(srcdir)/tests/integration/agent.mk
+include $(srcdir)/tests/integration/testimage.mk
