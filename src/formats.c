@@ -1,0 +1,371 @@
+/* formats.c - output format names, qemu-img profiles, header readers */
+#include <string.h>
+
+#include "formats.h"
+#include "kiln.h"
+#include "suggest.h"
+
+typedef struct {
+  KilnFormatKind kind;
+  const char *name;
+  const char *extension;
+  const char *default_sub;               /* NULL: takes no subformat */
+  const char *const *subs;               /* accepted subformats */
+} FormatDef;
+
+static const char *const qcow2_subs[] = { "compressed", NULL };
+static const char *const vmdk_subs[] = { "streamOptimized", "monolithicSparse",
+                                         NULL };
+static const char *const vhdx_subs[] = { "dynamic", "fixed", NULL };
+static const char *const vhd_subs[] = { "fixed", "dynamic", NULL };
+
+static const FormatDef defs[] = {
+  { KILN_FORMAT_QCOW2, "qcow2", "qcow2", NULL, qcow2_subs },
+  { KILN_FORMAT_RAW, "raw", "raw", NULL, NULL },
+  { KILN_FORMAT_VMDK, "vmdk", "vmdk", "streamOptimized", vmdk_subs },
+  { KILN_FORMAT_VHDX, "vhdx", "vhdx", "dynamic", vhdx_subs },
+  { KILN_FORMAT_VHD, "vhd", "vhd", "fixed", vhd_subs },
+  { KILN_FORMAT_OVA, "ova", "ova", NULL, NULL },
+};
+
+static const char *const format_names[] = { "qcow2", "raw", "vmdk", "vhdx",
+                                            "vhd", "ova", NULL };
+
+static const FormatDef *
+def_for (KilnFormatKind kind)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (defs); i++)
+    if (defs[i].kind == kind)
+      return &defs[i];
+  g_assert_not_reached ();
+}
+
+void
+kiln_format_free (KilnFormat *f)
+{
+  if (!f)
+    return;
+  g_free (f->name);
+  g_free (f->subformat);
+  g_free (f);
+}
+
+static KilnFormat *
+format_new (const FormatDef *d, const char *sub)
+{
+  KilnFormat *f = g_new0 (KilnFormat, 1);
+  f->kind = d->kind;
+  f->name = g_strdup (d->name);
+  f->subformat = g_strdup (sub);
+  return f;
+}
+
+KilnFormat *
+kiln_format_parse (const char *text, GError **error)
+{
+  g_autofree char *name = NULL;
+  const char *colon = strchr (text, ':');
+  const char *sub = colon ? colon + 1 : NULL;
+
+  name = g_ascii_strdown (text, colon ? colon - text : -1);
+  g_strstrip (name);
+  const FormatDef *d = NULL;
+  for (gsize i = 0; i < G_N_ELEMENTS (defs); i++)
+    if (strcmp (defs[i].name, name) == 0)
+      d = &defs[i];
+  /* Common aliases people type. */
+  if (!d && strcmp (name, "vpc") == 0)
+    d = def_for (KILN_FORMAT_VHD);
+  if (!d && strcmp (name, "img") == 0)
+    d = def_for (KILN_FORMAT_RAW);
+  if (!d)
+    {
+      g_autofree char *hint = kiln_suggest_suffix (name, format_names);
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "unknown output format '%s'%s (expected one of qcow2, raw, "
+                   "vmdk, vhdx, vhd, ova)", name, hint);
+      return NULL;
+    }
+  if (!sub || !*sub)
+    return format_new (d, d->default_sub);
+
+  if (!d->subs)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "output format '%s' takes no subformat, found '%s'",
+                   d->name, sub);
+      return NULL;
+    }
+  for (gsize i = 0; d->subs[i]; i++)
+    if (g_ascii_strcasecmp (d->subs[i], sub) == 0)
+      return format_new (d, d->subs[i]);
+
+  g_autofree char *hint = kiln_suggest_suffix (sub, d->subs);
+  g_autofree char *expected = g_strjoinv (", ", (char **) d->subs);
+  g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+               "unknown subformat '%s' for %s%s (expected one of %s)", sub,
+               d->name, hint, expected);
+  return NULL;
+}
+
+GPtrArray *
+kiln_format_list_parse (const char *const *texts, GError **error)
+{
+  g_autoptr (GPtrArray) list
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_format_free);
+
+  for (gsize i = 0; texts && texts[i]; i++)
+    {
+      g_auto (GStrv) parts = g_strsplit (texts[i], ",", -1);
+      for (gsize j = 0; parts[j]; j++)
+        {
+          g_strstrip (parts[j]);
+          if (!*parts[j])
+            continue;
+          KilnFormat *f = kiln_format_parse (parts[j], error);
+          if (!f)
+            return NULL;
+          for (guint k = 0; k < list->len; k++)
+            {
+              const KilnFormat *o = list->pdata[k];
+              if (o->kind == f->kind)
+                {
+                  g_autofree char *a = kiln_format_to_string (o);
+                  g_autofree char *b = kiln_format_to_string (f);
+                  g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                               strcmp (a, b) == 0
+                                   ? "output format '%s' is given twice"
+                                   : "output formats '%s' and '%s' would "
+                                     "both write a .%s file; pick one",
+                               a, b, kiln_format_extension (f));
+                  kiln_format_free (f);
+                  return NULL;
+                }
+            }
+          g_ptr_array_add (list, f);
+        }
+    }
+  if (list->len == 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "no output format given (expected one or more of qcow2, "
+                   "raw, vmdk, vhdx, vhd, ova)");
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+char *
+kiln_format_to_string (const KilnFormat *f)
+{
+  if (!f->subformat)
+    return g_strdup (f->name);
+  return g_strdup_printf ("%s:%s", f->name, f->subformat);
+}
+
+const char *
+kiln_format_extension (const KilnFormat *f)
+{
+  return def_for (f->kind)->extension;
+}
+
+void
+kiln_format_profile_free (KilnFormatProfile *p)
+{
+  if (!p)
+    return;
+  g_strfreev (p->options);
+  g_free (p);
+}
+
+KilnFormatProfile *
+kiln_format_profile (const KilnFormat *f, const KilnFormatOptions *opts)
+{
+  KilnFormatProfile *p = g_new0 (KilnFormatProfile, 1);
+  GPtrArray *o = g_ptr_array_new ();
+  const char *adapter = opts && opts->vmdk_adapter ? opts->vmdk_adapter
+                                                   : "lsilogic";
+  const char *hw = opts && opts->vmdk_hwversion ? opts->vmdk_hwversion : "13";
+
+  switch (f->kind)
+    {
+    case KILN_FORMAT_QCOW2:
+      p->qemu_format = "qcow2";
+      p->compress = g_strcmp0 (f->subformat, "compressed") == 0;
+      /* -W lets compression use every core; harmless otherwise. */
+      p->out_of_order = TRUE;
+      g_ptr_array_add (o, g_strdup ("compat=1.1"));
+      break;
+    case KILN_FORMAT_RAW:
+      p->qemu_format = "raw";
+      p->out_of_order = TRUE;
+      break;
+    case KILN_FORMAT_VMDK:
+    case KILN_FORMAT_OVA:
+      {
+        const char *sub = f->kind == KILN_FORMAT_OVA ? "streamOptimized"
+                                                     : f->subformat;
+        p->qemu_format = "vmdk";
+        g_ptr_array_add (o, g_strdup_printf ("subformat=%s", sub));
+        g_ptr_array_add (o, g_strdup_printf ("adapter_type=%s", adapter));
+        g_ptr_array_add (o, g_strdup_printf ("hwversion=%s", hw));
+        /* streamOptimized grains must be written in order. */
+        p->out_of_order = strcmp (sub, "streamOptimized") != 0;
+        break;
+      }
+    case KILN_FORMAT_VHDX:
+      p->qemu_format = "vhdx";
+      g_ptr_array_add (o, g_strdup_printf ("subformat=%s", f->subformat));
+      p->out_of_order = TRUE;
+      break;
+    case KILN_FORMAT_VHD:
+      p->qemu_format = "vpc";
+      g_ptr_array_add (o, g_strdup_printf ("subformat=%s", f->subformat));
+      /* force_size keeps the virtual size exactly (no CHS rounding); the
+       * size itself is made a whole MiB beforehand (Azure needs that). */
+      g_ptr_array_add (o, g_strdup ("force_size=on"));
+      p->align_mib = TRUE;
+      p->out_of_order = TRUE;
+      break;
+    }
+  g_ptr_array_add (o, NULL);
+  p->options = (char **) g_ptr_array_free (o, FALSE);
+  return p;
+}
+
+KilnFormat *
+kiln_format_disk_for (const KilnFormat *f)
+{
+  if (f->kind == KILN_FORMAT_OVA)
+    return format_new (def_for (KILN_FORMAT_VMDK), "streamOptimized");
+  return format_new (def_for (f->kind), f->subformat);
+}
+
+gboolean
+kiln_format_equal (const KilnFormat *a, const KilnFormat *b)
+{
+  return a->kind == b->kind && g_strcmp0 (a->subformat, b->subformat) == 0;
+}
+
+guint64
+kiln_round_up_mib (guint64 size)
+{
+  const guint64 mib = 1024 * 1024;
+  return (size + mib - 1) / mib * mib;
+}
+
+/* --- header readers --- */
+
+static guint32
+be32 (const guint8 *p)
+{
+  return (guint32) p[0] << 24 | (guint32) p[1] << 16 | (guint32) p[2] << 8
+         | p[3];
+}
+
+static guint64
+be64 (const guint8 *p)
+{
+  return (guint64) be32 (p) << 32 | be32 (p + 4);
+}
+
+static guint16
+le16 (const guint8 *p)
+{
+  return (guint16) (p[0] | p[1] << 8);
+}
+
+static guint32
+le32 (const guint8 *p)
+{
+  return (guint32) p[0] | (guint32) p[1] << 8 | (guint32) p[2] << 16
+         | (guint32) p[3] << 24;
+}
+
+static guint64
+le64 (const guint8 *p)
+{
+  return (guint64) le32 (p) | (guint64) le32 (p + 4) << 32;
+}
+
+gboolean
+kiln_vhd_footer_parse (const guint8 footer[512], KilnVhdFooter *out)
+{
+  if (memcmp (footer, "conectix", 8) != 0)
+    return FALSE;
+  /* One's complement of the byte sum, the checksum field counted as 0. */
+  guint32 sum = 0;
+  for (int i = 0; i < 512; i++)
+    if (i < 64 || i >= 68)
+      sum += footer[i];
+  if (~sum != be32 (footer + 64))
+    return FALSE;
+  memset (out, 0, sizeof *out);
+  memcpy (out->creator_app, footer + 28, 4);
+  out->original_size = be64 (footer + 40);
+  out->current_size = be64 (footer + 48);
+  out->disk_type = be32 (footer + 60);
+  return TRUE;
+}
+
+void
+kiln_vmdk_header_clear (KilnVmdkHeader *h)
+{
+  g_clear_pointer (&h->create_type, g_free);
+  g_clear_pointer (&h->adapter_type, g_free);
+  g_clear_pointer (&h->hw_version, g_free);
+}
+
+/* The value of `key = "value"` in a VMDK descriptor, or NULL. */
+static char *
+descriptor_value (const char *desc, const char *key)
+{
+  g_auto (GStrv) lines = g_strsplit (desc, "\n", -1);
+  for (gsize i = 0; lines[i]; i++)
+    {
+      char *line = g_strstrip (lines[i]);
+      if (!g_str_has_prefix (line, key))
+        continue;
+      const char *rest = line + strlen (key);
+      while (*rest == ' ')
+        rest++;
+      if (*rest != '=')
+        continue;
+      rest++;
+      while (*rest == ' ')
+        rest++;
+      g_autofree char *v = g_strdup (rest);
+      if (v[0] == '"')
+        {
+          char *end = strchr (v + 1, '"');
+          if (end)
+            *end = '\0';
+          return g_strdup (v + 1);
+        }
+      return g_steal_pointer (&v);
+    }
+  return NULL;
+}
+
+gboolean
+kiln_vmdk_header_parse (const guint8 *buf, gsize len, KilnVmdkHeader *out)
+{
+  memset (out, 0, sizeof *out);
+  if (len < 512 || memcmp (buf, "KDMV", 4) != 0)
+    return FALSE;
+  out->version = le32 (buf + 4);
+  out->flags = le32 (buf + 8);
+  out->capacity_sectors = le64 (buf + 12);
+  out->compress_algorithm = le16 (buf + 77);
+
+  guint64 desc_off = le64 (buf + 28) * 512;
+  guint64 desc_size = le64 (buf + 36) * 512;
+  if (desc_off == 0 || desc_off >= len)
+    return TRUE;
+  gsize avail = MIN ((guint64) (len - desc_off), desc_size);
+  g_autofree char *desc = g_strndup ((const char *) buf + desc_off, avail);
+  out->create_type = descriptor_value (desc, "createType");
+  out->adapter_type = descriptor_value (desc, "ddb.adapterType");
+  out->hw_version = descriptor_value (desc, "ddb.virtualHWVersion");
+  return TRUE;
+}
