@@ -13,3 +13,5 @@ typedef struct {
 
 int kiln_cmd_validate (int argc, char **argv);
 int kiln_cmd_components (int argc, char **argv);
+int kiln_cmd_convert (int argc, char **argv);
+int kiln_cmd_inspect (int argc, char **argv);

@@ -1,5 +1,11 @@
 /* formats.c - output format names, qemu-img profiles, header readers */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gio/gio.h>
 
 #include "formats.h"
 #include "kiln.h"
@@ -368,4 +374,177 @@ kiln_vmdk_header_parse (const guint8 *buf, gsize len, KilnVmdkHeader *out)
   out->adapter_type = descriptor_value (desc, "ddb.adapterType");
   out->hw_version = descriptor_value (desc, "ddb.virtualHWVersion");
   return TRUE;
+}
+
+/* --- reading converted files back --- */
+
+static gboolean
+pread_full (int fd, void *buf, gsize len, guint64 off, const char *path,
+            GError **error)
+{
+  gsize done = 0;
+  while (done < len)
+    {
+      ssize_t n = pread (fd, (char *) buf + done, len - done, off + done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int e = n < 0 ? errno : EIO;
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                       "cannot read %s at byte %" G_GUINT64_FORMAT ": %s",
+                       path, off + done,
+                       n < 0 ? g_strerror (e) : "unexpected end of file");
+          return FALSE;
+        }
+      done += n;
+    }
+  return TRUE;
+}
+
+static int
+open_ro (const char *path, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
+                   "cannot open %s: %s", path, g_strerror (e));
+    }
+  return fd;
+}
+
+gboolean
+kiln_vmdk_stream_populated_bytes (const char *path, guint64 *bytes,
+                                  GError **error)
+{
+  int fd = open_ro (path, error);
+  if (fd < 0)
+    return FALSE;
+  struct stat st;
+  guint8 hdr[512];
+  gboolean ok = fstat (fd, &st) == 0
+                && pread_full (fd, hdr, sizeof hdr, 0, path, error);
+  if (ok && memcmp (hdr, "KDMV", 4) != 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "%s is not a sparse VMDK (no KDMV magic)", path);
+      ok = FALSE;
+    }
+  guint64 grains = 0;
+  guint64 grain_bytes = le64 (hdr + 20) * 512;
+  guint64 capacity = le64 (hdr + 12) * 512;
+  guint64 off = le64 (hdr + 64) * 512; /* overHead: first marker */
+  /* Each marker: u64 value, u32 size; size > 0 is a compressed grain
+   * (padded to a sector), size 0 a metadata marker whose value counts the
+   * sectors following it (type at byte 12: 0 end of stream). */
+  while (ok && off + 16 <= (guint64) st.st_size)
+    {
+      guint8 m[16];
+      if (!pread_full (fd, m, sizeof m, off, path, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      guint64 val = le64 (m);
+      guint32 size = le32 (m + 8);
+      if (size > 0)
+        {
+          grains++;
+          off += (12 + (guint64) size + 511) / 512 * 512;
+          continue;
+        }
+      guint32 type = le32 (m + 12);
+      if (type == 0)
+        break;
+      off += 512 + val * 512;
+    }
+  close (fd);
+  if (!ok)
+    return FALSE;
+  *bytes = MIN (grains * grain_bytes, capacity);
+  return TRUE;
+}
+
+gboolean
+kiln_format_check_headers (const KilnFormat *f, const char *path,
+                           guint64 expected_virtual_size, GError **error)
+{
+  if (f->kind != KILN_FORMAT_VMDK && f->kind != KILN_FORMAT_VHD
+      && f->kind != KILN_FORMAT_OVA)
+    return TRUE;
+  int fd = open_ro (path, error);
+  if (fd < 0)
+    return FALSE;
+  struct stat st;
+  if (fstat (fd, &st) != 0)
+    st.st_size = 0;
+  gboolean ok = TRUE;
+  if (f->kind == KILN_FORMAT_VHD)
+    {
+      guint8 footer[512];
+      KilnVhdFooter v;
+      ok = st.st_size >= 512
+           && pread_full (fd, footer, 512, st.st_size - 512, path, error);
+      if (ok && !kiln_vhd_footer_parse (footer, &v))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "%s: no valid VHD footer at the end", path);
+          ok = FALSE;
+        }
+      guint32 want = g_strcmp0 (f->subformat, "fixed") == 0 ? 2 : 3;
+      if (ok && v.disk_type != want)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "%s: VHD disk type %u, expected %u", path,
+                       v.disk_type, want);
+          ok = FALSE;
+        }
+      if (ok && want == 2 && (v.current_size % (1024 * 1024) != 0
+                              || v.current_size != expected_virtual_size
+                              || (guint64) st.st_size != v.current_size + 512))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "%s: fixed VHD of %" G_GUINT64_FORMAT " bytes (file %"
+                       G_GINT64_FORMAT "), expected %" G_GUINT64_FORMAT
+                       " (a whole MiB) plus the footer", path,
+                       v.current_size, (gint64) st.st_size,
+                       expected_virtual_size);
+          ok = FALSE;
+        }
+    }
+  else
+    {
+      guint8 buf[65536];
+      gsize n = MIN ((guint64) st.st_size, sizeof buf);
+      KilnVmdkHeader h = { 0 };
+      const char *sub = f->kind == KILN_FORMAT_OVA ? "streamOptimized"
+                                                   : f->subformat;
+      ok = pread_full (fd, buf, n, 0, path, error);
+      if (ok && !kiln_vmdk_header_parse (buf, n, &h))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "%s: no sparse VMDK header (KDMV)", path);
+          ok = FALSE;
+        }
+      else if (ok && g_strcmp0 (h.create_type, sub) != 0)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "%s: VMDK createType %s, expected %s", path,
+                       h.create_type ? h.create_type : "(none)", sub);
+          ok = FALSE;
+        }
+      /* ESXi refuses streamOptimized disks with a version 1 header. */
+      else if (ok && strcmp (sub, "streamOptimized") == 0 && h.version != 3)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "%s: streamOptimized VMDK header version %u; ESXi "
+                       "needs 3 (qemu-img >= 2.5.1)", path, h.version);
+          ok = FALSE;
+        }
+      kiln_vmdk_header_clear (&h);
+    }
+  close (fd);
+  return ok;
 }

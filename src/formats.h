@@ -111,3 +111,17 @@ void kiln_vmdk_header_clear (KilnVmdkHeader *h);
  * are found when buf also covers the descriptor (the first 64 KiB do). */
 gboolean kiln_vmdk_header_parse (const guint8 *buf, gsize len,
                                  KilnVmdkHeader *out);
+
+/* Bytes of data a streamOptimized VMDK holds (grains present x grain size,
+ * at most its capacity): the OVF's populatedSize.  Reads only the grain
+ * markers. */
+gboolean kiln_vmdk_stream_populated_bytes (const char *path, guint64 *bytes,
+                                           GError **error);
+
+/* Checks a converted file by reading it back: a VMDK's sparse header
+ * (version 3, createType, adapter), a VHD's footer (disk type, size a
+ * whole MiB when fixed).  Other formats: nothing to check here (qemu-img
+ * info/check do). */
+gboolean kiln_format_check_headers (const KilnFormat *f, const char *path,
+                                    guint64 expected_virtual_size,
+                                    GError **error);

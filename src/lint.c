@@ -534,7 +534,7 @@ static void
 rule_partition_table (Lint *l, KilnLintSeverity sev)
 {
   const KilnLintFacts *f = l->f;
-  if (!f->partition_table)
+  if (!f->partition_table || is (f->partition_table, "none"))
     add (l, sev, "partition-table-missing",
          "partition the disk (MBR or GPT) with the root filesystem in a "
          "partition",
@@ -865,4 +865,133 @@ kiln_lint_find (GPtrArray *findings, const char *id, const char *target)
         return x;
     }
   return NULL;
+}
+
+static void
+json_strs (JsonBuilder *b, const char *key, GPtrArray *a)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_begin_array (b);
+  for (guint i = 0; a && i < a->len; i++)
+    json_builder_add_string_value (b, a->pdata[i]);
+  json_builder_end_array (b);
+}
+
+static void
+json_set (JsonBuilder *b, const char *key, GHashTable *set)
+{
+  json_builder_set_member_name (b, key);
+  if (!set)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  g_autoptr (GList) keys = g_hash_table_get_keys (set);
+  keys = g_list_sort (keys, (GCompareFunc) strcmp);
+  json_builder_begin_array (b);
+  for (GList *k = keys; k; k = k->next)
+    json_builder_add_string_value (b, k->data);
+  json_builder_end_array (b);
+}
+
+static void
+json_str (JsonBuilder *b, const char *key, const char *v)
+{
+  json_builder_set_member_name (b, key);
+  if (v)
+    json_builder_add_string_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+json_bool (JsonBuilder *b, const char *key, gboolean v)
+{
+  json_builder_set_member_name (b, key);
+  json_builder_add_boolean_value (b, v);
+}
+
+JsonNode *
+kiln_lint_facts_to_json (const KilnLintFacts *f)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_str (b, "firmware", f->firmware);
+  json_str (b, "partitionTable", f->partition_table);
+  json_str (b, "rootFilesystem", f->root_fstype);
+  json_builder_set_member_name (b, "virtualSize");
+  json_builder_add_int_value (b, (gint64) f->virtual_size);
+  json_strs (b, "bootloaders", f->bootloaders);
+  json_bool (b, "mbrBootCode", f->mbr_boot_code);
+  json_bool (b, "biosBootPartition", f->bios_boot_partition);
+  json_bool (b, "espPresent", f->esp_present);
+  json_bool (b, "espChecked", f->esp_checked);
+  json_strs (b, "efiBinaries", f->efi_binaries);
+  json_bool (b, "efiFallback", f->efi_fallback);
+  json_strs (b, "cmdlineRoots", f->cmdline_roots);
+  json_strs (b, "kernels", f->kernels);
+  json_str (b, "kernel", f->kernel);
+  json_str (b, "initramfs", f->initramfs_path);
+  json_str (b, "initramfsError", f->initramfs_error);
+  json_set (b, "initramfsModules", f->initramfs_modules);
+  json_builder_set_member_name (b, "kernelModuleCount");
+  json_builder_add_int_value (b, g_hash_table_size (f->kernel_modules));
+  json_builder_set_member_name (b, "builtinModuleCount");
+  json_builder_add_int_value (b, g_hash_table_size (f->builtin_modules));
+
+  json_builder_set_member_name (b, "fstab");
+  json_builder_begin_array (b);
+  for (guint i = 0; f->fstab_found && i < f->fstab->len; i++)
+    {
+      const KilnFstabEntry *e = f->fstab->pdata[i];
+      json_builder_begin_object (b);
+      json_str (b, "spec", e->spec);
+      json_str (b, "mountpoint", e->mountpoint);
+      json_str (b, "type", e->fstype);
+      json_builder_set_member_name (b, "line");
+      json_builder_add_int_value (b, e->line);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "agents");
+  json_builder_begin_object (b);
+  json_bool (b, "cloudInit", f->cloud_init);
+  json_bool (b, "cloudInitNetworkDisabled", f->cloud_init_network_disabled);
+  json_bool (b, "waagent", f->waagent);
+  json_bool (b, "openVmTools", f->vmtools);
+  json_bool (b, "qemuGuestAgent", f->qemu_ga);
+  json_bool (b, "ssmAgent", f->ssm_agent);
+  json_bool (b, "networkManager", f->network_manager);
+  json_builder_end_object (b);
+
+  json_builder_set_member_name (b, "network");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < f->net_configs->len; i++)
+    {
+      const KilnNetConfig *c = f->net_configs->pdata[i];
+      json_builder_begin_object (b);
+      json_str (b, "source", c->source);
+      json_str (b, "manager", c->manager);
+      json_str (b, "match", c->match);
+      json_bool (b, "dhcp", c->dhcp);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "macPins");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < f->mac_pins->len; i++)
+    {
+      const KilnMacPin *m = f->mac_pins->pdata[i];
+      json_builder_begin_object (b);
+      json_str (b, "source", m->source);
+      json_builder_set_member_name (b, "line");
+      json_builder_add_int_value (b, m->line);
+      json_str (b, "mac", m->mac);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return json_builder_get_root (b);
 }

@@ -140,3 +140,7 @@ char *kiln_lint_findings_format (GPtrArray *findings);
 /* One finding by id (tests). */
 const KilnLintFinding *kiln_lint_find (GPtrArray *findings, const char *id,
                                        const char *target);
+
+/* The facts as JSON (kiln inspect --json): boot, kernel, drivers, fstab,
+ * agents, network configurations, MAC pins. */
+JsonNode *kiln_lint_facts_to_json (const KilnLintFacts *f);

@@ -11,4 +11,14 @@ src_libkilncore_a_SOURCES += \
 	src/cloud-import.c src/cloud-import.h \
 	src/lint.c src/lint.h \
 	src/lint-parse.c src/lint-parse.h \
-	src/initramfs.c src/initramfs.h
+	src/initramfs.c src/initramfs.h \
+	src/outputs.c src/outputs.h
+src_libkilncore_a_SOURCES += \
+	src/artifact-progress.c src/artifact-progress.h
+
+kiln_SOURCES += \
+	src/cmd-convert.c src/cmd-inspect.c \
+	src/inspect-image.c src/inspect-image.h
+# backends/guestfs-facts.c (in libkilnbackends.a) uses the core's parsers:
+# the core archive again after the backends one resolves them.
+kiln_LDADD += src/libkilncore.a
