@@ -3,3 +3,8 @@ UNIT_TESTS += tests/unit/test-yamldoc
 tests_unit_test_yamldoc_SOURCES = tests/unit/test-yamldoc.c
 tests_unit_test_yamldoc_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_yamldoc_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-catalog
+tests_unit_test_catalog_SOURCES = tests/unit/test-catalog.c
+tests_unit_test_catalog_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_catalog_LDADD = $(UNIT_LDADD)

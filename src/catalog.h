@@ -1,0 +1,70 @@
+/* catalog.h - the SQLite catalog of builds, their states and artifacts
+ *
+ * Every state change is recorded before it is acted on (DESIGN.md §2).
+ * States: pending building testing distributing available failed cancelled.
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef struct KilnCatalog KilnCatalog;
+
+KilnCatalog *kiln_catalog_open (const char *path, GError **error);
+void kiln_catalog_close (KilnCatalog *cat);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnCatalog, kiln_catalog_close)
+
+/* A new build of name/version in state pending; allocates the next build
+ * number for that name and version. */
+gint64 kiln_catalog_begin_build (KilnCatalog *cat, const char *name,
+                                 const char *version, const char *recipe_path,
+                                 gint64 *build_number, GError **error);
+
+gboolean kiln_catalog_set_state (KilnCatalog *cat, gint64 build_id,
+                                 const char *state, const char *detail,
+                                 GError **error);
+
+/* Set one text column of a build: build_key, parent, parent_digest,
+ * log_path, image_path, image_digest, failure. */
+gboolean kiln_catalog_set (KilnCatalog *cat, gint64 build_id,
+                           const char *column, const char *value,
+                           GError **error);
+
+gboolean kiln_catalog_add_artifact (KilnCatalog *cat, gint64 build_id,
+                                    const char *format, const char *path,
+                                    guint64 size, const char *sha256,
+                                    GError **error);
+
+typedef struct {
+  gint64 id;
+  char *name;
+  char *version;
+  gint64 build_number;
+  char *state;
+  char *build_key;
+  char *parent;
+  char *parent_digest;
+  char *image_path;
+  char *image_digest;
+  char *log_path;
+  char *failure;
+  char *started;
+  char *finished;
+} KilnBuildRecord;
+
+void kiln_build_record_free (KilnBuildRecord *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnBuildRecord, kiln_build_record_free)
+
+KilnBuildRecord *kiln_catalog_get_build (KilnCatalog *cat, gint64 build_id,
+                                         GError **error);
+/* Builds, newest first; name may be NULL for all.  KilnBuildRecord*. */
+GPtrArray *kiln_catalog_list_builds (KilnCatalog *cat, const char *name,
+                                     GError **error);
+/* The newest available build of name whose build key is key (the cache). */
+KilnBuildRecord *kiln_catalog_find_by_key (KilnCatalog *cat, const char *name,
+                                           const char *key, GError **error);
+gboolean kiln_catalog_delete_build (KilnCatalog *cat, gint64 build_id,
+                                    GError **error);
+
+/* SHA-256 of a file, cached by (path, size, mtime). */
+char *kiln_catalog_file_digest (KilnCatalog *cat, const char *path,
+                                GError **error);

@@ -1,0 +1,916 @@
+/* job.c - one run of kiln's stages (DESIGN.md §2)
+ *
+ * The stages are small functions over a JobRun; kiln_job_execute strings
+ * them together and owns cleanup.  Every state change of a build is written
+ * to the catalog before the stage acts on it.
+ */
+#include "job.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "boot.h"
+#include "catalog.h"
+#include "guestfs.h"
+#include "kiln.h"
+#include "libvirt.h"
+#include "paths.h"
+#include "qemu-img.h"
+#include "reporter.h"
+#include "signals.h"
+#include "workspace.h"
+
+#define STEP_GRACE_S 30
+#define SHUTDOWN_TIMEOUT_S 120
+#define BOOT_TIMEOUT_MAX_S 600
+
+static void
+plan_component_free (gpointer p)
+{
+  KilnPlanComponent *pc = p;
+  kiln_component_free (pc->component);
+  if (pc->params)
+    g_hash_table_unref (pc->params);
+  g_free (pc->ref);
+  g_free (pc);
+}
+
+KilnJob *
+kiln_job_new (KilnJobKind kind)
+{
+  KilnJob *job = g_new0 (KilnJob, 1);
+  job->kind = kind;
+  job->components = g_ptr_array_new_with_free_func (plan_component_free);
+  job->owned = g_ptr_array_new_with_free_func (g_free);
+  job->memory_mib = 1024;
+  job->vcpus = 2;
+  job->accel = g_strdup ("auto");
+  job->timeout_seconds = 60 * 60;
+  return job;
+}
+
+void
+kiln_job_free (KilnJob *job)
+{
+  if (!job)
+    return;
+  g_ptr_array_unref (job->components);
+  g_ptr_array_unref (job->owned);
+  g_free (job->name);
+  g_free (job->version);
+  g_free (job->recipe_path);
+  g_free (job->parent);
+  g_free (job->parent_format);
+  g_free (job->accel);
+  g_free (job->connect);
+  g_strfreev (job->formats);
+  g_free (job->output_dir);
+  g_free (job->output_name);
+  g_free (job->output_path);
+  g_strfreev (job->phases);
+  g_free (job);
+}
+
+void
+kiln_job_add_component (KilnJob *job, KilnComponent *component,
+                        GHashTable *params, const char *ref)
+{
+  KilnPlanComponent *pc = g_new0 (KilnPlanComponent, 1);
+  pc->component = component;
+  pc->params = params;
+  pc->ref = g_strdup (ref);
+  g_ptr_array_add (job->components, pc);
+}
+
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+  KilnJob *job;
+  KilnReporter *r;
+  GCancellable *cancellable;
+  KilnWorkspace *ws;
+  KilnCatalog *catalog;
+  gint64 build_id;
+  gint64 build_number;
+  int lock_fd;
+
+  char *parent_format;
+  char *parent_digest;
+  char *build_key;
+  char *agent_path;
+  char *build_plan;            /* JSON, NULL when no build-boot steps */
+  char *test_plan;             /* JSON, NULL when no test steps */
+  guint build_steps;
+  guint test_steps;
+
+  KilnHypervisor *hv;
+  KilnAccel accel;
+  char *overlay;               /* the image being built */
+  char *test_overlay;
+  char *console_log;           /* of the last boot */
+
+  /* what failed, for the summary */
+  char *failed_stage;
+  KilnBootResult boot;
+  char *store_image;
+  GPtrArray *artifacts;        /* char* paths written */
+} JobRun;
+
+static const char *const build_phases[] = { "build", "validate", NULL };
+static const char *const test_phases[] = { "test", NULL };
+static const char *const all_phases[] = { "build", "validate", "test", NULL };
+
+static gboolean
+set_state (JobRun *run, const char *state, const char *detail)
+{
+  g_autoptr (GError) error = NULL;
+  if (!run->catalog || run->build_id <= 0)
+    return TRUE;
+  if (!kiln_catalog_set_state (run->catalog, run->build_id, state, detail,
+                               &error))
+    {
+      kiln_reporter_warn (run->r, "%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_cancelled (JobRun *run, GError **error)
+{
+  return !g_cancellable_set_error_if_cancelled (run->cancellable, error);
+}
+
+/* --- resolve ------------------------------------------------------- */
+
+static char *
+compute_build_key (JobRun *run, GError **error)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *agent_digest = NULL;
+  g_autoptr (GFile) agent = g_file_new_for_path (run->agent_path);
+  g_autofree char *agent_bytes = NULL;
+  gsize agent_len = 0;
+
+  if (!g_file_load_contents (agent, NULL, &agent_bytes, &agent_len, NULL,
+                             error))
+    return NULL;
+  agent_digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                              (guchar *) agent_bytes,
+                                              agent_len);
+  g_checksum_update (sum, (guchar *) "kiln-build-key-1\n", -1);
+  g_checksum_update (sum, (guchar *) run->parent_digest, -1);
+  g_checksum_update (sum, (guchar *) "\n", 1);
+  for (guint i = 0; i < run->job->components->len; i++)
+    {
+      const KilnPlanComponent *pc = run->job->components->pdata[i];
+      const KilnDoc *doc = pc->component->doc;
+      g_autofree char *text_digest = g_compute_checksum_for_data (
+          G_CHECKSUM_SHA256, (guchar *) doc->text, doc->text_len);
+      g_autofree char *head = g_strdup_printf ("component %s %s\n", pc->ref,
+                                               text_digest);
+      g_checksum_update (sum, (guchar *) head, -1);
+      if (pc->params)
+        {
+          g_autoptr (GList) keys = g_hash_table_get_keys (pc->params);
+          keys = g_list_sort (keys, (GCompareFunc) strcmp);
+          for (GList *l = keys; l; l = l->next)
+            {
+              g_autofree char *kv = g_strdup_printf (
+                  "param %s=%s\n", (char *) l->data,
+                  (char *) g_hash_table_lookup (pc->params, l->data));
+              g_checksum_update (sum, (guchar *) kv, -1);
+            }
+        }
+    }
+  g_autofree char *tail = g_strdup_printf ("agent %s\n", agent_digest);
+  g_checksum_update (sum, (guchar *) tail, -1);
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+static gboolean
+stage_resolve (JobRun *run, GError **error)
+{
+  KilnJob *job = run->job;
+  KilnPlanOptions opts = { 0 };
+  g_autofree char *run_id = NULL;
+
+  kiln_reporter_stage (run->r, "resolve");
+  run->agent_path = kiln_agent_path ();
+  if (g_access (run->agent_path, R_OK) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "the kiln guest agent %s is missing (build kiln with "
+                   "`make`, or set KILN_AGENT)", run->agent_path);
+      return FALSE;
+    }
+
+  /* Compile plans first: a document problem must stop us before any disk
+   * is touched. */
+  run_id = g_strdup_printf ("%s-%s-%" G_GINT64_FORMAT, job->name,
+                            job->version ? job->version : "0",
+                            run->build_number);
+  opts.run_id = run_id;
+  opts.poweroff = TRUE;
+  if (job->kind == KILN_JOB_BUILD || job->kind == KILN_JOB_RUN)
+    {
+      opts.stage = "build";
+      opts.phases = job->kind == KILN_JOB_RUN
+                        ? (job->phases ? (const char *const *) job->phases
+                                       : all_phases)
+                        : build_phases;
+      run->build_plan = kiln_plan_compile (job->components, &opts,
+                                           &run->build_steps, error);
+      if (!run->build_plan)
+        return FALSE;
+    }
+  if (job->kind == KILN_JOB_BUILD || job->kind == KILN_JOB_TEST)
+    {
+      opts.stage = "test";
+      opts.phases = test_phases;
+      run->test_plan = kiln_plan_compile (job->components, &opts,
+                                          &run->test_steps, error);
+      if (!run->test_plan)
+        return FALSE;
+    }
+
+  /* The parent: a file we only ever read. */
+  {
+    g_autoptr (KilnImageInfo) info
+        = kiln_qemu_img_info (job->parent, job->parent_format, error);
+    if (!info)
+      return FALSE;
+    run->parent_format = g_strdup (info->format);
+    if (job->disk_size && job->disk_size < info->virtual_size)
+      {
+        g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                     "disk size %" G_GUINT64_FORMAT " bytes is smaller than "
+                     "the parent image's %" G_GUINT64_FORMAT " bytes; kiln "
+                     "only grows disks", job->disk_size, info->virtual_size);
+        return FALSE;
+      }
+    kiln_reporter_info (run->r, "parent %s (%s, %.1f GiB virtual)",
+                        job->parent, info->format,
+                        info->virtual_size / (double) (1 << 30));
+  }
+  if (run->catalog)
+    {
+      run->parent_digest
+          = kiln_catalog_file_digest (run->catalog, job->parent, error);
+      if (!run->parent_digest)
+        return FALSE;
+      run->build_key = compute_build_key (run, error);
+      if (!run->build_key)
+        return FALSE;
+      kiln_catalog_set (run->catalog, run->build_id, "parent", job->parent,
+                        NULL);
+      kiln_catalog_set (run->catalog, run->build_id, "parent_digest",
+                        run->parent_digest, NULL);
+      kiln_catalog_set (run->catalog, run->build_id, "build_key",
+                        run->build_key, NULL);
+      kiln_reporter_log (run->r, "build key %s", run->build_key);
+    }
+  return TRUE;
+}
+
+/* --- hypervisor and accel ------------------------------------------ */
+
+static gboolean
+open_hypervisor (JobRun *run, GError **error)
+{
+  KilnAccel requested = KILN_ACCEL_AUTO;
+  g_autofree char *embed_root = g_build_filename (kiln_home (), "libvirt", NULL);
+  g_autofree char *cache_dir = g_build_filename (kiln_home (), "cache", NULL);
+  g_autofree char *reason = NULL;
+  const char *uri = run->job->connect;
+
+  if (g_strcmp0 (run->job->accel, "kvm") == 0)
+    requested = KILN_ACCEL_KVM;
+  else if (g_strcmp0 (run->job->accel, "tcg") == 0)
+    requested = KILN_ACCEL_TCG;
+  if (uri && g_str_equal (uri, "embed"))
+    uri = NULL;
+
+  run->hv = kiln_hypervisor_open (uri, embed_root, error);
+  if (!run->hv)
+    return FALSE;
+  run->accel = kiln_accel_resolve (run->hv, requested, run->agent_path,
+                                   cache_dir, &reason, error);
+  if (run->accel == KILN_ACCEL_AUTO)
+    return FALSE;
+  if (requested == KILN_ACCEL_AUTO && run->accel == KILN_ACCEL_TCG)
+    kiln_reporter_warn (run->r, "KVM is not usable here (%s): using TCG "
+                        "software emulation, which is much slower",
+                        reason ? reason : "no reason given");
+  else
+    kiln_reporter_log (run->r, "accelerator %s%s%s",
+                       kiln_accel_name (run->accel), reason ? ": " : "",
+                       reason ? reason : "");
+  return TRUE;
+}
+
+/* --- prepare --------------------------------------------------------- */
+
+static gboolean
+stage_prepare (JobRun *run, GError **error)
+{
+  kiln_reporter_stage (run->r, "prepare");
+  run->overlay = kiln_workspace_path (run->ws, "disk.qcow2");
+  if (!kiln_qemu_img_create_overlay (run->job->parent, run->parent_format,
+                                     run->overlay, run->job->disk_size, error))
+    return FALSE;
+  kiln_reporter_log (run->r, "overlay %s on read-only parent %s",
+                     run->overlay, run->job->parent);
+  return TRUE;
+}
+
+/* --- inject ---------------------------------------------------------- */
+
+static KilnGuest *
+open_guest (JobRun *run, const char *disk, GError **error)
+{
+  g_autofree char *log = kiln_workspace_path (run->ws, "guestfs.log");
+  KilnGuestOptions opts = {
+    .readonly = FALSE,
+    .network = FALSE,
+    .force_tcg = run->accel != KILN_ACCEL_KVM,
+    .log_path = log,
+  };
+  double t0 = kiln_reporter_elapsed (run->r);
+  KilnGuest *g = kiln_guest_open (disk, "qcow2", &opts, error);
+  if (g)
+    {
+      const KilnOsInfo *os = kiln_guest_os (g);
+      kiln_reporter_log (run->r, "libguestfs appliance up in %.1f s: %s %s "
+                         "%d.%d %s (%s, %s)",
+                         kiln_reporter_elapsed (run->r) - t0, os->type,
+                         os->distro, os->major_version, os->minor_version,
+                         os->arch, os->firmware,
+                         os->has_systemd ? "systemd" : "no systemd");
+    }
+  return g;
+}
+
+static gboolean
+inject (JobRun *run, const char *disk, const char *plan, const char *what,
+        GError **error)
+{
+  g_autoptr (KilnGuest) g = open_guest (run, disk, error);
+  if (!g)
+    return FALSE;
+  if (!kiln_guest_install_agent (g, run->agent_path, plan, error))
+    return FALSE;
+  kiln_reporter_info (run->r, "injected the kiln agent and the %s plan",
+                      what);
+  return kiln_guest_close (g, error);
+}
+
+/* --- boots ----------------------------------------------------------- */
+
+static gboolean
+boot (JobRun *run, const char *disk, const char *what, GError **error)
+{
+  KilnJob *job = run->job;
+  g_autofree char *console_name = g_strdup_printf ("console-%s.log", what);
+  g_autofree char *sock = g_build_filename (run->ws->sock_dir, "agent.sock",
+                                            NULL);
+  g_autofree char *prefix = g_strdup_printf ("kiln-%s", what);
+  KilnDomainSpec spec = {
+    .name_prefix = prefix,
+    .disk = disk,
+    .disk_format = "qcow2",
+    .memory_mib = job->memory_mib,
+    .vcpus = job->vcpus,
+    .accel = run->accel,
+    .uefi = FALSE,
+    .network_user = job->network_user,
+    .channel_socket = sock,
+  };
+  KilnBootLimits limits = {
+    .stage_timeout_s = job->timeout_seconds,
+    .boot_timeout_s = MIN (job->timeout_seconds, BOOT_TIMEOUT_MAX_S),
+    .step_grace_s = STEP_GRACE_S,
+    .shutdown_timeout_s = SHUTDOWN_TIMEOUT_S,
+  };
+  g_autofree char *title = NULL;
+  gboolean ok;
+
+  g_free (run->console_log);
+  run->console_log = kiln_workspace_path (run->ws, console_name);
+  spec.console_log = run->console_log;
+  g_unlink (sock);
+
+  kiln_boot_result_clear (&run->boot);
+  ok = kiln_boot_run (run->hv, &spec, &limits, run->r, run->cancellable,
+                      &run->boot, error);
+  title = g_strdup_printf ("guest console of the %s boot", what);
+  kiln_reporter_append_file (run->r, title, run->console_log);
+  if (!ok)
+    return FALSE;
+  kiln_reporter_info (run->r, "%s boot finished in %.1f s (%u steps, %u "
+                      "reboots)", what, run->boot.seconds,
+                      run->boot.steps_ended, run->boot.reboots);
+  if (!run->boot.success)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "%s",
+                   run->boot.failure_message ? run->boot.failure_message
+                                             : "a step failed");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* --- generalize ------------------------------------------------------ */
+
+static gboolean
+stage_generalize (JobRun *run, GError **error)
+{
+  kiln_reporter_stage (run->r, "generalize");
+  g_autoptr (KilnGuest) g = open_guest (run, run->overlay, error);
+  if (!g)
+    return FALSE;
+  g_autoptr (GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
+  if (!kiln_guest_remove_agent (g, error))
+    return FALSE;
+  if (!kiln_guest_generalize (g, actions, error))
+    return FALSE;
+  for (guint i = 0; i < actions->len; i++)
+    kiln_reporter_log (run->r, "generalize: %s", (char *) actions->pdata[i]);
+  kiln_reporter_info (run->r, "generalized: %u actions (listed in the build "
+                      "log)", actions->len);
+  if (!kiln_guest_zero_free_space (g, error))
+    return FALSE;
+  return kiln_guest_close (g, error);
+}
+
+/* --- distribute (qcow2 into the store and the output directory) ------ */
+
+static void
+on_progress (double fraction, gpointer data)
+{
+  JobRun *run = data;
+  kiln_reporter_progress (run->r, "qcow2", fraction);
+}
+
+static gboolean
+stage_distribute (JobRun *run, GError **error)
+{
+  KilnJob *job = run->job;
+
+  kiln_reporter_stage (run->r, "distribute");
+  g_autofree char *store_dir = g_strdup_printf (
+      "%s/images/%s/%s/%" G_GINT64_FORMAT, kiln_home (), job->name,
+      job->version, run->build_number);
+  if (g_mkdir_with_parents (store_dir, 0755) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
+                   store_dir, g_strerror (errno));
+      return FALSE;
+    }
+  g_autofree char *store_tmp = g_build_filename (store_dir, ".image.qcow2.tmp",
+                                                 NULL);
+  run->store_image = g_build_filename (store_dir, "image.qcow2", NULL);
+  KilnConvertSpec spec = {
+    .src = run->overlay,
+    .src_format = "qcow2",
+    .dst = store_tmp,
+    .dst_format = "qcow2",
+  };
+  if (!kiln_qemu_img_convert (&spec, on_progress, run, run->cancellable,
+                              error))
+    return FALSE;
+  if (g_rename (store_tmp, run->store_image) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "rename %s: %s",
+                   store_tmp, g_strerror (errno));
+      g_unlink (store_tmp);
+      return FALSE;
+    }
+  g_autofree char *digest
+      = kiln_catalog_file_digest (run->catalog, run->store_image, error);
+  if (!digest)
+    return FALSE;
+  kiln_catalog_set (run->catalog, run->build_id, "image_path",
+                    run->store_image, NULL);
+  kiln_catalog_set (run->catalog, run->build_id, "image_digest", digest, NULL);
+
+  /* The output directory: artifacts written under a temporary name and
+   * renamed into place. */
+  const char *outdir = job->output_dir ? job->output_dir : ".";
+  if (g_mkdir_with_parents (outdir, 0755) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
+                   outdir, g_strerror (errno));
+      return FALSE;
+    }
+  g_autofree char *base = g_strdup (job->output_name ? job->output_name
+                                                     : job->name);
+  g_autofree char *final = g_strdup_printf ("%s/%s.qcow2", outdir, base);
+  g_autofree char *tmp = g_strdup_printf ("%s/.%s.qcow2.tmp", outdir, base);
+  KilnConvertSpec copy = {
+    .src = run->store_image,
+    .src_format = "qcow2",
+    .dst = tmp,
+    .dst_format = "qcow2",
+  };
+  if (!kiln_qemu_img_convert (&copy, on_progress, run, run->cancellable,
+                              error))
+    return FALSE;
+  if (g_rename (tmp, final) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "rename %s: %s", tmp,
+                   g_strerror (errno));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  g_autofree char *out_digest
+      = kiln_catalog_file_digest (run->catalog, final, error);
+  if (!out_digest)
+    return FALSE;
+  struct stat st;
+  g_stat (final, &st);
+  kiln_catalog_add_artifact (run->catalog, run->build_id, "qcow2", final,
+                             st.st_size, out_digest, NULL);
+  g_ptr_array_add (run->artifacts, g_strdup (final));
+  kiln_reporter_info (run->r, "artifact %s (%.1f MiB, sha256 %s)", final,
+                      st.st_size / 1048576.0, out_digest);
+  return TRUE;
+}
+
+/* --- kiln run --output ----------------------------------------------- */
+
+static gboolean
+write_run_output (JobRun *run, GError **error)
+{
+  const char *out = run->job->output_path;
+  g_autofree char *dir = g_path_get_dirname (out);
+  g_autofree char *name = g_path_get_basename (out);
+  g_autofree char *tmp = g_strdup_printf ("%s/.%s.tmp", dir, name);
+  KilnConvertSpec spec = {
+    .src = run->overlay,
+    .src_format = "qcow2",
+    .dst = tmp,
+    .dst_format = "qcow2",
+  };
+  kiln_reporter_stage (run->r, "output");
+  /* the agent must not start again when the result boots */
+  {
+    g_autoptr (KilnGuest) g = open_guest (run, run->overlay, error);
+    if (!g || !kiln_guest_remove_agent (g, error)
+        || !kiln_guest_close (g, error))
+      return FALSE;
+  }
+  if (!kiln_qemu_img_convert (&spec, on_progress, run, run->cancellable,
+                              error))
+    return FALSE;
+  if (g_rename (tmp, out) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "rename %s: %s", tmp,
+                   g_strerror (errno));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  kiln_reporter_info (run->r, "wrote %s", out);
+  return TRUE;
+}
+
+/* --- lock ------------------------------------------------------------ */
+
+static gboolean
+take_lock (JobRun *run, GError **error)
+{
+  g_autofree char *dir = g_build_filename (kiln_home (), "locks", NULL);
+  g_autofree char *path = NULL;
+  g_mkdir_with_parents (dir, 0755);
+  path = g_strdup_printf ("%s/%s.lock", dir, run->job->name);
+  run->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (run->lock_fd < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot open %s: %s",
+                   path, g_strerror (errno));
+      return FALSE;
+    }
+  if (flock (run->lock_fd, LOCK_EX | LOCK_NB) < 0)
+    {
+      kiln_reporter_info (run->r, "waiting for another build of %s to "
+                          "finish", run->job->name);
+      if (flock (run->lock_fd, LOCK_EX) < 0)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "lock %s: %s",
+                       path, g_strerror (errno));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* --- failure summary ------------------------------------------------- */
+
+static char *
+file_tail (const char *path, guint max_lines)
+{
+  g_autofree char *text = NULL;
+  if (!path || !g_file_get_contents (path, &text, NULL, NULL))
+    return g_strdup ("");
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  guint n = g_strv_length (lines);
+  while (n > 0 && lines[n - 1][0] == '\0')
+    n--;
+  GString *s = g_string_new ("");
+  for (guint i = n > max_lines ? n - max_lines : 0; i < n; i++)
+    {
+      /* console logs carry \r and escape sequences */
+      g_strdelimit (lines[i], "\r", ' ');
+      g_string_append_printf (s, "  | %s\n", lines[i]);
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+report_failure (JobRun *run, const GError *error)
+{
+  GString *s = g_string_new ("");
+  const char *what = run->job->kind == KILN_JOB_BUILD ? "build"
+                     : run->job->kind == KILN_JOB_RUN ? "run" : "test";
+  g_string_append_printf (s, "%s failed in stage '%s'", what,
+                          run->failed_stage ? run->failed_stage : "?");
+  if (run->boot.failed_step)
+    g_string_append_printf (s, ": component '%s', phase '%s', step '%s'",
+                            run->boot.failed_document
+                                ? run->boot.failed_document : "?",
+                            run->boot.failed_phase ? run->boot.failed_phase
+                                                   : "?",
+                            run->boot.failed_step);
+  g_string_append_printf (s, "\n  %s\n", error ? error->message : "");
+  g_autofree char *step_tail = kiln_reporter_step_tail (run->r, 15);
+  if (*step_tail && run->boot.failed_step)
+    {
+      g_string_append (s, "last output of the step:\n");
+      g_auto (GStrv) lines = g_strsplit (step_tail, "\n", -1);
+      for (guint i = 0; lines[i] && lines[i][0]; i++)
+        g_string_append_printf (s, "  | %s\n", lines[i]);
+    }
+  if (run->console_log && g_access (run->console_log, R_OK) == 0)
+    {
+      g_autofree char *tail = file_tail (run->console_log, 15);
+      if (*tail)
+        g_string_append_printf (s, "last lines of the guest console:\n%s",
+                                tail);
+    }
+  if (kiln_reporter_log_path (run->r))
+    g_string_append_printf (s, "build log: %s",
+                            kiln_reporter_log_path (run->r));
+  kiln_reporter_result (run->r, FALSE, s->str);
+  g_string_free (s, TRUE);
+}
+
+static void
+report_keep (JobRun *run)
+{
+  const char *disk = run->test_overlay && g_access (run->test_overlay, F_OK) == 0
+                         ? run->test_overlay : run->overlay;
+  if (!disk || g_access (disk, F_OK) < 0)
+    return;
+  kiln_reporter_info (run->r,
+                      "kept the work directory %s; boot the failed image "
+                      "with:\n  qemu-system-x86_64 -machine accel=%s -cpu max "
+                      "-m %u -smp %u -nographic -drive file=%s,if=virtio,"
+                      "format=qcow2", run->ws->dir,
+                      run->accel == KILN_ACCEL_KVM ? "kvm" : "tcg",
+                      run->job->memory_mib, run->job->vcpus, disk);
+}
+
+/* --- the whole job ----------------------------------------------------- */
+
+static gboolean
+fail_in (JobRun *run, const char *stage)
+{
+  g_free (run->failed_stage);
+  run->failed_stage = g_strdup (stage);
+  return FALSE;
+}
+
+static gboolean
+execute_stages (JobRun *run, GError **error)
+{
+  KilnJob *job = run->job;
+
+  if (!stage_resolve (run, error))
+    return fail_in (run, "resolve");
+  if (job->kind == KILN_JOB_BUILD && run->build_steps == 0
+      && run->test_steps == 0)
+    kiln_reporter_warn (run->r, "the components have no build, validate or "
+                        "test steps");
+  if (!check_cancelled (run, error))
+    return fail_in (run, "resolve");
+
+  if (!stage_prepare (run, error))
+    return fail_in (run, "prepare");
+  if (!open_hypervisor (run, error))
+    return fail_in (run, "prepare");
+
+  if (job->kind == KILN_JOB_BUILD || job->kind == KILN_JOB_RUN)
+    {
+      set_state (run, "building", NULL);
+      if (run->build_steps > 0)
+        {
+          kiln_reporter_stage (run->r, "inject");
+          if (!inject (run, run->overlay, run->build_plan, "build", error))
+            return fail_in (run, "inject");
+          if (!check_cancelled (run, error))
+            return fail_in (run, "inject");
+          kiln_reporter_stage (run->r, "build boot");
+          if (!boot (run, run->overlay, "build", error))
+            return fail_in (run, "build boot");
+        }
+      else
+        kiln_reporter_info (run->r, "no build or validate steps: skipping "
+                            "the build boot");
+    }
+  if (job->kind == KILN_JOB_RUN)
+    {
+      if (job->output_path && !write_run_output (run, error))
+        return fail_in (run, "output");
+      return TRUE;
+    }
+  if (job->kind == KILN_JOB_BUILD)
+    {
+      if (!check_cancelled (run, error) || !stage_generalize (run, error))
+        return fail_in (run, "generalize");
+    }
+
+  /* test boot on a throw-away overlay of the (generalized) image */
+  if (run->test_steps > 0)
+    {
+      set_state (run, "testing", NULL);
+      kiln_reporter_stage (run->r, "test inject");
+      run->test_overlay = kiln_workspace_path (run->ws, "test.qcow2");
+      if (!kiln_qemu_img_create_overlay (run->overlay, "qcow2",
+                                         run->test_overlay, 0, error))
+        return fail_in (run, "test inject");
+      if (!inject (run, run->test_overlay, run->test_plan, "test", error))
+        return fail_in (run, "test inject");
+      if (!check_cancelled (run, error))
+        return fail_in (run, "test inject");
+      kiln_reporter_stage (run->r, "test boot");
+      if (!boot (run, run->test_overlay, "test", error))
+        return fail_in (run, "test boot");
+      g_unlink (run->test_overlay);
+    }
+  else if (job->kind == KILN_JOB_TEST)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "the components have no test phase steps to run");
+      return fail_in (run, "resolve");
+    }
+  else
+    kiln_reporter_info (run->r, "no test steps: skipping the test boot");
+
+  if (job->kind == KILN_JOB_BUILD)
+    {
+      set_state (run, "distributing", NULL);
+      if (!check_cancelled (run, error) || !stage_distribute (run, error))
+        return fail_in (run, "distribute");
+    }
+  return TRUE;
+}
+
+static void
+remove_partial_outputs (JobRun *run)
+{
+  if (run->store_image)
+    {
+      g_autofree char *dir = g_path_get_dirname (run->store_image);
+      kiln_remove_tree (dir);
+    }
+  for (guint i = 0; i < run->artifacts->len; i++)
+    g_unlink (run->artifacts->pdata[i]);
+}
+
+int
+kiln_job_execute (KilnJob *job)
+{
+  g_autoptr (KilnReporter) reporter = kiln_reporter_new (job->json);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (GError) error = NULL;
+  JobRun run = { 0 };
+  gboolean ok = FALSE;
+  int code;
+
+  run.job = job;
+  run.r = reporter;
+  run.cancellable = cancellable;
+  run.lock_fd = -1;
+  run.artifacts = g_ptr_array_new_with_free_func (g_free);
+
+  g_autoptr (KilnSignalWatch) signals = kiln_signal_watch_new (cancellable);
+
+  if (job->kind == KILN_JOB_BUILD)
+    {
+      g_autofree char *db = g_build_filename (kiln_home (), "catalog.db", NULL);
+      if (!take_lock (&run, &error))
+        goto done;
+      run.catalog = kiln_catalog_open (db, &error);
+      if (!run.catalog)
+        goto done;
+      run.build_id = kiln_catalog_begin_build (run.catalog, job->name,
+                                               job->version, job->recipe_path,
+                                               &run.build_number, &error);
+      if (run.build_id <= 0)
+        goto done;
+      g_autofree char *logdir = g_strdup_printf ("%s/logs/%s/%s", kiln_home (),
+                                                 job->name, job->version);
+      g_mkdir_with_parents (logdir, 0755);
+      g_autofree char *log = g_strdup_printf ("%s/%" G_GINT64_FORMAT ".log",
+                                              logdir, run.build_number);
+      if (!kiln_reporter_open_log (reporter, log, &error))
+        goto done;
+      kiln_catalog_set (run.catalog, run.build_id, "log_path", log, NULL);
+      kiln_reporter_info (reporter, "build %s/%s/%" G_GINT64_FORMAT
+                          " (log %s)", job->name, job->version,
+                          run.build_number, log);
+    }
+
+  run.ws = kiln_workspace_new (job->name ? job->name : "job", &error);
+  if (!run.ws)
+    goto done;
+  if (job->kind != KILN_JOB_BUILD)
+    {
+      g_autofree char *log = kiln_workspace_path (run.ws, "kiln.log");
+      kiln_reporter_open_log (reporter, log, NULL);
+    }
+
+  ok = execute_stages (&run, &error);
+
+done:
+  if (!ok && !error)
+    g_set_error (&error, KILN_ERROR, KILN_ERROR_FAILED, "failed");
+  if (!ok && kiln_signal_watch_fired (signals))
+    {
+      g_clear_error (&error);
+      g_set_error (&error, KILN_ERROR, KILN_ERROR_CANCELLED,
+                   "interrupted by signal %d", kiln_signal_watch_fired (signals));
+    }
+  if (ok)
+    {
+      set_state (&run, "available", NULL);
+      if (job->kind == KILN_JOB_BUILD)
+        {
+          g_autofree char *msg = g_strdup_printf (
+              "build %s/%s/%" G_GINT64_FORMAT " succeeded in %.0f s",
+              job->name, job->version, run.build_number,
+              kiln_reporter_elapsed (reporter));
+          kiln_reporter_result (reporter, TRUE, msg);
+        }
+      else
+        kiln_reporter_result (reporter, TRUE, job->kind == KILN_JOB_RUN
+                                                  ? "run succeeded"
+                                                  : "tests passed");
+    }
+  else
+    {
+      remove_partial_outputs (&run);
+      set_state (&run, error->code == KILN_ERROR_CANCELLED && error->domain
+                           == KILN_ERROR ? "cancelled" : "failed",
+                 error->message);
+      if (run.catalog && run.build_id > 0)
+        kiln_catalog_set (run.catalog, run.build_id, "failure",
+                          error->message, NULL);
+      report_failure (&run, error);
+      if (job->keep_on_failure && run.ws)
+        {
+          run.ws->keep = TRUE;
+          report_keep (&run);
+        }
+    }
+  code = ok ? KILN_EXIT_OK : kiln_exit_code_for_error (error);
+
+  /* cleanup, in order: domains (owned by boots, already gone), the
+   * hypervisor connection, the work directory, the lock */
+  if (run.hv)
+    kiln_hypervisor_close (run.hv);
+  kiln_workspace_free (run.ws);
+  kiln_catalog_close (run.catalog);
+  if (run.lock_fd >= 0)
+    close (run.lock_fd);
+  kiln_boot_result_clear (&run.boot);
+  g_ptr_array_unref (run.artifacts);
+  g_free (run.parent_format);
+  g_free (run.parent_digest);
+  g_free (run.build_key);
+  g_free (run.agent_path);
+  g_free (run.build_plan);
+  g_free (run.test_plan);
+  g_free (run.overlay);
+  g_free (run.test_overlay);
+  g_free (run.console_log);
+  g_free (run.failed_stage);
+  g_free (run.store_image);
+  return code;
+}

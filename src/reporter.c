@@ -1,0 +1,421 @@
+/* reporter.c - progress for people, plain lines for logs, JSON for programs */
+#include "reporter.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#define TAIL_LINES 40
+
+struct KilnReporter {
+  gboolean json;
+  gboolean tty;
+  gint64 start_us;
+  FILE *log;
+  char *log_path;
+  GString *pending;        /* log text before the log file was opened */
+  char *stage;
+  char *step;              /* "component/phase/step" while one runs */
+  GQueue *tail;            /* char*: last output lines of the current step */
+  GString *partial;        /* incomplete output line */
+  gboolean status_shown;   /* a status line is on screen (tty) */
+  GMutex lock;
+};
+
+KilnReporter *
+kiln_reporter_new (gboolean json)
+{
+  KilnReporter *r = g_new0 (KilnReporter, 1);
+  r->json = json;
+  r->tty = !json && isatty (STDERR_FILENO);
+  r->start_us = g_get_monotonic_time ();
+  r->pending = g_string_new ("");
+  r->tail = g_queue_new ();
+  r->partial = g_string_new ("");
+  g_mutex_init (&r->lock);
+  return r;
+}
+
+void
+kiln_reporter_free (KilnReporter *r)
+{
+  if (!r)
+    return;
+  if (r->status_shown)
+    fputs ("\r\033[K", stderr);
+  if (r->log)
+    fclose (r->log);
+  g_free (r->log_path);
+  g_string_free (r->pending, TRUE);
+  g_free (r->stage);
+  g_free (r->step);
+  g_queue_free_full (r->tail, g_free);
+  g_string_free (r->partial, TRUE);
+  g_mutex_clear (&r->lock);
+  g_free (r);
+}
+
+double
+kiln_reporter_elapsed (KilnReporter *r)
+{
+  return (g_get_monotonic_time () - r->start_us) / 1e6;
+}
+
+static void
+log_raw (KilnReporter *r, const char *text)
+{
+  if (r->log)
+    {
+      fputs (text, r->log);
+      fflush (r->log);
+    }
+  else
+    g_string_append (r->pending, text);
+}
+
+static void
+log_line (KilnReporter *r, const char *tag, const char *msg)
+{
+  g_autofree char *line = g_strdup_printf ("[%8.1fs] %-6s %s\n",
+                                           kiln_reporter_elapsed (r), tag, msg);
+  log_raw (r, line);
+}
+
+gboolean
+kiln_reporter_open_log (KilnReporter *r, const char *path, GError **error)
+{
+  FILE *f = fopen (path, "a");
+  if (!f)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
+                   "cannot open the build log %s: %s", path,
+                   g_strerror (errno));
+      return FALSE;
+    }
+  g_mutex_lock (&r->lock);
+  r->log = f;
+  g_free (r->log_path);
+  r->log_path = g_strdup (path);
+  fputs (r->pending->str, f);
+  fflush (f);
+  g_string_truncate (r->pending, 0);
+  g_mutex_unlock (&r->lock);
+  return TRUE;
+}
+
+const char *
+kiln_reporter_log_path (KilnReporter *r)
+{
+  return r->log_path;
+}
+
+static void
+clear_status (KilnReporter *r)
+{
+  if (r->status_shown)
+    {
+      fputs ("\r\033[K", stderr);
+      r->status_shown = FALSE;
+    }
+}
+
+static void
+show_status (KilnReporter *r)
+{
+  if (!r->tty)
+    return;
+  fprintf (stderr, "\r\033[K[%6.0fs] %s%s%s", kiln_reporter_elapsed (r),
+           r->stage ? r->stage : "", r->step ? ": " : "",
+           r->step ? r->step : "");
+  fflush (stderr);
+  r->status_shown = TRUE;
+}
+
+/* A line for people: stderr (never stdout, which --json and data own). */
+static void
+say (KilnReporter *r, const char *prefix, const char *msg)
+{
+  if (r->json)
+    return;
+  clear_status (r);
+  fprintf (stderr, "[%6.1fs] %s%s\n", kiln_reporter_elapsed (r), prefix, msg);
+  show_status (r);
+}
+
+static void
+emit_json (KilnReporter *r, const char *name, JsonObject *members,
+           const char *message)
+{
+  if (!r->json)
+    return;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "event");
+  json_builder_add_string_value (b, name);
+  json_builder_set_member_name (b, "elapsed");
+  json_builder_add_double_value (b, kiln_reporter_elapsed (r));
+  if (r->stage)
+    {
+      json_builder_set_member_name (b, "stage");
+      json_builder_add_string_value (b, r->stage);
+    }
+  if (message)
+    {
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, message);
+    }
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  JsonObject *o = json_node_get_object (root);
+  if (members)
+    {
+      g_autoptr (GList) names = json_object_get_members (members);
+      for (GList *l = names; l; l = l->next)
+        if (!json_object_has_member (o, l->data))
+          json_object_set_member (
+              o, l->data,
+              json_node_copy (json_object_get_member (members, l->data)));
+    }
+  g_autofree char *text = json_to_string (root, FALSE);
+  fprintf (stdout, "%s\n", text);
+  fflush (stdout);
+}
+
+void
+kiln_reporter_event (KilnReporter *r, const char *name, JsonObject *members)
+{
+  g_mutex_lock (&r->lock);
+  emit_json (r, name, members, NULL);
+  g_mutex_unlock (&r->lock);
+}
+
+void
+kiln_reporter_stage (KilnReporter *r, const char *stage)
+{
+  g_mutex_lock (&r->lock);
+  g_free (r->stage);
+  r->stage = g_strdup (stage);
+  g_clear_pointer (&r->step, g_free);
+  log_line (r, "stage", stage);
+  say (r, "stage: ", stage);
+  emit_json (r, "stage", NULL, NULL);
+  g_mutex_unlock (&r->lock);
+}
+
+const char *
+kiln_reporter_current_stage (KilnReporter *r)
+{
+  return r->stage;
+}
+
+static void
+message (KilnReporter *r, const char *tag, const char *prefix,
+         gboolean on_screen, const char *fmt, va_list ap)
+{
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  g_mutex_lock (&r->lock);
+  log_line (r, tag, msg);
+  if (on_screen)
+    {
+      say (r, prefix, msg);
+      emit_json (r, tag, NULL, msg);
+    }
+  g_mutex_unlock (&r->lock);
+}
+
+void
+kiln_reporter_info (KilnReporter *r, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  message (r, "info", "", TRUE, fmt, ap);
+  va_end (ap);
+}
+
+void
+kiln_reporter_warn (KilnReporter *r, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  message (r, "warn", "warning: ", TRUE, fmt, ap);
+  va_end (ap);
+}
+
+void
+kiln_reporter_log (KilnReporter *r, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  message (r, "host", "", FALSE, fmt, ap);
+  va_end (ap);
+}
+
+static void
+tail_push (KilnReporter *r, const char *line)
+{
+  g_queue_push_tail (r->tail, g_strdup (line));
+  while (g_queue_get_length (r->tail) > TAIL_LINES)
+    g_free (g_queue_pop_head (r->tail));
+}
+
+static void
+tail_add_output (KilnReporter *r, const char *data)
+{
+  g_string_append (r->partial, data);
+  char *nl;
+  while ((nl = strchr (r->partial->str, '\n')))
+    {
+      *nl = '\0';
+      tail_push (r, r->partial->str);
+      g_string_erase (r->partial, 0, nl - r->partial->str + 1);
+    }
+}
+
+static const char *
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
+      || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+void
+kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
+{
+  const char *name = member_string (ev, "event");
+  const char *doc = member_string (ev, "document");
+  const char *phase = member_string (ev, "phase");
+  const char *step = member_string (ev, "step");
+
+  g_mutex_lock (&r->lock);
+  log_line (r, "agent", raw);
+  if (g_strcmp0 (name, "step-start") == 0)
+    {
+      g_free (r->step);
+      r->step = g_strdup_printf ("%s/%s/%s", doc ? doc : "?",
+                                 phase ? phase : "?", step ? step : "?");
+      g_queue_free_full (r->tail, g_free);
+      r->tail = g_queue_new ();
+      g_string_truncate (r->partial, 0);
+      gint64 attempt = json_object_has_member (ev, "attempt")
+                           ? json_object_get_int_member (ev, "attempt") : 1;
+      g_autofree char *msg
+          = attempt > 1 ? g_strdup_printf ("%s (attempt %" G_GINT64_FORMAT ")",
+                                           r->step, attempt)
+                        : g_strdup (r->step);
+      say (r, "step: ", msg);
+    }
+  else if (g_strcmp0 (name, "output") == 0)
+    {
+      const char *data = member_string (ev, "data");
+      if (data)
+        tail_add_output (r, data);
+    }
+  else if (g_strcmp0 (name, "step-end") == 0)
+    {
+      const char *status = member_string (ev, "status");
+      gint64 ms = json_object_has_member (ev, "durationMs")
+                      ? json_object_get_int_member (ev, "durationMs") : 0;
+      if (r->partial->len)
+        {
+          tail_push (r, r->partial->str);
+          g_string_truncate (r->partial, 0);
+        }
+      g_autofree char *msg = g_strdup_printf (
+          "%s/%s/%s: %s (%.1fs)", doc ? doc : "?", phase ? phase : "?",
+          step ? step : "?", status ? status : "?", ms / 1000.0);
+      say (r, "step: ", msg);
+      g_clear_pointer (&r->step, g_free);
+    }
+  else if (g_strcmp0 (name, "reboot") == 0)
+    say (r, "", "guest rebooting");
+  else if (g_strcmp0 (name, "log") == 0)
+    {
+      const char *m = member_string (ev, "message");
+      const char *level = member_string (ev, "level");
+      if (m && g_strcmp0 (level, "info") != 0)
+        say (r, "agent: ", m);
+    }
+  emit_json (r, "agent", ev, NULL);
+  show_status (r);
+  g_mutex_unlock (&r->lock);
+}
+
+char *
+kiln_reporter_step_tail (KilnReporter *r, guint max_lines)
+{
+  g_mutex_lock (&r->lock);
+  GString *s = g_string_new ("");
+  guint n = g_queue_get_length (r->tail);
+  guint skip = n > max_lines ? n - max_lines : 0;
+  guint i = 0;
+  for (GList *l = r->tail->head; l; l = l->next, i++)
+    if (i >= skip)
+      g_string_append_printf (s, "%s\n", (char *) l->data);
+  if (r->partial->len)
+    g_string_append_printf (s, "%s\n", r->partial->str);
+  g_mutex_unlock (&r->lock);
+  return g_string_free (s, FALSE);
+}
+
+void
+kiln_reporter_append_file (KilnReporter *r, const char *title,
+                           const char *path)
+{
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (path, &text, &len, NULL))
+    return;
+  g_mutex_lock (&r->lock);
+  g_autofree char *head = g_strdup_printf ("----- %s (%s) -----\n", title, path);
+  log_raw (r, head);
+  log_raw (r, text);
+  if (len && text[len - 1] != '\n')
+    log_raw (r, "\n");
+  log_raw (r, "----- end -----\n");
+  g_mutex_unlock (&r->lock);
+}
+
+void
+kiln_reporter_progress (KilnReporter *r, const char *task, double fraction)
+{
+  g_mutex_lock (&r->lock);
+  if (r->json)
+    {
+      g_autoptr (JsonObject) o = json_object_new ();
+      json_object_set_string_member (o, "task", task);
+      json_object_set_double_member (o, "fraction", fraction);
+      emit_json (r, "progress", o, NULL);
+    }
+  else if (r->tty)
+    {
+      int width = 30, filled = (int) (fraction * width);
+      char bar[64];
+      for (int i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
+      bar[width] = '\0';
+      clear_status (r);
+      fprintf (stderr, "\r\033[K[%6.0fs] %-24s [%s] %5.1f%%",
+               kiln_reporter_elapsed (r), task, bar, fraction * 100);
+      fflush (stderr);
+      r->status_shown = TRUE;
+    }
+  g_mutex_unlock (&r->lock);
+}
+
+void
+kiln_reporter_result (KilnReporter *r, gboolean ok, const char *summary)
+{
+  g_mutex_lock (&r->lock);
+  log_line (r, ok ? "done" : "failed", summary);
+  if (!r->json)
+    {
+      clear_status (r);
+      fprintf (stderr, "%s\n", summary);
+    }
+  g_autoptr (JsonObject) o = json_object_new ();
+  json_object_set_boolean_member (o, "success", ok);
+  emit_json (r, "result", o, summary);
+  g_mutex_unlock (&r->lock);
+}

@@ -1,0 +1,140 @@
+/* test-catalog.c - the SQLite catalog: build numbers, states, digests */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <glib/gstdio.h>
+
+#include "catalog.h"
+#include "workspace.h"
+
+typedef struct {
+  char *dir;
+  char *db;
+} Fixture;
+
+static int
+setup (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  f->dir = g_dir_make_tmp ("kiln-catalog-XXXXXX", NULL);
+  f->db = g_build_filename (f->dir, "catalog.db", NULL);
+  *state = f;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  Fixture *f = *state;
+  kiln_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f->db);
+  g_free (f);
+  return 0;
+}
+
+static void
+test_build_numbers_and_states (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnCatalog) cat = kiln_catalog_open (f->db, &error);
+  assert_non_null (cat);
+
+  gint64 n1 = 0, n2 = 0, n3 = 0;
+  gint64 a = kiln_catalog_begin_build (cat, "web", "1.0.0", "r.yaml", &n1,
+                                       &error);
+  gint64 b = kiln_catalog_begin_build (cat, "web", "1.0.0", "r.yaml", &n2,
+                                       &error);
+  gint64 c = kiln_catalog_begin_build (cat, "web", "1.1.0", "r.yaml", &n3,
+                                       &error);
+  assert_true (a > 0 && b > a && c > b);
+  assert_int_equal (n1, 1);
+  assert_int_equal (n2, 2);
+  assert_int_equal (n3, 1);
+
+  assert_true (kiln_catalog_set_state (cat, a, "building", NULL, &error));
+  assert_true (kiln_catalog_set (cat, a, "build_key", "abc", &error));
+  assert_false (kiln_catalog_set (cat, a, "name; DROP TABLE builds", "x",
+                                  &error));
+  g_clear_error (&error);
+  assert_true (kiln_catalog_set_state (cat, a, "available", NULL, &error));
+
+  g_autoptr (KilnBuildRecord) r = kiln_catalog_get_build (cat, a, &error);
+  assert_non_null (r);
+  assert_string_equal (r->state, "available");
+  assert_string_equal (r->build_key, "abc");
+  assert_non_null (r->finished);
+
+  g_autoptr (KilnBuildRecord) hit
+      = kiln_catalog_find_by_key (cat, "web", "abc", &error);
+  assert_non_null (hit);
+  assert_int_equal (hit->id, a);
+  g_autoptr (KilnBuildRecord) miss
+      = kiln_catalog_find_by_key (cat, "web", "zzz", &error);
+  assert_null (miss);
+
+  g_autoptr (GPtrArray) all = kiln_catalog_list_builds (cat, "web", &error);
+  assert_int_equal (all->len, 3);
+  assert_int_equal (((KilnBuildRecord *) all->pdata[0])->id, c);
+
+  assert_true (kiln_catalog_delete_build (cat, b, &error));
+  g_autoptr (GPtrArray) after = kiln_catalog_list_builds (cat, NULL, &error);
+  assert_int_equal (after->len, 2);
+}
+
+static void
+test_reopen_keeps_data (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  gint64 n = 0;
+  {
+    g_autoptr (KilnCatalog) cat = kiln_catalog_open (f->db, &error);
+    kiln_catalog_begin_build (cat, "base", "2.0.0", NULL, &n, &error);
+  }
+  g_autoptr (KilnCatalog) cat = kiln_catalog_open (f->db, &error);
+  kiln_catalog_begin_build (cat, "base", "2.0.0", NULL, &n, &error);
+  assert_int_equal (n, 2);
+}
+
+static void
+test_file_digest_cached_and_refreshed (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnCatalog) cat = kiln_catalog_open (f->db, &error);
+  g_autofree char *path = g_build_filename (f->dir, "img", NULL);
+
+  assert_true (g_file_set_contents (path, "abc", 3, NULL));
+  g_autofree char *d1 = kiln_catalog_file_digest (cat, path, &error);
+  assert_string_equal (d1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  g_autofree char *d2 = kiln_catalog_file_digest (cat, path, &error);
+  assert_string_equal (d1, d2);
+
+  /* a changed file (size differs) gets a fresh digest */
+  assert_true (g_file_set_contents (path, "abcd", 4, NULL));
+  g_autofree char *d3 = kiln_catalog_file_digest (cat, path, &error);
+  assert_string_equal (d3, "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589");
+
+  g_autofree char *missing = g_build_filename (f->dir, "nope", NULL);
+  assert_null (kiln_catalog_file_digest (cat, missing, &error));
+  assert_non_null (error);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_build_numbers_and_states, setup,
+                                     teardown),
+    cmocka_unit_test_setup_teardown (test_reopen_keeps_data, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_file_digest_cached_and_refreshed,
+                                     setup, teardown),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
