@@ -80,8 +80,8 @@ print_result (const KilnDistributeResult *r, gboolean json)
       json_builder_add_string_value (b, "result");
       json_builder_set_member_name (b, "outputDir");
       json_builder_add_string_value (b, r->output_dir);
-      json_builder_set_member_name (b, "seconds");
-      json_builder_add_double_value (b, (gint64) (r->seconds * 1000) / 1000.0);
+      json_builder_set_member_name (b, "milliseconds");
+      json_builder_add_int_value (b, (gint64) (r->seconds * 1000 + 0.5));
       json_builder_set_member_name (b, "artifacts");
       json_builder_begin_array (b);
       for (guint i = 0; i < r->artifacts->len; i++)

@@ -94,9 +94,9 @@ add_timings (JsonBuilder *b, GPtrArray *timings, double *total)
       const KilnStageTiming *t = timings->pdata[i];
       json_builder_begin_object (b);
       set_str (b, "stage", t->stage);
-      json_builder_set_member_name (b, "seconds");
-      /* Milliseconds are plenty. */
-      json_builder_add_double_value (b, (gint64) (t->seconds * 1000) / 1000.0);
+      /* Whole milliseconds: JSON doubles would print 4.1369999999999996. */
+      json_builder_set_member_name (b, "milliseconds");
+      json_builder_add_int_value (b, (gint64) (t->seconds * 1000 + 0.5));
       json_builder_end_object (b);
       *total += t->seconds;
     }
@@ -267,8 +267,8 @@ kiln_manifest_build (const KilnManifestInput *in)
   add_timings (b, br ? br->timings : NULL, &total);
   add_timings (b, in->extra_timings, &total);
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "totalSeconds");
-  json_builder_add_double_value (b, (gint64) (total * 1000) / 1000.0);
+  json_builder_set_member_name (b, "totalMilliseconds");
+  json_builder_add_int_value (b, (gint64) (total * 1000 + 0.5));
 
   json_builder_set_member_name (b, "lint");
   json_builder_begin_object (b);

@@ -763,7 +763,7 @@ finish (Dist *d, GPtrArray *findings, KilnDistributeResult *res,
 }
 
 /* Fail before hours of conversion when a name is already taken (checked
- * again at the rename). */
+ * again at the rename), and never write over the source. */
 static gboolean
 check_free_names (const KilnDistributeSpec *spec, const char *out_dir,
                   GError **error)
@@ -775,14 +775,30 @@ check_free_names (const KilnDistributeSpec *spec, const char *out_dir,
   g_ptr_array_add (names, g_strdup ("SHA256SUMS"));
   if (spec->packages)
     g_ptr_array_add (names, g_strdup ("sbom.cdx.json"));
+  GStatBuf src;
+  gboolean have_src = g_stat (spec->source, &src) == 0;
   for (guint i = 0; i < names->len; i++)
-    if (target_exists (out_dir, names->pdata[i]))
-      {
-        g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
-                     "%s/%s already exists (use another name or directory, "
-                     "or overwrite)", out_dir, (const char *) names->pdata[i]);
-        return FALSE;
-      }
+    {
+      g_autofree char *p = g_build_filename (out_dir,
+                                             (const char *) names->pdata[i],
+                                             NULL);
+      GStatBuf st;
+      if (have_src && g_stat (p, &st) == 0 && st.st_dev == src.st_dev
+          && st.st_ino == src.st_ino)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                       "%s would replace the source image; choose another "
+                       "name or output directory", p);
+          return FALSE;
+        }
+      if (!spec->overwrite && target_exists (out_dir, names->pdata[i]))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                       "%s already exists (use another name or directory, "
+                       "or overwrite)", p);
+          return FALSE;
+        }
+    }
   return TRUE;
 }
 
@@ -908,7 +924,7 @@ kiln_distribute (const KilnDistributeSpec *spec,
       return FALSE;
     }
   remove_stale_tmp_dirs (out_dir);
-  if (!spec->overwrite && !check_free_names (spec, out_dir, error))
+  if (!check_free_names (spec, out_dir, error))
     return FALSE;
 
   Dist d = { 0 };

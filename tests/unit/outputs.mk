@@ -36,3 +36,10 @@ UNIT_TESTS += tests/unit/test-initramfs
 tests_unit_test_initramfs_SOURCES = tests/unit/test-initramfs.c
 tests_unit_test_initramfs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_initramfs_LDADD = $(OUTPUTS_UNIT_LDADD)
+
+# kiln_distribute with the real qemu-img (backends/qemu-img.c).
+UNIT_TESTS += tests/unit/test-outputs
+tests_unit_test_outputs_SOURCES = tests/unit/test-outputs.c
+tests_unit_test_outputs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_outputs_LDADD = src/libkilncore.a backends/libkilnbackends.a \
+	src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS) $(CMOCKA_LIBS)
