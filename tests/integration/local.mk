@@ -1,2 +1,3 @@
 # tests/integration/local.mk
 include $(srcdir)/tests/integration/testimage.mk
+include $(srcdir)/tests/integration/outputs.mk
