@@ -112,6 +112,7 @@ struct Dist {
   GThreadPool *pool;
   GPtrArray *jobs;              /* Job*, owned */
   guint finished;
+  gint pending_idles;           /* progress callbacks scheduled, not yet run */
   GError *first_error;
   char *tmp_dir;
   guint64 source_size;          /* virtual size of the source */
@@ -146,6 +147,7 @@ progress_idle (gpointer data)
   if (d->spec->progress)
     d->spec->progress (j->progress_name, phase, fraction,
                        d->spec->progress_data);
+  g_atomic_int_dec_and_test (&d->pending_idles);
   return G_SOURCE_REMOVE;
 }
 
@@ -162,7 +164,10 @@ set_progress (Job *j, KilnArtifactPhase phase, double fraction)
   j->phase = phase;
   j->fraction = fraction;
   if (schedule)
-    j->progress_pending = TRUE;
+    {
+      j->progress_pending = TRUE;
+      g_atomic_int_inc (&d->pending_idles);
+    }
   g_mutex_unlock (&d->lock);
   if (schedule)
     g_main_context_invoke_full (d->ctx, G_PRIORITY_DEFAULT, progress_idle, j,
@@ -989,9 +994,9 @@ kiln_distribute (const KilnDistributeSpec *spec,
   /* Every pushed job has reported; wait for the threads to return. */
   g_thread_pool_free (d.pool, FALSE, TRUE);
   d.pool = NULL;
-  /* Progress idles still queued refer to jobs about to be freed. */
-  while (g_main_context_pending (d.ctx))
-    g_main_context_iteration (d.ctx, FALSE);
+  /* Progress callbacks still queued refer to jobs about to be freed. */
+  while (g_atomic_int_get (&d.pending_idles) > 0)
+    g_main_context_iteration (d.ctx, TRUE);
 
   KilnDistributeResult *res = g_new0 (KilnDistributeResult, 1);
   res->output_dir = g_strdup (out_dir);
