@@ -27,112 +27,180 @@ free_strv (char **v)
   free (v);
 }
 
-static gboolean
-is_file (guestfs_h *h, const char *path)
+/* Every libguestfs call is a round trip to the appliance (slow under TCG),
+ * so directories are read once (readdir gives names and types) and
+ * existence, globs and file types are answered from that. */
+typedef struct {
+  guestfs_h *h;
+  GHashTable *dirs;             /* dir -> (name -> ftyp) or NULL: not a dir */
+} Fs;
+
+static void
+unref_names (gpointer names)
 {
-  return guestfs_is_file_opts (h, path, GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 1,
-                               -1) > 0;
+  if (names) /* NULL: the path is not a directory */
+    g_hash_table_unref (names);
+}
+
+static void
+fs_init (Fs *fs, guestfs_h *h)
+{
+  fs->h = h;
+  fs->dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                    unref_names);
+}
+
+static void
+fs_clear (Fs *fs)
+{
+  g_hash_table_unref (fs->dirs);
+}
+
+/* name -> ftyp ('r' file, 'd' dir, 'l' symlink, ...) of a directory. */
+static GHashTable *
+fs_dir (Fs *fs, const char *dir)
+{
+  gpointer cached;
+  if (g_hash_table_lookup_extended (fs->dirs, dir, NULL, &cached))
+    return cached;
+  GHashTable *names = NULL;
+  struct guestfs_dirent_list *l = guestfs_readdir (fs->h, dir);
+  if (l)
+    {
+      names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint32 i = 0; i < l->len; i++)
+        if (strcmp (l->val[i].name, ".") != 0
+            && strcmp (l->val[i].name, "..") != 0)
+          g_hash_table_insert (names, g_strdup (l->val[i].name),
+                               GINT_TO_POINTER ((int) l->val[i].ftyp));
+      guestfs_free_dirent_list (l);
+    }
+  g_hash_table_insert (fs->dirs, g_strdup (dir), names);
+  return names;
+}
+
+/* The directory entry type of path ('r', 'd', 'l', ...), 0 when absent. */
+static char
+fs_type (Fs *fs, const char *path)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  GHashTable *names = fs_dir (fs, dir);
+  return names ? (char) GPOINTER_TO_INT (g_hash_table_lookup (names, base))
+               : 0;
 }
 
 static gboolean
-exists (guestfs_h *h, const char *path)
+fs_exists (Fs *fs, const char *path)
 {
-  return guestfs_exists (h, path) > 0;
+  return fs_type (fs, path) != 0;
 }
 
 static gboolean
-any_exists (guestfs_h *h, const char *const *paths)
+fs_any_exists (Fs *fs, const char *const *paths)
 {
   for (gsize i = 0; paths[i]; i++)
-    if (exists (h, paths[i]))
+    if (fs_exists (fs, paths[i]))
       return TRUE;
   return FALSE;
 }
 
-/* The text of a guest file (NUL-terminated), NULL when it is not a
- * readable regular file or is larger than max bytes. */
+/* The text of a guest file (a regular file or a symlink to one), NULL when
+ * absent, unreadable or larger than max bytes. */
 static char *
-read_text (guestfs_h *h, const char *path, gint64 max)
+fs_read (Fs *fs, const char *path, gsize max)
 {
-  if (!is_file (h, path))
-    return NULL;
-  gint64 size = guestfs_filesize (h, path);
-  if (size < 0 || size > max)
+  char t = fs_type (fs, path);
+  if (t != 'r' && t != 'l')
     return NULL;
   size_t len = 0;
-  char *data = guestfs_read_file (h, path, &len);
+  char *data = guestfs_read_file (fs->h, path, &len);
   if (!data)
     return NULL;
-  char *out = g_strndup (data, len);
+  char *out = len <= max ? g_strndup (data, len) : NULL;
   free (data);
   return out;
 }
 
-/* Files matching a glob, sorted. */
-static char **
-glob (guestfs_h *h, const char *pattern)
+static int
+by_name (gconstpointer a, gconstpointer b)
 {
-  return guestfs_glob_expand (h, pattern);
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+/* Full paths of the entries of dir matching a shell pattern, sorted. */
+static GPtrArray *
+fs_glob (Fs *fs, const char *dir, const char *pattern)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  GHashTable *names = fs_dir (fs, dir);
+  if (!names)
+    return out;
+  GHashTableIter it;
+  gpointer name;
+  g_hash_table_iter_init (&it, names);
+  while (g_hash_table_iter_next (&it, &name, NULL))
+    if (g_pattern_match_simple (pattern, name))
+      g_ptr_array_add (out, g_build_filename (dir, (const char *) name, NULL));
+  g_ptr_array_sort (out, by_name);
+  return out;
 }
 
 typedef void (*ParseFn) (KilnLintFacts *f, const char *path, const char *text);
 
 static void
-parse_glob (guestfs_h *h, KilnLintFacts *f, const char *pattern, ParseFn fn)
+parse_glob (Fs *fs, KilnLintFacts *f, const char *dir, const char *pattern,
+            ParseFn fn)
 {
-  char **files = glob (h, pattern);
-  for (char **p = files; p && *p; p++)
+  g_autoptr (GPtrArray) files = fs_glob (fs, dir, pattern);
+  for (guint i = 0; i < files->len; i++)
     {
-      g_autofree char *text = read_text (h, *p, 1 << 20);
+      g_autofree char *text = fs_read (fs, files->pdata[i], 1 << 20);
       if (text)
-        fn (f, *p, text);
+        fn (f, files->pdata[i], text);
     }
-  free_strv (files);
 }
 
 static void
-parse_fixed (guestfs_h *h, KilnLintFacts *f, const char *path, ParseFn fn)
+parse_fixed (Fs *fs, KilnLintFacts *f, const char *path, ParseFn fn)
 {
-  g_autofree char *text = read_text (h, path, 1 << 20);
+  g_autofree char *text = fs_read (fs, path, 1 << 20);
   if (text)
     fn (f, path, text);
 }
 
 /* --- partitions and boot --- */
 
+/* GPT partition types: only needed for a BIOS image on GPT (is there a BIOS
+ * boot partition?); the guest backend already decided firmware and table. */
 static void
-scan_partitions (guestfs_h *h, KilnLintFacts *f)
+scan_gpt_bios_boot (guestfs_h *h, KilnLintFacts *f)
 {
   char **parts = guestfs_list_partitions (h);
   for (char **p = parts; p && *p; p++)
     {
       char *dev = guestfs_part_to_dev (h, *p);
       int n = guestfs_part_to_partnum (h, *p);
-      char *table = dev ? guestfs_part_get_parttype (h, dev) : NULL;
-      if (table && n > 0 && strcmp (table, "gpt") == 0)
-        {
-          char *type = guestfs_part_get_gpt_type (h, dev, n);
-          if (type && g_ascii_strcasecmp (type, ESP_GPT_TYPE) == 0)
-            f->esp_present = TRUE;
-          if (type && g_ascii_strcasecmp (type, BIOS_BOOT_GPT_TYPE) == 0)
-            f->bios_boot_partition = TRUE;
-          free (type);
-        }
-      else if (table && n > 0 && strcmp (table, "msdos") == 0
-               && guestfs_part_get_mbr_id (h, dev, n) == 0xef)
+      char *type = dev && n > 0 ? guestfs_part_get_gpt_type (h, dev, n) : NULL;
+      if (type && g_ascii_strcasecmp (type, BIOS_BOOT_GPT_TYPE) == 0)
+        f->bios_boot_partition = TRUE;
+      if (type && g_ascii_strcasecmp (type, ESP_GPT_TYPE) == 0)
         f->esp_present = TRUE;
-      free (table);
+      free (type);
       free (dev);
     }
   free_strv (parts);
+}
 
-  /* The MBR's 440 bytes of boot code (before the disk signature). */
+static void
+scan_disk (guestfs_h *h, KilnLintFacts *f)
+{
   char **devs = guestfs_list_devices (h);
   if (devs && devs[0])
     {
-      f->virtual_size = guestfs_blockdev_getsize64 (h, devs[0]) > 0
-                            ? (guint64) guestfs_blockdev_getsize64 (h, devs[0])
-                            : 0;
+      gint64 size = guestfs_blockdev_getsize64 (h, devs[0]);
+      f->virtual_size = size > 0 ? (guint64) size : 0;
+      /* The MBR's 440 bytes of boot code (before the disk signature). */
       size_t len = 0;
       char *mbr = guestfs_pread_device (h, devs[0], 440, 0, &len);
       for (size_t i = 0; mbr && i < len && !f->mbr_boot_code; i++)
@@ -140,6 +208,10 @@ scan_partitions (guestfs_h *h, KilnLintFacts *f)
       free (mbr);
     }
   free_strv (devs);
+  if (g_strcmp0 (f->firmware, "uefi") == 0)
+    f->esp_present = TRUE; /* that is how the backend decided "uefi" */
+  else if (g_strcmp0 (f->partition_table, "gpt") == 0)
+    scan_gpt_bios_boot (h, f);
 }
 
 /* The ESP's mountpoint inside the guest, when the guest mounts it. */
@@ -163,39 +235,55 @@ esp_mountpoint (guestfs_h *h)
 }
 
 static void
-scan_esp (guestfs_h *h, KilnLintFacts *f)
+scan_esp (Fs *fs, KilnLintFacts *f)
 {
-  g_autofree char *mp = esp_mountpoint (h);
+  g_autofree char *mp = esp_mountpoint (fs->h);
   if (!mp)
     return;
   f->esp_present = TRUE;
   f->esp_checked = TRUE;
-  g_autofree char *efi_dir = g_build_filename (mp, "EFI", NULL);
-  char *real = guestfs_case_sensitive_path (h, efi_dir);
-  if (!real || !guestfs_is_dir (h, real))
+  /* FAT is case-insensitive: match names in any case. */
+  GHashTable *top = fs_dir (fs, mp);
+  const char *efi = NULL;
+  if (top)
     {
-      free (real);
-      return;
+      GHashTableIter it;
+      gpointer name;
+      g_hash_table_iter_init (&it, top);
+      while (g_hash_table_iter_next (&it, &name, NULL))
+        if (g_ascii_strcasecmp (name, "EFI") == 0)
+          efi = name;
     }
-  char **files = guestfs_find (h, real);
+  if (!efi)
+    return;
+  g_autofree char *efi_dir = g_build_filename (mp, efi, NULL);
+  char **files = guestfs_find (fs->h, efi_dir);
   for (char **p = files; p && *p; p++)
     {
-      g_autofree char *low = g_ascii_strdown (*p, -1);
+      /* find's names are relative to the directory, with a leading '/'. */
+      const char *rel = *p[0] == '/' ? *p + 1 : *p;
+      g_autofree char *low = g_ascii_strdown (rel, -1);
       if (!g_str_has_suffix (low, ".efi"))
         continue;
-      g_autofree char *full = g_build_filename (real, *p, NULL);
-      g_ptr_array_add (f->efi_binaries, g_strdup (full));
+      g_ptr_array_add (f->efi_binaries, g_build_filename (efi_dir, rel, NULL));
       if (strcmp (low, "boot/bootx64.efi") == 0
           || strcmp (low, "boot/bootaa64.efi") == 0
           || strcmp (low, "boot/bootia32.efi") == 0)
         f->efi_fallback = TRUE;
     }
   free_strv (files);
-  free (real);
 }
 
 static void
-scan_boot_config (guestfs_h *h, KilnLintFacts *f)
+add_loader (KilnLintFacts *f, const char *loader)
+{
+  if (!g_ptr_array_find_with_equal_func (f->bootloaders, loader, g_str_equal,
+                                         NULL))
+    g_ptr_array_add (f->bootloaders, g_strdup (loader));
+}
+
+static void
+scan_boot_config (Fs *fs, KilnLintFacts *f)
 {
   static const struct {
     const char *path;
@@ -213,41 +301,33 @@ scan_boot_config (guestfs_h *h, KilnLintFacts *f)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (configs); i++)
     {
-      g_autofree char *text = read_text (h, configs[i].path, 4 << 20);
+      g_autofree char *text = fs_read (fs, configs[i].path, 4 << 20);
       if (!text)
         continue;
-      if (!g_ptr_array_find_with_equal_func (f->bootloaders, configs[i].loader,
-                                             g_str_equal, NULL))
-        g_ptr_array_add (f->bootloaders, g_strdup (configs[i].loader));
+      add_loader (f, configs[i].loader);
       kiln_parse_cmdline_roots (f->cmdline_roots, text);
     }
   /* Boot Loader Specification entries (systemd-boot, Fedora's GRUB). */
-  const char *const bls[] = { "/boot/loader/entries/*.conf",
-                              "/boot/efi/loader/entries/*.conf",
-                              "/efi/loader/entries/*.conf", NULL };
+  const char *const bls[] = { "/boot/loader/entries", "/boot/efi/loader/entries",
+                              "/efi/loader/entries", NULL };
   for (gsize i = 0; bls[i]; i++)
     {
-      char **files = glob (h, bls[i]);
-      for (char **p = files; p && *p; p++)
+      g_autoptr (GPtrArray) files = fs_glob (fs, bls[i], "*.conf");
+      for (guint k = 0; k < files->len; k++)
         {
-          g_autofree char *text = read_text (h, *p, 1 << 20);
+          g_autofree char *text = fs_read (fs, files->pdata[k], 1 << 20);
           if (text)
             kiln_parse_cmdline_roots (f->cmdline_roots, text);
         }
-      if (files && files[0] && strstr (bls[i], "efi")
-          && !g_ptr_array_find_with_equal_func (f->bootloaders, "systemd-boot",
-                                                g_str_equal, NULL))
-        g_ptr_array_add (f->bootloaders, g_strdup ("systemd-boot"));
-      free_strv (files);
+      if (files->len && strstr (bls[i], "efi"))
+        add_loader (f, "systemd-boot");
     }
-  /* GRUB on the ESP only (some UEFI images). */
-  char **efi_grub = glob (h, "/boot/efi/EFI/*/grub.cfg");
-  if (efi_grub && efi_grub[0]
-      && !g_ptr_array_find_with_equal_func (f->bootloaders, "grub2",
-                                            g_str_equal, NULL))
-    g_ptr_array_add (f->bootloaders, g_strdup ("grub2"));
+  /* GRUB configured on the ESP only (some UEFI images). */
+  char **efi_grub = guestfs_glob_expand (fs->h, "/boot/efi/EFI/*/grub.cfg");
+  if (efi_grub && efi_grub[0])
+    add_loader (f, "grub2");
   free_strv (efi_grub);
-  g_autofree char *dflt = read_text (h, "/etc/default/grub", 1 << 20);
+  g_autofree char *dflt = fs_read (fs, "/etc/default/grub", 1 << 20);
   if (dflt)
     kiln_parse_cmdline_roots (f->cmdline_roots, dflt);
 }
@@ -261,7 +341,7 @@ by_version_desc (gconstpointer a, gconstpointer b)
 }
 
 static void
-scan_initramfs (guestfs_h *h, KilnLintFacts *f)
+scan_initramfs (Fs *fs, KilnLintFacts *f)
 {
   const char *k = f->kernel;
   g_autofree char *c1 = g_strdup_printf ("/boot/initrd.img-%s", k);
@@ -272,8 +352,11 @@ scan_initramfs (guestfs_h *h, KilnLintFacts *f)
   const char *const candidates[] = { c1, c2, c3, c4, c5, NULL };
   const char *path = NULL;
   for (gsize i = 0; candidates[i] && !path; i++)
-    if (is_file (h, candidates[i]))
-      path = candidates[i];
+    {
+      char t = fs_type (fs, candidates[i]);
+      if (t == 'r' || t == 'l')
+        path = candidates[i];
+    }
   if (!path)
     return;
   f->initramfs_path = g_strdup (path);
@@ -287,9 +370,9 @@ scan_initramfs (guestfs_h *h, KilnLintFacts *f)
       return;
     }
   close (fd);
-  if (guestfs_download (h, path, tmp) != 0)
+  if (guestfs_download (fs->h, path, tmp) != 0)
     {
-      const char *msg = guestfs_last_error (h);
+      const char *msg = guestfs_last_error (fs->h);
       f->initramfs_error = g_strdup_printf ("download failed: %s",
                                             msg ? msg : "unknown error");
       g_unlink (tmp);
@@ -299,14 +382,16 @@ scan_initramfs (guestfs_h *h, KilnLintFacts *f)
   g_unlink (tmp);
   if (!list)
     {
-      f->initramfs_error = g_strdup (error->message);
+      /* Name the guest's file, not the host copy. */
+      g_auto (GStrv) parts = g_strsplit (error->message, tmp, -1);
+      f->initramfs_error = g_strjoinv (path, parts);
       return;
     }
   f->initramfs_modules = kiln_initramfs_modules (list);
 }
 
 static void
-scan_kernel (guestfs_h *h, KilnLintFacts *f, const KilnOsInfo *os)
+scan_kernel (Fs *fs, KilnLintFacts *f, const KilnOsInfo *os)
 {
   for (guint i = 0; os->kernels && i < os->kernels->len; i++)
     g_ptr_array_add (f->kernels, g_strdup (os->kernels->pdata[i]));
@@ -323,32 +408,43 @@ scan_kernel (guestfs_h *h, KilnLintFacts *f, const KilnOsInfo *os)
    * ones split into packages that are not installed. */
   g_autofree char *dep = g_strdup_printf ("/lib/modules/%s/modules.dep",
                                           f->kernel);
-  g_autofree char *dtext = read_text (h, dep, 16 << 20);
+  g_autofree char *dtext = fs_read (fs, dep, 16 << 20);
   if (dtext)
     kiln_parse_module_list (f->kernel_modules, dtext);
   g_autofree char *b = g_strdup_printf ("/lib/modules/%s/modules.builtin",
                                         f->kernel);
-  g_autofree char *btext = read_text (h, b, 16 << 20);
+  g_autofree char *btext = fs_read (fs, b, 16 << 20);
   if (btext)
     kiln_parse_module_list (f->builtin_modules, btext);
-  scan_initramfs (h, f);
+  scan_initramfs (fs, f);
 }
 
 /* --- agents and network --- */
 
-static gboolean
-enabled_unit (guestfs_h *h, const char *unit)
+/* Units enabled in any target: /etc/systemd/system/NAME.wants/UNIT. */
+static GHashTable *
+enabled_units (Fs *fs)
 {
-  g_autofree char *pattern = g_strdup_printf ("/etc/systemd/system/*.wants/%s",
-                                              unit);
-  char **v = glob (h, pattern);
-  gboolean yes = v && v[0];
-  free_strv (v);
-  return yes;
+  GHashTable *units = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                             NULL);
+  g_autoptr (GPtrArray) wants = fs_glob (fs, "/etc/systemd/system", "*.wants");
+  for (guint i = 0; i < wants->len; i++)
+    {
+      GHashTable *names = fs_dir (fs, wants->pdata[i]);
+      if (!names)
+        continue;
+      GHashTableIter it;
+      gpointer name;
+      g_hash_table_iter_init (&it, names);
+      while (g_hash_table_iter_next (&it, &name, NULL))
+        g_hash_table_add (units, g_strdup (name));
+    }
+  return units;
 }
 
 static void
-scan_agents (guestfs_h *h, KilnLintFacts *f, const KilnOsInfo *os)
+scan_agents (Fs *fs, KilnLintFacts *f, const KilnOsInfo *os,
+             GHashTable *units)
 {
   const char *const cloud_init[] = { "/usr/bin/cloud-init",
                                      "/usr/local/bin/cloud-init", NULL };
@@ -361,85 +457,84 @@ scan_agents (guestfs_h *h, KilnLintFacts *f, const KilnOsInfo *os)
   const char *const ssm[] = { "/usr/bin/amazon-ssm-agent",
                               "/snap/bin/amazon-ssm-agent", NULL };
   const char *const nm[] = { "/usr/sbin/NetworkManager", NULL };
-  f->cloud_init = any_exists (h, cloud_init);
-  f->waagent = any_exists (h, waagent);
-  f->vmtools = any_exists (h, vmtools);
-  f->qemu_ga = any_exists (h, qemu_ga);
-  f->ssm_agent = any_exists (h, ssm);
+  f->cloud_init = fs_any_exists (fs, cloud_init);
+  f->waagent = fs_any_exists (fs, waagent);
+  f->vmtools = fs_any_exists (fs, vmtools);
+  f->qemu_ga = fs_any_exists (fs, qemu_ga);
+  f->ssm_agent = fs_any_exists (fs, ssm);
 
   if (f->cloud_init)
     {
-      g_autofree char *main_cfg = read_text (h, "/etc/cloud/cloud.cfg",
-                                             1 << 20);
+      g_autofree char *main_cfg = fs_read (fs, "/etc/cloud/cloud.cfg", 1 << 20);
       if (main_cfg && kiln_parse_cloud_cfg_network_disabled (main_cfg))
         f->cloud_init_network_disabled = TRUE;
-      char **cfgs = glob (h, "/etc/cloud/cloud.cfg.d/*.cfg");
-      for (char **p = cfgs; p && *p; p++)
+      g_autoptr (GPtrArray) cfgs = fs_glob (fs, "/etc/cloud/cloud.cfg.d",
+                                            "*.cfg");
+      for (guint i = 0; i < cfgs->len; i++)
         {
-          g_autofree char *text = read_text (h, *p, 1 << 20);
+          g_autofree char *text = fs_read (fs, cfgs->pdata[i], 1 << 20);
           if (text && kiln_parse_cloud_cfg_network_disabled (text))
             f->cloud_init_network_disabled = TRUE;
         }
-      free_strv (cfgs);
     }
 
   /* NetworkManager counts when it starts at boot. */
-  f->network_manager = any_exists (h, nm)
+  f->network_manager = fs_any_exists (fs, nm)
                        && (!os->has_systemd
-                           || enabled_unit (h, "NetworkManager.service"));
+                           || g_hash_table_contains (units,
+                                                     "NetworkManager.service"));
   if (f->network_manager)
     {
-      g_autofree char *conf = read_text (
-          h, "/etc/NetworkManager/NetworkManager.conf", 1 << 20);
+      g_autofree char *conf = fs_read (
+          fs, "/etc/NetworkManager/NetworkManager.conf", 1 << 20);
       if (conf && !kiln_parse_nm_conf_auto_default (conf))
         f->nm_auto_default = FALSE;
-      char **confs = glob (h, "/etc/NetworkManager/conf.d/*.conf");
-      for (char **p = confs; p && *p; p++)
+      g_autoptr (GPtrArray) confs = fs_glob (fs, "/etc/NetworkManager/conf.d",
+                                             "*.conf");
+      for (guint i = 0; i < confs->len; i++)
         {
-          g_autofree char *text = read_text (h, *p, 1 << 20);
+          g_autofree char *text = fs_read (fs, confs->pdata[i], 1 << 20);
           if (text && !kiln_parse_nm_conf_auto_default (text))
             f->nm_auto_default = FALSE;
         }
-      free_strv (confs);
     }
 }
 
 static void
-scan_network (guestfs_h *h, KilnLintFacts *f, const KilnOsInfo *os)
+scan_network (Fs *fs, KilnLintFacts *f, GHashTable *units)
 {
   /* systemd-networkd: .network files count when networkd starts; .link
    * files rename NICs through udev either way. */
-  gboolean networkd = enabled_unit (h, "systemd-networkd.service")
-                      || enabled_unit (h, "systemd-networkd.socket");
-  if (networkd)
+  if (g_hash_table_contains (units, "systemd-networkd.service")
+      || g_hash_table_contains (units, "systemd-networkd.socket"))
     {
-      parse_glob (h, f, "/etc/systemd/network/*.network", kiln_parse_networkd);
-      parse_glob (h, f, "/usr/lib/systemd/network/*.network",
+      parse_glob (fs, f, "/etc/systemd/network", "*.network",
                   kiln_parse_networkd);
-      parse_glob (h, f, "/lib/systemd/network/*.network", kiln_parse_networkd);
+      parse_glob (fs, f, "/usr/lib/systemd/network", "*.network",
+                  kiln_parse_networkd);
     }
-  parse_glob (h, f, "/etc/systemd/network/*.link", kiln_parse_networkd);
+  parse_glob (fs, f, "/etc/systemd/network", "*.link", kiln_parse_networkd);
 
   const char *const ifup[] = { "/sbin/ifup", "/usr/sbin/ifup", NULL };
-  if (any_exists (h, ifup))
+  if (fs_any_exists (fs, ifup))
     {
-      parse_fixed (h, f, "/etc/network/interfaces", kiln_parse_ifupdown);
-      parse_glob (h, f, "/etc/network/interfaces.d/*", kiln_parse_ifupdown);
+      parse_fixed (fs, f, "/etc/network/interfaces", kiln_parse_ifupdown);
+      parse_glob (fs, f, "/etc/network/interfaces.d", "*",
+                  kiln_parse_ifupdown);
     }
   const char *const netplan[] = { "/usr/sbin/netplan", "/usr/bin/netplan",
                                   NULL };
-  if (any_exists (h, netplan))
+  if (fs_any_exists (fs, netplan))
     {
-      parse_glob (h, f, "/etc/netplan/*.yaml", kiln_parse_netplan);
-      parse_glob (h, f, "/lib/netplan/*.yaml", kiln_parse_netplan);
+      parse_glob (fs, f, "/etc/netplan", "*.yaml", kiln_parse_netplan);
+      parse_glob (fs, f, "/lib/netplan", "*.yaml", kiln_parse_netplan);
     }
   if (f->network_manager)
-    parse_glob (h, f, "/etc/NetworkManager/system-connections/*",
+    parse_glob (fs, f, "/etc/NetworkManager/system-connections", "*",
                 kiln_parse_nm_keyfile);
-  parse_glob (h, f, "/etc/sysconfig/network-scripts/ifcfg-*",
+  parse_glob (fs, f, "/etc/sysconfig/network-scripts", "ifcfg-*",
               kiln_parse_ifcfg);
-  parse_glob (h, f, "/etc/udev/rules.d/*.rules", kiln_parse_udev_rules);
-  (void) os;
+  parse_glob (fs, f, "/etc/udev/rules.d", "*.rules", kiln_parse_udev_rules);
 }
 
 KilnLintFacts *
@@ -466,20 +561,23 @@ kiln_guest_lint_facts (KilnGuest *g, GError **error)
   f->root_fstype = g_strdup (os->root_fstype);
   f->package_format = g_strdup (os->package_format);
 
-  scan_partitions (h, f);
-  scan_esp (h, f);
-  scan_boot_config (h, f);
-  scan_kernel (h, f, os);
-
-  g_autofree char *fstab = read_text (h, "/etc/fstab", 1 << 20);
+  Fs fs;
+  fs_init (&fs, h);
+  scan_disk (h, f);
+  scan_esp (&fs, f);
+  scan_boot_config (&fs, f);
+  scan_kernel (&fs, f, os);
+  g_autofree char *fstab = fs_read (&fs, "/etc/fstab", 1 << 20);
   if (fstab)
     {
       f->fstab_found = TRUE;
       g_ptr_array_unref (f->fstab);
       f->fstab = kiln_parse_fstab (fstab);
     }
-  scan_agents (h, f, os);
-  scan_network (h, f, os);
+  g_autoptr (GHashTable) units = enabled_units (&fs);
+  scan_agents (&fs, f, os, units);
+  scan_network (&fs, f, units);
+  fs_clear (&fs);
   return f;
 }
 

@@ -69,12 +69,14 @@ print_text (const char *image, const KilnImageInspection *r,
   printf ("root=        %s\n", roots);
   printf ("kernel       %s (%u installed)\n", f->kernel ? f->kernel : "none",
           f->kernels->len);
-  if (f->initramfs_path)
-    printf ("initramfs    %s: %s\n", f->initramfs_path,
-            f->initramfs_error ? f->initramfs_error : "");
   if (f->initramfs_modules)
-    printf ("             %u modules\n",
+    printf ("initramfs    %s: %u modules\n", f->initramfs_path,
             g_hash_table_size (f->initramfs_modules));
+  else if (f->initramfs_path)
+    printf ("initramfs    %s: %s\n", f->initramfs_path,
+            f->initramfs_error ? f->initramfs_error : "not read");
+  else
+    printf ("initramfs    none found\n");
   for (guint i = 0; f->fstab_found && i < f->fstab->len; i++)
     {
       const KilnFstabEntry *e = f->fstab->pdata[i];
