@@ -105,6 +105,16 @@ kiln_format_parse (const char *text, GError **error)
   for (gsize i = 0; d->subs[i]; i++)
     if (g_ascii_strcasecmp (d->subs[i], sub) == 0)
       return format_new (d, d->subs[i]);
+  if (d->kind == KILN_FORMAT_VMDK
+      && (g_ascii_strcasecmp (sub, "monolithicFlat") == 0
+          || g_ascii_strncasecmp (sub, "twoGbMaxExtent", 14) == 0))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "vmdk subformat '%s' writes several files; kiln writes "
+                   "one file per artifact (use streamOptimized or "
+                   "monolithicSparse)", sub);
+      return NULL;
+    }
 
   g_autofree char *hint = kiln_suggest_suffix (sub, d->subs);
   g_autofree char *expected = g_strjoinv (", ", (char **) d->subs);
@@ -547,4 +557,20 @@ kiln_format_check_headers (const KilnFormat *f, const char *path,
     }
   close (fd);
   return ok;
+}
+
+KilnFormat *
+kiln_format_new (const char *name, const char *subformat, GError **error)
+{
+  if (strchr (name, ':'))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "output format name '%s': give the subformat separately",
+                   name);
+      return NULL;
+    }
+  g_autofree char *text = subformat && *subformat
+                              ? g_strdup_printf ("%s:%s", name, subformat)
+                              : g_strdup (name);
+  return kiln_format_parse (text, error);
 }

@@ -38,6 +38,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnFormat, kiln_format_free)
  * for an unknown name or subformat. */
 KilnFormat *kiln_format_parse (const char *text, GError **error);
 
+/* The same from a name and a separate subformat (NULL = default), the way
+ * a recipe's outputs section gives them (formats: [vmdk] plus
+ * vmdk: {subformat: monolithicSparse}; qcow2: {compress: true} is
+ * subformat "compressed").  Multi-file VMDK layouts (monolithicFlat,
+ * twoGbMaxExtent*) are refused: every artifact is one file. */
+KilnFormat *kiln_format_new (const char *name, const char *subformat,
+                             GError **error);
+
 /* A comma-separated list and/or several strings ("raw,vmdk" "ova").  Each
  * format at most once; two formats that would write the same file name
  * (vmdk and vmdk:monolithicSparse) are refused.  Returns KilnFormat*. */

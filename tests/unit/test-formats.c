@@ -49,6 +49,19 @@ test_parse_errors (void **state)
 
   assert_null (kiln_format_parse ("raw:sparse", &error));
   assert_non_null (strstr (error->message, "takes no subformat"));
+  g_clear_error (&error);
+
+  assert_null (kiln_format_parse ("vmdk:monolithicFlat", &error));
+  assert_non_null (strstr (error->message, "several files"));
+  g_clear_error (&error);
+
+  /* name + subformat, as a recipe gives them */
+  g_autoptr (KilnFormat) f = kiln_format_new ("vmdk", "monolithicSparse", NULL);
+  g_autofree char *s = kiln_format_to_string (f);
+  assert_string_equal (s, "vmdk:monolithicSparse");
+  g_autoptr (KilnFormat) q = kiln_format_new ("qcow2", NULL, NULL);
+  assert_null (q->subformat);
+  assert_null (kiln_format_new ("vhd", "sparse", &error));
 }
 
 static void
