@@ -177,7 +177,7 @@ kiln_cmd_convert (int argc, char **argv)
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "no progress output",
       NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
-      "IMAGE" },
+      NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("IMAGE");

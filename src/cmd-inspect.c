@@ -216,7 +216,7 @@ kiln_cmd_inspect (int argc, char **argv)
     { "accel", 0, 0, G_OPTION_ARG_STRING, &accel,
       "appliance acceleration: auto, kvm or tcg", "A" },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL,
-      "IMAGE" },
+      NULL },
     { NULL },
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("IMAGE");
