@@ -137,7 +137,7 @@ kiln_parse_networkd (KilnLintFacts *f, const char *path, const char *text)
   g_autoptr (GPtrArray) ini = ini_parse (text);
   gboolean is_link = g_str_has_suffix (path, ".link");
   g_autoptr (GString) names = g_string_new (NULL);
-  gboolean dhcp = FALSE, has_type_ether = FALSE, conditional = FALSE;
+  gboolean dhcp = FALSE, conditional = FALSE;
   gboolean link_named = FALSE;
   const IniEntry *mac = NULL;
 
@@ -153,8 +153,6 @@ kiln_parse_networkd (KilnLintFacts *f, const char *path, const char *text)
       else if (ini_is (e, "Match", "MACAddress")
                || ini_is (e, "Match", "PermanentMACAddress"))
         mac = e;
-      else if (ini_is (e, "Match", "Type"))
-        has_type_ether = strstr (e->value, "ether") != NULL;
       else if (ini_is (e, "Match", "Virtualization")
                || ini_is (e, "Match", "Kind")
                || ini_is (e, "Match", "Host"))
@@ -173,7 +171,7 @@ kiln_parse_networkd (KilnLintFacts *f, const char *path, const char *text)
   /* A profile matching only by MAC applies to that one NIC. */
   if (!match && mac)
     match = mac->value;
-  (void) has_type_ether; /* Type=ether alone still matches every NIC */
+  /* [Match] Type=ether (or nothing) matches every NIC: match stays NULL. */
   kiln_lint_facts_add_net (f, path, "networkd", match, dhcp);
 }
 
@@ -351,20 +349,18 @@ kiln_parse_ifcfg (KilnLintFacts *f, const char *path, const char *text)
       if (*line == '#' || !eq)
         continue;
       *eq = '\0';
-      char *v = shell_unquote (eq + 1);
+      g_autofree char *v = shell_unquote (eq + 1);
       if (strcmp (line, "DEVICE") == 0)
-        replace (&device, v);
+        replace (&device, g_strdup (v));
       else if (strcmp (line, "BOOTPROTO") == 0)
-        replace (&proto, g_ascii_strdown (v, -1)), g_free (v);
+        replace (&proto, g_ascii_strdown (v, -1));
       else if (strcmp (line, "ONBOOT") == 0)
-        replace (&onboot, g_ascii_strdown (v, -1)), g_free (v);
+        replace (&onboot, g_ascii_strdown (v, -1));
       else if (strcmp (line, "HWADDR") == 0 && *v)
         {
-          replace (&hwaddr, v);
+          replace (&hwaddr, g_strdup (v));
           hwaddr_line = (int) i + 1;
         }
-      else
-        g_free (v);
     }
   if (hwaddr)
     kiln_lint_facts_add_mac_pin (f, path, hwaddr_line, hwaddr);
