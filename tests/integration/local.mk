@@ -7,4 +7,3 @@ include $(srcdir)/tests/integration/testimage.mk
 include $(srcdir)/tests/integration/outputs.mk
 include $(srcdir)/tests/integration/guestfs.mk
 include $(srcdir)/tests/integration/agent.mk
-include $(srcdir)/tests/integration/testimage.mk
