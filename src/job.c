@@ -537,6 +537,18 @@ on_artifact_progress (const char *artifact, KilnArtifactPhase phase,
   kiln_reporter_progress (run->r, task, fraction);
 }
 
+/* outputs.name with its naming templates expanded for this build */
+static char *
+artifact_base_name (JobRun *run, GError **error)
+{
+  KilnJob *job = run->job;
+  if (!job->output_name_template)
+    return g_strdup (job->name);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  KilnNamingContext ctx = { job->name, job->version, run->build_number, now };
+  return kiln_naming_expand (job->output_name_template, &ctx, error);
+}
+
 /* "vmdk" + outputs.vmdk.subformat -> "vmdk:monolithicSparse" etc. */
 static GStrv
 format_texts (const KilnJob *job)
