@@ -168,7 +168,7 @@ kiln_manifest_build (const KilnManifestInput *in)
       g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
       created = g_date_time_format (now, "%Y-%m-%dT%H:%M:%SZ");
     }
-  const KilnBuildRecord *br = in->build;
+  const KilnManifestBuild *br = in->build;
 
   json_builder_begin_object (b);
   set_int (b, "manifestVersion", KILN_MANIFEST_VERSION);

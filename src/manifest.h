@@ -45,7 +45,7 @@ typedef struct {
   const char *parent_digest;    /* "sha256:<hex>" */
   GPtrArray *components;        /* KilnManifestComponent* */
   GPtrArray *timings;           /* KilnStageTiming*, in stage order */
-} KilnBuildRecord;
+} KilnManifestBuild;
 
 /* One file written by distribute. */
 typedef struct {
@@ -66,7 +66,7 @@ typedef struct {
   const char *name;             /* artifact base name */
   const char *created;          /* ISO 8601 UTC; NULL = now */
   const char *kiln_version;
-  const KilnBuildRecord *build; /* NULL: not a build (kiln convert) */
+  const KilnManifestBuild *build; /* NULL: not a build (kiln convert) */
   const char *source_path;      /* the image converted (kiln convert) */
   const char *source_format;
   guint64 source_virtual_size;

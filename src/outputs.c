@@ -291,7 +291,7 @@ run_disk (Job *j, GError **error)
 static char *
 annotation_for (const KilnDistributeSpec *spec)
 {
-  const KilnBuildRecord *b = spec->build;
+  const KilnManifestBuild *b = spec->build;
   if (!b || !b->recipe_name)
     return g_strdup_printf ("converted by kiln %s", PACKAGE_VERSION);
   GString *s = g_string_new (b->recipe_name);

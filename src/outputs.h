@@ -68,7 +68,7 @@ typedef struct {
   gboolean allow_lint_errors;
 
   /* For the manifest and the cloud files. */
-  const KilnBuildRecord *build; /* NULL for kiln convert */
+  const KilnManifestBuild *build; /* NULL for kiln convert */
   GHashTable *tags;             /* char* -> char*, may be NULL */
   const KilnAwsOptions *aws;    /* may be NULL: placeholders */
 

@@ -83,7 +83,7 @@ test_manifest (void **state)
   KilnStageTiming t1 = { "build", 12.3456 }, t2 = { "distribute", 1.5 };
   g_autoptr (GPtrArray) timings = g_ptr_array_new ();
   g_ptr_array_add (timings, &t1);
-  KilnBuildRecord br = {
+  KilnManifestBuild br = {
     .build_key = "feedface", .recipe_name = "web-golden",
     .recipe_version = "1.2.0", .build_number = 7,
     .parent_name = "debian-12", .parent_digest = "sha256:0123",
