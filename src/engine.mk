@@ -8,7 +8,8 @@ src_libkilncore_a_SOURCES += \
 	src/parent.c src/parent.h \
 	src/boot.c src/boot.h \
 	src/signals.c src/signals.h \
-	src/job.c src/job.h
+	src/job.c src/job.h \
+	src/accel-decide.c src/accel-decide.h
 
 kiln_SOURCES += \
 	src/cmd-build.c \

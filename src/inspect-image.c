@@ -6,6 +6,8 @@
 
 #include "guestfs-facts.h"
 #include "inspect-image.h"
+
+#include "accel-decide.h"
 #include "kiln.h"
 #include "qemu-img.h"
 #include "sbom.h"
@@ -38,56 +40,25 @@ kiln_image_format (const char *path, const char *given, guint64 *virtual_size,
   return g_strdup (info->format);
 }
 
-static gboolean
-kvm_usable (void)
-{
-  int fd = open ("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return FALSE;
-  close (fd);
-  return TRUE;
-}
-
 KilnImageInspection *
 kiln_inspect_image (const char *path, const char *format, const char *accel,
                     gboolean with_packages, GError **error)
 {
   gint64 t0 = g_get_monotonic_time ();
-  if (!accel)
-    accel = g_getenv ("KILN_ACCEL") ? g_getenv ("KILN_ACCEL") : "auto";
-  if (strcmp (accel, "auto") != 0 && strcmp (accel, "kvm") != 0
-      && strcmp (accel, "tcg") != 0)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
-                   "--accel: expected auto, kvm or tcg, found '%s'", accel);
-      return NULL;
-    }
   g_autoptr (KilnImageInspection) r = g_new0 (KilnImageInspection, 1);
   r->format = kiln_image_format (path, format, &r->virtual_size, error);
   if (!r->format)
     return NULL;
 
-  gboolean tcg = strcmp (accel, "tcg") == 0
-                 || (strcmp (accel, "auto") == 0 && !kvm_usable ());
+  g_autofree char *reason = NULL;
+  KilnAccel decided = kiln_accel_decide (accel, &reason, error);
+  if (decided == KILN_ACCEL_AUTO)
+    return NULL;
+  gboolean tcg = decided != KILN_ACCEL_KVM;
   KilnGuestOptions opts = { .readonly = TRUE, .force_tcg = tcg };
-  g_autoptr (GError) local = NULL;
-  g_autoptr (KilnGuest) g = kiln_guest_open (path, r->format, &opts, &local);
-  if (!g && !tcg && strcmp (accel, "auto") == 0
-      && !g_error_matches (local, KILN_ERROR, KILN_ERROR_INPUT))
-    {
-      /* Nested KVM often exists but does not work: say so, use TCG. */
-      fprintf (stderr, "kiln: the libguestfs appliance did not start with "
-               "KVM (%s); retrying with TCG (slower; --accel tcg skips "
-               "this attempt)\n", local->message);
-      g_clear_error (&local);
-      opts.force_tcg = tcg = TRUE;
-      g = kiln_guest_open (path, r->format, &opts, &local);
-    }
+  g_autoptr (KilnGuest) g = kiln_guest_open (path, r->format, &opts, error);
   if (!g)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
+    return NULL;
   r->used_tcg = tcg;
   r->os = kiln_os_info_copy (kiln_guest_os (g));
   r->facts = kiln_guest_lint_facts (g, error);

@@ -709,6 +709,10 @@ stage_distribute (JobRun *run, GError **error)
     return FALSE;
   if (!store_image (run, error))
     return FALSE;
+  /* each build's artifacts and sidecars (SHA256SUMS, manifest.json...) in
+   * a directory of their own */
+  g_autofree char *outdir = g_build_filename (
+      job->output_dir ? job->output_dir : ".", base, NULL);
 
   g_autofree char *parent_digest
       = g_strdup_printf ("sha256:%s", run->parent_digest);
@@ -732,7 +736,7 @@ stage_distribute (JobRun *run, GError **error)
     .source = run->store_image,
     .source_format = "qcow2",
     .formats = formats,
-    .output_dir = job->output_dir ? job->output_dir : ".",
+    .output_dir = outdir,
     .base_name = base,
     .overwrite = TRUE,
     .os = run->os,

@@ -35,7 +35,9 @@ cat "$TEST_TMP/build.out"
 [ $status -eq 0 ] || fail "kiln build exited $status"
 echo "build took $(( $(date +%s) - start )) s"
 
-out="$TEST_TMP/out/spine-out.qcow2"
+out="$TEST_TMP/out/spine-out/spine-out.qcow2"
+(cd "$TEST_TMP/out/spine-out" && sha256sum --quiet -c SHA256SUMS) || fail "SHA256SUMS does not check"
+jq -e ".artifacts[0].sha256" "$TEST_TMP/out/spine-out/manifest.json" >/dev/null || fail "manifest.json has no artifact digest"
 [ -f "$out" ] || fail "no output image $out"
 qemu-img check -q "$out" || fail "qemu-img check failed on the output"
 backing=$(qemu-img info --output=json "$out" | jq -r '."backing-filename" // empty')
