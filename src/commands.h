@@ -13,3 +13,4 @@ typedef struct {
 
 int kiln_cmd_validate (int argc, char **argv);
 int kiln_cmd_components (int argc, char **argv);
+int kiln_cmd_template (int argc, char **argv);

@@ -14,6 +14,7 @@ static const KilnCommand commands[] = {
     "check components, recipes and pipelines without touching any disk" },
   { "components", kiln_cmd_components,
     "list and show the built-in component library" },
+  { "template", kiln_cmd_template, "list and build base-image templates" },
 };
 
 static void
