@@ -19,6 +19,7 @@
 
 #define MIB (G_GUINT64_CONSTANT (1024) * 1024)
 #define EFI_TYPE "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
+#define EATMYDATA_HOOKS "/usr/share/mmdebstrap/hooks/eatmydata"
 #define LINUX_TYPE "0FC63DAF-8483-4772-8E79-3D69D8477DE4"
 
 typedef struct {
@@ -119,7 +120,7 @@ run_tool (Ctx *c, const char *const *argv, const char *input, char **out,
   g_autofree char *cmd = argv_to_text (argv);
   log_line (c, "$ %s", cmd);
   GSubprocessFlags flags = input ? G_SUBPROCESS_FLAGS_STDIN_PIPE
-                                 : G_SUBPROCESS_FLAGS_STDIN_INHERIT;
+                                 : G_SUBPROCESS_FLAGS_NONE;
   if (out)
     flags |= G_SUBPROCESS_FLAGS_STDOUT_PIPE;
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (flags);
@@ -401,6 +402,9 @@ bootstrap (Ctx *c, GError **error)
   g_ptr_array_add (argv, g_strdup_printf ("--include=%s", include->str));
   g_ptr_array_add (argv, g_strdup ("--aptopt=Acquire::Retries \"3\""));
   g_ptr_array_add (argv, g_strdup ("--verbose"));
+  /* dpkg without fsync: the tree is thrown away on failure anyway */
+  if (g_file_test (EATMYDATA_HOOKS, G_FILE_TEST_IS_DIR))
+    g_ptr_array_add (argv, g_strdup ("--hook-dir=" EATMYDATA_HOOKS));
   g_ptr_array_add (argv, g_strdup (s->suite));
   g_ptr_array_add (argv, g_strdup (c->root));
   for (guint i = 0; s->sources && s->sources[i]; i++)

@@ -225,7 +225,11 @@ resolve_sources (const KilnTemplate *t, const char *mirror_override,
   if (!sec)
     sec = g_strdup (kiln_apt_default_mirror (t->distribution, TRUE));
 
-  g_autofree char *areas = g_strjoinv (" ", (char **) t->areas->pdata);
+  g_autoptr (GString) areas_s = g_string_new (NULL);
+  for (guint i = 0; i < t->areas->len; i++)
+    g_string_append_printf (areas_s, "%s%s", i ? " " : "",
+                            (char *) t->areas->pdata[i]);
+  const char *areas = areas_s->str;
   GPtrArray *lines = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (lines, g_strdup_printf ("deb %s %s %s", mirror, t->suite,
                                            areas));

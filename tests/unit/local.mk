@@ -8,6 +8,7 @@ include $(srcdir)/tests/unit/documents.mk
 include $(srcdir)/tests/unit/recipe.mk
 include $(srcdir)/tests/unit/engine.mk
 include $(srcdir)/tests/unit/outputs.mk
+include $(srcdir)/tests/unit/templates.mk
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # `make check-unit` runs only the unit tests (the ASan build uses it).
