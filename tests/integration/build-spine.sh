@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The build spine end to end on the tiny image: inject, build boot (with an
+# exit-194 rerun and a Reboot that resumes), generalize, test boot, output.
+# The output is then read back with guestfish by this test.
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/tiny-image.sh"
+
+tiny=$(tiny_image_path) || fail "cannot build the tiny test image"
+parent_sum=$(sha256 "$tiny")
+
+cp "$top_srcdir/tests/fixtures/spine/spine-hello.yaml" "$TEST_TMP/"
+cat > "$TEST_TMP/recipe.yaml" <<YAML
+name: spine-test
+version: 1.0.0
+description: build spine integration test
+parent: $tiny
+components:
+  - component: ./spine-hello.yaml
+    parameters:
+      Greeting: howdy
+build:
+  memory: 512M
+  vcpus: 2
+  timeout: 20m
+outputs:
+  name: spine-out
+  formats: [qcow2]
+  directory: $TEST_TMP/out
+YAML
+
+start=$(date +%s)
+"$KILN" build "$TEST_TMP/recipe.yaml" </dev/null > "$TEST_TMP/build.out" 2>&1
+status=$?
+cat "$TEST_TMP/build.out"
+[ $status -eq 0 ] || fail "kiln build exited $status"
+echo "build took $(( $(date +%s) - start )) s"
+
+out="$TEST_TMP/out/spine-out.qcow2"
+[ -f "$out" ] || fail "no output image $out"
+qemu-img check -q "$out" || fail "qemu-img check failed on the output"
+backing=$(qemu-img info --output=json "$out" | jq -r '."backing-filename" // empty')
+[ -z "$backing" ] || fail "the output still has a backing file: $backing"
+
+# Read the result back, independently of kiln.
+guestfish --ro -a "$out" -i <<'GF' > "$TEST_TMP/facts" 2>&1 || { cat "$TEST_TMP/facts"; fail "guestfish could not read the output"; }
+echo greeting=
+cat /etc/kiln-test/greeting.txt
+echo
+echo mode=
+stat /etc/kiln-test/greeting.txt | grep '^mode:'
+echo chained=
+cat /etc/kiln-test/chained.txt
+echo loop=
+cat /etc/kiln-test/loop.txt
+echo exit194=
+cat /etc/kiln-test/exit194.txt
+echo reboot=
+cat /etc/kiln-test/reboot.txt
+echo agent=
+is-file /usr/local/libexec/kiln/kiln-agent
+is-dir /var/lib/kiln-agent
+echo rclocal=
+-grep kiln-agent /etc/rc.local
+echo machine-id-size=
+filesize /etc/machine-id
+echo hostkeys=
+ls /etc/ssh
+echo end
+GF
+cat "$TEST_TMP/facts"
+facts=$(cat "$TEST_TMP/facts")
+expect() { grep -qxF -- "$1" <<<"$facts" || fail "expected the line '$1' in the output facts"; }
+expect "howdy from kiln"
+expect "computed-howdy"
+expect "0:apple"
+expect "1:pear"
+expect "first"
+expect "resumed"
+expect "before"
+expect "after"
+# mode 0640 on a regular file = 0100640 = 33184
+grep -q '^mode: 33184$' <<<"$facts" || fail "greeting.txt mode is not 0640"
+[ "$(grep -c '^after$' <<<"$facts")" -eq 1 ] || fail "the step after the Reboot ran more than once"
+[ "$(grep -c '^before$' <<<"$facts")" -eq 1 ] || fail "the step before the Reboot ran again after it"
+sed -n '/^agent=$/,/^rclocal=$/p' <<<"$facts" | grep -qx true && fail "the agent or its state is still in the image"
+sed -n '/^rclocal=$/,/^machine-id-size=$/p' <<<"$facts" | grep -q 'kiln-agent' && fail "rc.local still starts the agent"
+sed -n '/^machine-id-size=$/{n;p}' <<<"$facts" | grep -qx 0 || fail "machine-id is not empty"
+sed -n '/^hostkeys=$/,/^end$/p' <<<"$facts" | grep -q ssh_host && fail "SSH host keys are still in the image"
+
+grep -q 'test-phase-ran\|GreetingSurvives' "$KILN_HOME"/logs/spine-test/1.0.0/*.log || fail "the build log does not show the test phase"
+[ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "the parent image changed"
+assert_no_leftovers
+ok "build spine: output has exactly the component's changes, generalized"

@@ -1,0 +1,46 @@
+# Sourced by integration tests: shared environment and checks.
+# Tests get $top_srcdir, $top_builddir and $KILN from `make check`.
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${KILN:=$top_builddir/kiln}"
+export LIBGUESTFS_BACKEND=direct
+export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+# One kiln home for the whole test run: the accel probe result and the
+# catalog are shared; each test uses its own recipe names.
+export KILN_HOME="${KILN_TEST_HOME:-$top_builddir/tests/tmp/kiln-home}"
+mkdir -p "$KILN_HOME"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*" >&2; exit 77; }
+ok() { echo "ok - $*"; }
+
+# A private temp dir removed at exit.
+TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kiln-test-XXXXXX")
+cleanup_hooks=()
+on_exit() {
+  local h
+  for h in "${cleanup_hooks[@]+"${cleanup_hooks[@]}"}"; do eval "$h" || true; done
+  rm -rf "$TEST_TMP"
+}
+trap on_exit EXIT
+
+# qemu processes belonging to kiln domains (names start with kiln-)
+kiln_qemu_count() {
+  pgrep -fc 'qemu-system.*guest=kiln-' 2>/dev/null || true
+}
+
+# Leftovers of a job: work dirs, socket dirs.
+assert_no_leftovers() {
+  local n
+  n=$(kiln_qemu_count)
+  [ "${n:-0}" -eq 0 ] || fail "$n kiln qemu process(es) left running"
+  if [ -d "$KILN_HOME/work" ] && [ -n "$(ls -A "$KILN_HOME/work")" ]; then
+    fail "work directories left: $(ls "$KILN_HOME/work")"
+  fi
+  local socks
+  socks=$(find /tmp -maxdepth 1 -name 'kiln-??????' -newer "$TEST_TMP" 2>/dev/null | head -5)
+  [ -z "$socks" ] || fail "socket dirs left: $socks"
+}
+
+sha256() { sha256sum "$1" | cut -d' ' -f1; }
