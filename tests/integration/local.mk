@@ -1,1 +1,2 @@
 # tests/integration/local.mk
+include $(srcdir)/tests/integration/documents.mk
