@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 
 #include "seed.h"
 

@@ -112,7 +112,7 @@ test_errors (void **state)
                 "packages: [linux-image-amd64]\n", 2, 15,
                 "did you mean 'debian'");
   expect_error ("name: t\ndistribution: debian\nsuite: b\n"
-                "packages: [linux-image-amd64, 'rm -rf']\n", 4, 32,
+                "packages: [linux-image-amd64, 'rm -rf']\n", 4, 31,
                 "expected a package name");
   expect_error ("name: t\ndistribution: debian\nsuite: b\n"
                 "packages: [openssh-server]\n", 4, 11,
