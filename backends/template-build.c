@@ -114,8 +114,8 @@ wait_for_exit (GSubprocess *p, guint seconds)
 /* Runs argv with stdout and stderr appended to the log (or stdout captured
  * into *out).  input, when not NULL, is written to its stdin. */
 static gboolean
-run_tool (Ctx *c, const char *const *argv, const char *input, char **out,
-          GError **error)
+run_tool_env (Ctx *c, const char *const *argv, const char *const *env,
+              const char *input, char **out, GError **error)
 {
   g_autofree char *cmd = argv_to_text (argv);
   log_line (c, "$ %s", cmd);
@@ -126,6 +126,8 @@ run_tool (Ctx *c, const char *const *argv, const char *input, char **out,
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (flags);
   g_subprocess_launcher_setenv (l, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_setenv (l, "DEBIAN_FRONTEND", "noninteractive", TRUE);
+  for (guint i = 0; env && env[i] && env[i + 1]; i += 2)
+    g_subprocess_launcher_setenv (l, env[i], env[i + 1], TRUE);
   if (!input)
     {
       /* never let a tool wait on the terminal */
@@ -181,6 +183,13 @@ run_tool (Ctx *c, const char *const *argv, const char *input, char **out,
   if (out)
     *out = g_steal_pointer (&stdout_text);
   return TRUE;
+}
+
+static gboolean
+run_tool (Ctx *c, const char *const *argv, const char *input, char **out,
+          GError **error)
+{
+  return run_tool_env (c, argv, NULL, input, out, error);
 }
 
 char *
@@ -378,20 +387,58 @@ has_package (const KilnTemplateBuildSpec *s, const char *name)
   return FALSE;
 }
 
+/* mmdebstrap customize hook (run directly, not through a shell, with the
+ * tree as $1): installs the kernel packages listed in $KILN_KERNEL_LIST
+ * after everything else, so the initramfs is generated once - packages
+ * installed earlier trigger initramfs updates while there is no kernel
+ * yet.  apt on the host side (mmdebstrap's configuration) downloads, since
+ * the tree's resolv.conf already points at systemd-resolved. */
+static const char kernel_hook[] =
+    "#!/bin/sh\n"
+    "# kiln template build: install the kernel last (see template-build.c)\n"
+    "set -eu\n"
+    "root=\"$1\"\n"
+    "list=\"${KILN_KERNEL_LIST:?}\"\n"
+    "[ -s \"$list\" ] || exit 0\n"
+    "APT_CONFIG=\"$MMDEBSTRAP_APT_CONFIG\" xargs -a \"$list\" apt-get --yes "
+    "--no-install-recommends --download-only install\n"
+    "xargs -a \"$list\" chroot \"$root\" apt-get --yes --no-download "
+    "--no-install-recommends -o Dpkg::Options::=--force-confold install\n";
+
 static gboolean
 bootstrap (Ctx *c, GError **error)
 {
   const KilnTemplateBuildSpec *s = c->spec;
   g_autoptr (GString) include = g_string_new (NULL);
+  g_autoptr (GString) kernels = g_string_new (NULL);
   for (guint i = 0; s->packages && s->packages[i]; i++)
-    g_string_append_printf (include, "%s%s", include->len ? "," : "",
-                            s->packages[i]);
+    {
+      if (g_str_has_prefix (s->packages[i], "linux-image-"))
+        g_string_append_printf (kernels, "%s\n", s->packages[i]);
+      else
+        g_string_append_printf (include, "%s%s", include->len ? "," : "",
+                                s->packages[i]);
+    }
   /* the bootloader the template's firmware needs */
   const char *boot_pkgs[] = { s->uefi ? "grub-efi-amd64" : "grub-pc",
                               s->uefi ? "dosfstools" : NULL, NULL };
   for (guint i = 0; boot_pkgs[i]; i++)
     if (!has_package (s, boot_pkgs[i]))
-      g_string_append_printf (include, ",%s", boot_pkgs[i]);
+      g_string_append_printf (include, "%s%s", include->len ? "," : "",
+                              boot_pkgs[i]);
+
+  g_autofree char *hook = g_build_filename (s->work_dir, "kiln-kernel-hook",
+                                            NULL);
+  g_autofree char *list = g_build_filename (s->work_dir, "kernels.txt", NULL);
+  if (!g_file_set_contents (hook, kernel_hook, -1, error)
+      || !g_file_set_contents (list, kernels->str, -1, error))
+    return FALSE;
+  if (chmod (hook, 0755) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "chmod %s: %s", hook,
+                   g_strerror (errno));
+      return FALSE;
+    }
 
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (argv, g_strdup ("mmdebstrap"));
@@ -402,7 +449,9 @@ bootstrap (Ctx *c, GError **error)
   g_ptr_array_add (argv, g_strdup_printf ("--include=%s", include->str));
   g_ptr_array_add (argv, g_strdup ("--aptopt=Acquire::Retries \"3\""));
   g_ptr_array_add (argv, g_strdup ("--verbose"));
-  /* dpkg without fsync: the tree is thrown away on failure anyway */
+  g_ptr_array_add (argv, g_strdup_printf ("--customize-hook=%s", hook));
+  /* dpkg without fsync: the tree is thrown away on failure anyway (after
+   * our hook: its customize step puts dpkg back) */
   if (g_file_test (EATMYDATA_HOOKS, G_FILE_TEST_IS_DIR))
     g_ptr_array_add (argv, g_strdup ("--hook-dir=" EATMYDATA_HOOKS));
   g_ptr_array_add (argv, g_strdup (s->suite));
@@ -410,7 +459,12 @@ bootstrap (Ctx *c, GError **error)
   for (guint i = 0; s->sources && s->sources[i]; i++)
     g_ptr_array_add (argv, g_strdup (s->sources[i]));
   g_ptr_array_add (argv, NULL);
-  return run_tool (c, (const char *const *) argv->pdata, NULL, NULL, error);
+  const char *env[] = { "KILN_KERNEL_LIST", list, NULL };
+  gboolean ok = run_tool_env (c, (const char *const *) argv->pdata, env, NULL,
+                              NULL, error);
+  unlink (hook);
+  unlink (list);
+  return ok;
 }
 
 /* ------------------------------------------------------------------ */
