@@ -1136,6 +1136,15 @@ out:
     log_line (&c, "FAILED: %s", (*error)->message);
   unlink (partial);
   remove_work (&c, c.root);
+  /* for debugging a failed bootloader step: keep the raw disk */
+  if (!ok && g_getenv ("KILN_TEMPLATE_KEEP_DISK") && g_file_test (disk, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *base = g_strdup_printf ("kiln-template-%s-failed.raw",
+                                               spec->name);
+      g_autofree char *kept = g_build_filename (g_get_tmp_dir (), base, NULL);
+      if (rename (disk, kept) == 0)
+        log_line (&c, "kept the disk as %s (KILN_TEMPLATE_KEEP_DISK)", kept);
+    }
   unlink (disk);
   {
     g_autofree char *root_img = g_build_filename (spec->work_dir, "root.img",

@@ -8,9 +8,11 @@ tests_integration_kiln_make_seed_LDADD = backends/libkilnbackends.a \
 TESTS += \
 	tests/integration/template-cli.sh \
 	tests/integration/template-components.sh \
-	tests/integration/template-debian12.sh
+	tests/integration/template-debian12.sh \
+	tests/integration/template-debian12-uefi.sh
 EXTRA_DIST += \
 	tests/integration/template-cli.sh \
 	tests/integration/template-components.sh \
 	tests/integration/template-debian12.sh \
+	tests/integration/template-debian12-uefi.sh \
 	tests/integration/template-lib.sh
