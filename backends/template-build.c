@@ -559,9 +559,37 @@ write_boot_config (Ctx *c, GError **error)
       "\n"
       "[Install]\n"
       "WantedBy=ssh.service\n";
+  /* BIOS: grub-pc reinstalls the boot code on upgrades only to the disks
+   * debconf names, and the disk's name depends on the machine (vda, sda,
+   * nvme0n1).  Tell debconf at every boot, so an upgraded GRUB never boots
+   * old boot code against new modules. */
+  const char *devices_unit =
+      "[Unit]\n"
+      "Description=Tell grub-pc which disk to reinstall GRUB on (kiln "
+      "template)\n"
+      "ConditionPathExists=/usr/sbin/grub-install\n"
+      "ConditionPathExists=/usr/share/grub/grub-mkconfig_lib\n"
+      "ConditionPathExists=/var/lib/dpkg/info/grub-pc.list\n"
+      "After=local-fs.target\n"
+      "Before=multi-user.target kiln-agent.service apt-daily-upgrade.service\n"
+      "\n"
+      "[Service]\n"
+      "Type=oneshot\n"
+      /* $$: systemd would expand $name itself */
+      /* '-': a machine without a partitioned boot disk is not an error */
+      "ExecStart=-/bin/sh -c 'src=$$(findmnt -n -o SOURCE -T /boot) && "
+      "disk=$$(lsblk -n -d -o PKNAME \"$$src\") && [ -n \"$$disk\" ] && "
+      "echo \"grub-pc grub-pc/install_devices multiselect /dev/$$disk\" | "
+      "debconf-set-selections'\n"
+      "\n"
+      "[Install]\n"
+      "WantedBy=multi-user.target\n";
   return tree_write (c, "etc/default/grub.d/50-kiln.cfg", grub, 0644, error)
          && tree_write (c, "etc/systemd/system/ssh-hostkeys-firstboot.service",
-                        keys_unit, 0644, error);
+                        keys_unit, 0644, error)
+         && (s->uefi
+             || tree_write (c, "etc/systemd/system/grub-install-devices.service",
+                            devices_unit, 0644, error));
 }
 
 static gboolean
@@ -636,7 +664,7 @@ enable_units (Ctx *c, GError **error)
   const char *candidates[] = {
     "systemd-networkd.service", "systemd-resolved.service",
     "systemd-timesyncd.service", "serial-getty@ttyS0.service",
-    "ssh-hostkeys-firstboot.service",
+    "ssh-hostkeys-firstboot.service", "grub-install-devices.service",
   };
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (argv, g_strdup ("systemctl"));
@@ -932,10 +960,15 @@ install_bootloader (Ctx *c, const char *disk, const char *root_uuid,
           guestfs_failed (c, g, "mount the EFI system partition", error);
           goto out;
         }
+      /* EFI/debian (which grub-efi-amd64 updates on upgrades) and the
+       * removable-media fallback EFI/BOOT/BOOTX64.EFI (which firmware
+       * boots without an NVRAM entry; kept up to date on upgrades by the
+       * force_efi_extra_removable debconf answer) */
       const char *install[] = { "grub-install", "--target=x86_64-efi",
                                 "--efi-directory=/boot/efi",
-                                "--bootloader-id=debian", "--removable",
-                                "--no-nvram", NULL };
+                                "--bootloader-id=debian",
+                                "--force-extra-removable", "--no-nvram",
+                                NULL };
       if (!guest_command (c, g, install, error))
         goto out;
     }

@@ -22,7 +22,7 @@
 
 /* Bumped whenever backends/template-build.c changes what it puts in an
  * image: cached template images built by an older builder are rebuilt. */
-#define KILN_TEMPLATE_BUILDER_VERSION 1
+#define KILN_TEMPLATE_BUILDER_VERSION 2
 
 typedef enum {
   KILN_FIRMWARE_BIOS,

@@ -111,6 +111,7 @@ write_files:
       echo "KILN-CHECK networkd: $(networkctl list --no-legend 2>/dev/null | awk '$2 != "lo" {print $2, $4, $5}' | tr '\n' ' ')"
       echo "KILN-CHECK root: $(findmnt -n -o SOURCE,FSTYPE /) size $(df -BM --output=size / | tail -n1 | tr -d ' ')"
       echo "KILN-CHECK qemu-guest-agent: $(systemctl is-active qemu-guest-agent.service)"
+      echo "KILN-CHECK grub-devices: $(debconf-show grub-pc 2>/dev/null | grep -o ' grub-pc/install_devices: .*' | cut -d: -f2 | tr -d ' ')"
       echo "KILN-CHECK failed-units: $(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
       if timeout 300 apt-get -q update > /tmp/apt.log 2>&1; then a=ok; else a="failed: $(tail -n 3 /tmp/apt.log | tr '\n' ' ')"; fi
       echo "KILN-CHECK apt-update: $a"
@@ -197,6 +198,9 @@ ok "networkd: DHCP lease 10.0.2.15 on $(check address | awk '{print $3}')"
 grep -qE "KILN-CHECK root: /dev/vda$rootpart ext4 size (3[89][0-9]{2}|40[0-9]{2})M" "$console" \
   || fail "root not grown to the 4 GiB disk: $(check root)"
 grep -q 'KILN-CHECK qemu-guest-agent: active' "$console" || fail "qemu-guest-agent: $(check qemu-guest-agent)"
+if [ "$firmware" = bios ]; then
+  grep -q 'KILN-CHECK grub-devices: /dev/vda' "$console" || fail "grub-pc does not know its boot disk: $(check grub-devices)"
+fi
 grep -qE 'KILN-CHECK failed-units: *$' "$console" || fail "failed units at boot: $(check failed-units)"
 grep -q 'KILN-CHECK apt-update: ok' "$console" || fail "apt-get update in the guest: $(check apt-update)"
 ok "root grown to the disk, guest agent up, no failed units, apt reaches the mirror"
