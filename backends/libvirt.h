@@ -10,18 +10,15 @@
 
 #include <gio/gio.h>
 
-typedef enum {
-  KILN_ACCEL_AUTO,
-  KILN_ACCEL_KVM,
-  KILN_ACCEL_TCG,
-} KilnAccel;
-
-const char *kiln_accel_name (KilnAccel accel);
+#include "accel.h"
 
 typedef struct KilnHypervisor KilnHypervisor;
 
 /* uri NULL or "embed" = embedded driver rooted at embed_root (created with
- * its qemu.conf when missing). */
+ * its qemu.conf when missing).  libvirt allows one process per embedded
+ * root: when another process holds embed_root, the first free sibling
+ * embed_root-2 ... -16 is used.  Domains found running in a root when it is
+ * opened were left by a kiln process that died (SIGKILL) and are destroyed. */
 KilnHypervisor *kiln_hypervisor_open (const char *uri, const char *embed_root,
                                       GError **error);
 void kiln_hypervisor_close (KilnHypervisor *hv);

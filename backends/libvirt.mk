@@ -1,1 +1,5 @@
-# backends/libvirt.mk: backends_libkilnbackends_a_SOURCES += backends/libvirt.c backends/libvirt.h
+# backends/libvirt.mk: transient domains, the agent channel, the accel probe
+backends_libkilnbackends_a_SOURCES += \
+	backends/libvirt.c backends/libvirt-private.h \
+	backends/libvirt-xml.c \
+	backends/libvirt-accel.c

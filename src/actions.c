@@ -136,7 +136,7 @@ static const KilnActionInput read_file_inputs[] = {
 static const char *const read_file_outputs[] = { "content", NULL };
 static const KilnActionInput set_file_encoding_inputs[] = {
   STR_REQ ("path"),
-  { "encoding", KILN_INPUT_ENCODING, TRUE, NULL, NULL, FALSE },
+  { "encoding", KILN_INPUT_ENCODING, FALSE, "utf8", NULL, FALSE },
   END
 };
 static const KilnActionInput set_file_owner_inputs[] = {
@@ -361,8 +361,8 @@ in_error (Inputs *in, const KilnNode *at, const char *fmt, ...)
 {
   va_list ap;
   va_start (ap, fmt);
-  kiln_diags_addv (in->diags, KILN_DIAG_ERROR, at->file, at->line, at->col,
-                   fmt, ap);
+  kiln_diags_addv (in->diags, KILN_DIAG_ERROR, at ? at->file : NULL,
+                   at ? at->line : 0, at ? at->col : 0, fmt, ap);
   va_end (ap);
   in->ok = FALSE;
 }
@@ -713,7 +713,10 @@ kiln_action_check_inputs (const KilnAction *a, const KilnNode *inputs,
                     "empty list", iwhat);
           return FALSE;
         }
-      for (guint i = 0; i < kiln_node_seq_size (inputs); i++)
+      guint start = kiln_diags_count (diags);
+      /* hostile input: past a few hundred problems, stop looking */
+      for (guint i = 0; i < kiln_node_seq_size (inputs)
+                        && kiln_diags_count (diags) - start < 500; i++)
         {
           const KilnNode *e = kiln_node_seq_get (inputs, i);
           g_autofree char *ew = g_strdup_printf ("inputs[%u] of %s (%s)", i,

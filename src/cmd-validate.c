@@ -37,7 +37,7 @@ kiln_cmd_validate (int argc, char **argv)
       "FILE..." },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("FILE...");
+  g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
   g_autoptr (GError) err = NULL;
   KilnDocKind forced = KILN_DOC_KIND_UNKNOWN;
 

@@ -13,4 +13,7 @@ typedef struct {
 
 int kiln_cmd_validate (int argc, char **argv);
 int kiln_cmd_components (int argc, char **argv);
+int kiln_cmd_build (int argc, char **argv);
+int kiln_cmd_run (int argc, char **argv);
+int kiln_cmd_test (int argc, char **argv);
 int kiln_cmd_template (int argc, char **argv);

@@ -532,7 +532,7 @@ check_loop_names (Ctx *x, const KilnPhase *phase)
     {
       const KilnStep *st = phase->steps->pdata[i];
       const KilnNode *n = kiln_node_map_get (st->loop, "name");
-      if (!kiln_node_is_scalar (n) || kiln_node_is_null (n))
+      if (!kiln_node_is_scalar (n) || kiln_node_is_null (n) || !*n->scalar)
         continue;
       const KilnNode *prev = g_hash_table_lookup (seen, n->scalar);
       if (prev)
@@ -691,9 +691,10 @@ check_child_parameters (Ctx *x, const KilnComponent *child,
       g_hash_table_insert (nodes, n->scalar, (gpointer) n);
     }
   const KilnNode *at = list ? list : inputs;
-  g_autoptr (GHashTable) bound = kiln_params_bind (child, supplied, nodes, at,
-                                                   KILN_PARAMS_STRICT,
-                                                   x->diags);
+  GHashTable *bound = kiln_params_bind (child, supplied, nodes, at,
+                                        KILN_PARAMS_STRICT, x->diags);
+  if (bound)
+    g_hash_table_unref (bound);
   (void) what;
 }
 

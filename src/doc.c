@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 
 #include "component.h"
+#include "pipeline.h"
+#include "recipe.h"
 #include "schema.h"
 
 const char *
@@ -87,16 +89,16 @@ kiln_doc_validate (KilnDoc *doc, KilnDocKind kind, KilnDocKind *kind_out,
       doc = NULL;
       break;
     case KILN_DOC_KIND_RECIPE:
-      /* The recipe validator plugs in here. */
-      kiln_diags_add (diags, KILN_DIAG_ERROR, doc->file, 0, 0,
-                      "recipe documents are not supported yet by this "
-                      "build of kiln validate");
+      {
+        g_autoptr (KilnRecipe) r = kiln_recipe_from_doc (doc, diags);
+        doc = NULL;   /* taken over */
+      }
       break;
     case KILN_DOC_KIND_PIPELINE:
-      /* The pipeline validator plugs in here. */
-      kiln_diags_add (diags, KILN_DIAG_ERROR, doc->file, 0, 0,
-                      "pipeline documents are not supported yet by this "
-                      "build of kiln validate");
+      {
+        g_autoptr (KilnPipeline) p = kiln_pipeline_from_doc (doc, diags);
+        doc = NULL;   /* taken over */
+      }
       break;
     case KILN_DOC_KIND_UNKNOWN:
       if (!doc->root)

@@ -20,9 +20,11 @@
 #include "guestfs.h"
 #include "kiln.h"
 #include "libvirt.h"
+#include "naming.h"
 #include "paths.h"
 #include "qemu-img.h"
 #include "reporter.h"
+#include "seed.h"
 #include "signals.h"
 #include "workspace.h"
 
@@ -71,7 +73,7 @@ kiln_job_free (KilnJob *job)
   g_free (job->connect);
   g_strfreev (job->formats);
   g_free (job->output_dir);
-  g_free (job->output_name);
+  g_free (job->output_name_template);
   g_free (job->output_path);
   g_strfreev (job->phases);
   g_free (job);
@@ -368,7 +370,7 @@ inject (JobRun *run, const char *disk, const char *plan, const char *what,
     return FALSE;
   kiln_reporter_info (run->r, "injected the kiln agent and the %s plan",
                       what);
-  return kiln_guest_close (g, error);
+  return kiln_guest_close (g_steal_pointer (&g), error);
 }
 
 /* --- boots ----------------------------------------------------------- */
@@ -400,6 +402,19 @@ boot (JobRun *run, const char *disk, const char *what, GError **error)
   };
   g_autofree char *title = NULL;
   gboolean ok;
+
+  /* a NoCloud seed so images with cloud-init finish booting at once */
+  g_autofree char *seed_name = g_strdup_printf ("seed-%s.img", what);
+  g_autofree char *seed = kiln_workspace_path (run->ws, seed_name);
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *instance = g_strdup_printf ("kiln-%s-%s-%" G_GINT64_FORMAT
+                                               "-%s", job->name, what,
+                                               run->build_number, uuid);
+  KilnSeedSpec seed_spec = { .instance_id = instance, .hostname = NULL };
+  if (!kiln_seed_create (&seed_spec, seed, error))
+    return FALSE;
+  spec.seed_disk = seed;
+  spec.seed_format = "raw";
 
   g_free (run->console_log);
   run->console_log = kiln_workspace_path (run->ws, console_name);
@@ -446,7 +461,7 @@ stage_generalize (JobRun *run, GError **error)
                       "log)", actions->len);
   if (!kiln_guest_zero_free_space (g, error))
     return FALSE;
-  return kiln_guest_close (g, error);
+  return kiln_guest_close (g_steal_pointer (&g), error);
 }
 
 /* --- distribute (qcow2 into the store and the output directory) ------ */
@@ -456,6 +471,18 @@ on_progress (double fraction, gpointer data)
 {
   JobRun *run = data;
   kiln_reporter_progress (run->r, "qcow2", fraction);
+}
+
+/* outputs.name with its naming templates expanded for this build */
+static char *
+artifact_base_name (JobRun *run, GError **error)
+{
+  KilnJob *job = run->job;
+  if (!job->output_name_template)
+    return g_strdup (job->name);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  KilnNamingContext ctx = { job->name, job->version, run->build_number, now };
+  return kiln_naming_expand (job->output_name_template, &ctx, error);
 }
 
 static gboolean
@@ -509,8 +536,9 @@ stage_distribute (JobRun *run, GError **error)
                    outdir, g_strerror (errno));
       return FALSE;
     }
-  g_autofree char *base = g_strdup (job->output_name ? job->output_name
-                                                     : job->name);
+  g_autofree char *base = artifact_base_name (run, error);
+  if (!base)
+    return FALSE;
   g_autofree char *final = g_strdup_printf ("%s/%s.qcow2", outdir, base);
   g_autofree char *tmp = g_strdup_printf ("%s/.%s.qcow2.tmp", outdir, base);
   KilnConvertSpec copy = {
@@ -563,7 +591,7 @@ write_run_output (JobRun *run, GError **error)
   {
     g_autoptr (KilnGuest) g = open_guest (run, run->overlay, error);
     if (!g || !kiln_guest_remove_agent (g, error)
-        || !kiln_guest_close (g, error))
+        || !kiln_guest_close (g_steal_pointer (&g), error))
       return FALSE;
   }
   if (!kiln_qemu_img_convert (&spec, on_progress, run, run->cancellable,

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "plan.h"
+#include "recipe.h"
 
 typedef enum {
   KILN_JOB_BUILD,
@@ -39,9 +40,11 @@ typedef struct {
   char *connect;             /* NULL or "embed": embedded driver; else URI */
   char **formats;            /* build: artifact formats */
   char *output_dir;          /* build: where artifacts go */
-  char *output_name;         /* build: artifact base name (templates expanded) */
+  char *output_name_template;/* build: outputs.name (naming.h templates) */
+  const KilnOutputSettings *outputs; /* build: borrowed format options */
   char *output_path;         /* run: write the resulting image here */
   char **phases;             /* run: phases to run (NULL = all) */
+  gboolean force;            /* build even when the build key is unchanged */
   gboolean keep_on_failure;
   gboolean json;
 } KilnJob;

@@ -3,6 +3,7 @@
 noinst_LIBRARIES += src/libkilncore.a
 src_libkilncore_a_SOURCES = \
 	src/kiln.c src/kiln.h \
+	src/accel.c src/accel.h \
 	src/diag.c src/diag.h \
 	src/yamldoc.c src/yamldoc.h \
 	src/suggest.c src/suggest.h \
@@ -15,4 +16,4 @@ kiln_SOURCES = \
 	src/main.c src/commands.h \
 	src/cmd-validate.c \
 	src/cmd-components.c
-kiln_LDADD = src/libkilncore.a backends/libkilnbackends.a $(CORE_LIBS) $(BACKEND_LIBS)
+kiln_LDADD = src/libkilncore.a backends/libkilnbackends.a src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS)

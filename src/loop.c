@@ -31,7 +31,9 @@ const char *
 kiln_loop_name (const KilnNode *loop)
 {
   const KilnNode *n = kiln_node_map_get (loop, "name");
-  return kiln_node_is_scalar (n) && !kiln_node_is_null (n) ? n->scalar : NULL;
+  /* AWSTOE's default name is "": no name */
+  return kiln_node_is_scalar (n) && !kiln_node_is_null (n) && *n->scalar
+           ? n->scalar : NULL;
 }
 
 typedef struct {
@@ -228,10 +230,9 @@ kiln_loop_check (const KilnNode *loop, const char *what, GHashTable *values,
     l.ok = FALSE;
 
   const KilnNode *name = kiln_node_map_get (loop, "name");
-  if (name)
+  if (name && !(kiln_node_is_scalar (name) && !*name->scalar))
     {
-      gboolean good = kiln_node_is_scalar (name) && !kiln_node_is_null (name)
-                      && *name->scalar;
+      gboolean good = kiln_node_is_scalar (name) && !kiln_node_is_null (name);
       for (const char *p = good ? name->scalar : ""; *p; p++)
         good &= g_ascii_isalnum (*p) || *p == '_' || *p == '-';
       if (!good)

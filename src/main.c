@@ -10,6 +10,12 @@
 #include "kiln.h"
 
 static const KilnCommand commands[] = {
+  { "build", kiln_cmd_build,
+    "build, test and export a golden image from a recipe" },
+  { "run", kiln_cmd_run,
+    "apply one component to an image (like awstoe run)" },
+  { "test", kiln_cmd_test,
+    "run the test phases of components against an image" },
   { "validate", kiln_cmd_validate,
     "check components, recipes and pipelines without touching any disk" },
   { "components", kiln_cmd_components,

@@ -90,9 +90,14 @@ kiln_params_bind (const KilnComponent *c, GHashTable *supplied,
                       mode == KILN_PARAMS_LENIENT ? "; ignored" : "");
               continue;
             }
-          g_autofree char *hint = kiln_suggest_suffix (
-            name, (const char *const *) names->pdata);
-          if (names->len <= 1)
+          g_autofree char *hint = names->len <= 200
+            ? kiln_suggest_suffix (name, (const char *const *) names->pdata)
+            : g_strdup ("");
+          if (names->len > 21)
+            report (diags, unknown_sev, c, where, "unknown parameter '%s' "
+                    "for %s%s%s", name, label, hint,
+                    mode == KILN_PARAMS_LENIENT ? "; ignored" : "");
+          else if (names->len <= 1)
             report (diags, unknown_sev, c, where, "unknown parameter '%s': %s "
                     "declares no parameters%s", name, label,
                     mode == KILN_PARAMS_LENIENT ? "; ignored" : "");

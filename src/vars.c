@@ -1,5 +1,4 @@
 /* vars.c - {{ variable }} references: scan, check, substitute */
-#define _GNU_SOURCE   /* memmem */
 #include "vars.h"
 
 #include <string.h>
@@ -181,36 +180,33 @@ kiln_vars_scan (const char *text)
 {
   GPtrArray *refs = g_ptr_array_new_with_free_func (
     (GDestroyNotify) kiln_var_ref_free);
-  gsize cursor = 0;
+  gssize open = -1;
 
   if (!text)
     return refs;
-  /* Linear: find the next "}}", then the last "{{" before it. */
-  for (;;)
+  /* One pass: a reference is the last "{{" before a "}}".  (A plain loop:
+   * strstr per reference would be quadratic under sanitizers, which
+   * measure the whole haystack on every call.) */
+  for (gsize i = 0; text[i] && text[i + 1]; i++)
     {
-      const char *close = strstr (text + cursor, "}}");
-      if (!close)
-        break;
-      gsize c = (gsize) (close - text);
-      gssize open = -1;
-      for (gssize p = (gssize) c - 2; p >= (gssize) cursor; p--)
-        if (text[p] == '{' && text[p + 1] == '{')
-          {
-            open = p;
-            break;
-          }
-      if (open >= 0)
+      if (text[i] == '{' && text[i + 1] == '{')
+        open = (gssize) i;
+      else if (text[i] == '}' && text[i + 1] == '}')
         {
-          KilnVarRef *ref = g_new0 (KilnVarRef, 1);
-          ref->start = (gsize) open;
-          ref->end = c + 2;
-          ref->text = g_strndup (text + open, ref->end - ref->start);
-          ref->expr = g_strndup (text + open + 2, c - (gsize) open - 2);
-          g_strstrip (ref->expr);
-          classify (ref);
-          g_ptr_array_add (refs, ref);
+          if (open >= 0)
+            {
+              KilnVarRef *ref = g_new0 (KilnVarRef, 1);
+              ref->start = (gsize) open;
+              ref->end = i + 2;
+              ref->text = g_strndup (text + open, ref->end - ref->start);
+              ref->expr = g_strndup (text + open + 2, i - (gsize) open - 2);
+              g_strstrip (ref->expr);
+              classify (ref);
+              g_ptr_array_add (refs, ref);
+            }
+          open = -1;
+          i++;
         }
-      cursor = c + 2;
     }
   return refs;
 }
@@ -274,8 +270,15 @@ kiln_vars_resolve_static (const char *text, GHashTable *values)
 
 /* ---- the scope a component gives its references ---------------------- */
 
+/* Past this many reports the checks stop: nobody reads them, and each
+ * costs a "did you mean" search. */
+#define MAX_REPORTS 500
+/* "Did you mean" only among this many candidates. */
+#define MAX_SUGGEST_CANDIDATES 200
+
 struct KilnVarsScope {
   const KilnComponent *c;
+  guint reported;          /* diagnostics the checks added */
   const char *text;
   gsize len;
   GArray *line_starts;     /* gsize: byte offset of each line */
@@ -358,8 +361,16 @@ node_offset (KilnVarsScope *s, const KilnNode *n, gsize *out)
   return TRUE;
 }
 
-static void
-offset_to_position (KilnVarsScope *s, gsize off, int *line, int *col)
+/* Position of byte offset `off`.  `hint` (may be NULL) is a position
+ * known before off: counting goes on from there when it is on the same
+ * line, so positions along one long line cost one pass in total. */
+typedef struct {
+  gsize off;
+  int line, col;
+} Pos;
+
+static Pos
+offset_to_position (KilnVarsScope *s, gsize off, const Pos *hint)
 {
   /* binary search for the last line start <= off */
   guint lo = 0, hi = s->line_starts->len;
@@ -372,8 +383,23 @@ offset_to_position (KilnVarsScope *s, gsize off, int *line, int *col)
         hi = mid;
     }
   gsize start = g_array_index (s->line_starts, gsize, lo);
-  *line = (int) lo + 1;
-  *col = 1 + (int) g_utf8_strlen (s->text + start, (gssize) (off - start));
+  Pos p = { .off = start, .line = (int) lo + 1, .col = 1 };
+  if (hint && hint->line == p.line && hint->off >= start && hint->off <= off)
+    p = *hint;
+  p.col += (int) g_utf8_strlen (s->text + p.off, (gssize) (off - p.off));
+  p.off = off;
+  return p;
+}
+
+/* The first occurrence of needle in hay[from, limit), or -1. */
+static gssize
+find_bytes (const char *hay, gsize from, gsize limit, const char *needle,
+            gsize nlen)
+{
+  for (gsize i = from; i + nlen <= limit; i++)
+    if (hay[i] == needle[0] && memcmp (hay + i, needle, nlen) == 0)
+      return (gssize) i;
+  return -1;
 }
 
 /* Positions of every ref of scalar n, in order (refs as kiln_vars_scan
@@ -397,19 +423,21 @@ locate_refs (KilnVarsScope *s, const KilnNode *n, GPtrArray *refs,
     newlines += *p == '\n';
   gsize limit = MIN (s->len, base + 2 * vlen + (newlines + 2) * 256);
   gsize cursor = base;
+  Pos last = offset_to_position (s, base, NULL);
   for (guint i = 0; i < refs->len; i++)
     {
       const KilnVarRef *ref = refs->pdata[i];
       gsize tlen = ref->end - ref->start;
-      if (cursor >= limit || limit - cursor < tlen)
+      gssize at = find_bytes (s->text, cursor, limit, ref->text, tlen);
+      /* Not written literally (escapes in a double-quoted string): the
+       * rest cannot be matched reliably either, and searching on would
+       * make hostile input quadratic. */
+      if (at < 0)
         break;
-      const char *p = memmem (s->text + cursor, limit - cursor, ref->text,
-                              tlen);
-      if (!p)
-        continue;
-      gsize off = (gsize) (p - s->text);
-      offset_to_position (s, off, &lines[i], &cols[i]);
-      cursor = off + tlen;
+      last = offset_to_position (s, (gsize) at, &last);
+      lines[i] = last.line;
+      cols[i] = last.col;
+      cursor = (gsize) at + tlen;
     }
 }
 
@@ -454,6 +482,17 @@ check_report (Check *k, KilnDiagSeverity sev, const char *fmt, ...)
   va_start (ap, fmt);
   kiln_diags_addv (k->diags, sev, k->node->file, k->line, k->col, fmt, ap);
   va_end (ap);
+  k->s->reported++;
+}
+
+/* kiln_suggest_suffix, but "" among very many candidates (the search is
+ * quadratic in the word and linear in the candidates). */
+static char *
+suggest (const char *word, const char *const *cands, guint n)
+{
+  if (n > MAX_SUGGEST_CANDIDATES)
+    return g_strdup ("");
+  return kiln_suggest_suffix (word, cands);
 }
 
 static const KilnPhase *
@@ -488,7 +527,8 @@ static const char *
 loop_name_of (const KilnStep *st)
 {
   const KilnNode *n = kiln_node_map_get (st->loop, "name");
-  return kiln_node_is_scalar (n) && !kiln_node_is_null (n) ? n->scalar : NULL;
+  return kiln_node_is_scalar (n) && !kiln_node_is_null (n) && *n->scalar
+           ? n->scalar : NULL;
 }
 
 static void
@@ -497,7 +537,8 @@ check_name (Check *k, const KilnVarRef *ref)
   if (g_hash_table_contains (k->s->names, ref->expr))
     return;
   const char *const *cands = (const char *const *) k->s->name_list->pdata;
-  g_autofree char *hint = kiln_suggest_suffix (ref->expr, cands);
+  g_autofree char *hint = suggest (ref->expr, cands,
+                                   k->s->name_list->len - 1);
   if (*hint)
     check_report (k, KILN_DIAG_ERROR, "'%s' refers to '%s', which is not a "
                   "parameter or constant of this component%s", ref->text,
@@ -506,13 +547,17 @@ check_name (Check *k, const KilnVarRef *ref)
     check_report (k, KILN_DIAG_ERROR, "'%s' refers to '%s', but this "
                   "component declares no parameters or constants",
                   ref->text, ref->expr);
-  else
+  else if (k->s->name_list->len - 1 <= 20)
     {
       g_autofree char *all = g_strjoinv (", ", (char **) cands);
       check_report (k, KILN_DIAG_ERROR, "'%s' refers to '%s', which is not a "
                     "parameter or constant of this component (expected one "
                     "of: %s)", ref->text, ref->expr, all);
     }
+  else
+    check_report (k, KILN_DIAG_ERROR, "'%s' refers to '%s', which is not a "
+                  "parameter or constant of this component", ref->text,
+                  ref->expr);
 }
 
 static void
@@ -644,7 +689,7 @@ check_chain (Check *k, const KilnVarRef *ref)
                                               ph->steps->len + 1);
       for (guint i = 0; i < ph->steps->len; i++)
         cands[i] = ((KilnStep *) ph->steps->pdata[i])->name;
-      g_autofree char *hint = kiln_suggest_suffix (ref->step, cands);
+      g_autofree char *hint = suggest (ref->step, cands, ph->steps->len);
       check_report (k, KILN_DIAG_ERROR, "'%s' refers to step '%s', which is "
                     "not in phase '%s'%s", ref->text, ref->step, ref->scope,
                     hint);
@@ -725,7 +770,7 @@ static void
 check_scalar (Check *k)
 {
   const char *text = k->node->scalar;
-  if (!strstr (text, "{{"))
+  if (k->s->reported >= MAX_REPORTS || !strstr (text, "{{"))
     return;
   g_autoptr (GPtrArray) refs = kiln_vars_scan (text);
   if (refs->len == 0)
@@ -733,7 +778,7 @@ check_scalar (Check *k)
   g_autofree int *lines = g_new (int, refs->len);
   g_autofree int *cols = g_new (int, refs->len);
   locate_refs (k->s, k->node, refs, lines, cols);
-  for (guint i = 0; i < refs->len; i++)
+  for (guint i = 0; i < refs->len && k->s->reported < MAX_REPORTS; i++)
     {
       const KilnVarRef *ref = refs->pdata[i];
       k->line = lines[i];

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
-tiny=$(tiny_image_path) || fail "cannot build the tiny test image"
+tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
 parent_sum=$(sha256 "$tiny")
 
 cp "$top_srcdir/tests/fixtures/spine/spine-hello.yaml" "$TEST_TMP/"

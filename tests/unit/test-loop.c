@@ -80,6 +80,11 @@ test_static (void **state)
   assert_true (kiln_loop_is_static (c->root, NULL));
   assert_string_equal (kiln_loop_name (c->root), "x");
   assert_null (kiln_loop_name (b->root));
+  /* AWSTOE's default loop name is "": the same as no name */
+  g_autoptr (KilnDoc) d = test_yaml ("name: ''\nforEach: [a]\n");
+  assert_null (kiln_loop_name (d->root));
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  assert_true (kiln_loop_check (d->root, "step 'S'", NULL, diags));
 }
 
 static void

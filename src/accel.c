@@ -1,5 +1,5 @@
 /* accel.c - names of the accelerator choices */
-#include "libvirt.h"
+#include "accel.h"
 
 const char *
 kiln_accel_name (KilnAccel accel)

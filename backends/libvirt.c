@@ -1,0 +1,787 @@
+/* libvirt.c - the hypervisor connection and transient domains
+ *
+ * The embedded QEMU driver (qemu:///embed?root=DIR) runs inside this
+ * process: it needs libvirt's default event loop running in a thread, and
+ * the connection must stay open for as long as any domain lives (closing it
+ * early leaves a powered-off guest's qemu behind and its name taken).
+ *
+ * Every started domain is kept in a process-wide registry so that
+ * kiln_domain_destroy_all can tear everything down on SIGINT/SIGTERM.
+ */
+#define _GNU_SOURCE  /* accept4, strverscmp */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include "kiln.h"
+#include "libvirt-private.h"
+
+/* How long QEMU may take to connect to the agent socket after the domain
+ * was created (it connects while setting up its chardevs, before the guest
+ * runs, so this is only a safety net). */
+#define CHANNEL_ACCEPT_SECONDS 30
+/* read_line and wait_shutoff look at the domain state this often when the
+ * channel is quiet (a channel-less domain has nothing else to watch). */
+#define STATE_POLL_USEC (250 * 1000)
+/* What wait_shutoff keeps of unread channel data before dropping more. */
+#define CHANNEL_MAX_PENDING (64 * 1024 * 1024)
+/* read_line buffers at most this much without a newline. */
+#define READ_LIMIT (KILN_CHANNEL_MAX_LINE + 1)
+
+struct KilnDomain {
+  virDomainPtr dom;
+  char *name;
+  char *socket_path;   /* the agent socket kiln created (unlinked at the end) */
+  int listen_fd;
+  int fd;              /* accepted channel connection, -1 without a channel */
+  GByteArray *buf;     /* received; bytes before pos were returned already */
+  gsize pos;
+  gboolean eof;        /* the channel closed or the domain stopped */
+  gboolean skipping;   /* inside an overlong line: drop up to the next '\n' */
+  gboolean dropped_warned;
+  char *nvram;         /* UEFI variables libvirt created for this domain */
+};
+
+/* ---- errors ---------------------------------------------------------- */
+
+/* libvirt prints every error to stderr unless told otherwise; kiln reports
+ * them through GError instead. */
+static void
+quiet_error_func (void *opaque, virErrorPtr err)
+{
+}
+
+void
+kiln_libvirt_set_error (GError **error, const char *what)
+{
+  const char *msg = virGetLastErrorMessage ();
+  g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "%s: %s", what,
+               msg ? msg : "unknown libvirt error");
+}
+
+static gboolean
+last_error_is_no_domain (void)
+{
+  virErrorPtr err = virGetLastError ();
+  return err && err->code == VIR_ERR_NO_DOMAIN;
+}
+
+/* ---- the event loop thread --------------------------------------------- */
+
+static gpointer
+event_loop_thread (gpointer data)
+{
+  for (;;)
+    if (virEventRunDefaultImpl () < 0)
+      g_usleep (100 * 1000);
+  return NULL;
+}
+
+/* Once per process: libvirt initialized, quiet errors, the event loop.
+ * libvirt's own log (e.g. the embedded driver's "tainted: high-privileges"
+ * warning for qemu running as root) still goes to stderr: its outputs are
+ * read from LIBVIRT_LOG_OUTPUTS when the library initializes, which
+ * libguestfs already triggers while it loads, before kiln's main() runs. */
+static gboolean
+libvirt_init (GError **error)
+{
+  static gsize once;
+  static gboolean ok;
+  static char *failure;
+  if (g_once_init_enter (&once))
+    {
+      ok = virInitialize () == 0;
+      if (ok)
+        {
+          virSetErrorFunc (NULL, quiet_error_func);
+          ok = virEventRegisterDefaultImpl () == 0;
+        }
+      if (ok)
+        g_thread_unref (g_thread_new ("kiln-virt-events", event_loop_thread, NULL));
+      else
+        failure = g_strdup (virGetLastErrorMessage ());
+      g_once_init_leave (&once, 1);
+    }
+  if (!ok)
+    g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                 "cannot initialize libvirt: %s", failure ? failure : "unknown error");
+  return ok;
+}
+
+/* ---- hypervisor ------------------------------------------------------ */
+
+static const char QEMU_CONF_HEADER[] =
+  "# Written by kiln for libvirt's embedded QEMU driver (no daemons).\n"
+  "# Edit freely; kiln only writes this file when it is missing.\n"
+  "# qemu's stdout/stderr go straight to log/qemu/NAME.log (no virtlogd).\n"
+  "stdio_handler = \"file\"\n";
+
+static const char QEMU_CONF_ROOT[] =
+  "# Running as root: qemu runs as root too and libvirt leaves the\n"
+  "# ownership of the caller's disks, logs and sockets alone.\n"
+  "user = \"root\"\n"
+  "group = \"root\"\n"
+  "dynamic_ownership = 0\n"
+  "remember_owner = 0\n";
+
+static gboolean
+prepare_embed_root (const char *root, GError **error)
+{
+  g_autofree char *etc = g_build_filename (root, "etc", NULL);
+  if (g_mkdir_with_parents (etc, 0700) < 0)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "cannot create %s: %s", etc, g_strerror (e));
+      return FALSE;
+    }
+  g_autofree char *conf = g_build_filename (etc, "qemu.conf", NULL);
+  if (g_file_test (conf, G_FILE_TEST_EXISTS))
+    return TRUE;
+  g_autofree char *text = g_strconcat (QEMU_CONF_HEADER,
+                                       geteuid () == 0 ? QEMU_CONF_ROOT : "",
+                                       NULL);
+  if (!g_file_set_contents (conf, text, -1, error))
+    {
+      g_prefix_error (error, "cannot write the embedded libvirt configuration: ");
+      (*error)->domain = KILN_ERROR;
+      (*error)->code = KILN_ERROR_HOST;
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Domains still running in an embedded root this process just locked were
+ * started by a kiln process that died without cleaning up (SIGKILL, a
+ * crash): nobody else can own them, so they are destroyed. */
+static void
+reap_orphans (virConnectPtr conn, const char *root)
+{
+  virDomainPtr *doms = NULL;
+  int n = virConnectListAllDomains (conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+  for (int i = 0; i < n; i++)
+    {
+      g_warning ("destroying domain %s left running in %s by an earlier kiln process",
+                 virDomainGetName (doms[i]), root);
+      virDomainDestroy (doms[i]);
+      virDomainFree (doms[i]);
+    }
+  free (doms);
+}
+
+static char *
+embed_uri (const char *root)
+{
+  g_autofree char *escaped = g_uri_escape_string (root, "/", FALSE);
+  return g_strconcat ("qemu:///embed?root=", escaped, NULL);
+}
+
+/* Is another process using the embedded root?  libvirt holds a write lock
+ * on the first byte of ROOT/run/qemu/driver.pid while a connection is open;
+ * F_GETLK tells without taking it.  (It has to be asked before opening:
+ * libvirt does not let a process retry the embedded driver with another
+ * root after a failure.) */
+static gboolean
+embed_root_busy (const char *root)
+{
+  g_autofree char *pidfile = g_build_filename (root, "run", "qemu", "driver.pid", NULL);
+  int fd = open (pidfile, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
+  gboolean busy = fcntl (fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  close (fd);
+  return busy;
+}
+
+/* How many sibling roots (ROOT-2 ... ROOT-N) concurrent kiln processes may
+ * fall back to. */
+#define EMBED_ROOT_FALLBACKS 16
+
+KilnHypervisor *
+kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
+{
+  if (!libvirt_init (error))
+    return NULL;
+  if (uri != NULL && !g_str_equal (uri, "embed"))
+    {
+      virConnectPtr conn = virConnectOpen (uri);
+      if (conn == NULL)
+        {
+          g_autofree char *what = g_strdup_printf ("cannot connect to %s", uri);
+          kiln_libvirt_set_error (error, what);
+          return NULL;
+        }
+      KilnHypervisor *hv = g_new0 (KilnHypervisor, 1);
+      hv->conn = conn;
+      hv->uri = g_strdup (uri);
+      return hv;
+    }
+
+  if (embed_root == NULL || *embed_root == '\0')
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "the embedded libvirt driver needs a root directory");
+      return NULL;
+    }
+  /* One process at a time may use an embedded root (libvirt locks
+   * ROOT/run/qemu/driver.pid).  A concurrent kiln takes the first free
+   * sibling ROOT-2, ROOT-3, ...; each keeps its capabilities cache warm. */
+  g_autofree char *base = g_canonicalize_filename (embed_root, NULL);
+  for (int i = 1; i <= EMBED_ROOT_FALLBACKS; i++)
+    {
+      g_autofree char *root = i == 1 ? g_strdup (base) : g_strdup_printf ("%s-%d", base, i);
+      if (i < EMBED_ROOT_FALLBACKS && embed_root_busy (root))
+        continue;
+      if (!prepare_embed_root (root, error))
+        return NULL;
+      g_autofree char *open_uri = embed_uri (root);
+      virConnectPtr conn = virConnectOpen (open_uri);
+      if (conn)
+        {
+          reap_orphans (conn, root);
+          KilnHypervisor *hv = g_new0 (KilnHypervisor, 1);
+          hv->conn = conn;
+          hv->uri = g_steal_pointer (&open_uri);
+          hv->embed_root = g_steal_pointer (&root);
+          return hv;
+        }
+      /* No retry with another root: once the embedded driver failed to
+       * start, libvirt refuses it for the rest of the process. */
+      const char *msg = virGetLastErrorMessage ();
+      /* Running as root, the embedded driver insists that the distribution's
+       * qemu user exists even though kiln's qemu.conf runs qemu as root. */
+      gboolean no_user = msg && strstr (msg, "Failed to parse user");
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot connect to %s: %s%s",
+                   open_uri, msg ? msg : "unknown libvirt error",
+                   no_user ? " (libvirt needs the qemu user it was built with even when"
+                   " qemu runs as root: install libvirt-daemon-system (Debian) or libvirt-daemon"
+                   " (Fedora), or create that user and group with useradd --system)" : "");
+      return NULL;
+    }
+  g_assert_not_reached ();
+}
+
+void
+kiln_hypervisor_close (KilnHypervisor *hv)
+{
+  if (hv == NULL)
+    return;
+  /* Domains still alive hold their own reference on the connection. */
+  virConnectClose (hv->conn);
+  g_free (hv->uri);
+  g_free (hv->embed_root);
+  g_free (hv);
+}
+
+char *
+kiln_domain_qemu_log_path (KilnHypervisor *hv, const char *name)
+{
+  if (hv->embed_root == NULL)
+    return NULL;
+  g_autofree char *file = g_strconcat (name, ".log", NULL);
+  return g_build_filename (hv->embed_root, "log", "qemu", file, NULL);
+}
+
+/* ---- the registry ------------------------------------------------------ */
+
+static GMutex registry_lock;
+static GPtrArray *registry;   /* KilnDomain * (not owned) */
+
+static void
+registry_add (KilnDomain *dom)
+{
+  g_mutex_lock (&registry_lock);
+  if (registry == NULL)
+    registry = g_ptr_array_new ();
+  g_ptr_array_add (registry, dom);
+  g_mutex_unlock (&registry_lock);
+}
+
+static void
+registry_remove (KilnDomain *dom)
+{
+  g_mutex_lock (&registry_lock);
+  if (registry)
+    g_ptr_array_remove_fast (registry, dom);
+  g_mutex_unlock (&registry_lock);
+}
+
+void
+kiln_domain_destroy_all (void)
+{
+  /* Take references under the lock, call libvirt outside it: the owners may
+   * free their KilnDomain meanwhile, the virDomainPtr stays valid. */
+  g_autoptr (GPtrArray) doms = g_ptr_array_new ();
+  g_mutex_lock (&registry_lock);
+  for (guint i = 0; registry && i < registry->len; i++)
+    {
+      KilnDomain *d = registry->pdata[i];
+      virDomainRef (d->dom);
+      g_ptr_array_add (doms, d->dom);
+    }
+  g_mutex_unlock (&registry_lock);
+
+  for (guint i = 0; i < doms->len; i++)
+    {
+      virDomainPtr d = doms->pdata[i];
+      if (virDomainIsActive (d) == 1)
+        virDomainDestroy (d);
+      virDomainFree (d);
+    }
+}
+
+/* ---- the agent channel ------------------------------------------------- */
+
+static int
+channel_listen (const char *path, GError **error)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  if (strlen (path) >= sizeof addr.sun_path)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "agent socket path too long for a unix socket (%zu bytes, at most %zu): %s",
+                   strlen (path), sizeof addr.sun_path - 1, path);
+      return -1;
+    }
+  strcpy (addr.sun_path, path);
+
+  /* A socket left by an earlier run is replaced; anything else is not ours. */
+  struct stat st;
+  if (lstat (path, &st) == 0)
+    {
+      if (!S_ISSOCK (st.st_mode))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                       "%s exists and is not a socket", path);
+          return -1;
+        }
+      g_unlink (path);
+    }
+
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0 || bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0
+      || listen (fd, 1) < 0)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "cannot listen on %s: %s", path, g_strerror (e));
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static int
+channel_accept (int listen_fd, const char *path, GError **error)
+{
+  struct pollfd p = { .fd = listen_fd, .events = POLLIN };
+  int r;
+  do
+    r = poll (&p, 1, CHANNEL_ACCEPT_SECONDS * 1000);
+  while (r < 0 && errno == EINTR);
+  if (r <= 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "qemu did not connect to the agent socket %s within %d s",
+                   path, CHANNEL_ACCEPT_SECONDS);
+      return -1;
+    }
+  int fd = accept4 (listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "cannot accept qemu's connection on %s: %s", path, g_strerror (e));
+    }
+  return fd;
+}
+
+/* ---- domains ----------------------------------------------------------- */
+
+static void
+domain_free (KilnDomain *dom)
+{
+  if (dom->dom)
+    virDomainFree (dom->dom);
+  if (dom->fd >= 0)
+    close (dom->fd);
+  if (dom->listen_fd >= 0)
+    close (dom->listen_fd);
+  if (dom->socket_path)
+    g_unlink (dom->socket_path);
+  if (dom->nvram)
+    g_unlink (dom->nvram);
+  g_free (dom->nvram);
+  g_free (dom->socket_path);
+  g_free (dom->name);
+  if (dom->buf)
+    g_byte_array_unref (dom->buf);
+  g_free (dom);
+}
+
+/* The per-domain copy of the UEFI variable store libvirt made from the
+ * firmware's template.  A transient domain leaves it behind; its name is
+ * unique to the domain, so kiln removes it with the domain. */
+static char *
+domain_nvram_path (virDomainPtr d)
+{
+  char *xml = virDomainGetXMLDesc (d, 0);
+  if (xml == NULL)
+    return NULL;
+  char *path = NULL;
+  xmlDocPtr doc = xmlReadMemory (xml, strlen (xml), "domain.xml", NULL, XML_PARSE_NONET);
+  free (xml);
+  if (doc == NULL)
+    return NULL;
+  xmlXPathContextPtr ctx = xmlXPathNewContext (doc);
+  xmlXPathObjectPtr o = ctx ? xmlXPathEvalExpression (BAD_CAST "string(/domain/os/nvram)", ctx) : NULL;
+  if (o && o->stringval && *o->stringval)
+    path = g_strdup ((const char *) o->stringval);
+  xmlXPathFreeObject (o);
+  xmlXPathFreeContext (ctx);
+  xmlFreeDoc (doc);
+  return path;
+}
+
+KilnDomain *
+kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
+                   GError **error)
+{
+  if (spec->accel != KILN_ACCEL_KVM && spec->accel != KILN_ACCEL_TCG)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "the accelerator must be resolved (kvm or tcg) before a domain starts");
+      return NULL;
+    }
+  if (spec->disk == NULL && spec->kernel == NULL)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "a domain needs a boot disk or a kernel");
+      return NULL;
+    }
+
+  KilnDomain *dom = g_new0 (KilnDomain, 1);
+  dom->fd = -1;
+  dom->listen_fd = -1;
+  dom->buf = g_byte_array_new ();
+  dom->name = kiln_domain_make_name (spec->name_prefix ? spec->name_prefix : "kiln");
+
+  if (spec->console_log)
+    {
+      /* Start from an empty log: append='off' truncates only when qemu
+       * opens it, and a stale file would confuse whoever watches it. */
+      g_autoptr (GError) ignored = NULL;
+      g_file_set_contents (spec->console_log, "", 0, &ignored);
+    }
+
+  if (spec->channel_socket)
+    {
+      dom->listen_fd = channel_listen (spec->channel_socket, error);
+      if (dom->listen_fd < 0)
+        {
+          domain_free (dom);
+          return NULL;
+        }
+      dom->socket_path = g_strdup (spec->channel_socket);
+    }
+
+  g_autofree char *xml = kiln_domain_xml (spec, dom->name);
+  dom->dom = virDomainCreateXML (hv->conn, xml, VIR_DOMAIN_NONE);
+  if (dom->dom == NULL)
+    {
+      g_autofree char *what = g_strdup_printf ("cannot start domain %s", dom->name);
+      kiln_libvirt_set_error (error, what);
+      domain_free (dom);
+      return NULL;
+    }
+  registry_add (dom);
+  if (spec->uefi)
+    dom->nvram = domain_nvram_path (dom->dom);
+
+  if (dom->listen_fd >= 0)
+    {
+      dom->fd = channel_accept (dom->listen_fd, dom->socket_path, error);
+      close (dom->listen_fd);
+      dom->listen_fd = -1;
+      if (dom->fd < 0)
+        {
+          kiln_domain_destroy (dom);
+          return NULL;
+        }
+    }
+  return dom;
+}
+
+KilnDomain *
+kiln_domain_new_for_channel_fd (int fd, const char *name)
+{
+  KilnDomain *dom = g_new0 (KilnDomain, 1);
+  dom->fd = fd;
+  dom->listen_fd = -1;
+  dom->buf = g_byte_array_new ();
+  dom->name = g_strdup (name);
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  return dom;
+}
+
+const char *
+kiln_domain_name (const KilnDomain *dom)
+{
+  return dom->name;
+}
+
+/* 1 running (or paused, or rebooting), 0 shut off or gone, -1 error. */
+static int
+domain_active (KilnDomain *dom, GError **error)
+{
+  if (dom->dom == NULL)
+    return dom->eof ? 0 : 1;  /* channel only (unit tests): up until EOF */
+  int r = virDomainIsActive (dom->dom);
+  if (r < 0)
+    {
+      if (last_error_is_no_domain ())
+        return 0;  /* a transient domain disappears once it shuts off */
+      g_autofree char *what = g_strdup_printf ("cannot get the state of domain %s", dom->name);
+      kiln_libvirt_set_error (error, what);
+    }
+  return r;
+}
+
+gboolean
+kiln_domain_is_running (KilnDomain *dom)
+{
+  return domain_active (dom, NULL) == 1;
+}
+
+typedef enum {
+  FILL_ERROR,
+  FILL_DRAINED,   /* read until EAGAIN or EOF */
+  FILL_FULL,      /* stopped at the limit with more to read */
+} FillResult;
+
+/* Reads what is available now into dom->buf.  read_line stops at a limit
+ * (a line over KILN_CHANNEL_MAX_LINE is then skipped, not buffered whole);
+ * wait_shutoff (drop = TRUE) keeps draining but drops data over its limit
+ * so that the guest never blocks on a full channel. */
+static FillResult
+channel_fill (KilnDomain *dom, gsize limit, gboolean drop, GError **error)
+{
+  guint8 chunk[65536];
+  for (;;)
+    {
+      gsize pending = dom->buf->len - dom->pos;
+      if (!drop && pending >= limit)
+        return FILL_FULL;
+      ssize_t n = read (dom->fd, chunk, sizeof chunk);
+      if (n > 0)
+        {
+          if (pending + (gsize) n <= limit || !drop)
+            g_byte_array_append (dom->buf, chunk, n);
+          else if (!dom->dropped_warned)
+            {
+              g_warning ("domain %s: more than %d MiB of unread agent output, dropping the rest",
+                         dom->name, (int) (limit >> 20));
+              dom->dropped_warned = TRUE;
+            }
+          continue;
+        }
+      if (n == 0)
+        {
+          dom->eof = TRUE;
+          return FILL_DRAINED;
+        }
+      if (errno == EINTR)
+        continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return FILL_DRAINED;
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "reading the agent channel of %s: %s", dom->name, g_strerror (e));
+      return FILL_ERROR;
+    }
+}
+
+/* Waits up to until (monotonic usec, -1 = one state-poll slice) for channel
+ * data or cancellation; fills dom->buf.  Sets dom->eof when the domain is no
+ * longer running.  FALSE on error (including cancellation). */
+static gboolean
+channel_wait (KilnDomain *dom, gint64 until, gsize limit, gboolean drop,
+              GCancellable *cancellable, GError **error)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 slice = STATE_POLL_USEC;
+  if (until >= 0 && until - now < slice)
+    slice = MAX (until - now, 0);
+
+  struct pollfd p[2];
+  int n = 0;
+  if (dom->fd >= 0)
+    p[n++] = (struct pollfd) { .fd = dom->fd, .events = POLLIN };
+  GPollFD cancel_fd;
+  gboolean have_cancel_fd = cancellable && g_cancellable_make_pollfd (cancellable, &cancel_fd);
+  if (have_cancel_fd)
+    p[n++] = (struct pollfd) { .fd = cancel_fd.fd, .events = POLLIN };
+
+  int r = poll (p, n, (int) ((slice + 999) / 1000));
+  if (have_cancel_fd)
+    g_cancellable_release_fd (cancellable);
+  if (r < 0 && errno != EINTR)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "poll: %s", g_strerror (e));
+      return FALSE;
+    }
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  if (r > 0 && dom->fd >= 0 && p[0].revents)
+    return channel_fill (dom, limit, drop, error) != FILL_ERROR;
+
+  /* Quiet channel: has the domain stopped?  Then drain what qemu wrote
+   * before it exited and report the end. */
+  int active = domain_active (dom, error);
+  if (active < 0)
+    return FALSE;
+  if (active == 0)
+    {
+      /* qemu has exited, so the socket holds all it will ever get (and
+       * reads EOF after it); the state check covers a channel-less domain. */
+      FillResult f = dom->fd >= 0 ? channel_fill (dom, limit, drop, error) : FILL_DRAINED;
+      if (f == FILL_ERROR)
+        return FALSE;
+      if (f == FILL_DRAINED)
+        dom->eof = TRUE;
+    }
+  return TRUE;
+}
+
+KilnChannelStatus
+kiln_domain_read_line (KilnDomain *dom, gint64 deadline, char **line,
+                       GCancellable *cancellable, GError **error)
+{
+  *line = NULL;
+  for (;;)
+    {
+      /* Lines are taken from pos on; the consumed front is cut off only
+       * now and then, so many short lines do not cost a copy each. */
+      if (dom->pos == dom->buf->len)
+        {
+          g_byte_array_set_size (dom->buf, 0);
+          dom->pos = 0;
+        }
+      else if (dom->pos > 65536 && dom->pos > dom->buf->len / 2)
+        {
+          g_byte_array_remove_range (dom->buf, 0, dom->pos);
+          dom->pos = 0;
+        }
+      const char *start = (const char *) dom->buf->data + dom->pos;
+      gsize avail = dom->buf->len - dom->pos;
+      const char *nl = avail ? memchr (start, '\n', avail) : NULL;
+      if (nl)
+        {
+          gsize len = nl - start;
+          gboolean skipped = dom->skipping;
+          dom->pos += len + 1;
+          dom->skipping = FALSE;
+          if (skipped)
+            continue;
+          *line = g_strndup (start, len);
+          return KILN_CHANNEL_LINE;
+        }
+      if (avail > KILN_CHANNEL_MAX_LINE || (dom->skipping && avail))
+        {
+          dom->pos = dom->buf->len;
+          if (!dom->skipping)
+            {
+              dom->skipping = TRUE;
+              g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                           "domain %s: the agent sent a line longer than %d bytes",
+                           dom->name, KILN_CHANNEL_MAX_LINE);
+              return KILN_CHANNEL_ERROR;
+            }
+          continue;
+        }
+      if (dom->eof)
+        {
+          /* The guest died in the middle of a line: hand it over as is. */
+          if (avail && !dom->skipping)
+            {
+              *line = g_strndup (start, avail);
+              dom->pos = dom->buf->len;
+              return KILN_CHANNEL_LINE;
+            }
+          return KILN_CHANNEL_STOPPED;
+        }
+      if (deadline >= 0 && g_get_monotonic_time () >= deadline)
+        {
+          /* One last look without waiting. */
+          gsize before = dom->buf->len;
+          if (dom->fd >= 0 && channel_fill (dom, READ_LIMIT, FALSE, error) == FILL_ERROR)
+            return KILN_CHANNEL_ERROR;
+          if (dom->eof || dom->buf->len != before)
+            continue;
+          return KILN_CHANNEL_TIMEOUT;
+        }
+      if (!channel_wait (dom, deadline, READ_LIMIT, FALSE, cancellable, error))
+        return KILN_CHANNEL_ERROR;
+    }
+}
+
+gboolean
+kiln_domain_wait_shutoff (KilnDomain *dom, gint64 deadline, GError **error)
+{
+  /* Keep reading the channel meanwhile: a guest blocked on a full channel
+   * would never get to power off.  What arrives stays for read_line. */
+  while (!dom->eof)
+    {
+      if (deadline >= 0 && g_get_monotonic_time () >= deadline)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_TIMEOUT,
+                       "domain %s did not shut off in time", dom->name);
+          return FALSE;
+        }
+      if (!channel_wait (dom, deadline, CHANNEL_MAX_PENDING, TRUE, NULL, error))
+        return FALSE;
+    }
+  /* The channel closes when qemu exits; libvirt may report shutoff a moment
+   * later.  Wait for that too so the caller can reuse the disk at once. */
+  for (;;)
+    {
+      int active = domain_active (dom, error);
+      if (active <= 0)
+        return active == 0;
+      if (deadline >= 0 && g_get_monotonic_time () >= deadline)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_TIMEOUT,
+                       "domain %s did not shut off in time", dom->name);
+          return FALSE;
+        }
+      g_usleep (50 * 1000);
+    }
+}
+
+void
+kiln_domain_destroy (KilnDomain *dom)
+{
+  if (dom == NULL)
+    return;
+  registry_remove (dom);
+  if (dom->dom && virDomainIsActive (dom->dom) == 1 && virDomainDestroy (dom->dom) < 0
+      && !last_error_is_no_domain ())
+    g_warning ("cannot destroy domain %s: %s", dom->name, virGetLastErrorMessage ());
+  domain_free (dom);
+}

@@ -1,0 +1,10 @@
+# tests/integration/engine.mk - the build spine end to end (real libguestfs,
+# libvirt, qemu-img under TCG, on the tiny test image)
+TESTS += \
+	tests/integration/build-spine.sh \
+	tests/integration/build-failures.sh
+EXTRA_DIST += \
+	tests/integration/build-spine.sh \
+	tests/integration/build-failures.sh \
+	tests/integration/lib/common.sh \
+	tests/fixtures/spine
