@@ -50,6 +50,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnGuest, kiln_guest_free)
 
 const KilnOsInfo *kiln_guest_os (const KilnGuest *g);
 
+/* mode: applied with chmod after writing; -1 keeps the default (0644).
+ * read returns NUL-terminated data. */
 gboolean kiln_guest_write (KilnGuest *g, const char *path, const void *data,
                            gsize len, int mode, GError **error);
 gboolean kiln_guest_upload (KilnGuest *g, const char *host_path,
@@ -60,8 +62,9 @@ gboolean kiln_guest_exists (KilnGuest *g, const char *path);
 gboolean kiln_guest_mkdir_p (KilnGuest *g, const char *path, int mode,
                              GError **error);
 
-/* Upload the agent and the plan and enable the agent at boot (systemd unit,
- * else /etc/rc.local and OpenRC local.d) - docs/agent-protocol.md. */
+/* Upload the agent (agent_binary: a host path) and the plan (plan_json: the
+ * JSON text) and enable the agent at boot (systemd unit, else /etc/rc.local
+ * and OpenRC local.d) - docs/agent-protocol.md. */
 gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
                                    const char *plan_json, GError **error);
 /* Remove everything install_agent added (and the agent's state and log). */
@@ -76,5 +79,6 @@ gboolean kiln_guest_generalize (KilnGuest *g, GPtrArray *actions,
 /* Zero / discard free space in every filesystem (fstrim, else zerofree). */
 gboolean kiln_guest_zero_free_space (KilnGuest *g, GError **error);
 
-/* Installed packages: array of {name, version, arch} (char* triples). */
+/* Installed packages: each element a GStrv {name, version, arch, NULL};
+ * version as the distribution prints it ([epoch:]version[-release]). */
 GPtrArray *kiln_guest_list_packages (KilnGuest *g, GError **error);

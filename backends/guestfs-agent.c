@@ -1,0 +1,515 @@
+/* guestfs-agent.c - put the agent and its plan into the guest, take them out
+ *
+ * Paths and the rc.local line are fixed by docs/agent-protocol.md.  What
+ * install changed is recorded in /var/lib/kiln-agent/installed.json so that
+ * remove undoes exactly that: directories kiln created, rc.local created or
+ * edited (mode, a newline kiln had to add), the OpenRC runlevel link.
+ */
+#include "guestfs-impl.h"
+
+#include <json-glib/json-glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AGENT_DIR "/usr/local/libexec/kiln"
+#define AGENT_PATH AGENT_DIR "/kiln-agent"
+#define STATE_DIR "/var/lib/kiln-agent"
+#define PLAN_PATH STATE_DIR "/plan.json"
+#define FILES_DIR STATE_DIR "/files"
+#define INSTALLED_PATH STATE_DIR "/installed.json"
+#define AGENT_LOG "/var/log/kiln-agent.log"
+#define UNIT_PATH "/etc/systemd/system/kiln-agent.service"
+#define WANTS_DIR "/etc/systemd/system/multi-user.target.wants"
+#define WANTS_LINK WANTS_DIR "/kiln-agent.service"
+#define RC_LOCAL "/etc/rc.local"
+#define RC_MARK "# kiln-agent"
+#define RC_LINE AGENT_PATH " --boot & " RC_MARK
+#define LOCAL_D "/etc/local.d"
+#define LOCAL_D_START LOCAL_D "/kiln-agent.start"
+#define OPENRC_LOCAL_INIT "/etc/init.d/local"
+#define OPENRC_DEFAULT "/etc/runlevels/default"
+#define OPENRC_LOCAL_LINK OPENRC_DEFAULT "/local"
+#define SELINUX_CONFIG "/etc/selinux/config"
+#define AUTORELABEL "/.autorelabel"
+
+typedef enum { START_SYSTEMD, START_LOCAL_D, START_RC_LOCAL } StartMethod;
+
+static const char *const start_method_names[] = { "systemd", "local.d",
+                                                  "rc.local" };
+
+/* What install did, kept in installed.json. */
+typedef struct {
+  StartMethod method;
+  GPtrArray *created_dirs;     /* in creation order */
+  gboolean rc_local_created;
+  gint64 rc_local_mode;        /* original mode when kiln edited it, or -1 */
+  gboolean rc_local_newline;   /* kiln added a final newline before its line */
+  gboolean openrc_link;
+  gboolean autorelabel;        /* kiln created /.autorelabel */
+} Installed;
+
+static void
+installed_clear (Installed *in)
+{
+  if (in->created_dirs)
+    g_ptr_array_unref (in->created_dirs);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Installed, installed_clear)
+
+/* json-glib < 1.6 has no *_with_default getters */
+static const char *
+member_string (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n && JSON_NODE_HOLDS_VALUE (n)
+                 && json_node_get_value_type (n) == G_TYPE_STRING
+             ? json_node_get_string (n) : "";
+}
+
+static gboolean
+member_bool (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n && JSON_NODE_HOLDS_VALUE (n)
+         && json_node_get_value_type (n) == G_TYPE_BOOLEAN
+         && json_node_get_boolean (n);
+}
+
+static gint64
+member_int (JsonObject *o, const char *name, gint64 fallback)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  return n && JSON_NODE_HOLDS_VALUE (n)
+                 && json_node_get_value_type (n) == G_TYPE_INT64
+             ? json_node_get_int (n) : fallback;
+}
+
+static char *
+installed_to_json (const Installed *in)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, 1);
+  json_builder_set_member_name (b, "start");
+  json_builder_add_string_value (b, start_method_names[in->method]);
+  json_builder_set_member_name (b, "createdDirs");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < in->created_dirs->len; i++)
+    json_builder_add_string_value (b, g_ptr_array_index (in->created_dirs, i));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "rcLocalCreated");
+  json_builder_add_boolean_value (b, in->rc_local_created);
+  json_builder_set_member_name (b, "rcLocalMode");
+  json_builder_add_int_value (b, in->rc_local_mode);
+  json_builder_set_member_name (b, "rcLocalAddedNewline");
+  json_builder_add_boolean_value (b, in->rc_local_newline);
+  json_builder_set_member_name (b, "openrcLocalLink");
+  json_builder_add_boolean_value (b, in->openrc_link);
+  json_builder_set_member_name (b, "autorelabel");
+  json_builder_add_boolean_value (b, in->autorelabel);
+  json_builder_end_object (b);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  return json_generator_to_data (gen, NULL);
+}
+
+/* FALSE when there is no readable record (remove then works from the
+ * fixed paths alone). */
+static gboolean
+installed_load (KilnGuest *kg, Installed *in)
+{
+  in->created_dirs = g_ptr_array_new_with_free_func (g_free);
+  in->rc_local_mode = -1;
+  if (!kiln_guest_is_file (kg, INSTALLED_PATH))
+    return FALSE;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!kiln_guest_read (kg, INSTALLED_PATH, &text, &len, NULL))
+    return FALSE;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  if (!json_parser_load_from_data (p, text, len, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+    {
+      kiln_guest_log (kg, "warning: %s is not valid JSON; removing the agent "
+                      "by its fixed paths", INSTALLED_PATH);
+      return FALSE;
+    }
+  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  const char *start = member_string (o, "start");
+  in->method = START_RC_LOCAL;
+  for (guint i = 0; i < G_N_ELEMENTS (start_method_names); i++)
+    if (strcmp (start, start_method_names[i]) == 0)
+      in->method = i;
+  JsonNode *dirs_node = json_object_get_member (o, "createdDirs");
+  JsonArray *dirs = dirs_node && JSON_NODE_HOLDS_ARRAY (dirs_node)
+                        ? json_node_get_array (dirs_node) : NULL;
+  for (guint i = 0; dirs && i < json_array_get_length (dirs); i++)
+    {
+      JsonNode *e = json_array_get_element (dirs, i);
+      const char *d = JSON_NODE_HOLDS_VALUE (e)
+                              && json_node_get_value_type (e) == G_TYPE_STRING
+                          ? json_node_get_string (e) : NULL;
+      if (d && d[0] == '/')
+        g_ptr_array_add (in->created_dirs, g_strdup (d));
+    }
+  in->rc_local_created = member_bool (o, "rcLocalCreated");
+  in->rc_local_mode = member_int (o, "rcLocalMode", -1);
+  in->rc_local_newline = member_bool (o, "rcLocalAddedNewline");
+  in->openrc_link = member_bool (o, "openrcLocalLink");
+  in->autorelabel = member_bool (o, "autorelabel");
+  return TRUE;
+}
+
+static gboolean
+has_cloud_init (KilnGuest *kg)
+{
+  return kiln_guest_exists (kg, "/usr/bin/cloud-init")
+         || kiln_guest_is_dir (kg, "/etc/cloud");
+}
+
+static char *
+systemd_unit (KilnGuest *kg)
+{
+  /* Type=simple: the boot finishes normally while the agent works (a
+   * oneshot would hold multi-user.target until the whole plan ran, and a
+   * step waiting for the system to be up would deadlock).  When cloud-init
+   * is present the unit starts after it and the agent additionally runs
+   * `cloud-init status --wait`. */
+  gboolean ci = has_cloud_init (kg);
+  return g_strdup_printf (
+      "# Installed by kiln for one build; removed when the image is "
+      "generalized.\n"
+      "[Unit]\n"
+      "Description=kiln image build agent\n"
+      "Wants=network-online.target\n"
+      "After=network-online.target%s\n"
+      "ConditionPathExists=" PLAN_PATH "\n"
+      "\n"
+      "[Service]\n"
+      "Type=simple\n"
+      "ExecStart=" AGENT_PATH " --boot\n"
+      "StandardOutput=journal+console\n"
+      "StandardError=journal+console\n"
+      "Restart=no\n"
+      "\n"
+      "[Install]\n"
+      "WantedBy=multi-user.target\n",
+      ci ? " cloud-init.target" : "");
+}
+
+/* Text with every line that ends in the marker dropped. */
+static char *
+strip_marked_lines (const char *text, gboolean *changed)
+{
+  GString *out = g_string_new (NULL);
+  *changed = FALSE;
+  const char *p = text;
+  while (*p)
+    {
+      const char *nl = strchr (p, '\n');
+      gsize len = nl ? (gsize) (nl - p) : strlen (p);
+      g_autofree char *line = g_strndup (p, len);
+      g_strchomp (line);
+      if (g_str_has_suffix (line, RC_MARK))
+        *changed = TRUE;
+      else
+        g_string_append_len (out, p, nl ? len + 1 : len);
+      p += nl ? len + 1 : len;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* rc.local with the agent line before a final `exit 0`, else at the end. */
+static char *
+rc_local_with_agent (const char *text, gboolean *added_newline)
+{
+  *added_newline = FALSE;
+  gsize len = strlen (text);
+  /* the last non-blank line */
+  gssize end = len;
+  while (end > 0 && g_ascii_isspace (text[end - 1]))
+    end--;
+  gssize start = end;
+  while (start > 0 && text[start - 1] != '\n')
+    start--;
+  g_autofree char *last = g_strndup (text + start, end - start);
+  g_strstrip (last);
+  GString *out = g_string_new (NULL);
+  if (end > 0 && (strcmp (last, "exit 0") == 0 || strcmp (last, "exit") == 0))
+    {
+      g_string_append_len (out, text, start);
+      g_string_append (out, RC_LINE "\n");
+      g_string_append (out, text + start);
+    }
+  else
+    {
+      g_string_append (out, text);
+      if (len > 0 && text[len - 1] != '\n')
+        {
+          g_string_append_c (out, '\n');
+          *added_newline = TRUE;
+        }
+      g_string_append (out, RC_LINE "\n");
+    }
+  return g_string_free (out, FALSE);
+}
+
+static gboolean
+install_rc_local (KilnGuest *kg, Installed *in, GError **error)
+{
+  if (!kiln_guest_exists (kg, RC_LOCAL))
+    {
+      in->rc_local_created = TRUE;
+      static const char text[] = "#!/bin/sh\n" RC_LINE "\n";
+      return kiln_guest_write (kg, RC_LOCAL, text, strlen (text), 0755, error);
+    }
+  g_autofree char *old = NULL;
+  gsize len = 0;
+  if (!kiln_guest_read (kg, RC_LOCAL, &old, &len, error))
+    return FALSE;
+  struct guestfs_statns *st = guestfs_statns (kg->g, RC_LOCAL);
+  if (!st)
+    return kiln_guest_fail (kg, error, "stat %s", RC_LOCAL);
+  in->rc_local_mode = st->st_mode & 07777;
+  guestfs_free_statns (st);
+  g_autofree char *text = rc_local_with_agent (old, &in->rc_local_newline);
+  /* executable, or init would skip it */
+  return kiln_guest_write (kg, RC_LOCAL, text, strlen (text),
+                           (int) (in->rc_local_mode | 0111), error);
+}
+
+static gboolean
+install_start (KilnGuest *kg, Installed *in, GError **error)
+{
+  switch (in->method)
+    {
+    case START_SYSTEMD:
+      {
+        g_autofree char *unit = systemd_unit (kg);
+        if (!kiln_guest_mkdir_p_tracked (kg, WANTS_DIR, 0755, in->created_dirs,
+                                         error)
+            || !kiln_guest_write (kg, UNIT_PATH, unit, strlen (unit), 0644,
+                                  error))
+          return FALSE;
+        /* what `systemctl enable` would make */
+        if (guestfs_ln_sf (kg->g, UNIT_PATH, WANTS_LINK) == -1)
+          return kiln_guest_fail (kg, error, "linking %s", WANTS_LINK);
+        return TRUE;
+      }
+    case START_LOCAL_D:
+      {
+        static const char start[] = "#!/bin/sh\n" RC_MARK "\n" AGENT_PATH
+                                    " --boot &\n";
+        if (!kiln_guest_write (kg, LOCAL_D_START, start, strlen (start), 0755,
+                               error))
+          return FALSE;
+        /* OpenRC runs local.d only when the "local" service is enabled */
+        if (kiln_guest_exists (kg, OPENRC_LOCAL_INIT)
+            && kiln_guest_is_dir (kg, OPENRC_DEFAULT)
+            && !kiln_guest_lexists (kg, OPENRC_LOCAL_LINK))
+          {
+            if (guestfs_ln_s (kg->g, OPENRC_LOCAL_INIT, OPENRC_LOCAL_LINK)
+                == -1)
+              return kiln_guest_fail (kg, error, "enabling OpenRC local");
+            in->openrc_link = TRUE;
+          }
+        return TRUE;
+      }
+    case START_RC_LOCAL:
+    default:
+      return install_rc_local (kg, in, error);
+    }
+}
+
+/* Files written from the appliance carry no SELinux label, and an enforcing
+ * guest would refuse to run an unlabeled agent or load an unlabeled unit.
+ * The appliance has no setfiles on every host (Debian's has none), so the
+ * guest relabels itself at the next boot (one extra reboot, done before the
+ * agent starts) - as virt-customize did before it could relabel offline. */
+static gboolean
+selinux_active (KilnGuest *kg)
+{
+  if (!kiln_guest_is_file (kg, SELINUX_CONFIG))
+    return FALSE;
+  g_autofree char *text = NULL;
+  if (!kiln_guest_read (kg, SELINUX_CONFIG, &text, NULL, NULL))
+    return FALSE;
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (char **l = lines; *l; l++)
+    {
+      g_strstrip (*l);
+      if (g_str_has_prefix (*l, "SELINUX="))
+        return g_ascii_strcasecmp (*l + 8, "enforcing") == 0
+               || g_ascii_strcasecmp (*l + 8, "permissive") == 0;
+    }
+  return FALSE;
+}
+
+gboolean
+kiln_guest_install_agent (KilnGuest *kg, const char *agent_binary,
+                          const char *plan_json, GError **error)
+{
+  /* a plan that is not JSON is a kiln bug (or a path passed as text) */
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) parse_error = NULL;
+  if (!json_parser_load_from_data (parser, plan_json, -1, &parse_error))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "the agent plan is not valid JSON: %s",
+                   parse_error->message);
+      return FALSE;
+    }
+  if (!g_file_test (agent_binary, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "the kiln agent %s is missing (build it, or reinstall "
+                   "kiln)", agent_binary);
+      return FALSE;
+    }
+  /* a previous installation (an image built by kiln before) is removed
+   * first, so its record of what to undo is not lost */
+  if (kiln_guest_lexists (kg, INSTALLED_PATH) && !kiln_guest_remove_agent (kg, error))
+    return FALSE;
+
+  g_auto (Installed) in = { 0 };
+  in.created_dirs = g_ptr_array_new_with_free_func (g_free);
+  in.rc_local_mode = -1;
+  in.method = kg->os->has_systemd ? START_SYSTEMD
+              : kiln_guest_is_dir (kg, LOCAL_D) ? START_LOCAL_D
+                                                : START_RC_LOCAL;
+
+  if (!kiln_guest_mkdir_p_tracked (kg, AGENT_DIR, 0755, in.created_dirs, error)
+      || !kiln_guest_mkdir_p_tracked (kg, FILES_DIR, 0700, in.created_dirs,
+                                      error)
+      || !kiln_guest_upload (kg, agent_binary, AGENT_PATH, 0755, error)
+      || !kiln_guest_write (kg, PLAN_PATH, plan_json, strlen (plan_json),
+                            0600, error))
+    return FALSE;
+  /* record before touching start-up files: a failure halfway can still be
+   * undone by remove */
+  g_autofree char *record = installed_to_json (&in);
+  if (!kiln_guest_write (kg, INSTALLED_PATH, record, strlen (record), 0600,
+                         error)
+      || !install_start (kg, &in, error))
+    return FALSE;
+  if (selinux_active (kg) && !kiln_guest_lexists (kg, AUTORELABEL))
+    {
+      if (guestfs_touch (kg->g, AUTORELABEL) == -1)
+        return kiln_guest_fail (kg, error, "creating %s", AUTORELABEL);
+      in.autorelabel = TRUE;
+      kiln_guest_log (kg, "SELinux guest: %s makes the first boot relabel "
+                      "the files kiln wrote", AUTORELABEL);
+    }
+  g_free (record);
+  record = installed_to_json (&in);
+  if (!kiln_guest_write (kg, INSTALLED_PATH, record, strlen (record), 0600,
+                         error))
+    return FALSE;
+  kiln_guest_log (kg, "agent installed (%s start)",
+                  start_method_names[in.method]);
+  return TRUE;
+}
+
+static gboolean
+remove_path (KilnGuest *kg, const char *path, GPtrArray *removed,
+             GError **error)
+{
+  if (!kiln_guest_lexists (kg, path))
+    return TRUE;
+  if (guestfs_rm_rf (kg->g, path) == -1)
+    return kiln_guest_fail (kg, error, "removing %s", path);
+  if (removed)
+    g_ptr_array_add (removed, g_strdup (path));
+  return TRUE;
+}
+
+static gboolean
+remove_rc_local_line (KilnGuest *kg, const Installed *in, gboolean recorded,
+                      GPtrArray *removed, GError **error)
+{
+  if (!kiln_guest_exists (kg, RC_LOCAL))
+    return TRUE;
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!kiln_guest_read (kg, RC_LOCAL, &text, &len, error))
+    return FALSE;
+  gboolean changed = FALSE;
+  g_autofree char *stripped = strip_marked_lines (text, &changed);
+  if (!changed)
+    return TRUE;
+  if (recorded && in->rc_local_created && strcmp (stripped, "#!/bin/sh\n") == 0)
+    return remove_path (kg, RC_LOCAL, removed, error);
+  gsize n = strlen (stripped);
+  if (recorded && in->rc_local_newline && n > 0 && stripped[n - 1] == '\n')
+    stripped[--n] = '\0';
+  int mode = recorded && in->rc_local_mode >= 0 ? (int) in->rc_local_mode : -1;
+  if (!kiln_guest_write (kg, RC_LOCAL, stripped, n, mode, error))
+    return FALSE;
+  if (removed)
+    g_ptr_array_add (removed, g_strdup (RC_LOCAL " (the kiln-agent line)"));
+  return TRUE;
+}
+
+gboolean
+kiln_guest_remove_agent_report (KilnGuest *kg, GPtrArray *removed,
+                                GError **error)
+{
+  g_auto (Installed) in = { 0 };
+  gboolean recorded = installed_load (kg, &in);
+  /* Without a record every start method is undone by its fixed path. */
+  if (!remove_path (kg, WANTS_LINK, removed, error)
+      || !remove_path (kg, UNIT_PATH, removed, error)
+      || !remove_path (kg, LOCAL_D_START, removed, error)
+      || !remove_rc_local_line (kg, &in, recorded, removed, error))
+    return FALSE;
+  if (recorded && in.openrc_link
+      && !remove_path (kg, OPENRC_LOCAL_LINK, removed, error))
+    return FALSE;
+  /* still there only when the guest never booted since install */
+  if (recorded && in.autorelabel
+      && !remove_path (kg, AUTORELABEL, removed, error))
+    return FALSE;
+  if (!remove_path (kg, AGENT_PATH, removed, error)
+      || !remove_path (kg, STATE_DIR, removed, error)
+      || !remove_path (kg, AGENT_LOG, removed, error))
+    return FALSE;
+  /* Directories kiln created, deepest first, when nothing else moved in. */
+  if (!recorded)
+    g_ptr_array_add (in.created_dirs, g_strdup (AGENT_DIR));
+  for (guint i = in.created_dirs->len; i-- > 0;)
+    {
+      const char *dir = g_ptr_array_index (in.created_dirs, i);
+      if (!kiln_guest_is_dir (kg, dir) || kiln_guest_is_symlink (kg, dir))
+        continue;
+      char **entries = guestfs_ls (kg->g, dir);
+      gboolean empty = entries && !entries[0];
+      for (char **p = entries; p && *p; p++)
+        free (*p);
+      free (entries);
+      if (!empty)
+        {
+          kiln_guest_log (kg, "kept %s: not empty", dir);
+          continue;
+        }
+      if (guestfs_rmdir (kg->g, dir) == -1)
+        return kiln_guest_fail (kg, error, "removing directory %s", dir);
+      if (removed)
+        g_ptr_array_add (removed, g_strdup (dir));
+    }
+  return TRUE;
+}
+
+gboolean
+kiln_guest_remove_agent (KilnGuest *kg, GError **error)
+{
+  g_autoptr (GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
+  if (!kiln_guest_remove_agent_report (kg, removed, error))
+    return FALSE;
+  g_ptr_array_add (removed, NULL);
+  g_autofree char *list = g_strjoinv (", ", (char **) removed->pdata);
+  kiln_guest_log (kg, "agent removed: %s", *list ? list : "nothing found");
+  return TRUE;
+}

@@ -1,0 +1,416 @@
+/* guestfs.c - the libguestfs handle: options, launch, log, close, files
+ *
+ * Inspection lives in guestfs-inspect.c, the agent in guestfs-agent.c,
+ * generalization and free-space work in guestfs-generalize.c.
+ */
+#include "guestfs-impl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <glib/gstdio.h>
+
+/* Memory for the appliance: enough for package managers in offline steps,
+ * modest because builds run side by side on small machines. */
+#define KILN_GUEST_MEMSIZE_MB 768
+
+/* guestfs_write sends the data in one protocol message (limit ~2-4 MB);
+ * bigger payloads go through a temporary file and guestfs_upload. */
+#define WRITE_INLINE_MAX (1024 * 1024)
+
+void
+kiln_os_info_free (KilnOsInfo *info)
+{
+  if (!info)
+    return;
+  g_free (info->type);
+  g_free (info->distro);
+  g_free (info->product_name);
+  g_free (info->arch);
+  g_free (info->hostname);
+  g_free (info->root_device);
+  g_free (info->root_fstype);
+  g_free (info->firmware);
+  g_free (info->package_format);
+  g_free (info->package_manager);
+  g_free (info->partition_table);
+  if (info->kernels)
+    g_ptr_array_unref (info->kernels);
+  g_free (info);
+}
+
+guestfs_h *
+kiln_guest_handle (KilnGuest *kg)
+{
+  return kg->g;
+}
+
+const KilnOsInfo *
+kiln_guest_os (const KilnGuest *kg)
+{
+  return kg->os;
+}
+
+gboolean
+kiln_guest_fail (KilnGuest *kg, GError **error, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *context = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  const char *msg = kg->g ? guestfs_last_error (kg->g) : NULL;
+  kiln_guest_log (kg, "error: %s: %s", context, msg ? msg : "unknown error");
+  g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "%s: %s", context,
+               msg ? msg : "libguestfs reported an unknown error");
+  return FALSE;
+}
+
+void
+kiln_guest_log (KilnGuest *kg, const char *fmt, ...)
+{
+  if (!kg->log)
+    return;
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *line = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  fprintf (kg->log, "[%7.1f] kiln: %s\n",
+           (g_get_monotonic_time () - kg->t0) / 1e6, line);
+  fflush (kg->log);
+}
+
+/* Appliance console, library debug, warnings and the call trace go to the
+ * log file, never to kiln's stderr (which belongs to the progress UI). */
+static void
+on_guestfs_event (guestfs_h *g, void *opaque, uint64_t event,
+                  int event_handle, int flags, const char *buf, size_t buf_len,
+                  const uint64_t *array, size_t array_len)
+{
+  KilnGuest *kg = opaque;
+  if (!kg->log)
+    {
+      if (event == GUESTFS_EVENT_WARNING)
+        g_debug ("libguestfs: warning: %.*s", (int) buf_len, buf);
+      return;
+    }
+  switch (event)
+    {
+    case GUESTFS_EVENT_APPLIANCE: /* raw console bytes */
+      fwrite (buf, 1, buf_len, kg->log);
+      break;
+    case GUESTFS_EVENT_WARNING:
+      fprintf (kg->log, "[%7.1f] libguestfs: warning: %.*s\n",
+               (g_get_monotonic_time () - kg->t0) / 1e6, (int) buf_len, buf);
+      break;
+    case GUESTFS_EVENT_TRACE:
+      fprintf (kg->log, "[%7.1f] libguestfs: trace: %.*s\n",
+               (g_get_monotonic_time () - kg->t0) / 1e6, (int) buf_len, buf);
+      break;
+    default:
+      fprintf (kg->log, "[%7.1f] libguestfs: %.*s\n",
+               (g_get_monotonic_time () - kg->t0) / 1e6, (int) buf_len, buf);
+      break;
+    }
+  fflush (kg->log);
+}
+
+static void
+guest_free_resources (KilnGuest *kg)
+{
+  if (kg->g)
+    guestfs_close (kg->g);
+  kg->g = NULL;
+  if (kg->log)
+    fclose (kg->log);
+  kg->log = NULL;
+  g_free (kg->disk);
+  g_free (kg->root);
+  kiln_os_info_free (kg->os);
+  if (kg->mountpoints)
+    g_ptr_array_unref (kg->mountpoints);
+  g_free (kg);
+}
+
+KilnGuest *
+kiln_guest_open (const char *disk, const char *format,
+                 const KilnGuestOptions *opts, GError **error)
+{
+  static const KilnGuestOptions defaults = { 0 };
+  if (!opts)
+    opts = &defaults;
+  if (!g_file_test (disk, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT, "%s: no such file",
+                   disk);
+      return NULL;
+    }
+
+  KilnGuest *kg = g_new0 (KilnGuest, 1);
+  kg->t0 = g_get_monotonic_time ();
+  kg->disk = g_strdup (disk);
+  kg->readonly = opts->readonly;
+  kg->mountpoints = g_ptr_array_new_with_free_func (g_free);
+  if (opts->log_path)
+    {
+      kg->log = g_fopen (opts->log_path, "ae");
+      if (!kg->log)
+        {
+          int saved = errno;
+          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                       "cannot open the libguestfs log %s: %s",
+                       opts->log_path, g_strerror (saved));
+          guest_free_resources (kg);
+          return NULL;
+        }
+    }
+
+  /* No environment: the backend and its settings are kiln's decision
+   * (LIBGUESTFS_BACKEND* of the caller's shell must not change a build). */
+  kg->g = guestfs_create_flags (GUESTFS_CREATE_NO_ENVIRONMENT);
+  if (!kg->g)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "cannot create a libguestfs handle: %s", g_strerror (errno));
+      guest_free_resources (kg);
+      return NULL;
+    }
+  guestfs_set_error_handler (kg->g, NULL, NULL);
+  guestfs_set_event_callback (kg->g, on_guestfs_event,
+                              GUESTFS_EVENT_APPLIANCE | GUESTFS_EVENT_LIBRARY
+                                  | GUESTFS_EVENT_WARNING
+                                  | GUESTFS_EVENT_TRACE,
+                              0, kg);
+  if (kg->log)
+    {
+      guestfs_set_verbose (kg->g, 1);
+      guestfs_set_trace (kg->g, 1);
+    }
+  char *tcg_settings[] = { (char *) "force_tcg", NULL };
+  char *no_settings[] = { NULL };
+  guestfs_set_identifier (kg->g, "kiln");
+  if (guestfs_set_backend (kg->g, "direct") == -1
+      || guestfs_set_backend_settings (kg->g, opts->force_tcg ? tcg_settings
+                                                              : no_settings)
+             == -1
+      || guestfs_set_memsize (kg->g, KILN_GUEST_MEMSIZE_MB) == -1
+      || guestfs_set_network (kg->g, opts->network ? 1 : 0) == -1)
+    {
+      kiln_guest_fail (kg, error, "configuring libguestfs");
+      guest_free_resources (kg);
+      return NULL;
+    }
+  kiln_guest_log (kg, "disk %s (format %s%s), backend direct%s, "
+                  "memsize %d MiB, network %s",
+                  disk, format ? format : "probed",
+                  opts->readonly ? ", read-only" : "",
+                  opts->force_tcg ? " force_tcg" : "", KILN_GUEST_MEMSIZE_MB,
+                  opts->network ? "on" : "off");
+
+  /* discard lets fstrim punch holes in a qcow2 (zero_free_space) */
+  int rc;
+  if (format)
+    rc = guestfs_add_drive_opts (
+        kg->g, disk, GUESTFS_ADD_DRIVE_OPTS_FORMAT, format,
+        GUESTFS_ADD_DRIVE_OPTS_READONLY, opts->readonly ? 1 : 0,
+        GUESTFS_ADD_DRIVE_OPTS_DISCARD,
+        opts->readonly ? "disable" : "besteffort", -1);
+  else
+    rc = guestfs_add_drive_opts (
+        kg->g, disk, GUESTFS_ADD_DRIVE_OPTS_READONLY, opts->readonly ? 1 : 0,
+        GUESTFS_ADD_DRIVE_OPTS_DISCARD,
+        opts->readonly ? "disable" : "besteffort", -1);
+  if (rc == -1)
+    {
+      kiln_guest_fail (kg, error, "adding %s", disk);
+      if (error && *error)
+        (*error)->code = KILN_ERROR_INPUT;
+      guest_free_resources (kg);
+      return NULL;
+    }
+
+  gint64 t0 = g_get_monotonic_time ();
+  if (guestfs_launch (kg->g) == -1)
+    {
+      kiln_guest_fail (kg, error, "starting the libguestfs appliance for %s%s",
+                       disk, kg->log ? " (see the log)" : "");
+      if (error && *error)
+        (*error)->code = KILN_ERROR_HOST;
+      guest_free_resources (kg);
+      return NULL;
+    }
+  kiln_guest_log (kg, "appliance launched in %.1f s",
+                  (g_get_monotonic_time () - t0) / 1e6);
+
+  if (!kiln_guest_inspect_and_mount (kg, error))
+    {
+      guest_free_resources (kg);
+      return NULL;
+    }
+  return kg;
+}
+
+gboolean
+kiln_guest_close (KilnGuest *kg, GError **error)
+{
+  gboolean ok = TRUE;
+  if (kg->g)
+    {
+      /* umount-all + sync, then a clean appliance shutdown; each is tried
+       * even when one before failed.  An error means writes may be lost. */
+      if (guestfs_umount_all (kg->g) == -1)
+        ok = kiln_guest_fail (kg, error, "closing %s: unmounting", kg->disk);
+      if (guestfs_sync (kg->g) == -1 && ok)
+        ok = kiln_guest_fail (kg, error, "closing %s: sync (writes may be "
+                              "lost)", kg->disk);
+      if (guestfs_shutdown (kg->g) == -1 && ok)
+        ok = kiln_guest_fail (kg, error, "closing %s: appliance shutdown "
+                              "(writes may be lost)", kg->disk);
+      if (ok)
+        kiln_guest_log (kg, "appliance shut down cleanly");
+    }
+  guest_free_resources (kg);
+  return ok;
+}
+
+void
+kiln_guest_free (KilnGuest *kg)
+{
+  if (kg)
+    kiln_guest_close (kg, NULL);
+}
+
+/* ---- files ---- */
+
+static gboolean
+apply_mode (KilnGuest *kg, const char *path, int mode, GError **error)
+{
+  if (mode < 0)
+    return TRUE;
+  if (guestfs_chmod (kg->g, mode, path) == -1)
+    return kiln_guest_fail (kg, error, "chmod %04o %s", (unsigned) mode, path);
+  return TRUE;
+}
+
+gboolean
+kiln_guest_write (KilnGuest *kg, const char *path, const void *data, gsize len,
+                  int mode, GError **error)
+{
+  if (len <= WRITE_INLINE_MAX)
+    {
+      if (guestfs_write (kg->g, path, data, len) == -1)
+        return kiln_guest_fail (kg, error, "writing %s", path);
+      return apply_mode (kg, path, mode, error);
+    }
+  g_autofree char *tmp = NULL;
+  int fd = g_file_open_tmp ("kiln-guest-write-XXXXXX", &tmp, error);
+  if (fd < 0)
+    return FALSE;
+  close (fd);
+  gboolean ok = g_file_set_contents (tmp, data, len, error)
+                && kiln_guest_upload (kg, tmp, path, mode, error);
+  g_unlink (tmp);
+  return ok;
+}
+
+gboolean
+kiln_guest_upload (KilnGuest *kg, const char *host_path,
+                   const char *guest_path, int mode, GError **error)
+{
+  if (!g_file_test (host_path, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "%s: no such file to upload", host_path);
+      return FALSE;
+    }
+  if (guestfs_upload (kg->g, host_path, guest_path) == -1)
+    return kiln_guest_fail (kg, error, "uploading %s to %s", host_path,
+                            guest_path);
+  return apply_mode (kg, guest_path, mode, error);
+}
+
+gboolean
+kiln_guest_read (KilnGuest *kg, const char *path, char **data, gsize *len,
+                 GError **error)
+{
+  size_t size = 0;
+  char *buf = guestfs_read_file (kg->g, path, &size);
+  if (!buf)
+    return kiln_guest_fail (kg, error, "reading %s", path);
+  /* NUL-terminated for callers that treat it as text */
+  *data = g_malloc (size + 1);
+  memcpy (*data, buf, size);
+  (*data)[size] = '\0';
+  if (len)
+    *len = size;
+  free (buf);
+  return TRUE;
+}
+
+gboolean
+kiln_guest_exists (KilnGuest *kg, const char *path)
+{
+  return guestfs_exists (kg->g, path) > 0;
+}
+
+gboolean
+kiln_guest_is_dir (KilnGuest *kg, const char *path)
+{
+  return guestfs_is_dir_opts (kg->g, path, GUESTFS_IS_DIR_OPTS_FOLLOWSYMLINKS,
+                              1, -1) > 0;
+}
+
+gboolean
+kiln_guest_is_file (KilnGuest *kg, const char *path)
+{
+  return guestfs_is_file_opts (kg->g, path,
+                               GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS, 0, -1) > 0;
+}
+
+gboolean
+kiln_guest_is_symlink (KilnGuest *kg, const char *path)
+{
+  return guestfs_is_symlink (kg->g, path) > 0;
+}
+
+gboolean
+kiln_guest_lexists (KilnGuest *kg, const char *path)
+{
+  struct guestfs_statns *st = guestfs_lstatns (kg->g, path);
+  if (!st)
+    return FALSE;
+  guestfs_free_statns (st);
+  return TRUE;
+}
+
+gboolean
+kiln_guest_mkdir_p_tracked (KilnGuest *kg, const char *path, int mode,
+                            GPtrArray *created, GError **error)
+{
+  g_return_val_if_fail (path[0] == '/', FALSE);
+  g_auto (GStrv) parts = g_strsplit (path + 1, "/", -1);
+  g_autoptr (GString) prefix = g_string_new (NULL);
+  for (char **p = parts; *p; p++)
+    {
+      if (!**p)
+        continue;
+      g_string_append_c (prefix, '/');
+      g_string_append (prefix, *p);
+      if (kiln_guest_is_dir (kg, prefix->str))
+        continue;
+      if (guestfs_mkdir (kg->g, prefix->str) == -1)
+        return kiln_guest_fail (kg, error, "creating directory %s",
+                                prefix->str);
+      if (!apply_mode (kg, prefix->str, mode, error))
+        return FALSE;
+      if (created)
+        g_ptr_array_add (created, g_strdup (prefix->str));
+    }
+  return TRUE;
+}
+
+gboolean
+kiln_guest_mkdir_p (KilnGuest *kg, const char *path, int mode, GError **error)
+{
+  return kiln_guest_mkdir_p_tracked (kg, path, mode, NULL, error);
+}

@@ -1,0 +1,90 @@
+#!/bin/sh
+# guestfs-agent.sh - install_agent puts the agent, plan and start-up hook
+# where docs/agent-protocol.md says; remove_agent (in a later launch, as in a
+# build) leaves every file byte-identical to before.  rc.local: the line goes
+# before `exit 0`, and a rc.local kiln created is removed again.
+. "$top_srcdir/tests/integration/guestfs-lib.sh"
+build_tiny_disks
+W=$(mktemp -d "$WORK/tmp.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+
+printf '\177ELF fake agent\n' > "$W/agent"
+printf '{"version": 1, "runId": "t-1-build", "stage": "build", "documents": []}\n' > "$W/plan.json"
+echo 'not json' > "$W/bad.json"
+
+run () { # run LABEL DISK ARGS...: one launch, output kept in $W/LABEL.out
+  label=$1; shift
+  "$GT" --log "$W/$label.log" "$@" > "$W/$label.out" 2> "$W/$label.err" ||
+    { cat "$W/$label.err"; fail "$label"; }
+  grep '^# time' "$W/$label.out" | sed "s/^/$label: /"
+}
+
+# ---- systemd guest, install and remove in two launches ----
+new_overlay sd "$W/sd.qcow2"
+run sd-install "$W/sd.qcow2" manifest "$W/m0" \
+  install-agent "$W/agent" "$W/plan.json" \
+  read /etc/systemd/system/kiln-agent.service "$W/unit" \
+  read /var/lib/kiln-agent/plan.json "$W/plan.got" \
+  read /var/lib/kiln-agent/installed.json "$W/installed.json" \
+  manifest "$W/m1"
+cmp "$W/plan.json" "$W/plan.got" || fail "plan differs"
+expect_line "$W/unit" "ExecStart=/usr/local/libexec/kiln/kiln-agent --boot"
+expect_line "$W/unit" "WantedBy=multi-user.target"
+expect_line "$W/unit" "StandardOutput=journal+console"
+expect_line "$W/unit" "Type=simple"
+sha=$(sha256sum < "$W/agent" | cut -d' ' -f1)
+expect_line "$W/m1" "file 0755 0:0 $(wc -c < "$W/agent") $sha /usr/local/libexec/kiln/kiln-agent"
+grep -q "^file 0600 0:0 [0-9]* [0-9a-f]* /var/lib/kiln-agent/plan.json$" "$W/m1" || fail "plan mode"
+expect_line "$W/m1" "link 0777 0:0 0 /etc/systemd/system/kiln-agent.service /etc/systemd/system/multi-user.target.wants/kiln-agent.service"
+grep -q "^file 0644 0:0 .* /etc/systemd/system/kiln-agent.service$" "$W/m1" || fail "unit mode"
+grep -q "^dir 0700 0:0 - - /var/lib/kiln-agent/files$" "$W/m1" || fail "files dir"
+grep -q '"createdDirs"' "$W/installed.json" || fail "installed.json"
+grep -q '"/usr/local/libexec"' "$W/installed.json" || fail "created dirs not recorded"
+# systemd guest: rc.local untouched
+if grep -q ' /etc/rc.local$' "$W/m1"; then fail "rc.local created on a systemd guest"; fi
+
+run sd-remove "$W/sd.qcow2" remove-agent manifest "$W/m2"
+diff -u "$W/m0" "$W/m2" || fail "remove_agent did not restore the systemd guest"
+grep -q 'kiln: agent removed: .*/etc/systemd/system/multi-user.target.wants/kiln-agent.service' "$W/sd-remove.log" ||
+  fail "removal not logged"
+
+# ---- busybox-init guest, everything in one launch ----
+new_overlay rc "$W/rc.qcow2"
+run rc "$W/rc.qcow2" \
+  manifest "$W/r0" \
+  expect-error "plan is not valid JSON" install-agent "$W/agent" "$W/bad.json" \
+  expect-error "kiln agent $W/nope is missing" install-agent "$W/nope" "$W/plan.json" \
+  install-agent "$W/agent" "$W/plan.json" \
+  read /etc/rc.local "$W/rc.local.1" stat /etc/rc.local \
+  exists /etc/systemd/system/kiln-agent.service \
+  remove-agent manifest "$W/r1" \
+  rm /etc/rc.local manifest "$W/r2" \
+  install-agent "$W/agent" "$W/plan.json" \
+  read /etc/rc.local "$W/rc.local.2" stat /etc/rc.local \
+  remove-agent manifest "$W/r3" \
+  write-text /etc/rc.local '#!/bin/sh\necho no newline at the end' 0644 \
+  manifest "$W/r4" install-agent "$W/agent" "$W/plan.json" \
+  read /etc/rc.local "$W/rc.local.3" remove-agent manifest "$W/r5" \
+  mkdir /etc/selinux 0755 \
+  write-text /etc/selinux/config '# x\nSELINUX=enforcing\nSELINUXTYPE=targeted\n' 0644 \
+  manifest "$W/r6" install-agent "$W/agent" "$W/plan.json" \
+  exists /.autorelabel remove-agent manifest "$W/r7"
+
+printf '#!/bin/sh -e\n# rc.local\necho started > /dev/console\n\n/usr/local/libexec/kiln/kiln-agent --boot & # kiln-agent\nexit 0\n' > "$W/want1"
+diff -u "$W/want1" "$W/rc.local.1" || fail "agent line not inserted before exit 0"
+expect_line "$W/rc.out" "stat /etc/rc.local mode=0755 size=$(wc -c < "$W/want1")"
+expect_line "$W/rc.out" "exists /etc/systemd/system/kiln-agent.service no"
+diff -u "$W/r0" "$W/r1" || fail "rc.local guest not restored (mode 0754 and text)"
+
+printf '#!/bin/sh\n/usr/local/libexec/kiln/kiln-agent --boot & # kiln-agent\n' > "$W/want2"
+diff -u "$W/want2" "$W/rc.local.2" || fail "created rc.local"
+expect_line "$W/rc.out" "stat /etc/rc.local mode=0755 size=$(wc -c < "$W/want2")"
+diff -u "$W/r2" "$W/r3" || fail "rc.local kiln created was not removed"
+
+printf '#!/bin/sh\necho no newline at the end\n/usr/local/libexec/kiln/kiln-agent --boot & # kiln-agent\n' > "$W/want3"
+diff -u "$W/want3" "$W/rc.local.3" || fail "appended line"
+diff -u "$W/r4" "$W/r5" || fail "rc.local without a final newline not restored"
+# SELinux guest: the first boot relabels what kiln wrote; undone by remove
+expect_line "$W/rc.out" "exists /.autorelabel yes"
+diff -u "$W/r6" "$W/r7" || fail "SELinux guest not restored"
+exit 0

@@ -1,0 +1,9 @@
+# tests/unit/backends.mk: backend tests that need no appliance or VM
+# (the real qemu-img; libguestfs and libvirt are in tests/integration/).
+BACKEND_UNIT_LDADD = backends/libkilnbackends.a src/libkilncore.a \
+	$(CORE_LIBS) $(BACKEND_LIBS) $(CMOCKA_LIBS)
+
+UNIT_TESTS += tests/unit/test-qemu-img
+tests_unit_test_qemu_img_SOURCES = tests/unit/test-qemu-img.c
+tests_unit_test_qemu_img_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_qemu_img_LDADD = $(BACKEND_UNIT_LDADD)
