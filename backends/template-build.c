@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "kiln.h"
+#include "qemu-img.h"
 
 #define MIB (G_GUINT64_CONSTANT (1024) * 1024)
 #define EFI_TYPE "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
@@ -1150,9 +1151,14 @@ kiln_template_build_image (const KilnTemplateBuildSpec *spec,
         spec->compress ? "qemu-img: compressed qcow2" : "qemu-img: qcow2");
   t = g_get_monotonic_time ();
   {
-    const char *argv[] = { "qemu-img", "convert", "-f", "raw", "-O", "qcow2",
-                           spec->compress ? "-c" : "-W", disk, partial, NULL };
-    if (!run_tool (&c, argv, NULL, NULL, error))
+    KilnConvertSpec conv = { .src = disk, .src_format = "raw",
+                             .dst = partial, .dst_format = "qcow2",
+                             .compress = spec->compress,
+                             .coroutines = spec->compress ? 16 : 0,
+                             .out_of_order = TRUE };
+    log_line (&c, "qemu-img convert %s -> %s%s", disk, partial,
+              spec->compress ? " (compressed)" : "");
+    if (!kiln_qemu_img_convert (&conv, NULL, NULL, cancellable, error))
       goto out;
   }
   if (rename (partial, spec->output) < 0)
