@@ -42,10 +42,10 @@ kiln_seed_user_data (const KilnSeedSpec *spec)
   return g_strdup_printf (
       "#cloud-config\n"
       "# kiln build/test boot: no accounts, no password changes, the\n"
-      "# image's own sshd and apt configuration.\n"
+      "# image's own sshd (no password-auth key: cloud-init leaves its\n"
+      "# configuration alone) and apt configuration.\n"
       "users: []\n"
       "disable_root: true\n"
-      "ssh_pwauth: unchanged\n"
       "growpart:\n"
       "  mode: auto\n"
       "  devices: ['/']\n"

@@ -11,8 +11,8 @@
  * What the user-data asks for, and why:
  *  - users: [] - no default user: the build must not leave an account in
  *    the golden image;
- *  - ssh_pwauth: unchanged - kiln never logs in, and the image's sshd
- *    configuration stays the user's (harden-ssh is a component);
+ *  - no ssh_pwauth key - kiln never logs in, and cloud-init leaves the
+ *    image's sshd configuration alone (harden-ssh is a component);
  *  - growpart + resize_rootfs - a recipe's `disk:` grows the root;
  *  - apt: preserve_sources_list - the image keeps its own sources;
  *  - network-config `config: disabled` - the image's own network setup is

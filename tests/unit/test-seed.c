@@ -38,7 +38,7 @@ test_texts (void **state)
   g_autofree char *user = kiln_seed_user_data (&spec);
   assert_true (g_str_has_prefix (user, "#cloud-config\n"));
   assert_non_null (strstr (user, "users: []\n"));
-  assert_non_null (strstr (user, "ssh_pwauth: unchanged\n"));
+  assert_null (strstr (user, "ssh_pwauth"));
   assert_non_null (strstr (kiln_seed_network_config (), "config: disabled"));
   /* a quote in a value cannot end the YAML string */
   KilnSeedSpec odd = { .instance_id = "a\"b\nc" };
