@@ -111,6 +111,16 @@ kiln_template_lookup (const KilnTemplate *t, GError **error)
   return read_image_dir (dir, error);
 }
 
+char *
+kiln_template_image_firmware (const char *image_path)
+{
+  g_autofree char *dir = g_path_get_dirname (image_path);
+  g_autoptr (KilnTemplateImage) img = read_image_dir (dir, NULL);
+  if (!img || g_strcmp0 (img->image_path, image_path) != 0)
+    return NULL;
+  return g_strdup (img->firmware);
+}
+
 static gint
 newest_first (gconstpointer a, gconstpointer b)
 {

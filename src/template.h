@@ -136,6 +136,11 @@ KilnTemplateImage *kiln_template_ensure (
     const char *name_or_path, const KilnTemplateBuildOptions *opts,
     GError **error);
 
+/* For a stored template image path (as ensure_built returned it): the
+ * firmware it boots with, "bios" or "uefi" (from its template.json); NULL
+ * when path is not a stored template image. */
+char *kiln_template_image_firmware (const char *image_path);
+
 /* Every stored template image (newest first), from the store directories. */
 GPtrArray *kiln_template_list_built (const char *name /* NULL = all */,
                                      GError **error);

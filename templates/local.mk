@@ -9,6 +9,7 @@ src_libkilncore_a_SOURCES += \
 	src/apt-sources.c src/apt-sources.h
 backends_libkilnbackends_a_SOURCES += \
 	backends/template-build.c backends/template-build.h \
+	backends/template-build-private.h backends/template-tree.c \
 	backends/seed.c backends/seed.h
 kiln_SOURCES += src/cmd-template.c
 EXTRA_DIST += docs/templates.md

@@ -282,9 +282,48 @@ test_apt_sources (void **state)
                        "http://security.debian.org/debian-security");
 }
 
+/* The store's reading side, on a hand-made store directory. */
+static void
+test_store_lookup (void **state)
+{
+  g_autoptr (KilnTemplate) t = load_ok (minimal);
+  g_autofree char *dir = kiln_template_store_dir (t->name, t->digest);
+  assert_true (g_str_has_prefix (dir, g_getenv ("KILN_HOME")));
+  g_autoptr (GError) err = NULL;
+  assert_null (kiln_template_lookup (t, &err));
+  assert_null (err);
+
+  assert_int_equal (g_mkdir_with_parents (dir, 0755), 0);
+  g_autofree char *image = g_build_filename (dir, "image.qcow2", NULL);
+  g_autofree char *json = g_build_filename (dir, "template.json", NULL);
+  assert_true (g_file_set_contents (image, "not really qcow2", -1, NULL));
+  /* an image without template.json is an unfinished build */
+  assert_null (kiln_template_lookup (t, &err));
+  g_autofree char *text = g_strdup_printf (
+      "{\"name\": \"t1\", \"digest\": \"%s\", \"firmware\": \"uefi\","
+      " \"mirror\": \"http://m/debian\", \"built\": \"2026-01-01T00:00:00Z\","
+      " \"virtualSize\": 3221225472, \"allocatedSize\": 1000,"
+      " \"timings\": {\"total\": 12.5}}", t->digest);
+  assert_true (g_file_set_contents (json, text, -1, NULL));
+  g_autoptr (KilnTemplateImage) img = kiln_template_lookup (t, &err);
+  assert_non_null (img);
+  assert_string_equal (img->image_path, image);
+  assert_string_equal (img->firmware, "uefi");
+  assert_string_equal (img->mirror, "http://m/debian");
+  assert_int_equal (img->virtual_size, 3221225472ULL);
+  assert_non_null (img->timings);
+  g_autofree char *fw = kiln_template_image_firmware (image);
+  assert_string_equal (fw, "uefi");
+  assert_null (kiln_template_image_firmware ("/nonexistent/image.qcow2"));
+  g_autoptr (GPtrArray) all = kiln_template_list_built (NULL, &err);
+  assert_int_equal (all->len, 1);
+}
+
 int
 main (void)
 {
+  g_autofree char *home = g_dir_make_tmp ("test-template-XXXXXX", NULL);
+  g_setenv ("KILN_HOME", home, TRUE);
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_defaults),
     cmocka_unit_test (test_full),
@@ -294,6 +333,11 @@ main (void)
     cmocka_unit_test (test_shipped_templates),
     cmocka_unit_test (test_find),
     cmocka_unit_test (test_apt_sources),
+    cmocka_unit_test (test_store_lookup),
   };
-  return cmocka_run_group_tests (tests, NULL, NULL);
+  int rc = cmocka_run_group_tests (tests, NULL, NULL);
+  const char *argv[] = { "rm", "-rf", home, NULL };
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                NULL, NULL, NULL, NULL);
+  return rc;
 }
