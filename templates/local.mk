@@ -12,4 +12,4 @@ backends_libkilnbackends_a_SOURCES += \
 	backends/template-build-private.h backends/template-tree.c \
 	backends/seed.c backends/seed.h
 kiln_SOURCES += src/cmd-template.c
-EXTRA_DIST += docs/templates.md
+# docs/templates.md is in the dist with the rest of docs/

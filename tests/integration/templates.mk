@@ -15,4 +15,5 @@ EXTRA_DIST += \
 	tests/integration/template-components.sh \
 	tests/integration/template-debian12.sh \
 	tests/integration/template-debian12-uefi.sh \
-	tests/integration/template-lib.sh
+	tests/integration/template-lib.sh \
+	tests/fixtures/recipes
