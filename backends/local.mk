@@ -4,3 +4,4 @@ backends_libkilnbackends_a_SOURCES = backends/libvirt.h
 include $(srcdir)/backends/qemu-img.mk
 include $(srcdir)/backends/libvirt.mk
 include $(srcdir)/backends/guestfs.mk
+include $(srcdir)/backends/outputs.mk

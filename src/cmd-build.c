@@ -22,7 +22,7 @@ kiln_cmd_build (int argc, char **argv)
   g_autofree char *formats = NULL;
   g_autofree char *connect = NULL;
   g_autofree char *accel = NULL;
-  gboolean force = FALSE, keep = FALSE, json = FALSE;
+  gboolean force = FALSE, keep = FALSE, json = FALSE, allow_lint = FALSE;
   g_autoptr (GError) error = NULL;
   GOptionEntry entries[] = {
     { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir,
@@ -35,6 +35,8 @@ kiln_cmd_build (int argc, char **argv)
       "Build even when an identical build (same build key) exists", NULL },
     { "keep-on-failure", 'k', 0, G_OPTION_ARG_NONE, &keep,
       "Keep the overlay of a failed build and print how to boot it", NULL },
+    { "allow-lint-errors", 0, 0, G_OPTION_ARG_NONE, &allow_lint,
+      "Distribute even when the import-readiness lint finds errors", NULL },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Print one JSON event per line on stdout", NULL },
     { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect,
@@ -71,6 +73,9 @@ kiln_cmd_build (int argc, char **argv)
   job->name = g_strdup (recipe->name);
   job->version = g_strdup (recipe->version_text);
   job->recipe_path = g_canonicalize_filename (argv[1], NULL);
+  job->description = g_strdup (recipe->description);
+  job->parent_ref = g_strdup (recipe->parent.text);
+  job->allow_lint_errors = allow_lint;
   job->disk_size = recipe->disk;
   job->memory_mib = (guint) (recipe->build.memory >> 20);
   job->vcpus = recipe->build.vcpus;

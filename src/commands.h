@@ -17,3 +17,5 @@ int kiln_cmd_build (int argc, char **argv);
 int kiln_cmd_run (int argc, char **argv);
 int kiln_cmd_test (int argc, char **argv);
 int kiln_cmd_template (int argc, char **argv);
+int kiln_cmd_convert (int argc, char **argv);
+int kiln_cmd_inspect (int argc, char **argv);

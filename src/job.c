@@ -17,10 +17,12 @@
 
 #include "boot.h"
 #include "catalog.h"
+#include "guestfs-facts.h"
 #include "guestfs.h"
 #include "kiln.h"
 #include "libvirt.h"
 #include "naming.h"
+#include "outputs.h"
 #include "paths.h"
 #include "qemu-img.h"
 #include "reporter.h"
@@ -67,6 +69,8 @@ kiln_job_free (KilnJob *job)
   g_free (job->name);
   g_free (job->version);
   g_free (job->recipe_path);
+  g_free (job->description);
+  g_free (job->parent_ref);
   g_free (job->parent);
   g_free (job->parent_format);
   g_free (job->accel);
@@ -122,7 +126,41 @@ typedef struct {
   KilnBootResult boot;
   char *store_image;
   GPtrArray *artifacts;        /* char* paths written */
+
+  /* what the generalize stage found, for distribute */
+  KilnOsInfo *os;
+  GPtrArray *packages;         /* KilnPackage* */
+  KilnLintFacts *facts;
+  GPtrArray *timings;          /* KilnStageTiming*, stage names owned */
+  char *timing_stage;
+  gint64 timing_start;
 } JobRun;
+
+/* Enter a stage: reported, and its duration recorded for the manifest. */
+static void
+stage_enter (JobRun *run, const char *stage)
+{
+  gint64 now = g_get_monotonic_time ();
+  if (run->timing_stage)
+    {
+      KilnStageTiming *t = g_new0 (KilnStageTiming, 1);
+      t->stage = run->timing_stage; /* owned by the array's free func */
+      t->seconds = (now - run->timing_start) / 1e6;
+      g_ptr_array_add (run->timings, t);
+    }
+  run->timing_stage = stage ? g_strdup (stage) : NULL;
+  run->timing_start = now;
+  if (stage)
+    kiln_reporter_stage (run->r, stage);
+}
+
+static void
+timing_free (gpointer p)
+{
+  KilnStageTiming *t = p;
+  g_free ((char *) t->stage);
+  g_free (t);
+}
 
 static const char *const build_phases[] = { "build", "validate", NULL };
 static const char *const test_phases[] = { "test", NULL };
@@ -203,7 +241,7 @@ stage_resolve (JobRun *run, GError **error)
   KilnPlanOptions opts = { 0 };
   g_autofree char *run_id = NULL;
 
-  kiln_reporter_stage (run->r, "resolve");
+  stage_enter (run, "resolve");
   run->agent_path = kiln_agent_path ();
   if (g_access (run->agent_path, R_OK) < 0)
     {
@@ -322,7 +360,7 @@ open_hypervisor (JobRun *run, GError **error)
 static gboolean
 stage_prepare (JobRun *run, GError **error)
 {
-  kiln_reporter_stage (run->r, "prepare");
+  stage_enter (run, "prepare");
   run->overlay = kiln_workspace_path (run->ws, "disk.qcow2");
   if (!kiln_qemu_img_create_overlay (run->job->parent, run->parent_format,
                                      run->overlay, run->job->disk_size, error))
@@ -446,7 +484,7 @@ boot (JobRun *run, const char *disk, const char *what, GError **error)
 static gboolean
 stage_generalize (JobRun *run, GError **error)
 {
-  kiln_reporter_stage (run->r, "generalize");
+  stage_enter (run, "generalize");
   g_autoptr (KilnGuest) g = open_guest (run, run->overlay, error);
   if (!g)
     return FALSE;
@@ -461,6 +499,22 @@ stage_generalize (JobRun *run, GError **error)
                       "log)", actions->len);
   if (!kiln_guest_zero_free_space (g, error))
     return FALSE;
+
+  /* What distribute needs (manifest, SBOM, readiness lint), read in the
+   * same appliance launch from the generalized image. */
+  run->os = kiln_os_info_copy (kiln_guest_os (g));
+  {
+    g_autoptr (GError) perr = NULL;
+    run->packages = kiln_guest_packages (g, &perr);
+    if (!run->packages)
+      kiln_reporter_warn (run->r, "cannot list the guest's packages: %s",
+                          perr->message);
+    g_autoptr (GError) ferr = NULL;
+    run->facts = kiln_guest_lint_facts (g, &ferr);
+    if (!run->facts)
+      kiln_reporter_warn (run->r, "cannot read the import-readiness facts: "
+                          "%s", ferr->message);
+  }
   return kiln_guest_close (g_steal_pointer (&g), error);
 }
 
@@ -470,7 +524,17 @@ static void
 on_progress (double fraction, gpointer data)
 {
   JobRun *run = data;
-  kiln_reporter_progress (run->r, "qcow2", fraction);
+  kiln_reporter_progress (run->r, "image store", fraction);
+}
+
+static void
+on_artifact_progress (const char *artifact, KilnArtifactPhase phase,
+                      double fraction, gpointer data)
+{
+  JobRun *run = data;
+  g_autofree char *task = g_strdup_printf ("%s (%s)", artifact,
+                                           kiln_artifact_phase_name (phase));
+  kiln_reporter_progress (run->r, task, fraction);
 }
 
 /* outputs.name with its naming templates expanded for this build */
@@ -485,12 +549,107 @@ artifact_base_name (JobRun *run, GError **error)
   return kiln_naming_expand (job->output_name_template, &ctx, error);
 }
 
+/* "vmdk" + outputs.vmdk.subformat -> "vmdk:monolithicSparse" etc. */
+static GStrv
+format_texts (const KilnJob *job)
+{
+  const KilnOutputSettings *o = job->outputs;
+  GPtrArray *texts = g_ptr_array_new ();
+  for (guint i = 0; job->formats && job->formats[i]; i++)
+    {
+      const char *f = job->formats[i];
+      const char *sub = NULL;
+      if (o && g_str_equal (f, "vmdk"))
+        sub = o->vmdk_subformat;
+      else if (o && g_str_equal (f, "vhd"))
+        sub = o->vhd_subformat;
+      else if (o && g_str_equal (f, "vhdx"))
+        sub = o->vhdx_subformat;
+      else if (o && g_str_equal (f, "qcow2") && o->qcow2_compress)
+        sub = "compressed";
+      g_ptr_array_add (texts, sub ? g_strdup_printf ("%s:%s", f, sub)
+                                  : g_strdup (f));
+    }
+  g_ptr_array_add (texts, NULL);
+  return (GStrv) g_ptr_array_free (texts, FALSE);
+}
+
+static void
+manifest_component_free (gpointer p)
+{
+  KilnManifestComponent *mc = p;
+  if (mc->parameters)
+    g_ptr_array_unref (mc->parameters);
+  g_free ((char *) mc->digest);
+  g_free (mc);
+}
+
+/* The components with their bound parameters, for the manifest. */
+static GPtrArray *
+manifest_components (JobRun *run)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (manifest_component_free);
+  for (guint i = 0; i < run->job->components->len; i++)
+    {
+      const KilnPlanComponent *pc = run->job->components->pdata[i];
+      const KilnDoc *doc = pc->component->doc;
+      KilnManifestComponent *mc = g_new0 (KilnManifestComponent, 1);
+      mc->name = pc->component->name ? pc->component->name : pc->ref;
+      mc->source = pc->ref;
+      mc->digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                                (guchar *) doc->text,
+                                                doc->text_len);
+      mc->parameters = g_ptr_array_new_with_free_func (g_free);
+      for (guint p = 0; p < pc->component->parameters->len; p++)
+        {
+          const KilnParam *param = pc->component->parameters->pdata[p];
+          KilnManifestParam *mp = g_new0 (KilnManifestParam, 1);
+          mp->name = param->name;
+          mp->value = pc->params ? g_hash_table_lookup (pc->params,
+                                                        param->name) : NULL;
+          g_ptr_array_add (mc->parameters, mp);
+        }
+      g_ptr_array_add (out, mc);
+    }
+  return out;
+}
+
+/* outputs.retain: the newest N available builds stay in the store. */
+static void
+apply_retention (JobRun *run)
+{
+  const KilnOutputSettings *o = run->job->outputs;
+  if (!o || o->retain == 0 || !run->catalog)
+    return;
+  g_autoptr (GPtrArray) builds
+      = kiln_catalog_list_builds (run->catalog, run->job->name, NULL);
+  guint kept = 0;
+  for (guint i = 0; builds && i < builds->len; i++)
+    {
+      const KilnBuildRecord *b = builds->pdata[i];
+      if (g_strcmp0 (b->state, "available") != 0 && b->id != run->build_id)
+        continue;
+      if (++kept <= o->retain)
+        continue;
+      if (b->image_path)
+        {
+          g_autofree char *dir = g_path_get_dirname (b->image_path);
+          kiln_remove_tree (dir);
+        }
+      kiln_catalog_set_state (run->catalog, b->id, "deleted",
+                              "outputs.retain", NULL);
+      kiln_reporter_info (run->r, "retain %u: removed build %s/%s/%"
+                          G_GINT64_FORMAT " from the image store", o->retain,
+                          b->name, b->version, b->build_number);
+    }
+}
+
+/* The stored copy of the image: flattened (no backing file), in the image
+ * store, so later recipes can use it as `parent: name@version`. */
 static gboolean
-stage_distribute (JobRun *run, GError **error)
+store_image (JobRun *run, GError **error)
 {
   KilnJob *job = run->job;
-
-  kiln_reporter_stage (run->r, "distribute");
   g_autofree char *store_dir = g_strdup_printf (
       "%s/images/%s/%s/%" G_GINT64_FORMAT, kiln_home (), job->name,
       job->version, run->build_number);
@@ -526,48 +685,105 @@ stage_distribute (JobRun *run, GError **error)
   kiln_catalog_set (run->catalog, run->build_id, "image_path",
                     run->store_image, NULL);
   kiln_catalog_set (run->catalog, run->build_id, "image_digest", digest, NULL);
+  return TRUE;
+}
 
-  /* The output directory: artifacts written under a temporary name and
-   * renamed into place. */
-  const char *outdir = job->output_dir ? job->output_dir : ".";
-  if (g_mkdir_with_parents (outdir, 0755) < 0)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
-                   outdir, g_strerror (errno));
-      return FALSE;
-    }
+static gboolean
+stage_distribute (JobRun *run, GError **error)
+{
+  KilnJob *job = run->job;
+  const KilnOutputSettings *o = job->outputs;
+
+  stage_enter (run, "distribute");
   g_autofree char *base = artifact_base_name (run, error);
-  if (!base)
+  if (!base || !kiln_artifact_name_valid (base, error))
     return FALSE;
-  g_autofree char *final = g_strdup_printf ("%s/%s.qcow2", outdir, base);
-  g_autofree char *tmp = g_strdup_printf ("%s/.%s.qcow2.tmp", outdir, base);
-  KilnConvertSpec copy = {
-    .src = run->store_image,
-    .src_format = "qcow2",
-    .dst = tmp,
-    .dst_format = "qcow2",
+  g_auto (GStrv) texts = format_texts (job);
+  g_autoptr (GPtrArray) formats
+      = kiln_format_list_parse ((const char *const *) texts, error);
+  if (!formats)
+    return FALSE;
+  g_autoptr (GPtrArray) targets = kiln_lint_targets_parse (
+      o ? (const char *const *) o->targets : NULL, error);
+  if (!targets)
+    return FALSE;
+  if (!store_image (run, error))
+    return FALSE;
+
+  g_autofree char *parent_digest
+      = g_strdup_printf ("sha256:%s", run->parent_digest);
+  g_autoptr (GPtrArray) components = manifest_components (run);
+  KilnManifestBuild build = {
+    .build_key = run->build_key,
+    .recipe_name = job->name,
+    .recipe_version = job->version,
+    .build_number = run->build_number,
+    .recipe_description = job->description,
+    .parent_name = job->parent_ref ? job->parent_ref : job->parent,
+    .parent_digest = parent_digest,
+    .components = components,
+    .timings = run->timings,
   };
-  if (!kiln_qemu_img_convert (&copy, on_progress, run, run->cancellable,
-                              error))
-    return FALSE;
-  if (g_rename (tmp, final) < 0)
+  KilnAwsOptions aws = {
+    .bucket = o ? o->aws_bucket : NULL,
+    .key_prefix = o ? o->aws_prefix : NULL,
+  };
+  KilnDistributeSpec spec = {
+    .source = run->store_image,
+    .source_format = "qcow2",
+    .formats = formats,
+    .output_dir = job->output_dir ? job->output_dir : ".",
+    .base_name = base,
+    .overwrite = TRUE,
+    .os = run->os,
+    .packages = run->packages,
+    .facts = run->facts,
+    .lint_targets = targets,
+    .allow_lint_errors = job->allow_lint_errors,
+    .build = &build,
+    .tags = o ? o->tags : NULL,
+    .aws = &aws,
+    .vm_cpus = job->vcpus,
+    .vm_memory_mib = job->memory_mib,
+    .progress = on_artifact_progress,
+    .progress_data = run,
+  };
+  if (targets->len && !run->facts)
     {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "rename %s: %s", tmp,
-                   g_strerror (errno));
-      g_unlink (tmp);
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "the import-readiness lint for %s needs facts the "
+                   "generalize stage could not read", o->targets[0]);
       return FALSE;
     }
-  g_autofree char *out_digest
-      = kiln_catalog_file_digest (run->catalog, final, error);
-  if (!out_digest)
+  g_autoptr (KilnDistributeResult) result = NULL;
+  if (!kiln_distribute (&spec, &result, run->cancellable, error))
     return FALSE;
-  struct stat st;
-  g_stat (final, &st);
-  kiln_catalog_add_artifact (run->catalog, run->build_id, "qcow2", final,
-                             st.st_size, out_digest, NULL);
-  g_ptr_array_add (run->artifacts, g_strdup (final));
-  kiln_reporter_info (run->r, "artifact %s (%.1f MiB, sha256 %s)", final,
-                      st.st_size / 1048576.0, out_digest);
+
+  for (guint i = 0; i < result->findings->len; i++)
+    {
+      g_autoptr (GPtrArray) one = g_ptr_array_new ();
+      g_ptr_array_add (one, result->findings->pdata[i]);
+      g_autofree char *text = kiln_lint_findings_format (one);
+      g_strchomp (text);
+      kiln_reporter_info (run->r, "lint: %s", text);
+    }
+  GPtrArray *lists[] = { result->artifacts, result->files };
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        const KilnArtifact *a = lists[l]->pdata[i];
+        kiln_catalog_add_artifact (run->catalog, run->build_id,
+                                   a->format ? a->format : "file", a->path,
+                                   a->file_size, a->sha256, NULL);
+        if (a->format)
+          kiln_reporter_info (run->r, "artifact %s (%s%s%s, %.1f MiB)",
+                              a->path, a->format, a->subformat ? " " : "",
+                              a->subformat ? a->subformat : "",
+                              a->file_size / 1048576.0);
+      }
+  kiln_reporter_info (run->r, "artifacts, SHA256SUMS and manifest.json are "
+                      "in %s", result->output_dir);
+  apply_retention (run);
   return TRUE;
 }
 
@@ -586,7 +802,7 @@ write_run_output (JobRun *run, GError **error)
     .dst = tmp,
     .dst_format = "qcow2",
   };
-  kiln_reporter_stage (run->r, "output");
+  stage_enter (run, "output");
   /* the agent must not start again when the result boots */
   {
     g_autoptr (KilnGuest) g = open_guest (run, run->overlay, error);
@@ -748,12 +964,12 @@ execute_stages (JobRun *run, GError **error)
       set_state (run, "building", NULL);
       if (run->build_steps > 0)
         {
-          kiln_reporter_stage (run->r, "inject");
+          stage_enter (run, "inject");
           if (!inject (run, run->overlay, run->build_plan, "build", error))
             return fail_in (run, "inject");
           if (!check_cancelled (run, error))
             return fail_in (run, "inject");
-          kiln_reporter_stage (run->r, "build boot");
+          stage_enter (run, "build boot");
           if (!boot (run, run->overlay, "build", error))
             return fail_in (run, "build boot");
         }
@@ -777,7 +993,7 @@ execute_stages (JobRun *run, GError **error)
   if (run->test_steps > 0)
     {
       set_state (run, "testing", NULL);
-      kiln_reporter_stage (run->r, "test inject");
+      stage_enter (run, "test inject");
       run->test_overlay = kiln_workspace_path (run->ws, "test.qcow2");
       if (!kiln_qemu_img_create_overlay (run->overlay, "qcow2",
                                          run->test_overlay, 0, error))
@@ -786,7 +1002,7 @@ execute_stages (JobRun *run, GError **error)
         return fail_in (run, "test inject");
       if (!check_cancelled (run, error))
         return fail_in (run, "test inject");
-      kiln_reporter_stage (run->r, "test boot");
+      stage_enter (run, "test boot");
       if (!boot (run, run->test_overlay, "test", error))
         return fail_in (run, "test boot");
       g_unlink (run->test_overlay);
@@ -836,6 +1052,7 @@ kiln_job_execute (KilnJob *job)
   run.cancellable = cancellable;
   run.lock_fd = -1;
   run.artifacts = g_ptr_array_new_with_free_func (g_free);
+  run.timings = g_ptr_array_new_with_free_func (timing_free);
 
   g_autoptr (KilnSignalWatch) signals = kiln_signal_watch_new (cancellable);
 
@@ -929,6 +1146,12 @@ done:
     close (run.lock_fd);
   kiln_boot_result_clear (&run.boot);
   g_ptr_array_unref (run.artifacts);
+  g_ptr_array_unref (run.timings);
+  g_free (run.timing_stage);
+  kiln_os_info_free (run.os);
+  if (run.packages)
+    g_ptr_array_unref (run.packages);
+  kiln_lint_facts_free (run.facts);
   g_free (run.parent_format);
   g_free (run.parent_digest);
   g_free (run.build_key);

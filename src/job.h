@@ -27,6 +27,8 @@ typedef struct {
   char *name;                /* image name (recipe name) */
   char *version;             /* recipe version */
   char *recipe_path;         /* for the catalog; may be NULL */
+  char *description;         /* recipe description, may be NULL */
+  char *parent_ref;          /* the recipe's parent as written */
   char *parent;              /* parent image path */
   char *parent_format;       /* NULL: from qemu-img info */
   guint64 disk_size;         /* 0: keep the parent's size */
@@ -45,6 +47,7 @@ typedef struct {
   char *output_path;         /* run: write the resulting image here */
   char **phases;             /* run: phases to run (NULL = all) */
   gboolean force;            /* build even when the build key is unchanged */
+  gboolean allow_lint_errors;
   gboolean keep_on_failure;
   gboolean json;
 } KilnJob;

@@ -20,6 +20,8 @@ static const KilnCommand commands[] = {
     "check components, recipes and pipelines without touching any disk" },
   { "components", kiln_cmd_components,
     "list and show the built-in component library" },
+  { "convert", kiln_cmd_convert, "convert an image to raw/VMDK/VHDX/VHD/qcow2/OVA + checksums, manifest" },
+  { "inspect", kiln_cmd_inspect, "show an image's OS and whether AWS/Azure/vSphere/KVM will boot it" },
   { "template", kiln_cmd_template, "list and build base-image templates" },
 };
 

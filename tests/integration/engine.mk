@@ -2,9 +2,11 @@
 # libvirt, qemu-img under TCG, on the tiny test image)
 TESTS += \
 	tests/integration/build-spine.sh \
-	tests/integration/build-failures.sh
+	tests/integration/build-failures.sh \
+	tests/integration/build-run-test.sh
 EXTRA_DIST += \
 	tests/integration/build-spine.sh \
 	tests/integration/build-failures.sh \
+	tests/integration/build-run-test.sh \
 	tests/integration/lib/common.sh \
 	tests/fixtures/spine

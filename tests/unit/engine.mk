@@ -8,3 +8,8 @@ UNIT_TESTS += tests/unit/test-catalog
 tests_unit_test_catalog_SOURCES = tests/unit/test-catalog.c
 tests_unit_test_catalog_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_catalog_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-plan
+tests_unit_test_plan_SOURCES = tests/unit/test-plan.c
+tests_unit_test_plan_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_plan_LDADD = $(UNIT_LDADD)

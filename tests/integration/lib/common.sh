@@ -15,8 +15,13 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
 ok() { echo "ok - $*"; }
 
-# A private temp dir removed at exit.
+# A private temp dir removed at exit.  kiln's own temporary files go to
+# $TEST_TMP/tmp so a test can tell that kiln left none behind (libguestfs
+# keeps its appliance cache in /var/tmp as usual).
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/kiln-test-XXXXXX")
+export TMPDIR="$TEST_TMP/tmp"
+mkdir -p "$TMPDIR"
+export LIBGUESTFS_CACHEDIR="${LIBGUESTFS_CACHEDIR:-/var/tmp}"
 cleanup_hooks=()
 on_exit() {
   local h
@@ -38,9 +43,9 @@ assert_no_leftovers() {
   if [ -d "$KILN_HOME/work" ] && [ -n "$(ls -A "$KILN_HOME/work")" ]; then
     fail "work directories left: $(ls "$KILN_HOME/work")"
   fi
-  local socks
-  socks=$(find /tmp -maxdepth 1 -name 'kiln-??????' -newer "$TEST_TMP" 2>/dev/null | head -5)
-  [ -z "$socks" ] || fail "socket dirs left: $socks"
+  local left
+  left=$(ls -A "$TMPDIR")
+  [ -z "$left" ] || fail "temporary files left in \$TMPDIR: $left"
 }
 
 sha256() { sha256sum "$1" | cut -d' ' -f1; }

@@ -1,0 +1,246 @@
+/* plan.c - the plan kiln injects */
+#include "plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static bool
+shape_error (char **err, const char *where, const char *path, const char *expected, const json *found)
+{
+  *err = xasprintf ("%s: %s: expected %s, found %s", where, path, expected,
+                    found ? json_type_name (found->type) : "nothing");
+  return false;
+}
+
+/* A number, or a string holding an integer (lenient). */
+static bool
+as_integer (const json *v, long long *out)
+{
+  if (!v)
+    return false;
+  if (json_get_int (v, out))
+    return true;
+  if (v->type == JSON_STRING && *v->string)
+    {
+      char *end;
+      long long n = strtoll (v->string, &end, 10);
+      if (*end == '\0')
+        {
+          *out = n;
+          return true;
+        }
+    }
+  return false;
+}
+
+static int
+on_failure_from (const char *s)
+{
+  if (!s || !str_casecmp (s, "Abort"))
+    return ON_FAILURE_ABORT;
+  if (!str_casecmp (s, "Continue"))
+    return ON_FAILURE_CONTINUE;
+  if (!str_casecmp (s, "Ignore"))
+    return ON_FAILURE_IGNORE;
+  return -1;
+}
+
+const char *
+plan_on_failure_name (int on_failure)
+{
+  static const char *const names[] = { "Abort", "Continue", "Ignore" };
+  return names[on_failure];
+}
+
+static bool
+check_step (const json *step, const char *where, const char *path, char **err)
+{
+  if (!step || step->type != JSON_OBJECT)
+    return shape_error (err, where, path, "a step object", step);
+  char *p = NULL;
+  bool ok = false;
+  const json *v;
+#define AT(member) (free (p), p = xasprintf ("%s.%s", path, member), p)
+  if (!json_get_str (step, "name"))
+    {
+      shape_error (err, where, AT ("name"), "a string", json_get (step, "name"));
+      goto out;
+    }
+  if (!json_get_str (step, "action"))
+    {
+      shape_error (err, where, AT ("action"), "a string", json_get (step, "action"));
+      goto out;
+    }
+  long long n;
+  if ((v = json_get (step, "timeoutSeconds")) && v->type != JSON_NULL)
+    if (!as_integer (v, &n) || (n < 1 && n != -1))
+      {
+        shape_error (err, where, AT ("timeoutSeconds"), "a positive integer or -1", v);
+        goto out;
+      }
+  if ((v = json_get (step, "maxAttempts")) && v->type != JSON_NULL)
+    if (!as_integer (v, &n) || n < 1)
+      {
+        shape_error (err, where, AT ("maxAttempts"), "an integer >= 1", v);
+        goto out;
+      }
+  if ((v = json_get (step, "onFailure")) && v->type != JSON_NULL)
+    if (v->type != JSON_STRING || on_failure_from (v->string) < 0)
+      {
+        shape_error (err, where, AT ("onFailure"), "Abort, Continue or Ignore", v);
+        goto out;
+      }
+  if ((v = json_get (step, "loop")) && v->type != JSON_NULL && v->type != JSON_OBJECT)
+    {
+      shape_error (err, where, AT ("loop"), "an object or null", v);
+      goto out;
+    }
+  if ((v = json_get (step, "if")) && v->type != JSON_NULL && v->type != JSON_OBJECT
+      && v->type != JSON_ARRAY)
+    {
+      shape_error (err, where, AT ("if"), "an object or null", v);
+      goto out;
+    }
+  ok = true;
+out:
+#undef AT
+  free (p);
+  return ok;
+}
+
+bool
+plan_check_document (const json *doc, const char *where, char **err)
+{
+  if (!doc || doc->type != JSON_OBJECT)
+    return shape_error (err, where, "document", "an object", doc);
+  if (!json_get_str (doc, "name"))
+    return shape_error (err, where, "name", "a string", json_get (doc, "name"));
+  const json *phases = json_get (doc, "phases");
+  if (!phases || phases->type != JSON_ARRAY)
+    return shape_error (err, where, "phases", "a list", phases);
+  for (size_t i = 0; i < phases->count; i++)
+    {
+      const json *ph = phases->items[i];
+      char path[96];
+      snprintf (path, sizeof path, "phases[%zu]", i);
+      if (ph->type != JSON_OBJECT)
+        return shape_error (err, where, path, "a phase object", ph);
+      if (!json_get_str (ph, "name"))
+        {
+          snprintf (path, sizeof path, "phases[%zu].name", i);
+          return shape_error (err, where, path, "a string", json_get (ph, "name"));
+        }
+      const json *steps = json_get (ph, "steps");
+      if (!steps || steps->type != JSON_ARRAY)
+        {
+          snprintf (path, sizeof path, "phases[%zu].steps", i);
+          return shape_error (err, where, path, "a list", steps);
+        }
+      for (size_t j = 0; j < steps->count; j++)
+        {
+          snprintf (path, sizeof path, "phases[%zu].steps[%zu]", i, j);
+          if (!check_step (steps->items[j], where, path, err))
+            return false;
+        }
+    }
+  return true;
+}
+
+bool
+plan_check (const json *plan, const char *where, char **err)
+{
+  if (!plan || plan->type != JSON_OBJECT)
+    return shape_error (err, where, "(top level)", "an object", plan);
+  long long version;
+  const json *v = json_get (plan, "version");
+  if (!as_integer (v, &version) || version != 1)
+    return shape_error (err, where, "version", "1", v);
+  v = json_get (plan, "phases");
+  if (v && v->type != JSON_NULL && v->type != JSON_ARRAY && v->type != JSON_STRING)
+    return shape_error (err, where, "phases", "a list of phase names", v);
+  v = json_get (plan, "poweroff");
+  if (v && v->type != JSON_NULL && v->type != JSON_BOOL)
+    return shape_error (err, where, "poweroff", "true or false", v);
+  const json *docs = json_get (plan, "documents");
+  if (!docs || docs->type != JSON_ARRAY)
+    return shape_error (err, where, "documents", "a list", docs);
+  for (size_t i = 0; i < docs->count; i++)
+    {
+      char *w = xasprintf ("%s: documents[%zu]", where, i);
+      bool ok = plan_check_document (docs->items[i], w, err);
+      free (w);
+      if (!ok)
+        return false;
+    }
+  return true;
+}
+
+json *
+plan_load (const char *path, char **err)
+{
+  json *plan = json_parse_file (path, err);
+  if (!plan)
+    return NULL;
+  if (!plan_check (plan, path, err))
+    {
+      json_free (plan);
+      return NULL;
+    }
+  return plan;
+}
+
+void
+plan_step_view (const json *step, step_view *out)
+{
+  memset (out, 0, sizeof *out);
+  out->name = json_get_str (step, "name");
+  out->action = json_get_str (step, "action");
+  out->timeout_seconds = STEP_DEFAULT_TIMEOUT;
+  out->max_attempts = 1;
+  long long n;
+  if (as_integer (json_get (step, "timeoutSeconds"), &n))
+    out->timeout_seconds = n;
+  if (as_integer (json_get (step, "maxAttempts"), &n))
+    out->max_attempts = n;
+  out->on_failure = on_failure_from (json_get_str (step, "onFailure"));
+  const json *v;
+  if ((v = json_get (step, "loop")) && v->type != JSON_NULL)
+    out->loop = v;
+  if ((v = json_get (step, "if")) && v->type != JSON_NULL)
+    out->cond = v;
+  if ((v = json_get (step, "inputs")) && v->type != JSON_NULL)
+    out->inputs = v;
+}
+
+bool
+plan_phase_selected (const json *filter, const char *phase)
+{
+  if (!filter || filter->type == JSON_NULL)
+    return true;
+  if (filter->type == JSON_ARRAY)
+    {
+      if (filter->count == 0)
+        return true;
+      for (size_t i = 0; i < filter->count; i++)
+        if (filter->items[i]->type == JSON_STRING && !strcmp (filter->items[i]->string, phase))
+          return true;
+      return false;
+    }
+  if (filter->type != JSON_STRING || str_is_blank (filter->string))
+    return true;
+  /* "build, validate" */
+  bool found = false;
+  char *copy = xstrdup (filter->string);
+  for (char *save = NULL, *tok = strtok_r (copy, ",", &save); tok && !found;
+       tok = strtok_r (NULL, ",", &save))
+    {
+      char *t = str_trim_dup (tok);
+      found = !strcmp (t, phase);
+      free (t);
+    }
+  free (copy);
+  return found;
+}

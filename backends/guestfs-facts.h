@@ -1,0 +1,24 @@
+/* guestfs-facts.h - gather import-readiness facts from an open guest
+ *
+ * Reads (never writes) through the guest's libguestfs handle: partition
+ * table, MBR boot code, ESP contents, boot configuration, fstab, kernels,
+ * module lists, the initramfs (downloaded to a host temp file and listed
+ * with libarchive), agents, network configuration and MAC-pinning rules.
+ * The rules that judge them are in src/lint.c.
+ */
+#pragma once
+
+#include "guestfs.h"
+#include "lint.h"
+#include "sbom.h"
+
+/* NULL only when the guest cannot be read at all; missing files are facts,
+ * not errors. */
+KilnLintFacts *kiln_guest_lint_facts (KilnGuest *g, GError **error);
+
+/* kiln_guest_list_packages() as KilnPackage* (the manifest/SBOM type). */
+GPtrArray *kiln_guest_packages (KilnGuest *g, GError **error);
+
+/* A copy of the guest's OS facts that outlives the guest handle (free with
+ * kiln_os_info_free). */
+KilnOsInfo *kiln_os_info_copy (const KilnOsInfo *os);

@@ -1,0 +1,9 @@
+# tests/integration/testimage.mk - the tiny bootable test image
+# (scripts/make-test-image; other tests get it via lib/tiny-image.sh).
+TESTS += tests/integration/test-image-boots.sh
+EXTRA_DIST += tests/integration/test-image-boots.sh \
+	tests/integration/lib/tiny-image.sh
+# The cached images (rebuilt when scripts/make-test-image is newer).
+DISTCLEANFILES += tests/tmp/tiny.qcow2 tests/tmp/tiny.qcow2.log \
+	tests/tmp/tiny.qcow2.lock tests/tmp/tiny-noboot.qcow2 \
+	tests/tmp/tiny-noboot.qcow2.log tests/tmp/tiny-noboot.qcow2.lock

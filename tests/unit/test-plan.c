@@ -1,0 +1,238 @@
+/* test-plan.c - compiling components into the agent's plan */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <json-glib/json-glib.h>
+
+#include "kiln.h"
+#include "params.h"
+#include "plan.h"
+#include "workspace.h"
+
+static const char parent_yaml[] =
+  "name: parent\n"
+  "schemaVersion: 1.0\n"
+  "parameters:\n"
+  "  - Who:\n"
+  "      type: string\n"
+  "      default: world\n"
+  "constants:\n"
+  "  - Dir:\n"
+  "      type: string\n"
+  "      value: /etc/kiln\n"
+  "phases:\n"
+  "  - name: build\n"
+  "    steps:\n"
+  "      - name: Hello\n"
+  "        action: ExecuteBash\n"
+  "        timeoutSeconds: 30\n"
+  "        inputs:\n"
+  "          commands:\n"
+  "            - echo 'hello {{ Who }}' > {{ Dir }}/hello\n"
+  "      - name: Each\n"
+  "        action: ExecuteBash\n"
+  "        loop:\n"
+  "          forEach: ['{{ Who }}', b]\n"
+  "        inputs:\n"
+  "          commands: ['echo {{ loop.value }} {{ build.Hello.outputs.stdout }}']\n"
+  "      - name: Child\n"
+  "        action: ExecuteDocument\n"
+  "        inputs:\n"
+  "          document: child.yaml\n"
+  "          phases: build\n"
+  "          parameters:\n"
+  "            - name: Greeting\n"
+  "              value: 'hi {{ Who }}'\n"
+  "  - name: test\n"
+  "    steps:\n"
+  "      - name: Check\n"
+  "        action: ExecuteBash\n"
+  "        inputs:\n"
+  "          commands: ['test -f {{ Dir }}/hello']\n";
+
+static const char child_yaml[] =
+  "name: child\n"
+  "schemaVersion: 1.0\n"
+  "parameters:\n"
+  "  - Greeting:\n"
+  "      type: string\n"
+  "phases:\n"
+  "  - name: build\n"
+  "    steps:\n"
+  "      - name: Say\n"
+  "        action: ExecuteBash\n"
+  "        inputs:\n"
+  "          commands: ['echo {{ Greeting }}']\n";
+
+static const char s3_yaml[] =
+  "name: s3\n"
+  "schemaVersion: 1.0\n"
+  "phases:\n"
+  "  - name: build\n"
+  "    steps:\n"
+  "      - name: Fetch\n"
+  "        action: S3Download\n"
+  "        inputs:\n"
+  "          - source: s3://bucket/key\n"
+  "            destination: /tmp/key\n";
+
+typedef struct {
+  char *dir;
+  GPtrArray *components;
+} Fixture;
+
+static void
+pc_free (gpointer p)
+{
+  KilnPlanComponent *pc = p;
+  kiln_component_free (pc->component);
+  g_hash_table_unref (pc->params);
+  g_free (pc->ref);
+  g_free (pc);
+}
+
+static void
+add (Fixture *f, const char *name, const char *text, const char *who)
+{
+  g_autofree char *path = g_build_filename (f->dir, name, NULL);
+  assert_true (g_file_set_contents (path, text, -1, NULL));
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  KilnComponent *c = kiln_component_load (path, diags);
+  if (!c)
+    {
+      kiln_diags_print (diags, stderr);
+      fail ();
+    }
+  g_autoptr (GHashTable) supplied = g_hash_table_new (g_str_hash, g_str_equal);
+  if (who)
+    g_hash_table_insert (supplied, "Who", (gpointer) who);
+  KilnPlanComponent *pc = g_new0 (KilnPlanComponent, 1);
+  pc->component = c;
+  pc->params = kiln_params_bind (c, supplied, NULL, NULL, KILN_PARAMS_STRICT,
+                                 diags);
+  assert_non_null (pc->params);
+  pc->ref = g_strdup (name);
+  g_ptr_array_add (f->components, pc);
+}
+
+static int
+setup (void **state)
+{
+  Fixture *f = g_new0 (Fixture, 1);
+  f->dir = g_dir_make_tmp ("kiln-plan-XXXXXX", NULL);
+  f->components = g_ptr_array_new_with_free_func (pc_free);
+  g_autofree char *child = g_build_filename (f->dir, "child.yaml", NULL);
+  g_file_set_contents (child, child_yaml, -1, NULL);
+  *state = f;
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  Fixture *f = *state;
+  g_ptr_array_unref (f->components);
+  kiln_remove_tree (f->dir);
+  g_free (f->dir);
+  g_free (f);
+  return 0;
+}
+
+static JsonNode *
+compile (Fixture *f, const char *stage, const char *const *phases, guint *n,
+         GError **error)
+{
+  KilnPlanOptions opts = { "run-1", stage, phases, TRUE };
+  g_autofree char *text = kiln_plan_compile (f->components, &opts, n, error);
+  if (!text)
+    return NULL;
+  return json_from_string (text, NULL);
+}
+
+static const char *
+path_str (JsonNode *root, const char *expr)
+{
+  g_autoptr (JsonNode) m = json_path_query (expr, root, NULL);
+  JsonArray *a = json_node_get_array (m);
+  if (json_array_get_length (a) != 1)
+    return NULL;
+  static char buf[4096];
+  g_strlcpy (buf, json_array_get_string_element (a, 0), sizeof buf);
+  return buf;
+}
+
+static void
+test_build_plan (void **state)
+{
+  Fixture *f = *state;
+  static const char *const phases[] = { "build", "validate", NULL };
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+  add (f, "parent.yaml", parent_yaml, "kiln");
+  g_autoptr (JsonNode) root = compile (f, "build", phases, &n, &error);
+  assert_non_null (root);
+  assert_int_equal (n, 4); /* Hello, Each, Child + the child's Say */
+
+  /* parameters and constants substituted */
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[0].inputs.commands[0]"),
+                       "echo 'hello kiln' > /etc/kiln/hello");
+  /* the test phase is not in a build plan */
+  g_autoptr (JsonNode) ph = json_path_query ("$.documents[0].phases[*].name", root, NULL);
+  assert_int_equal (json_array_get_length (json_node_get_array (ph)), 1);
+  /* loop lists are substituted, runtime references are left alone */
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[1].loop.forEach[0]"), "kiln");
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[1].inputs.commands[0]"),
+                       "echo {{ loop.value }} {{ build.Hello.outputs.stdout }}");
+  /* ExecuteDocument: the child inline with its parameters bound */
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[2].inputs.document.name"), "child");
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[2].inputs.phases"), "build");
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[2].inputs.document.phases[0].steps[0].inputs.commands[0]"),
+                       "echo hi kiln");
+  g_autoptr (JsonNode) t = json_path_query ("$.documents[0].phases[0].steps[0].timeoutSeconds", root, NULL);
+  assert_int_equal (json_array_get_int_element (json_node_get_array (t), 0), 30);
+}
+
+static void
+test_test_plan (void **state)
+{
+  Fixture *f = *state;
+  static const char *const phases[] = { "test", NULL };
+  g_autoptr (GError) error = NULL;
+  guint n = 0;
+  add (f, "parent.yaml", parent_yaml, NULL);
+  g_autoptr (JsonNode) root = compile (f, "test", phases, &n, &error);
+  assert_non_null (root);
+  assert_int_equal (n, 1);
+  assert_string_equal (path_str (root, "$.stage"), "test");
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[0].inputs.commands[0]"),
+                       "test -f /etc/kiln/hello");
+}
+
+static void
+test_s3_refused (void **state)
+{
+  Fixture *f = *state;
+  static const char *const phases[] = { "build", NULL };
+  g_autoptr (GError) error = NULL;
+  add (f, "s3.yaml", s3_yaml, NULL);
+  g_autoptr (JsonNode) root = compile (f, "build", phases, NULL, &error);
+  assert_null (root);
+  assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
+  assert_non_null (strstr (error->message, "S3Download"));
+  assert_non_null (strstr (error->message, "step 'Fetch'"));
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_build_plan, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_test_plan, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_s3_refused, setup, teardown),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
