@@ -16,5 +16,6 @@ int kiln_cmd_components (int argc, char **argv);
 int kiln_cmd_build (int argc, char **argv);
 int kiln_cmd_run (int argc, char **argv);
 int kiln_cmd_test (int argc, char **argv);
+int kiln_cmd_template (int argc, char **argv);
 int kiln_cmd_convert (int argc, char **argv);
 int kiln_cmd_inspect (int argc, char **argv);

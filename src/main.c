@@ -22,6 +22,7 @@ static const KilnCommand commands[] = {
     "list and show the built-in component library" },
   { "convert", kiln_cmd_convert, "convert an image to raw/VMDK/VHDX/VHD/qcow2/OVA + checksums, manifest" },
   { "inspect", kiln_cmd_inspect, "show an image's OS and whether AWS/Azure/vSphere/KVM will boot it" },
+  { "template", kiln_cmd_template, "list and build base-image templates" },
 };
 
 static void

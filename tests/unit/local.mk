@@ -8,6 +8,7 @@ include $(srcdir)/tests/unit/documents.mk
 include $(srcdir)/tests/unit/recipe.mk
 include $(srcdir)/tests/unit/engine.mk
 include $(srcdir)/tests/unit/outputs.mk
+include $(srcdir)/tests/unit/templates.mk
 include $(srcdir)/tests/unit/libvirt.mk
 include $(srcdir)/tests/unit/backends.mk
 check_PROGRAMS += $(UNIT_TESTS)

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The UEFI variant: GPT, an EFI system partition with GRUB at the fallback
+# path EFI/BOOT/BOOTX64.EFI, booted through OVMF (no NVRAM entry needed).
+# Same checks as template-debian12.sh.
+. "$top_srcdir/tests/integration/lib/common.sh"
+. "$top_srcdir/tests/integration/template-lib.sh"
+[ -r "$ovmf_code" ] && [ -r "$ovmf_vars" ] || skip "OVMF is not installed ($ovmf_code)"
+template_end_to_end debian-12-uefi uefi 2

@@ -1,0 +1,19 @@
+# tests/integration/templates.mk - base-image templates, the NoCloud seed,
+# the built-in component library
+check_PROGRAMS += tests/integration/kiln-make-seed
+tests_integration_kiln_make_seed_SOURCES = tests/integration/kiln-make-seed.c
+tests_integration_kiln_make_seed_LDADD = backends/libkilnbackends.a \
+	src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS)
+
+TESTS += \
+	tests/integration/template-cli.sh \
+	tests/integration/template-components.sh \
+	tests/integration/template-debian12.sh \
+	tests/integration/template-debian12-uefi.sh
+EXTRA_DIST += \
+	tests/integration/template-cli.sh \
+	tests/integration/template-components.sh \
+	tests/integration/template-debian12.sh \
+	tests/integration/template-debian12-uefi.sh \
+	tests/integration/template-lib.sh \
+	tests/fixtures/recipes

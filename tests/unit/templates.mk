@@ -1,0 +1,15 @@
+# tests/unit/templates.mk
+# (the template store calls the template builder: both libraries, twice
+# because each refers to the other)
+TEMPLATE_TEST_LDADD = src/libkilncore.a backends/libkilnbackends.a \
+	src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS) $(CMOCKA_LIBS)
+
+UNIT_TESTS += tests/unit/test-template
+tests_unit_test_template_SOURCES = tests/unit/test-template.c
+tests_unit_test_template_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_template_LDADD = $(TEMPLATE_TEST_LDADD)
+
+UNIT_TESTS += tests/unit/test-seed
+tests_unit_test_seed_SOURCES = tests/unit/test-seed.c
+tests_unit_test_seed_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_seed_LDADD = $(TEMPLATE_TEST_LDADD)
