@@ -493,6 +493,7 @@ install_bootloader (Ctx *c, const char *disk, const char *root_uuid,
                     GError **error)
 {
   const KilnTemplateBuildSpec *s = c->spec;
+  g_autofree char *want = NULL;   /* before any goto out */
   guestfs_h *g = guestfs_create ();
   if (!g)
     {
@@ -559,7 +560,7 @@ install_bootloader (Ctx *c, const char *disk, const char *root_uuid,
       guestfs_failed (c, g, "read /boot/grub/grub.cfg", error);
       goto out;
     }
-  g_autofree char *want = g_strdup_printf ("root=UUID=%s", root_uuid);
+  want = g_strdup_printf ("root=UUID=%s", root_uuid);
   gboolean good = strstr (cfg, want) && strstr (cfg, "console=ttyS0");
   free (cfg);
   if (!good)
