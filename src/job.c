@@ -132,6 +132,7 @@ typedef struct {
   GPtrArray *packages;         /* KilnPackage* */
   KilnLintFacts *facts;
   GPtrArray *timings;          /* KilnStageTiming*, stage names owned */
+  char *up_to_date;            /* an identical build exists: which */
   char *timing_stage;
   gint64 timing_start;
 } JobRun;
@@ -315,6 +316,20 @@ stage_resolve (JobRun *run, GError **error)
       kiln_catalog_set (run->catalog, run->build_id, "build_key",
                         run->build_key, NULL);
       kiln_reporter_log (run->r, "build key %s", run->build_key);
+
+      /* The cache: an identical build (same parent, components,
+       * parameters, agent) that is still in the store needs no rebuild. */
+      g_autoptr (KilnBuildRecord) same = NULL;
+      if (job->kind == KILN_JOB_BUILD && !job->force)
+        same = kiln_catalog_find_by_key (run->catalog, job->name,
+                                         run->build_key, NULL);
+      if (same && same->image_path && g_access (same->image_path, R_OK) == 0)
+        {
+          run->up_to_date = g_strdup_printf (
+              "%s/%s/%" G_GINT64_FORMAT " (image %s)", same->name,
+              same->version, same->build_number, same->image_path);
+          return TRUE;
+        }
     }
   return TRUE;
 }
@@ -951,6 +966,8 @@ execute_stages (JobRun *run, GError **error)
 
   if (!stage_resolve (run, error))
     return fail_in (run, "resolve");
+  if (run->up_to_date)
+    return TRUE;
   if (job->kind == KILN_JOB_BUILD && run->build_steps == 0
       && run->test_steps == 0)
     kiln_reporter_warn (run->r, "the components have no build, validate or "
@@ -1106,7 +1123,16 @@ done:
       g_set_error (&error, KILN_ERROR, KILN_ERROR_CANCELLED,
                    "interrupted by signal %d", kiln_signal_watch_fired (signals));
     }
-  if (ok)
+  if (ok && run.up_to_date)
+    {
+      /* nothing was built: give the build number back */
+      kiln_catalog_delete_build (run.catalog, run.build_id, NULL);
+      g_autofree char *msg = g_strdup_printf (
+          "up to date: identical to build %s (same parent, components, "
+          "parameters and agent); --force builds again", run.up_to_date);
+      kiln_reporter_result (reporter, TRUE, msg);
+    }
+  else if (ok)
     {
       set_state (&run, "available", NULL);
       if (job->kind == KILN_JOB_BUILD)
@@ -1166,6 +1192,7 @@ done:
   g_free (run.test_overlay);
   g_free (run.console_log);
   g_free (run.failed_stage);
+  g_free (run.up_to_date);
   g_free (run.store_image);
   return code;
 }

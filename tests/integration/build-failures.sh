@@ -29,7 +29,7 @@ outputs:
   directory: $TEST_TMP/$name/out
 YAML
   local t0=$(date +%s)
-  "$KILN" build "$TEST_TMP/$name/recipe.yaml" </dev/null > "$TEST_TMP/$name.out" 2>&1
+  "$KILN" build --force "$TEST_TMP/$name/recipe.yaml" </dev/null > "$TEST_TMP/$name.out" 2>&1
   status=$?
   elapsed=$(( $(date +%s) - t0 ))
   echo "--- $name: exit $status after ${elapsed}s"

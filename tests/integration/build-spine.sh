@@ -29,7 +29,7 @@ outputs:
 YAML
 
 start=$(date +%s)
-"$KILN" build "$TEST_TMP/recipe.yaml" </dev/null > "$TEST_TMP/build.out" 2>&1
+"$KILN" build --force "$TEST_TMP/recipe.yaml" </dev/null > "$TEST_TMP/build.out" 2>&1
 status=$?
 cat "$TEST_TMP/build.out"
 [ $status -eq 0 ] || fail "kiln build exited $status"
@@ -91,5 +91,13 @@ sed -n '/^hostkeys=$/,/^end$/p' <<<"$facts" | grep -q ssh_host && fail "SSH host
 
 grep -q 'test-phase-ran\|GreetingSurvives' "$KILN_HOME"/logs/spine-test/1.0.0/*.log || fail "the build log does not show the test phase"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "the parent image changed"
+assert_no_leftovers
+
+# The same recipe again: the build key matches, nothing is rebuilt.
+t0=$(date +%s)
+"$KILN" build "$TEST_TMP/recipe.yaml" </dev/null > "$TEST_TMP/again.out" 2>&1 || { cat "$TEST_TMP/again.out"; fail "the second build failed"; }
+cat "$TEST_TMP/again.out"
+grep -q "up to date" "$TEST_TMP/again.out" || fail "an identical build was not recognised"
+[ $(( $(date +%s) - t0 )) -lt 60 ] || fail "the up-to-date check took too long"
 assert_no_leftovers
 ok "build spine: output has exactly the component's changes, generalized"
