@@ -94,10 +94,8 @@ grep -q 'test-phase-ran\|GreetingSurvives' "$KILN_HOME"/logs/spine-test/1.0.0/*.
 assert_no_leftovers
 
 # The same recipe again: the build key matches, nothing is rebuilt.
-t0=$(date +%s)
 "$KILN" build "$TEST_TMP/recipe.yaml" </dev/null > "$TEST_TMP/again.out" 2>&1 || { cat "$TEST_TMP/again.out"; fail "the second build failed"; }
 cat "$TEST_TMP/again.out"
 grep -q "up to date" "$TEST_TMP/again.out" || fail "an identical build was not recognised"
-[ $(( $(date +%s) - t0 )) -lt 60 ] || fail "the up-to-date check took too long"
 assert_no_leftovers
 ok "build spine: output has exactly the component's changes, generalized"
