@@ -176,8 +176,10 @@ systemd_unit (KilnGuest *kg)
   /* Type=simple: the boot finishes normally while the agent works (a
    * oneshot would hold multi-user.target until the whole plan ran, and a
    * step waiting for the system to be up would deadlock).  When cloud-init
-   * is present the unit starts after it and the agent additionally runs
-   * `cloud-init status --wait`. */
+   * is present the unit starts after cloud-config.service (not
+   * cloud-init.target: that target is ordered after multi-user.target, which
+   * this unit is wanted by: an ordering cycle) and the agent also runs
+   * `cloud-init status --wait` too. */
   gboolean ci = has_cloud_init (kg);
   return g_strdup_printf (
       "# Installed by kiln for one build; removed when the image is "
@@ -197,7 +199,7 @@ systemd_unit (KilnGuest *kg)
       "\n"
       "[Install]\n"
       "WantedBy=multi-user.target\n",
-      ci ? " cloud-init.target" : "");
+      ci ? " cloud-config.service" : "");
 }
 
 /* Text with every line that ends in the marker dropped. */
