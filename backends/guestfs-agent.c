@@ -179,7 +179,7 @@ systemd_unit (KilnGuest *kg)
    * is present the unit starts after cloud-config.service (not
    * cloud-init.target: that target is ordered after multi-user.target, which
    * this unit is wanted by: an ordering cycle) and the agent also runs
-   * `cloud-init status --wait` too. */
+   * `cloud-init status --wait`. */
   gboolean ci = has_cloud_init (kg);
   return g_strdup_printf (
       "# Installed by kiln for one build; removed when the image is "
