@@ -9,11 +9,15 @@ TESTS += \
 	tests/integration/template-cli.sh \
 	tests/integration/template-components.sh \
 	tests/integration/template-debian12.sh \
-	tests/integration/template-debian12-uefi.sh
+	tests/integration/template-debian12-uefi.sh \
+	tests/integration/template-components-tiny.sh \
+	tests/integration/template-components-debian.sh
 EXTRA_DIST += \
 	tests/integration/template-cli.sh \
 	tests/integration/template-components.sh \
 	tests/integration/template-debian12.sh \
 	tests/integration/template-debian12-uefi.sh \
 	tests/integration/template-lib.sh \
+	tests/integration/template-components-tiny.sh \
+	tests/integration/template-components-debian.sh \
 	tests/fixtures/recipes
