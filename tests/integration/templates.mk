@@ -11,7 +11,8 @@ TESTS += \
 	tests/integration/template-debian12.sh \
 	tests/integration/template-debian12-uefi.sh \
 	tests/integration/template-components-tiny.sh \
-	tests/integration/template-components-debian.sh
+	tests/integration/template-components-debian.sh \
+	tests/integration/golden-web.sh
 EXTRA_DIST += \
 	tests/integration/template-cli.sh \
 	tests/integration/template-components.sh \
@@ -20,4 +21,5 @@ EXTRA_DIST += \
 	tests/integration/template-lib.sh \
 	tests/integration/template-components-tiny.sh \
 	tests/integration/template-components-debian.sh \
+	tests/integration/golden-web.sh \
 	tests/fixtures/recipes
