@@ -174,9 +174,9 @@ test_parents (void **state)
   assert_non_null (img);
   assert_int_equal (img->parent.kind, KILN_PARENT_IMAGE);
   /* TEST_SRCDIR may hold ".." in a VPATH build; the recipe canonicalizes */
-  g_autofree char *want = g_canonicalize_filename (
+  g_autofree char *want_fixture = g_canonicalize_filename (
       TEST_SRCDIR "/tests/tmp/base.qcow2", NULL);
-  assert_string_equal (img->parent.image_path, want);
+  assert_string_equal (img->parent.image_path, want_fixture);
   assert_true (img->disk == KILN_GiB);
   assert_true (img->build.memory == 256 * KILN_MiB);
   /* missing parent image: a warning, not an error */
