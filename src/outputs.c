@@ -73,6 +73,13 @@ kiln_artifact_name_valid (const char *name, GError **error)
 typedef struct Dist Dist;
 typedef struct Job Job;
 
+/* One progress update waiting for the caller's main context. */
+typedef struct {
+  KilnArtifactPhase phase;
+  double fraction;
+} ProgressUpdate;
+#define KILN_PROGRESS_QUEUE 8   /* more than the phases of one job */
+
 typedef enum {
   JOB_DISK,                     /* qemu-img convert to one disk format */
   JOB_OVA,                      /* OVF + tar around a streamOptimized VMDK */
@@ -90,9 +97,13 @@ struct Job {
   GPtrArray *dependents;        /* Job* started when this one is done */
   const char *progress_name;    /* the artifact its progress is shown for */
 
-  /* progress, guarded by d->lock */
-  KilnArtifactPhase phase;
-  double fraction;
+  /* progress, guarded by d->lock: the updates not yet delivered, one per
+   * phase in order (fractions within a phase are coalesced) */
+  ProgressUpdate unreported[KILN_PROGRESS_QUEUE];
+  guint n_unreported;
+  gboolean queued_any;
+  KilnArtifactPhase last_phase; /* the last one queued */
+  double last_fraction;
   gboolean progress_pending;
 
   /* results, written by the worker before it reports done */
@@ -132,21 +143,25 @@ job_free (Job *j)
   g_free (j);
 }
 
-/* Progress is coalesced: the worker stores the latest value and schedules
- * one idle callback in the caller's context until that one has run. */
+/* Progress is coalesced: the worker queues the latest fraction of each
+ * phase and schedules one idle callback in the caller's context until that
+ * one has run.  A phase is never skipped, however short (an OVA's packing
+ * can be over before the main loop runs). */
 static gboolean
 progress_idle (gpointer data)
 {
   Job *j = data;
   Dist *d = j->d;
+  ProgressUpdate updates[KILN_PROGRESS_QUEUE];
   g_mutex_lock (&d->lock);
-  KilnArtifactPhase phase = j->phase;
-  double fraction = j->fraction;
+  guint n = j->n_unreported;
+  memcpy (updates, j->unreported, n * sizeof *updates);
+  j->n_unreported = 0;
   j->progress_pending = FALSE;
   g_mutex_unlock (&d->lock);
-  if (d->spec->progress)
-    d->spec->progress (j->progress_name, phase, fraction,
-                       d->spec->progress_data);
+  for (guint i = 0; i < n && d->spec->progress; i++)
+    d->spec->progress (j->progress_name, updates[i].phase,
+                       updates[i].fraction, d->spec->progress_data);
   g_atomic_int_dec_and_test (&d->pending_idles);
   return G_SOURCE_REMOVE;
 }
@@ -158,11 +173,23 @@ set_progress (Job *j, KilnArtifactPhase phase, double fraction)
   if (!d->spec->progress)
     return;
   g_mutex_lock (&d->lock);
-  gboolean schedule = !j->progress_pending
-                      && (phase != j->phase || fraction - j->fraction >= 0.005
-                          || fraction >= 1.0);
-  j->phase = phase;
-  j->fraction = fraction;
+  ProgressUpdate *last = j->n_unreported
+                             ? &j->unreported[j->n_unreported - 1] : NULL;
+  gboolean changed = !j->queued_any || phase != j->last_phase;
+  if (changed || fraction - j->last_fraction >= 0.005 || fraction >= 1.0)
+    {
+      if (last && last->phase == phase)
+        last->fraction = fraction;
+      else if (j->n_unreported < KILN_PROGRESS_QUEUE)
+        j->unreported[j->n_unreported++] = (ProgressUpdate){ phase, fraction };
+      else /* more phases than a job has: keep the newest */
+        j->unreported[KILN_PROGRESS_QUEUE - 1] = (ProgressUpdate){ phase,
+                                                                  fraction };
+      j->queued_any = TRUE;
+      j->last_phase = phase;
+      j->last_fraction = fraction;
+    }
+  gboolean schedule = j->n_unreported > 0 && !j->progress_pending;
   if (schedule)
     {
       j->progress_pending = TRUE;
