@@ -257,6 +257,28 @@ kiln_catalog_add_artifact (KilnCatalog *cat, gint64 build_id,
   return TRUE;
 }
 
+GPtrArray *
+kiln_catalog_artifact_paths (KilnCatalog *cat, gint64 build_id,
+                             GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, "SELECT path FROM artifacts WHERE build_id = ? ORDER BY id", error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64 (st, 1, build_id);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    g_ptr_array_add (paths, g_strdup ((const char *) sqlite3_column_text (st, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      g_ptr_array_unref (paths);
+      sql_fail (cat, "list artifacts", error);
+      return NULL;
+    }
+  return paths;
+}
+
 void
 kiln_build_record_free (KilnBuildRecord *r)
 {

@@ -34,6 +34,11 @@ gboolean kiln_catalog_add_artifact (KilnCatalog *cat, gint64 build_id,
                                     guint64 size, const char *sha256,
                                     GError **error);
 
+/* The paths of a build's artifacts and sidecar files (char*), in the order
+ * they were added. */
+GPtrArray *kiln_catalog_artifact_paths (KilnCatalog *cat, gint64 build_id,
+                                        GError **error);
+
 typedef struct {
   gint64 id;
   char *name;

@@ -235,6 +235,30 @@ compute_build_key (JobRun *run, GError **error)
   return g_strdup (g_checksum_get_string (sum));
 }
 
+
+/* An identical build counts as up to date only while everything it wrote
+ * (artifacts, SHA256SUMS, manifest) is still there, under the output
+ * directory this build would write to: asked for elsewhere, or deleted,
+ * the outputs are built again. */
+static gboolean
+outputs_still_there (JobRun *run, const KilnBuildRecord *same)
+{
+  g_autoptr (GPtrArray) paths
+      = kiln_catalog_artifact_paths (run->catalog, same->id, NULL);
+  if (!paths || paths->len == 0)
+    return FALSE;
+  g_autofree char *root = g_canonicalize_filename (
+      run->job->output_dir ? run->job->output_dir : ".", NULL);
+  g_autofree char *prefix = g_strconcat (root, G_DIR_SEPARATOR_S, NULL);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autofree char *p = g_canonicalize_filename (paths->pdata[i], NULL);
+      if (!g_str_has_prefix (p, prefix) || g_access (p, R_OK) != 0)
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 stage_resolve (JobRun *run, GError **error)
 {
@@ -323,7 +347,8 @@ stage_resolve (JobRun *run, GError **error)
       if (job->kind == KILN_JOB_BUILD && !job->force)
         same = kiln_catalog_find_by_key (run->catalog, job->name,
                                          run->build_key, NULL);
-      if (same && same->image_path && g_access (same->image_path, R_OK) == 0)
+      if (same && same->image_path && g_access (same->image_path, R_OK) == 0
+          && outputs_still_there (run, same))
         {
           run->up_to_date = g_strdup_printf (
               "%s/%s/%" G_GINT64_FORMAT " (image %s)", same->name,
@@ -1129,7 +1154,9 @@ done:
       kiln_catalog_delete_build (run.catalog, run.build_id, NULL);
       g_autofree char *msg = g_strdup_printf (
           "up to date: identical to build %s (same parent, components, "
-          "parameters and agent); --force builds again", run.up_to_date);
+          "parameters and agent), its artifacts are still in %s; --force "
+          "builds again", run.up_to_date,
+          job->output_dir ? job->output_dir : ".");
       kiln_reporter_result (reporter, TRUE, msg);
     }
   else if (ok)
