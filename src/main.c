@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "commands.h"
@@ -47,10 +48,27 @@ usage (FILE *out)
            "3 host environment problem.\n");
 }
 
+/* libvirt's embedded driver logs warnings to stderr that mean nothing to a
+ * kiln user ("tainted: high-privileges" for qemu running as root, "unable
+ * to open /dev/mapper/control").  libvirt reads LIBVIRT_LOG_OUTPUTS once,
+ * when it initializes, and libguestfs initializes it while loading, before
+ * main() runs: so set it to errors-only and re-execute once.  A value the
+ * user set is kept. */
+static void
+quiet_libvirt_log (char **argv)
+{
+  if (g_getenv ("LIBVIRT_LOG_OUTPUTS"))
+    return;
+  g_setenv ("LIBVIRT_LOG_OUTPUTS", "4:stderr", TRUE);
+  execv ("/proc/self/exe", argv);
+  /* no /proc: run on with libvirt's default log */
+}
+
 int
 main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
+  quiet_libvirt_log (argv);
 
   if (argc < 2)
     {

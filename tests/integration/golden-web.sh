@@ -35,8 +35,10 @@ grep -q "artifacts, SHA256SUMS and manifest.json are in $dist" "$TEST_TMP/build.
 ok "golden-web builds; nginx -v and http://127.0.0.1/ pass on the test boot"
 
 # The artifacts, read back by independent tools.
-out="$dist/golden-web"
-[ -d "$out" ] || out="$dist"
+# each build's outputs are in a directory of their own, named like them
+sums=$(ls "$dist"/golden-web-*/SHA256SUMS 2>/dev/null | head -n1)
+[ -n "$sums" ] || fail "no $dist/golden-web-*/SHA256SUMS: $(ls -R "$dist")"
+out=$(dirname "$sums")
 raw=$(ls "$out"/golden-web-*.raw 2>/dev/null | head -n1)
 vmdk=$(ls "$out"/golden-web-*.vmdk 2>/dev/null | head -n1)
 vhdx=$(ls "$out"/golden-web-*.vhdx 2>/dev/null | head -n1)

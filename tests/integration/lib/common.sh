@@ -30,9 +30,10 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# qemu processes belonging to kiln domains (names start with kiln-)
+# qemu processes of this test's kiln domains: named kiln-..., with their
+# agent socket under this test's TMPDIR (other runs may share the machine)
 kiln_qemu_count() {
-  pgrep -fc 'qemu-system.*guest=kiln-' 2>/dev/null || true
+  pgrep -fc "qemu-system.*guest=kiln-.*$TEST_TMP/" 2>/dev/null || true
 }
 
 # Leftovers of a job: work dirs, socket dirs.
