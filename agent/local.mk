@@ -35,6 +35,8 @@ EXTRA_DIST += $(KILN_AGENT_SRCS) $(KILN_AGENT_HDRS)
 # The same agent built with $(CC) + ASan/UBSan, for running the integration
 # tests under the sanitizers: `make check-agent-asan` (built on request).
 EXTRA_PROGRAMS = agent/kiln-agent-asan
+# automake does not clean EXTRA_PROGRAMS
+CLEANFILES += agent/kiln-agent-asan
 agent_kiln_agent_asan_SOURCES = $(KILN_AGENT_SRCS) $(KILN_AGENT_HDRS)
 AGENT_ASAN_FLAGS = -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 agent_kiln_agent_asan_CFLAGS = $(WARN_CFLAGS) $(AGENT_ASAN_FLAGS)

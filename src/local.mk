@@ -10,6 +10,9 @@ src_libkilncore_a_SOURCES = \
 	src/schema.c src/schema.h \
 	src/paths.c src/paths.h \
 	src/component.h src/params.h
+# paths.c bakes in the directories configure chose (AM_CPPFLAGS): rebuild it
+# when they change, or a re-configured --prefix installs a stale binary.
+src/paths.$(OBJEXT) src/tests_fuzz_libkilnfuzz_a-paths.$(OBJEXT): Makefile
 
 bin_PROGRAMS += kiln
 kiln_SOURCES = \

@@ -1,6 +1,7 @@
 /* paths.c - where kiln finds its data and keeps its state */
 #include "paths.h"
 
+#include <string.h>
 #include <unistd.h>
 
 gboolean
@@ -16,8 +17,10 @@ kiln_running_uninstalled (void)
           g_autofree char *dir = g_path_get_dirname (exe);
           g_autofree char *real_build = realpath (KILN_BUILDDIR, NULL);
           uninstalled = real_build && g_strcmp0 (dir, real_build) == 0;
-          /* unit tests live in tests/unit/ of the build tree */
-          if (!uninstalled && real_build && g_str_has_prefix (dir, real_build))
+          /* unit tests live in tests/unit/ of the build tree; a sibling
+           * such as BUILDDIR-prefix/bin is not inside it */
+          if (!uninstalled && real_build && g_str_has_prefix (dir, real_build)
+              && dir[strlen (real_build)] == '/')
             uninstalled = TRUE;
         }
       g_once_init_leave (&once, 1);
