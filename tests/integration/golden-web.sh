@@ -5,7 +5,8 @@
 # and enabled, `nginx -v` and http://127.0.0.1/ tested on a fresh boot) ->
 # raw, VMDK and VHDX with SHA256SUMS, manifest and the AWS readiness lint.
 # Then the raw artifact itself is booted by `kiln test`: NGINX must answer on
-# it, and a test that expects an answer where nothing listens must fail.
+# it.  (A failing test phase failing the build is tested on the tiny image,
+# template-components-tiny.sh, where a boot costs seconds, not minutes.)
 . "$(dirname "$0")/lib/common.sh"
 
 [ "$(id -u)" -eq 0 ] || skip "the debian-12 template needs root to build (mmdebstrap chroot mode)"
@@ -24,11 +25,11 @@ cat "$TEST_TMP/build.out"
 echo "# measure: golden-web build $(( $(date +%s) - start )) s"
 assert_no_leftovers
 
-for step in update-os/build/ upgrade install-packages/build/ enable-service/build/ \
+for step in update-os/build/UpdatePackages update-os/validate/NoPendingUpdates \
+            install-packages/build/InstallPackages enable-service/build/EnableService \
+            update-os/test/PackageDatabaseHealthy enable-service/test/ServiceEnabledAndActive \
             command-succeeds/test/RunCommand http-ok/test/Fetch; do
-  grep -q "step: $step.*: success" "$TEST_TMP/build.out" \
-    || grep -q "step: ${step}[A-Za-z]*: success" "$TEST_TMP/build.out" \
-    || fail "no successful step matching $step"
+  grep -q "step: $step: success" "$TEST_TMP/build.out" || fail "no successful step $step"
 done
 grep -q "artifacts, SHA256SUMS and manifest.json are in $dist" "$TEST_TMP/build.out" \
   || fail "the build did not say where the artifacts are"
@@ -80,12 +81,4 @@ cat "$TEST_TMP/test.out"
 grep -q "step: http-ok/test/Fetch: success" "$TEST_TMP/test.out" || fail "http-ok did not pass on the raw artifact"
 ok "the raw artifact boots and NGINX answers 200"
 
-# A test expecting an answer where nothing listens fails the run.
-"$KILN" test "$raw" --component http-ok --parameters url=http://127.0.0.1:8081/,waitSeconds=5 \
-  </dev/null > "$TEST_TMP/test-fail.out" 2>&1
-status=$?
-cat "$TEST_TMP/test-fail.out"
-[ $status -eq 1 ] || fail "a failing http-ok exited $status, expected 1"
-grep -q "http-ok" "$TEST_TMP/test-fail.out" || fail "the failure does not name http-ok"
-ok "a test phase that gets no answer fails (exit 1)"
 assert_no_leftovers
