@@ -4,5 +4,8 @@
 # Same checks as template-debian12.sh.
 . "$top_srcdir/tests/integration/lib/common.sh"
 . "$top_srcdir/tests/integration/template-lib.sh"
+# A second full template build and boot (~8 min under TCG): opt-in, so that
+# `make check` (and CI) stays well under an hour on machines without KVM.
+[ -n "${KILN_SLOW_TESTS:-}" ] || skip "the UEFI template build is a slow test: run with KILN_SLOW_TESTS=1"
 [ -r "$ovmf_code" ] && [ -r "$ovmf_vars" ] || skip "OVMF is not installed ($ovmf_code)"
 template_end_to_end debian-12-uefi uefi 2
