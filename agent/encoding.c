@@ -125,40 +125,6 @@ get_unit (const unsigned char *p, int bytes, bool big)
   return v;
 }
 
-static void
-put_utf8 (strbuf *out, unsigned cp)
-{
-  char b[4];
-  size_t n;
-  if (cp < 0x80)
-    {
-      b[0] = (char) cp;
-      n = 1;
-    }
-  else if (cp < 0x800)
-    {
-      b[0] = (char) (0xC0 | (cp >> 6));
-      b[1] = (char) (0x80 | (cp & 0x3F));
-      n = 2;
-    }
-  else if (cp < 0x10000)
-    {
-      b[0] = (char) (0xE0 | (cp >> 12));
-      b[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-      b[2] = (char) (0x80 | (cp & 0x3F));
-      n = 3;
-    }
-  else
-    {
-      b[0] = (char) (0xF0 | (cp >> 18));
-      b[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-      b[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-      b[3] = (char) (0x80 | (cp & 0x3F));
-      n = 4;
-    }
-  strbuf_add (out, b, n);
-}
-
 bool
 encoding_decode (text_encoding enc, const char *data, size_t len, strbuf *out, char **err)
 {
@@ -200,7 +166,7 @@ encoding_decode (text_encoding enc, const char *data, size_t len, strbuf *out, c
             *err = xasprintf ("not %s: invalid code unit at byte %zu", encoding_name (enc), i + bom);
           return false;
         }
-      put_utf8 (out, cp);
+      strbuf_add_utf8 (out, cp);
     }
   return true;
 }

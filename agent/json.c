@@ -339,40 +339,6 @@ parse_hex4 (parser *p, unsigned *out)
   return true;
 }
 
-static void
-add_utf8 (strbuf *sb, unsigned cp)
-{
-  char b[4];
-  size_t n;
-  if (cp < 0x80)
-    {
-      b[0] = (char) cp;
-      n = 1;
-    }
-  else if (cp < 0x800)
-    {
-      b[0] = (char) (0xC0 | (cp >> 6));
-      b[1] = (char) (0x80 | (cp & 0x3F));
-      n = 2;
-    }
-  else if (cp < 0x10000)
-    {
-      b[0] = (char) (0xE0 | (cp >> 12));
-      b[1] = (char) (0x80 | ((cp >> 6) & 0x3F));
-      b[2] = (char) (0x80 | (cp & 0x3F));
-      n = 3;
-    }
-  else
-    {
-      b[0] = (char) (0xF0 | (cp >> 18));
-      b[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
-      b[2] = (char) (0x80 | ((cp >> 6) & 0x3F));
-      b[3] = (char) (0x80 | (cp & 0x3F));
-      n = 4;
-    }
-  strbuf_add (sb, b, n);
-}
-
 /* Parses a string token (p->pos at the opening quote) into out. */
 static bool
 parse_string_raw (parser *p, strbuf *out)
@@ -451,7 +417,7 @@ parse_string_raw (parser *p, strbuf *out)
                     parse_error (p, "a character other than \\u0000");
                     return false;
                   }
-                add_utf8 (out, cp);
+                strbuf_add_utf8 (out, cp);
                 break;
               }
             default:

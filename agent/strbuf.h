@@ -19,6 +19,7 @@ void strbuf_reset (strbuf *sb);
 void strbuf_add (strbuf *sb, const void *data, size_t len);
 void strbuf_adds (strbuf *sb, const char *s);
 void strbuf_addc (strbuf *sb, char c);
+void strbuf_add_utf8 (strbuf *sb, unsigned cp);
 void strbuf_addf (strbuf *sb, const char *fmt, ...) __attribute__ ((format (printf, 2, 3), nonnull (2)));
 void strbuf_vaddf (strbuf *sb, const char *fmt, va_list ap) __attribute__ ((format (printf, 2, 0), nonnull (2)));
 /* Hand the buffer over to the caller (free() it); sb is left empty. */
