@@ -9,6 +9,7 @@
 #include "config.h"
 #include "commands.h"
 #include "kiln.h"
+#include "paths.h"
 
 static const KilnCommand commands[] = {
   { "build", kiln_cmd_build,
@@ -48,18 +49,28 @@ usage (FILE *out)
            "3 host environment problem.\n");
 }
 
-/* libvirt's embedded driver logs warnings to stderr that mean nothing to a
+/* libvirt's embedded driver logs messages to stderr that mean nothing to a
  * kiln user ("tainted: high-privileges" for qemu running as root, "unable
- * to open /dev/mapper/control").  libvirt reads LIBVIRT_LOG_OUTPUTS once,
- * when it initializes, and libguestfs initializes it while loading, before
- * main() runs: so set it to errors-only and re-execute once.  A value the
- * user set is kept. */
+ * to open /dev/mapper/control", no dmidecode, no /dev/kvm); the errors that
+ * matter come back through the API and kiln reports them with context.
+ * libvirt reads LIBVIRT_LOG_OUTPUTS once, when it initializes, and
+ * libguestfs initializes it while loading, before main() runs: so set it
+ * and re-execute once.  The log goes to $KILN_HOME/libvirt.log when that
+ * directory exists (the commands that use libvirt make it), else nowhere.
+ * A value the user set is kept. */
 static void
 quiet_libvirt_log (char **argv)
 {
   if (g_getenv ("LIBVIRT_LOG_OUTPUTS"))
     return;
-  g_setenv ("LIBVIRT_LOG_OUTPUTS", "4:stderr", TRUE);
+  g_autofree char *outputs = NULL;
+  /* libvirt splits its outputs on spaces */
+  if (g_file_test (kiln_home (), G_FILE_TEST_IS_DIR)
+      && !strchr (kiln_home (), ' '))
+    outputs = g_strdup_printf ("3:file:%s/libvirt.log", kiln_home ());
+  else
+    outputs = g_strdup ("4:file:/dev/null");
+  g_setenv ("LIBVIRT_LOG_OUTPUTS", outputs, TRUE);
   execv ("/proc/self/exe", argv);
   /* no /proc: run on with libvirt's default log */
 }

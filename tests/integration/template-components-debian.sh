@@ -40,7 +40,8 @@ grep -q "1 reboot" "$TEST_TMP/build.out" || fail "reboot-check did not reboot th
 ok "every component's build and test phases pass on debian-12"
 
 # Read the result back, independently of kiln.
-out="$TEST_TMP/out/components-debian.qcow2"
+# each build writes its outputs to a directory named like them
+out="$TEST_TMP/out/components-debian/components-debian.qcow2"
 [ -f "$out" ] || fail "no output image $out"
 guestfish --ro -a "$out" -i <<'GF' > "$TEST_TMP/facts" 2>&1 || { cat "$TEST_TMP/facts"; fail "guestfish could not read the output"; }
 echo ==localtime
