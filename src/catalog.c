@@ -262,7 +262,7 @@ kiln_catalog_artifact_paths (KilnCatalog *cat, gint64 build_id,
                              GError **error)
 {
   g_autoptr (sqlite3_stmt) st = prepare (
-      cat, "SELECT path FROM artifacts WHERE build_id = ? ORDER BY id", error);
+      cat, "SELECT path FROM artifacts WHERE build_id = ? ORDER BY rowid", error);
   if (!st)
     return NULL;
   sqlite3_bind_int64 (st, 1, build_id);

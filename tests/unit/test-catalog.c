@@ -103,6 +103,32 @@ test_reopen_keeps_data (void **state)
 }
 
 static void
+test_artifact_paths_in_order (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnCatalog) cat = kiln_catalog_open (f->db, &error);
+  assert_non_null (cat);
+  gint64 n;
+  gint64 a = kiln_catalog_begin_build (cat, "web", "1.0.0", NULL, &n, &error);
+  gint64 b = kiln_catalog_begin_build (cat, "web", "1.0.0", NULL, &n, &error);
+  assert_true (kiln_catalog_add_artifact (cat, a, "raw", "/o/w.raw", 10,
+                                          "aa", &error));
+  assert_true (kiln_catalog_add_artifact (cat, b, "vmdk", "/o/x.vmdk", 5,
+                                          "bb", &error));
+  assert_true (kiln_catalog_add_artifact (cat, a, "file", "/o/SHA256SUMS",
+                                          1, "cc", &error));
+  g_autoptr (GPtrArray) pa = kiln_catalog_artifact_paths (cat, a, &error);
+  assert_non_null (pa);
+  assert_int_equal (pa->len, 2);
+  assert_string_equal (pa->pdata[0], "/o/w.raw");
+  assert_string_equal (pa->pdata[1], "/o/SHA256SUMS");
+  g_autoptr (GPtrArray) none = kiln_catalog_artifact_paths (cat, 999, &error);
+  assert_non_null (none);
+  assert_int_equal (none->len, 0);
+}
+
+static void
 test_file_digest_cached_and_refreshed (void **state)
 {
   Fixture *f = *state;
@@ -133,6 +159,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_build_numbers_and_states, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (test_reopen_keeps_data, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_artifact_paths_in_order, setup,
+                                     teardown),
     cmocka_unit_test_setup_teardown (test_file_digest_cached_and_refreshed,
                                      setup, teardown),
   };
