@@ -238,6 +238,20 @@ kiln_duration_format (gint64 seconds)
   return g_string_free (s, FALSE);
 }
 
+/* A value outside [lo, hi] (hi NULL: no upper bound), both already
+ * formatted in the value's own units. */
+static void
+range_error (KilnDiags *diags, const KilnNode *n, const char *what,
+             const char *lo, const char *hi, const char *found)
+{
+  if (!hi)
+    kiln_schema_error (diags, n, "expected %s of at least %s, found %s", what,
+                       lo, found);
+  else
+    kiln_schema_error (diags, n, "expected %s between %s and %s, found %s",
+                       what, lo, hi, found);
+}
+
 gboolean
 kiln_schema_size (KilnDiags *diags, const KilnNode *n, const char *what,
                   guint64 min, guint64 max, guint64 *out)
@@ -257,13 +271,8 @@ kiln_schema_size (KilnDiags *diags, const KilnNode *n, const char *what,
   if (v < min || (max && v > max))
     {
       g_autofree char *lo = kiln_size_format_short (min);
-      g_autofree char *hi = kiln_size_format_short (max);
-      if (!max)
-        kiln_schema_error (diags, n, "expected %s of at least %s, found %s",
-                           what, lo, q);
-      else
-        kiln_schema_error (diags, n, "expected %s between %s and %s, found %s",
-                           what, lo, hi, q);
+      g_autofree char *hi = max ? kiln_size_format_short (max) : NULL;
+      range_error (diags, n, what, lo, hi, q);
       return FALSE;
     }
   if (out)
@@ -290,13 +299,8 @@ kiln_schema_duration (KilnDiags *diags, const KilnNode *n, const char *what,
   if (v < min || (max && v > max))
     {
       g_autofree char *lo = kiln_duration_format (min);
-      g_autofree char *hi = kiln_duration_format (max);
-      if (!max)
-        kiln_schema_error (diags, n, "expected %s of at least %s, found %s",
-                           what, lo, q);
-      else
-        kiln_schema_error (diags, n, "expected %s between %s and %s, found %s",
-                           what, lo, hi, q);
+      g_autofree char *hi = max ? kiln_duration_format (max) : NULL;
+      range_error (diags, n, what, lo, hi, q);
       return FALSE;
     }
   if (out)
