@@ -215,6 +215,15 @@ is_deb (const KilnLintFacts *f)
   return is (f->package_format, "deb");
 }
 
+/* The guest rules (boot loader, fstab, drivers, network, agents) read a
+ * Linux root; for another OS only os-not-linux and the disk rules (size,
+ * partition table, architecture, formats) say anything true. */
+static gboolean
+linux_guest (const KilnLintFacts *f)
+{
+  return !f->os_type || is (f->os_type, "linux");
+}
+
 /* --- target-independent rules --- */
 
 static void
@@ -226,7 +235,7 @@ rule_os (Lint *l)
          "kiln's import checks cover Linux guests; check the target's own "
          "requirements for this OS",
          "the guest OS is %s, not Linux", f->os_type);
-  if (f->kernels->len == 0)
+  if (linux_guest (f) && f->kernels->len == 0)
     add (l, KILN_LINT_ERROR, "kernel-missing",
          "install the distribution's kernel package (e.g. linux-image-amd64, "
          "kernel) so /lib/modules and /boot hold a kernel",
@@ -548,6 +557,8 @@ lint_kvm (Lint *l)
                                       NULL };
   static const char *const net[] = { "virtio_net", NULL };
   const KilnLintFacts *f = l->f;
+  if (!linux_guest (f))
+    return;
   need_boot_drivers (l, "virtio disk", boot);
   need_kernel_drivers (l, "virtio network", net,
                        "use the distribution's generic kernel, which has "
@@ -581,6 +592,20 @@ lint_aws (Lint *l)
          "EC2 runs 64-bit Linux guests only; this one is %s", f->arch);
 
   rule_partition_table (l, KILN_LINT_ERROR);
+  rule_size (l, 16 * TiB, "EC2 VM import (import-snapshot; import-image 8 TiB)");
+
+  if (f->formats && !has_format (f, KILN_FORMAT_RAW, NULL)
+      && !has_format (f, KILN_FORMAT_VMDK, "streamOptimized")
+      && !has_format (f, KILN_FORMAT_VHD, NULL)
+      && !has_format (f, KILN_FORMAT_VHDX, NULL)
+      && !has_format (f, KILN_FORMAT_OVA, NULL))
+    add (l, KILN_LINT_ERROR, "format-unsupported",
+         "add raw (import-snapshot, coldsnap) or vmdk (import-image) to the "
+         "output formats",
+         "none of the output formats can be imported into AWS (it takes raw, "
+         "streamOptimized VMDK, VHD, VHDX or OVA)");
+  if (!linux_guest (f))
+    return;
   rule_root_fs (l, fs, KILN_LINT_ERROR);
   need_boot_drivers (l, "NVMe (Nitro EBS)", boot);
   need_kernel_drivers (l, "ENA network", net,
@@ -595,18 +620,6 @@ lint_aws (Lint *l)
          "user data from EC2",
          "cloud-init is not installed: the instance will not receive the key "
          "pair's SSH key");
-  rule_size (l, 16 * TiB, "EC2 VM import (import-snapshot; import-image 8 TiB)");
-
-  if (f->formats && !has_format (f, KILN_FORMAT_RAW, NULL)
-      && !has_format (f, KILN_FORMAT_VMDK, "streamOptimized")
-      && !has_format (f, KILN_FORMAT_VHD, NULL)
-      && !has_format (f, KILN_FORMAT_VHDX, NULL)
-      && !has_format (f, KILN_FORMAT_OVA, NULL))
-    add (l, KILN_LINT_ERROR, "format-unsupported",
-         "add raw (import-snapshot, coldsnap) or vmdk (import-image) to the "
-         "output formats",
-         "none of the output formats can be imported into AWS (it takes raw, "
-         "streamOptimized VMDK, VHD, VHDX or OVA)");
 }
 
 static void
@@ -634,6 +647,19 @@ lint_azure (Lint *l)
          "build for UEFI (generation 2)",
          "a BIOS image with a GPT partition table: Azure generation 1 VMs "
          "expect MBR");
+  rule_size (l, 2040 * GiB, "a fixed VHD for Azure");
+  if (f->virtual_size % (1024 * 1024))
+    add (l, KILN_LINT_INFO, "vhd-size-alignment", "nothing to do",
+         "the virtual size %" G_GUINT64_FORMAT " is not a whole MiB; kiln "
+         "pads the VHD to %" G_GUINT64_FORMAT " bytes", f->virtual_size,
+         kiln_round_up_mib (f->virtual_size));
+  if (f->formats && !has_format (f, KILN_FORMAT_VHD, "fixed"))
+    add (l, KILN_LINT_ERROR, "format-unsupported",
+         "add vhd (fixed, MiB-aligned) to the output formats",
+         "Azure takes only fixed VHD uploads, and no vhd:fixed output is "
+         "requested");
+  if (!linux_guest (f))
+    return;
   rule_root_fs (l, fs, KILN_LINT_WARNING);
   need_boot_drivers (l, "Hyper-V storage", boot);
   need_kernel_drivers (l, "Hyper-V network", net,
@@ -658,17 +684,6 @@ lint_azure (Lint *l)
              "/etc/fstab line %d puts swap on the OS disk, which Azure "
              "advises against", e->line);
     }
-  rule_size (l, 2040 * GiB, "a fixed VHD for Azure");
-  if (f->virtual_size % (1024 * 1024))
-    add (l, KILN_LINT_INFO, "vhd-size-alignment", "nothing to do",
-         "the virtual size %" G_GUINT64_FORMAT " is not a whole MiB; kiln "
-         "pads the VHD to %" G_GUINT64_FORMAT " bytes", f->virtual_size,
-         kiln_round_up_mib (f->virtual_size));
-  if (f->formats && !has_format (f, KILN_FORMAT_VHD, "fixed"))
-    add (l, KILN_LINT_ERROR, "format-unsupported",
-         "add vhd (fixed, MiB-aligned) to the output formats",
-         "Azure takes only fixed VHD uploads, and no vhd:fixed output is "
-         "requested");
 }
 
 typedef struct {
@@ -697,6 +712,15 @@ lint_vsphere (Lint *l)
          "build an x86_64 image for vSphere",
          "vSphere on x86 hosts runs x86 guests; this one is %s", f->arch);
   rule_partition_table (l, KILN_LINT_WARNING);
+  rule_size (l, 62 * TiB, "vSphere");
+  if (f->formats && !has_format (f, KILN_FORMAT_OVA, NULL)
+      && !has_format (f, KILN_FORMAT_VMDK, "streamOptimized"))
+    add (l, KILN_LINT_WARNING, "format-unsupported",
+         "add ova to the output formats (Deploy OVF Template, govc "
+         "import.ova)",
+         "no OVA or streamOptimized VMDK output for vSphere");
+  if (!linux_guest (f))
+    return;
   for (gsize i = 0; i < G_N_ELEMENTS (ctl); i++)
     if (g_ascii_strcasecmp (ctl[i].controller, controller) == 0)
       {
@@ -720,13 +744,6 @@ lint_vsphere (Lint *l)
          "install open-vm-tools (guest customization, clean shutdown, IP "
          "reporting)",
          "open-vm-tools (vmtoolsd) is not installed");
-  rule_size (l, 62 * TiB, "vSphere");
-  if (f->formats && !has_format (f, KILN_FORMAT_OVA, NULL)
-      && !has_format (f, KILN_FORMAT_VMDK, "streamOptimized"))
-    add (l, KILN_LINT_WARNING, "format-unsupported",
-         "add ova to the output formats (Deploy OVF Template, govc "
-         "import.ova)",
-         "no OVA or streamOptimized VMDK output for vSphere");
 }
 
 /* --- driver --- */
@@ -738,10 +755,13 @@ kiln_lint_run (const KilnLintFacts *facts, GPtrArray *targets)
                         (GDestroyNotify) kiln_lint_finding_free),
              "all" };
   rule_os (&l);
-  rule_bootloader (&l);
-  rule_efi_fallback (&l);
-  rule_fstab (&l);
-  rule_cmdline_root (&l);
+  if (linux_guest (facts))
+    {
+      rule_bootloader (&l);
+      rule_efi_fallback (&l);
+      rule_fstab (&l);
+      rule_cmdline_root (&l);
+    }
   for (guint i = 0; targets && i < targets->len; i++)
     {
       const char *t = targets->pdata[i];

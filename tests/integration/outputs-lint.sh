@@ -4,8 +4,12 @@
 # libguestfs launch) that pass every rule or violate them.  The BIOS pair
 # goes through `kiln convert --target all` (the passing one converts, with
 # SBOM and OVF guest type from inspection; the failing one must refuse to
-# write), the UEFI pair through `kiln inspect --json --target all`.  Five
-# launches in all, no VM boot.
+# write), the UEFI pair through `kiln inspect --json --target all`, and so
+# do five more fixtures for the rules the pairs cannot show (another OS, no
+# kernel, 17 TiB, no partition table, f2fs root, GPT on BIOS, i386 and
+# aarch64 userlands, DHCP for one interface name, an ESP the guest does not
+# mount, no importable format).  pass-bios and pass-uefi pass every rule.
+# Ten launches in all, two at a time; no VM boot.
 set -uo pipefail
 : "${top_srcdir:?}" "${top_builddir:?}" "${KILN:?}"
 export KILN_ACCEL=${KILN_ACCEL:-tcg}
@@ -45,14 +49,21 @@ expect_none() { # FILE ID
   else bad "$(basename "$1" .json): unexpected $2"; fi
 }
 
-inspect() { # NAME -> $work/NAME.json ; sets rc
-  local t1; t1=$(date +%s)
+inspect() { # NAME -> $work/NAME.json, its exit code in $work/NAME.rc
+  local t1 rc; t1=$(date +%s)
   "$KILN" inspect "$work/$1.qcow2" --input-format qcow2 --target all --json \
     > "$work/$1.json" 2> "$work/$1.err"
   rc=$?
-  echo "# kiln inspect $1: exit $rc in $(( $(date +%s) - t1 )) s"
-  sed 's/^/#   /' "$work/$1.err"
+  echo $rc > "$work/$1.rc"
+  echo "kiln inspect $1: exit $rc in $(( $(date +%s) - t1 )) s" >> "$work/$1.err"
 }
+# inspect_pair A B: two launches side by side (the machine has the cores,
+# each appliance is one vCPU); reports in a stable order.
+inspect_pair() {
+  inspect "$1" & inspect "$2" & wait
+  sed 's/^/#   /' "$work/$1.err" "$work/$2.err"
+}
+rc_of() { cat "$work/$1.rc"; }
 
 # --- pass-bios: clean for every target, so kiln convert goes ahead ---
 t1=$(date +%s)
@@ -89,11 +100,16 @@ tar -xOf "$work/pass-out/pass-bios.ova" pass-bios.ovf > "$work/pass.ovf"
   ok "pass-bios: register-image EnaSupport (ena in modules.dep)" || bad "pass-bios: EnaSupport"
 
 # --- fail-bios: kiln convert refuses, and says why ---
+# (no-kernel, 17 TiB, converts to qcow2 only: beside it, checked below)
 t1=$(date +%s)
+"$KILN" convert "$work/no-kernel.qcow2" --input-format qcow2 --format qcow2 \
+  --target all --json --output-dir "$work/nk-out" > "$work/nk.jsonl" 2> "$work/nk.err" &
+nk_pid=$!
 "$KILN" convert "$work/fail-bios.qcow2" --input-format qcow2 --format raw,vhd \
   --target all --json --output-dir "$work/fail-out" > "$work/convert.jsonl" 2> "$work/convert.err"
 rc=$?
-echo "# kiln convert fail-bios: exit $rc in $(( $(date +%s) - t1 )) s"
+wait $nk_pid; nk_rc=$?
+echo "# kiln convert fail-bios: exit $rc, no-kernel: exit $nk_rc, in $(( $(date +%s) - t1 )) s"
 [ $rc = 1 ] && ok "fail-bios: kiln convert exits 1" || bad "fail-bios: kiln convert exit $rc"
 grep -q "not ready for import" "$work/convert.err" && ok "fail-bios: error names the lint" ||
   { bad "fail-bios: error message"; sed 's/^/#   /' "$work/convert.err"; }
@@ -133,8 +149,25 @@ for id in bootloader-missing fstab-device-name cmdline-root-device-name initramf
   expect_none "$work/pass-bios.json" "$id"
 done
 
+# --- no-kernel: refused too; the kernel, size and format rules ---
+f=$work/no-kernel.json
+grep '"event":"lint"' "$work/nk.jsonl" > "$f"
+[ $nk_rc = 1 ] && [ -z "$(ls -A "$work/nk-out" 2>/dev/null)" ] &&
+  ok "no-kernel: kiln convert exits 1, nothing written" || bad "no-kernel: exit $nk_rc or files written"
+expect "$f" kernel-missing all error
+expect "$f" size-limit aws error
+expect "$f" size-limit azure error
+expect "$f" format-unsupported aws error
+expect "$f" format-unsupported azure error
+expect "$f" format-unsupported vsphere warning
+jq -e 'all(.findings[]; .id != "size-limit" or .target != "vsphere")' "$f" >/dev/null &&
+  ok "no-kernel: 17 TiB is within vSphere's 62 TiB" || bad "no-kernel: size-limit for vsphere"
+grep -q 'the disk is 17408.0 GiB' "$work/nk.err" && ok "no-kernel: size in the message" ||
+  { bad "no-kernel: message"; sed 's/^/#   /' "$work/nk.err"; }
+
 # --- UEFI ---
-inspect pass-uefi
+inspect_pair pass-uefi fail-uefi
+rc=$(rc_of pass-uefi)
 f=$work/pass-uefi.json
 [ "$(jq -r .facts.firmware "$f")" = uefi ] && ok "pass-uefi: firmware uefi" || bad "pass-uefi: firmware $(jq -r .facts.firmware "$f")"
 [ "$(jq -r .facts.efiFallback "$f")" = true ] && ok "pass-uefi: fallback loader found" || bad "pass-uefi: fallback"
@@ -149,12 +182,62 @@ else
   jq -c '.findings[]' "$f" | sed 's/^/#   /'
 fi
 
-inspect fail-uefi
 f=$work/fail-uefi.json
+rc=$(rc_of fail-uefi)
 [ $rc = 1 ] && ok "fail-uefi: exit 1" || bad "fail-uefi: exit $rc"
 expect "$f" efi-fallback-missing all error
 expect "$f" initramfs-unreadable aws warning
 expect_none "$f" bootloader-missing
+
+# --- the rest, two at a time ---
+inspect_pair hurd whole-disk
+inspect_pair gpt-bios uefi-arm
+
+f=$work/hurd.json
+[ "$(jq -r .guest.os "$f")" = hurd ] && ok "hurd: inspected as GNU/Hurd" || bad "hurd: os $(jq -r .guest.os "$f")"
+expect "$f" os-not-linux all error
+# Only the disk rules apply to another OS: no Linux guest findings.
+[ "$(jq -c '[.findings[].id] | unique' "$f")" = '["os-not-linux"]' ] &&
+  ok "hurd: no Linux guest rules" || bad "hurd: findings $(jq -c '[.findings[].id]' "$f")"
+[ "$(rc_of hurd)" = 1 ] && ok "hurd: exit 1" || bad "hurd: exit $(rc_of hurd)"
+
+f=$work/whole-disk.json
+[ "$(jq -r '.guest.partitionTable + " " + .guest.rootFilesystem' "$f")" = "none f2fs" ] &&
+  ok "whole-disk: no partition table, f2fs root" || bad "whole-disk: $(jq -c .guest "$f")"
+expect "$f" partition-table-missing aws error
+expect "$f" partition-table-missing azure error
+expect "$f" partition-table-missing vsphere warning
+expect "$f" root-fs-unsupported aws error
+expect "$f" root-fs-unsupported azure warning
+
+f=$work/gpt-bios.json
+[ "$(jq -r '.guest.arch + " " + .guest.firmware + " " + .guest.partitionTable' "$f")" = "i386 bios gpt" ] &&
+  ok "gpt-bios: i386, BIOS, GPT" || bad "gpt-bios: $(jq -c .guest "$f")"
+expect "$f" partition-table-gen1 azure warning
+expect "$f" arch-unsupported aws error
+expect "$f" arch-unsupported azure error
+expect "$f" arch-unsupported vsphere warning
+expect "$f" dhcp-interface-name aws warning
+expect "$f" dhcp-interface-name kvm warning
+expect_none "$f" dhcp-missing
+expect_none "$f" bootloader-missing   # the BIOS boot partition counts
+
+f=$work/uefi-arm.json
+[ "$(jq -r '.guest.arch + " " + .guest.firmware' "$f")" = "aarch64 uefi" ] &&
+  ok "uefi-arm: aarch64, UEFI" || bad "uefi-arm: $(jq -c .guest "$f")"
+expect "$f" esp-unchecked all warning
+expect "$f" arch-unsupported aws warning
+expect "$f" arch-unsupported vsphere warning
+jq -e 'all(.findings[]; .id != "arch-unsupported" or .target != "azure")' "$f" >/dev/null &&
+  ok "uefi-arm: Azure takes arm64 on UEFI" || bad "uefi-arm: arch-unsupported for azure"
+[ "$(rc_of uefi-arm)" = 0 ] && ok "uefi-arm: warnings only, exit 0" || bad "uefi-arm: exit $(rc_of uefi-arm)"
+
+# The passing images pass every rule the fixtures above violate.
+for id in os-not-linux kernel-missing esp-unchecked dhcp-interface-name partition-table-missing \
+          partition-table-gen1 root-fs-unsupported arch-unsupported size-limit format-unsupported; do
+  expect_none "$work/pass-bios.json" "$id"
+  expect_none "$work/pass-uefi.json" "$id"
+done
 
 [ $fails -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 exit 0

@@ -118,14 +118,35 @@ static void
 test_os_and_kernel (void **state)
 {
   g_autoptr (KilnLintFacts) f = good ();
-  g_free (f->os_type);
-  f->os_type = g_strdup ("windows");
   g_ptr_array_set_size (f->kernels, 0);
   g_autoptr (GPtrArray) r = run (f, "aws");
-  expect (r, "os-not-linux", "all", KILN_LINT_ERROR);
   expect (r, "kernel-missing", "all", KILN_LINT_ERROR);
   /* No driver findings without a kernel to check. */
   assert_null (kiln_lint_find (r, "initramfs-missing-driver", NULL));
+  assert_null (kiln_lint_find (r, "os-not-linux", NULL));
+}
+
+/* Another OS: os-not-linux and the disk rules, none of the Linux guest
+ * rules (they would all fire on what is not there). */
+static void
+test_os_not_linux (void **state)
+{
+  g_autoptr (KilnLintFacts) f = good ();
+  g_free (f->os_type);
+  f->os_type = g_strdup ("windows");
+  g_ptr_array_set_size (f->kernels, 0);
+  g_ptr_array_set_size (f->bootloaders, 0);
+  f->cloud_init = FALSE;
+  f->virtual_size = 3 * (guint64) 1024 * 1024 * 1024 * 1024;
+  g_autoptr (GPtrArray) r = run (f, "aws,azure,vsphere,kvm");
+  expect (r, "os-not-linux", "all", KILN_LINT_ERROR);
+  expect (r, "size-limit", "azure", KILN_LINT_ERROR);
+  for (const char *const *id = (const char *const[]){
+           "kernel-missing", "bootloader-missing", "agent-missing",
+           "dhcp-missing", "initramfs-missing-driver", "root-fs-unsupported",
+           NULL };
+       *id; id++)
+    assert_null (kiln_lint_find (r, *id, NULL));
 }
 
 static void
@@ -387,6 +408,7 @@ main (void)
     cmocka_unit_test (test_good_image_is_clean),
     cmocka_unit_test (test_targets_parse),
     cmocka_unit_test (test_os_and_kernel),
+    cmocka_unit_test (test_os_not_linux),
     cmocka_unit_test (test_bootloader_bios),
     cmocka_unit_test (test_uefi),
     cmocka_unit_test (test_fstab_and_cmdline),
