@@ -135,6 +135,33 @@ check "aws: register-image from inspection" \
   test "$(jq -r '.Architecture + " " + .BootMode + " " + .RootDeviceName' aws-register-image.json)" = "x86_64 legacy-bios /dev/xvda"
 check "aws: tags" test "$(jq -r '.TagSpecifications[0].Tags[0].Key' aws-import-image.json)" = Project
 
+# The other sub-formats (no inspection, no launch): monolithicSparse VMDK for
+# workstation hypervisors, compressed qcow2, fixed VHDX, dynamic VHD.
+sub=$work/sub
+"$KILN" convert "$src" --input-format qcow2 --no-inspect -q --output-dir "$sub" --name t \
+  --format vmdk:monolithicSparse,qcow2:compressed,vhdx:fixed,vhd:dynamic > "$work/sub.log" 2>&1
+check "sub-formats: kiln convert" test $? = 0
+sed 's/^/#   /' "$work/sub.log"
+check "vmdk:monolithicSparse: createType" \
+  test "$(info "$sub/t.vmdk" | jq -r '."format-specific".data["create-type"]')" = monolithicSparse
+check "vmdk:monolithicSparse: same content" qemu-img compare -q -f qcow2 -F vmdk "$src" "$sub/t.vmdk"
+check "qcow2:compressed: qemu-img check" qemu-img check -q "$sub/t.qcow2"
+check "qcow2:compressed: same content" qemu-img compare -q -f qcow2 -F qcow2 "$src" "$sub/t.qcow2"
+# qemu-img map reports no offset for compressed clusters: data without one
+check "qcow2:compressed: clusters are compressed" \
+  test "$(qemu-img map --output=json -f qcow2 "$sub/t.qcow2" | jq '[.[] | select(.data and (has("offset") | not))] | length')" -gt 0
+check "vhdx:fixed: qemu-img check" qemu-img check -q "$sub/t.vhdx"
+check "vhdx:fixed: file holds the whole disk" test "$(stat -c %s "$sub/t.vhdx")" -ge "$src_size"
+check "vhdx:fixed: same content" qemu-img compare -q -f qcow2 -F vhdx "$src" "$sub/t.vhdx"
+dfooter=$(tail -c 512 "$sub/t.vhd" | od -A n -t x1 -v | tr -d ' \n')
+check "vhd:dynamic: footer disk type 3 (dynamic)" test "${dfooter:120:8}" = 00000003
+check "vhd:dynamic: current size $mib_size (whole MiB)" test $((16#${dfooter:96:16})) = "$mib_size"
+check "vhd:dynamic: same content" qemu-img compare -q -f qcow2 -F vpc "$src" "$sub/t.vhd"
+(cd "$sub" && sha256sum --quiet -c SHA256SUMS) && ok "sub-formats: SHA256SUMS" || bad "sub-formats: SHA256SUMS"
+check "sub-formats: manifest names them" \
+  test "$(jq -r '[.artifacts[] | .format + ":" + .subformat] | sort | join(" ")' "$sub/manifest.json")" = \
+  "qcow2:compressed vhd:dynamic vhdx:fixed vmdk:monolithicSparse"
+
 # Same names again: refused, nothing touched.
 before=$(sha256sum SHA256SUMS)
 "$KILN" convert "$src" --input-format qcow2 --format raw --output-dir "$out" --name tiny \
