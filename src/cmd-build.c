@@ -119,7 +119,9 @@ kiln_cmd_build (int argc, char **argv)
     {
       KilnRecipeComponent *rc = recipe->components->pdata[i];
       kiln_job_add_component (job, g_steal_pointer (&rc->component),
-                              g_steal_pointer (&rc->bound), rc->ref);
+                              g_steal_pointer (&rc->bound),
+                              g_steal_pointer (&rc->secret_parameters),
+                              rc->ref);
     }
   return kiln_job_execute (job);
 }

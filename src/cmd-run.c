@@ -155,7 +155,7 @@ add_component (KilnJob *job, const char *ref, GHashTable *supplied,
       kiln_component_free (c);
       return FALSE;
     }
-  kiln_job_add_component (job, c, bound, ref);
+  kiln_job_add_component (job, c, bound, NULL, ref);
   return TRUE;
 }
 

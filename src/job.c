@@ -41,6 +41,8 @@ plan_component_free (gpointer p)
   kiln_component_free (pc->component);
   if (pc->params)
     g_hash_table_unref (pc->params);
+  if (pc->secret)
+    g_hash_table_unref (pc->secret);
   g_free (pc->ref);
   g_free (pc);
 }
@@ -85,11 +87,13 @@ kiln_job_free (KilnJob *job)
 
 void
 kiln_job_add_component (KilnJob *job, KilnComponent *component,
-                        GHashTable *params, const char *ref)
+                        GHashTable *params, GHashTable *secret,
+                        const char *ref)
 {
   KilnPlanComponent *pc = g_new0 (KilnPlanComponent, 1);
   pc->component = component;
   pc->params = params;
+  pc->secret = secret;
   pc->ref = g_strdup (ref);
   g_ptr_array_add (job->components, pc);
 }
@@ -647,6 +651,8 @@ manifest_components (JobRun *run)
           mp->name = param->name;
           mp->value = pc->params ? g_hash_table_lookup (pc->params,
                                                         param->name) : NULL;
+          mp->secret = pc->secret
+                       && g_hash_table_contains (pc->secret, param->name);
           g_ptr_array_add (mc->parameters, mp);
         }
       g_ptr_array_add (out, mc);

@@ -56,9 +56,11 @@ KilnJob *kiln_job_new (KilnJobKind kind);
 void kiln_job_free (KilnJob *job);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnJob, kiln_job_free)
 
-/* Add a component with its bound parameters (both owned by the job). */
+/* Add a component with its bound parameters and the set of parameter names
+ * marked secret (NULL for none); all three are owned by the job. */
 void kiln_job_add_component (KilnJob *job, KilnComponent *component,
-                             GHashTable *params, const char *ref);
+                             GHashTable *params, GHashTable *secret,
+                             const char *ref);
 
 /* Runs the job; prints progress; returns the process exit code. */
 int kiln_job_execute (KilnJob *job);

@@ -9,6 +9,8 @@
 typedef struct {
   KilnComponent *component;   /* borrowed */
   GHashTable *params;         /* name -> value: parameters and constants */
+  GHashTable *secret;         /* parameter names the recipe marked secret
+                               * (a set, or NULL): redacted in the manifest */
   char *ref;                  /* how the recipe named it ("update-os") */
 } KilnPlanComponent;
 

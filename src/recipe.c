@@ -97,6 +97,7 @@ component_free (gpointer p)
   g_free (c->path);
   g_clear_pointer (&c->parameters, g_hash_table_unref);
   g_clear_pointer (&c->parameter_nodes, g_hash_table_unref);
+  g_clear_pointer (&c->secret_parameters, g_hash_table_unref);
   g_clear_pointer (&c->component, kiln_component_free);
   g_clear_pointer (&c->bound, g_hash_table_unref);
   g_free (c);
@@ -305,12 +306,42 @@ parameter_value (const KilnNode *v, const char *name, KilnDiags *diags)
   return v;
 }
 
+/* kiln's form of a secret value: { value: V, secret: true }.  Returns the
+ * value node (NULL after an error) and sets *secret. */
+static const KilnNode *
+marked_value (const KilnNode *n, const char *name, gboolean *secret,
+              KilnDiags *diags)
+{
+  static const char *const keys[] = { "value", "secret", NULL };
+  if (!kiln_node_map_get (n, "value"))
+    {
+      kiln_schema_error (diags, n, "expected a string value for parameter "
+                         "'%s' (or {value: ..., secret: true}), found a "
+                         "mapping without 'value'", name);
+      return NULL;
+    }
+  g_autofree char *what = g_strdup_printf ("parameter '%s'", name);
+  kiln_schema_check_keys (diags, n, what, keys);
+  const KilnNode *v = kiln_node_map_get (n, "value");
+  const KilnNode *s = kiln_node_map_get (n, "secret");
+  g_autofree char *swhat = g_strdup_printf ("parameter '%s' secret", name);
+  if (s && !kiln_schema_bool (diags, s, swhat, secret))
+    return NULL;
+  return v;
+}
+
 static void
 add_parameter (KilnRecipeComponent *c, const KilnNode *name_node,
-               const KilnNode *value_node, KilnDiags *diags)
+               const KilnNode *value_node, gboolean secret, KilnDiags *diags)
 {
   const char *name = name_node->scalar;
   const KilnNode *prev = g_hash_table_lookup (c->parameter_nodes, name);
+  if (kiln_node_is_map (value_node))
+    {
+      value_node = marked_value (value_node, name, &secret, diags);
+      if (!value_node)
+        return;
+    }
   const KilnNode *v = parameter_value (value_node, name, diags);
   if (prev)
     {
@@ -324,6 +355,8 @@ add_parameter (KilnRecipeComponent *c, const KilnNode *name_node,
   g_hash_table_insert (c->parameters, g_strdup (name), g_strdup (v->scalar));
   g_hash_table_insert (c->parameter_nodes, g_strdup (name),
                        (gpointer) name_node);
+  if (secret)
+    g_hash_table_add (c->secret_parameters, g_strdup (name));
 }
 
 static void
@@ -334,7 +367,7 @@ parse_parameters (KilnRecipeComponent *c, const KilnNode *n,
     {
       for (guint i = 0; i < kiln_node_map_size (n); i++)
         add_parameter (c, kiln_node_map_key (n, i), kiln_node_map_value (n, i),
-                       diags);
+                       FALSE, diags);
       return;
     }
   if (!kiln_node_is_seq (n))
@@ -344,7 +377,7 @@ parse_parameters (KilnRecipeComponent *c, const KilnNode *n,
                          kiln_node_describe (n));
       return;
     }
-  static const char *const item_keys[] = { "name", "value", NULL };
+  static const char *const item_keys[] = { "name", "value", "secret", NULL };
   for (guint i = 0; i < kiln_node_seq_size (n); i++)
     {
       const KilnNode *item = kiln_node_seq_get (n, i);
@@ -358,8 +391,13 @@ parse_parameters (KilnRecipeComponent *c, const KilnNode *n,
       if (!name || !kiln_schema_expect_scalar (diags, name,
                                                "a parameter's 'name'"))
         continue;
+      const KilnNode *secret_node = kiln_node_map_get (item, "secret");
+      gboolean secret = FALSE;
+      if (secret_node && !kiln_schema_bool (diags, secret_node,
+                                            "a parameter's 'secret'", &secret))
+        continue;
       if (value)
-        add_parameter (c, name, value, diags);
+        add_parameter (c, name, value, secret, diags);
     }
 }
 
@@ -392,6 +430,8 @@ parse_component_entry (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
                                          g_free);
   c->parameter_nodes = g_hash_table_new_full (g_str_hash, g_str_equal,
                                               g_free, NULL);
+  c->secret_parameters = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                g_free, NULL);
   if (looks_like_component_path (c->ref))
     c->path = kiln_path_relative_to_file (r->path, c->ref);
   else if (kiln_name_is_valid (c->ref))

@@ -17,7 +17,7 @@ parent: $tiny
 components:
   - component: ./spine-hello.yaml
     parameters:
-      Greeting: howdy
+      Greeting: { value: howdy, secret: true }
 build:
   memory: 512M
   vcpus: 2
@@ -38,6 +38,11 @@ echo "build took $(( $(date +%s) - start )) s"
 out="$TEST_TMP/out/spine-out/spine-out.qcow2"
 (cd "$TEST_TMP/out/spine-out" && sha256sum --quiet -c SHA256SUMS) || fail "SHA256SUMS does not check"
 jq -e ".artifacts[0].sha256" "$TEST_TMP/out/spine-out/manifest.json" >/dev/null || fail "manifest.json has no artifact digest"
+# Greeting is marked secret in the recipe: the guest gets it (checked below),
+# the manifest and the other files beside the image never show it.
+[ "$(jq -r '.components[0].parameters.Greeting' "$TEST_TMP/out/spine-out/manifest.json")" = "<redacted>" ] ||
+  fail "the secret parameter is not redacted in manifest.json: $(jq -c '.components[0]' "$TEST_TMP/out/spine-out/manifest.json")"
+! grep -rl --exclude='*.qcow2' howdy "$TEST_TMP/out/spine-out" || fail "the secret value is in the files above"
 [ -f "$out" ] || fail "no output image $out"
 qemu-img check -q "$out" || fail "qemu-img check failed on the output"
 backing=$(qemu-img info --output=json "$out" | jq -r '."backing-filename" // empty')

@@ -319,7 +319,11 @@ test_components (void **state)
   write_file (tmp, "recipe.yaml",
               "name: x\nversion: 1.0.0\nparent: debian-12\ncomponents:\n"
               "  - update-os\n  - component: c/needs.yaml\n"
-              "    parameters: { Port: 80 }\n");
+              "    parameters: { Port: 80 }\n"
+              "  - component: c/needs.yaml\n"
+              "    parameters: { Port: { value: \"81\", secret: true } }\n"
+              "  - component: c/needs.yaml\n"
+              "    parameters: [{name: Port, value: [\"82\"], secret: true}]\n");
   g_autoptr (KilnDiags) d2 = kiln_diags_new ();
   g_autoptr (KilnRecipe) ok = kiln_recipe_load (rp, d2);
   if (!ok)
@@ -332,6 +336,14 @@ test_components (void **state)
   assert_string_equal (lib0->path, want_path);
   KilnRecipeComponent *c1 = ok->components->pdata[1];
   assert_string_equal (g_hash_table_lookup (c1->bound, "Port"), "80");
+  assert_false (g_hash_table_contains (c1->secret_parameters, "Port"));
+  /* marked secret, kiln style and Image Builder style: bound as usual */
+  KilnRecipeComponent *c2 = ok->components->pdata[2];
+  assert_string_equal (g_hash_table_lookup (c2->bound, "Port"), "81");
+  assert_true (g_hash_table_contains (c2->secret_parameters, "Port"));
+  KilnRecipeComponent *c3 = ok->components->pdata[3];
+  assert_string_equal (g_hash_table_lookup (c3->bound, "Port"), "82");
+  assert_true (g_hash_table_contains (c3->secret_parameters, "Port"));
 
   g_unsetenv ("KILN_DATADIR");
   remove_tree (tmp);
@@ -379,6 +391,18 @@ test_shapes (void **state)
     { "name: x\nversion: 1.0.0\nparent: p\ncomponents:\n"
       "  - {component: a, parameters: [{name: k}]}\n", 5, 33,
       "missing required key 'value' in a parameter" },
+    { "name: x\nversion: 1.0.0\nparent: p\ncomponents:\n"
+      "  - {component: a, parameters: {pw: {value: s, secret: maybe}}}\n", 5,
+      56, "expected true or false for parameter 'pw' secret, found 'maybe'" },
+    { "name: x\nversion: 1.0.0\nparent: p\ncomponents:\n"
+      "  - {component: a, parameters: {pw: {secret: true}}}\n", 5, 37,
+      "found a mapping without 'value'" },
+    { "name: x\nversion: 1.0.0\nparent: p\ncomponents:\n"
+      "  - {component: a, parameters: {pw: {value: s, hidden: true}}}\n", 5, 48,
+      "unknown key 'hidden'" },
+    { "name: x\nversion: 1.0.0\nparent: p\ncomponents:\n"
+      "  - {component: a, parameters: [{name: k, value: v, secret: 1x}]}\n", 5,
+      61, "expected true or false for a parameter's 'secret'" },
     { "name: x\nversion: 1.0.0\nparent: p\nbuild: {connect: 'qemu system'}\n",
       4, 18, "expected embed or a libvirt URI" },
     { "name: x\nversion: 1.0.0\nparent: p\noutputs: {tags: {aws:x: y}}\n",
