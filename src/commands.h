@@ -19,3 +19,5 @@ int kiln_cmd_test (int argc, char **argv);
 int kiln_cmd_template (int argc, char **argv);
 int kiln_cmd_convert (int argc, char **argv);
 int kiln_cmd_inspect (int argc, char **argv);
+int kiln_cmd_images (int argc, char **argv);
+int kiln_cmd_logs (int argc, char **argv);

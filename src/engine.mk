@@ -9,8 +9,11 @@ src_libkilncore_a_SOURCES += \
 	src/boot.c src/boot.h \
 	src/signals.c src/signals.h \
 	src/job.c src/job.h \
-	src/accel-decide.c src/accel-decide.h
+	src/accel-decide.c src/accel-decide.h \
+	src/build-ref.c src/build-ref.h
 
 kiln_SOURCES += \
 	src/cmd-build.c \
-	src/cmd-run.c
+	src/cmd-run.c \
+	src/cmd-images.c \
+	src/cmd-logs.c

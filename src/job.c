@@ -1156,8 +1156,10 @@ done:
     }
   if (ok && run.up_to_date)
     {
-      /* nothing was built: give the build number back */
+      /* nothing was built: give the build number back, and its log */
       kiln_catalog_delete_build (run.catalog, run.build_id, NULL);
+      if (kiln_reporter_log_path (reporter))
+        g_unlink (kiln_reporter_log_path (reporter));
       g_autofree char *msg = g_strdup_printf (
           "up to date: identical to build %s (same parent, components, "
           "parameters and agent), its artifacts are still in %s; --force "

@@ -25,6 +25,9 @@ static const KilnCommand commands[] = {
   { "convert", kiln_cmd_convert, "convert an image to raw/VMDK/VHDX/VHD/qcow2/OVA + checksums, manifest" },
   { "inspect", kiln_cmd_inspect, "show an image's OS and whether AWS/Azure/vSphere/KVM will boot it" },
   { "template", kiln_cmd_template, "list and build base-image templates" },
+  { "images", kiln_cmd_images,
+    "list, show, remove and prune the builds in the image store" },
+  { "logs", kiln_cmd_logs, "print the log of a build" },
 };
 
 static void

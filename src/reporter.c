@@ -83,7 +83,9 @@ log_line (KilnReporter *r, const char *tag, const char *msg)
 gboolean
 kiln_reporter_open_log (KilnReporter *r, const char *path, GError **error)
 {
-  FILE *f = fopen (path, "a");
+  /* "w": a build number an up-to-date run gave back is used again, and
+   * its log must not start with that run's lines. */
+  FILE *f = fopen (path, "w");
   if (!f)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),

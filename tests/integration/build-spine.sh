@@ -103,4 +103,35 @@ assert_no_leftovers
 cat "$TEST_TMP/again.out"
 grep -q "up to date" "$TEST_TMP/again.out" || fail "an identical build was not recognised"
 assert_no_leftovers
+
+# kiln images / kiln logs on the build just made (the newest spine-test).
+"$KILN" images show spine-test --json > "$TEST_TMP/show.json" || fail "kiln images show failed"
+build=$(jq -r .build "$TEST_TMP/show.json")
+store=$(jq -r .image "$TEST_TMP/show.json")
+[ "$(jq -r .state "$TEST_TMP/show.json")" = available ] || fail "kiln images show: state $(jq -r .state "$TEST_TMP/show.json")"
+[ -f "$store" ] || fail "kiln images show: no image at $store"
+jq -e --arg p "$out" 'any(.artifacts[]; .path == $p and .present)' "$TEST_TMP/show.json" >/dev/null ||
+  fail "kiln images show does not list $out"
+"$KILN" images list | grep -q "^$build  *available " || fail "kiln images list does not show $build"
+"$KILN" logs "$build" > "$TEST_TMP/build.log" || fail "kiln logs $build failed"
+grep -q 'WriteGreeting' "$TEST_TMP/build.log" || fail "kiln logs: no WriteGreeting step in the log"
+# the up-to-date run gave its build number back, with its log
+[ "$(grep -c 'up to date' "$TEST_TMP/build.log")" = 0 ] || fail "kiln logs: the log has another run's lines"
+"$KILN" logs spine-test/9.9.9 2> "$TEST_TMP/nolog.err"; rc=$?
+[ $rc = 2 ] && grep -q "the newest build of spine-test is $build" "$TEST_TMP/nolog.err" ||
+  fail "kiln logs of a missing build: exit $rc, $(cat "$TEST_TMP/nolog.err")"
+"$KILN" images prune spine-test --keep 0 --dry-run > "$TEST_TMP/prune.out" || fail "kiln images prune --dry-run failed"
+grep -q "^$build: would be removed from the image store" "$TEST_TMP/prune.out" && [ -f "$store" ] ||
+  fail "kiln images prune --dry-run: $(cat "$TEST_TMP/prune.out")"
+"$KILN" images rm "$build" || fail "kiln images rm $build failed"
+[ ! -e "$store" ] || fail "kiln images rm left $store"
+[ -f "$out" ] || fail "kiln images rm touched the output directory"
+"$KILN" images list | grep -q "^$build " && fail "kiln images list still shows $build"
+[ "$("$KILN" images show "$build" --json | jq -r .state)" = deleted ] || fail "$build is not marked deleted"
+"$KILN" logs "$build" > /dev/null || fail "kiln logs after rm failed"
+# prune --keep 0: no spine-test build stays in the store (older ones from
+# earlier runs of this test in the same build tree go too)
+"$KILN" images prune spine-test --keep 0 || fail "kiln images prune failed"
+"$KILN" images list spine-test | grep -q ' available ' && fail "kiln images prune left a build"
+ls "$KILN_HOME/images/spine-test/1.0.0" 2>/dev/null | grep -q . && fail "kiln images prune left files in the store"
 ok "build spine: output has exactly the component's changes, generalized"

@@ -8,7 +8,9 @@
 
 #include <glib/gstdio.h>
 
+#include "build-ref.h"
 #include "catalog.h"
+#include "kiln.h"
 #include "workspace.h"
 
 typedef struct {
@@ -152,6 +154,60 @@ test_file_digest_cached_and_refreshed (void **state)
   assert_non_null (error);
 }
 
+/* NAME[/VERSION[/NUMBER]] against real catalog rows. */
+static void
+test_build_refs (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnCatalog) cat = kiln_catalog_open (f->db, &error);
+  assert_non_null (cat);
+  gint64 n = 0;
+  kiln_catalog_begin_build (cat, "web", "1.0.0", "r.yaml", &n, &error);
+  kiln_catalog_begin_build (cat, "web", "1.0.0", "r.yaml", &n, &error);
+  kiln_catalog_begin_build (cat, "web", "1.1.0", "r.yaml", &n, &error);
+  kiln_catalog_begin_build (cat, "db", "2.0.0", "r.yaml", &n, &error);
+
+  struct { const char *text; const char *want; } cases[] = {
+    { "web", "web/1.1.0/1" },
+    { "web/1.0.0", "web/1.0.0/2" },
+    { "web/1.0.0/1", "web/1.0.0/1" },
+    { "db", "db/2.0.0/1" },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto (KilnBuildRef) ref = { 0 };
+      assert_true (kiln_build_ref_parse (cases[i].text, &ref, &error));
+      g_autoptr (KilnBuildRecord) r = kiln_build_ref_find (cat, &ref, &error);
+      assert_non_null (r);
+      g_autofree char *got = kiln_build_record_ref (r);
+      assert_string_equal (got, cases[i].want);
+    }
+
+  const char *bad[] = { "", "Web", "web/1.0", "web/1.0.0/0", "web/1.0.0/x",
+                        "web/1.0.0/1/2", "web//1" };
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_auto (KilnBuildRef) ref = { 0 };
+      g_clear_error (&error);
+      assert_false (kiln_build_ref_parse (bad[i], &ref, &error));
+      assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
+    }
+
+  g_auto (KilnBuildRef) missing = { 0 };
+  g_clear_error (&error);
+  assert_true (kiln_build_ref_parse ("web/1.0.0/3", &missing, &error));
+  assert_null (kiln_build_ref_find (cat, &missing, &error));
+  assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
+  assert_non_null (strstr (error->message, "the newest build of web is "
+                                           "web/1.1.0/1"));
+  g_auto (KilnBuildRef) none = { 0 };
+  g_clear_error (&error);
+  assert_true (kiln_build_ref_parse ("app", &none, &error));
+  assert_null (kiln_build_ref_find (cat, &none, &error));
+  assert_non_null (strstr (error->message, "no build of 'app'"));
+}
+
 int
 main (void)
 {
@@ -159,6 +215,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_build_numbers_and_states, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (test_reopen_keeps_data, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_build_refs, setup, teardown),
     cmocka_unit_test_setup_teardown (test_artifact_paths_in_order, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (test_file_digest_cached_and_refreshed,
