@@ -7,11 +7,8 @@
  * catalog entry stay, so `kiln logs` still works); the artifacts in output
  * directories belong to the user and are never touched.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
@@ -21,6 +18,8 @@
 #include "catalog.h"
 #include "commands.h"
 #include "kiln.h"
+#include "lock.h"
+#include "manifest.h"
 #include "paths.h"
 #include "workspace.h"
 
@@ -69,11 +68,15 @@ open_catalog (GError **error)
   return kiln_catalog_open (path, error);
 }
 
+/* The size of a build's image in the store; -1 when it is not there. */
 static gint64
-file_size (const char *path)
+store_size (const KilnBuildRecord *r)
 {
   GStatBuf st;
-  return path && g_stat (path, &st) == 0 ? (gint64) st.st_size : -1;
+  if (g_strcmp0 (r->state, "deleted") == 0 || !r->image_path
+      || g_stat (r->image_path, &st) != 0)
+    return -1;
+  return (gint64) st.st_size;
 }
 
 static void
@@ -89,12 +92,9 @@ add_str (JsonBuilder *b, const char *member, const char *value)
 static void
 print_json (JsonBuilder *b)
 {
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  g_autofree char *text = kiln_json_to_text (root);
+  fputs (text, stdout);
 }
 
 static void
@@ -114,8 +114,7 @@ record_to_json (JsonBuilder *b, const KilnBuildRecord *r,
   add_str (b, "parent", r->parent);
   add_str (b, "parentDigest", r->parent_digest);
   add_str (b, "buildKey", r->build_key);
-  gint64 size = g_strcmp0 (r->state, "deleted") ? file_size (r->image_path)
-                                                : -1;
+  gint64 size = store_size (r);
   add_str (b, "image", size >= 0 ? r->image_path : NULL);
   json_builder_set_member_name (b, "imageSize");
   if (size >= 0)
@@ -192,8 +191,7 @@ cmd_list (const char *name, gboolean all, gboolean json)
         printf ("%-32s %-12s %-20s %10s  %s\n", "BUILD", "STATE",
                 "FINISHED (UTC)", "SIZE", "IMAGE");
       g_autofree char *ref = kiln_build_record_ref (r);
-      gint64 size = g_strcmp0 (r->state, "deleted") ? file_size (r->image_path)
-                                                    : -1;
+      gint64 size = store_size (r);
       g_autofree char *size_text = size >= 0 ? g_format_size (size)
                                              : g_strdup ("-");
       g_autofree char *finished = short_time (r->finished);
@@ -255,8 +253,7 @@ cmd_show (const char *text, gboolean json)
       return KILN_EXIT_OK;
     }
   g_autofree char *ref = kiln_build_record_ref (r);
-  gint64 size = g_strcmp0 (r->state, "deleted") ? file_size (r->image_path)
-                                                : -1;
+  gint64 size = store_size (r);
   g_autofree char *size_text = size >= 0 ? g_format_size (size) : NULL;
   printf ("build     %s\n", ref);
   printf ("state     %s\n", r->state);
@@ -288,25 +285,10 @@ cmd_show (const char *text, gboolean json)
 static int
 lock_recipe (const char *name, GError **error)
 {
-  g_autofree char *dir = g_build_filename (kiln_home (), "locks", NULL);
-  g_autofree char *path = g_strdup_printf ("%s/%s.lock", dir, name);
-  g_mkdir_with_parents (dir, 0755);
-  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot open %s: %s",
-                   path, g_strerror (errno));
-      return -1;
-    }
-  if (flock (fd, LOCK_EX | LOCK_NB) < 0)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
-                   "a build of %s is running; try again when it is done",
-                   name);
-      close (fd);
-      return -1;
-    }
-  return fd;
+  g_autofree char *path = kiln_recipe_lock_path (name);
+  g_autofree char *busy = g_strdup_printf ("a build of %s is running; try "
+                                           "again when it is done", name);
+  return kiln_lock_take (path, KILN_LOCK_TRY, NULL, busy, error);
 }
 
 /* The store directory of a build, only when it is inside the image store

@@ -10,7 +10,8 @@ src_libkilncore_a_SOURCES += \
 	src/signals.c src/signals.h \
 	src/job.c src/job.h \
 	src/accel-decide.c src/accel-decide.h \
-	src/build-ref.c src/build-ref.h
+	src/build-ref.c src/build-ref.h \
+	src/lock.c src/lock.h
 
 kiln_SOURCES += \
 	src/cmd-build.c \

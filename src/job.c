@@ -7,11 +7,9 @@
 #include "job.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +19,7 @@
 #include "guestfs.h"
 #include "kiln.h"
 #include "libvirt.h"
+#include "lock.h"
 #include "naming.h"
 #include "outputs.h"
 #include "paths.h"
@@ -879,29 +878,11 @@ write_run_output (JobRun *run, GError **error)
 static gboolean
 take_lock (JobRun *run, GError **error)
 {
-  g_autofree char *dir = g_build_filename (kiln_home (), "locks", NULL);
-  g_autofree char *path = NULL;
-  g_mkdir_with_parents (dir, 0755);
-  path = g_strdup_printf ("%s/%s.lock", dir, run->job->name);
-  run->lock_fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (run->lock_fd < 0)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot open %s: %s",
-                   path, g_strerror (errno));
-      return FALSE;
-    }
-  if (flock (run->lock_fd, LOCK_EX | LOCK_NB) < 0)
-    {
-      kiln_reporter_info (run->r, "waiting for another build of %s to "
-                          "finish", run->job->name);
-      if (flock (run->lock_fd, LOCK_EX) < 0)
-        {
-          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "lock %s: %s",
-                       path, g_strerror (errno));
-          return FALSE;
-        }
-    }
-  return TRUE;
+  g_autofree char *path = kiln_recipe_lock_path (run->job->name);
+  g_autofree char *busy = g_strdup_printf ("waiting for another build of %s "
+                                           "to finish", run->job->name);
+  run->lock_fd = kiln_lock_take (path, KILN_LOCK_WAIT, run->r, busy, error);
+  return run->lock_fd >= 0;
 }
 
 /* --- failure summary ------------------------------------------------- */

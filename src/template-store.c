@@ -9,16 +9,15 @@
 #include "template.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "apt-sources.h"
 #include "kiln.h"
+#include "lock.h"
 #include "paths.h"
 #include "template-build.h"
 #include "workspace.h"
@@ -453,31 +452,11 @@ build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
 static int
 lock_template (const char *name, KilnReporter *r, GError **error)
 {
-  g_autofree char *dir = g_build_filename (kiln_home (), "templates", name,
-                                           NULL);
-  g_mkdir_with_parents (dir, 0755);
-  g_autofree char *path = g_build_filename (dir, ".lock", NULL);
-  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot open %s: %s",
-                   path, g_strerror (errno));
-      return -1;
-    }
-  if (flock (fd, LOCK_EX | LOCK_NB) < 0)
-    {
-      if (r)
-        kiln_reporter_info (r, "waiting for another build of template %s",
-                            name);
-      if (flock (fd, LOCK_EX) < 0)
-        {
-          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "lock %s: %s",
-                       path, g_strerror (errno));
-          close (fd);
-          return -1;
-        }
-    }
-  return fd;
+  g_autofree char *path = g_build_filename (kiln_home (), "templates", name,
+                                            ".lock", NULL);
+  g_autofree char *busy = g_strdup_printf ("waiting for another build of "
+                                           "template %s", name);
+  return kiln_lock_take (path, KILN_LOCK_WAIT, r, busy, error);
 }
 
 KilnTemplateImage *
