@@ -11,10 +11,6 @@
 
 #include <glib/gstdio.h>
 
-/* Memory for the appliance: enough for package managers in offline steps,
- * modest because builds run side by side on small machines. */
-#define KILN_GUEST_MEMSIZE_MB 768
-
 /* guestfs_write sends the data in one protocol message (limit ~2-4 MB);
  * bigger payloads go through a temporary file and guestfs_upload. */
 #define WRITE_INLINE_MAX (1024 * 1024)
@@ -80,46 +76,11 @@ kiln_guest_log (KilnGuest *kg, const char *fmt, ...)
   fflush (kg->log);
 }
 
-/* Appliance console, library debug, warnings and the call trace go to the
- * log file, never to kiln's stderr (which belongs to the progress UI). */
-static void
-on_guestfs_event (guestfs_h *g, void *opaque, uint64_t event,
-                  int event_handle, int flags, const char *buf, size_t buf_len,
-                  const uint64_t *array, size_t array_len)
-{
-  KilnGuest *kg = opaque;
-  if (!kg->log)
-    {
-      if (event == GUESTFS_EVENT_WARNING)
-        g_debug ("libguestfs: warning: %.*s", (int) buf_len, buf);
-      return;
-    }
-  switch (event)
-    {
-    case GUESTFS_EVENT_APPLIANCE: /* raw console bytes */
-      fwrite (buf, 1, buf_len, kg->log);
-      break;
-    case GUESTFS_EVENT_WARNING:
-      fprintf (kg->log, "[%7.1f] libguestfs: warning: %.*s\n",
-               (g_get_monotonic_time () - kg->t0) / 1e6, (int) buf_len, buf);
-      break;
-    case GUESTFS_EVENT_TRACE:
-      fprintf (kg->log, "[%7.1f] libguestfs: trace: %.*s\n",
-               (g_get_monotonic_time () - kg->t0) / 1e6, (int) buf_len, buf);
-      break;
-    default:
-      fprintf (kg->log, "[%7.1f] libguestfs: %.*s\n",
-               (g_get_monotonic_time () - kg->t0) / 1e6, (int) buf_len, buf);
-      break;
-    }
-  fflush (kg->log);
-}
-
 static void
 guest_free_resources (KilnGuest *kg)
 {
   if (kg->g)
-    guestfs_close (kg->g);
+    kiln_guestfs_handle_close (kg->g);
   kg->g = NULL;
   if (kg->log)
     fclose (kg->log);
@@ -165,47 +126,17 @@ kiln_guest_open (const char *disk, const char *format,
         }
     }
 
-  /* No environment: the backend and its settings are kiln's decision
-   * (LIBGUESTFS_BACKEND* of the caller's shell must not change a build). */
-  kg->g = guestfs_create_flags (GUESTFS_CREATE_NO_ENVIRONMENT);
+  /* The handle (backend, accelerator, memory, log) is made in one place
+   * for every appliance kiln starts: guestfs-handle.c. */
+  kg->g = kiln_guestfs_handle_new (opts, error);
   if (!kg->g)
     {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                   "cannot create a libguestfs handle: %s", g_strerror (errno));
       guest_free_resources (kg);
       return NULL;
     }
-  guestfs_set_error_handler (kg->g, NULL, NULL);
-  guestfs_set_event_callback (kg->g, on_guestfs_event,
-                              GUESTFS_EVENT_APPLIANCE | GUESTFS_EVENT_LIBRARY
-                                  | GUESTFS_EVENT_WARNING
-                                  | GUESTFS_EVENT_TRACE,
-                              0, kg);
-  if (kg->log)
-    {
-      guestfs_set_verbose (kg->g, 1);
-      guestfs_set_trace (kg->g, 1);
-    }
-  char *tcg_settings[] = { (char *) "force_tcg", NULL };
-  char *no_settings[] = { NULL };
-  guestfs_set_identifier (kg->g, "kiln");
-  if (guestfs_set_backend (kg->g, "direct") == -1
-      || guestfs_set_backend_settings (kg->g, opts->force_tcg ? tcg_settings
-                                                              : no_settings)
-             == -1
-      || guestfs_set_memsize (kg->g, KILN_GUEST_MEMSIZE_MB) == -1
-      || guestfs_set_network (kg->g, opts->network ? 1 : 0) == -1)
-    {
-      kiln_guest_fail (kg, error, "configuring libguestfs");
-      guest_free_resources (kg);
-      return NULL;
-    }
-  kiln_guest_log (kg, "disk %s (format %s%s), backend direct%s, "
-                  "memsize %d MiB, network %s",
-                  disk, format ? format : "probed",
-                  opts->readonly ? ", read-only" : "",
-                  opts->force_tcg ? " force_tcg" : "", KILN_GUEST_MEMSIZE_MB,
-                  opts->network ? "on" : "off");
+  kiln_guest_log (kg, "disk %s (format %s%s)", disk,
+                  format ? format : "probed",
+                  opts->readonly ? ", read-only" : "");
 
   /* discard lets fstrim punch holes in a qcow2 (zero_free_space) */
   int rc;

@@ -8,13 +8,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <guestfs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guestfs-private.h"
 #include "kiln.h"
 #include "qemu-img.h"
 
@@ -488,20 +488,64 @@ guest_command (Ctx *c, guestfs_h *g, const char *const *argv, GError **error)
   return TRUE;
 }
 
+/* One line of a command's output inside the appliance, trimmed. */
+static char *
+guest_command_line (Ctx *c, guestfs_h *g, const char *const *argv,
+                    GError **error)
+{
+  char *out = guestfs_command (g, (char *const *) argv);
+  if (!out)
+    {
+      g_autofree char *cmd = argv_to_text (argv);
+      guestfs_failed (c, g, cmd, error);
+      return NULL;
+    }
+  g_autofree char *line = g_strdup (g_strstrip (out));
+  free (out);
+  return g_steal_pointer (&line);
+}
+
+/* The whole disk holding the mounted root, as the appliance's kernel names
+ * it ("/dev/sdb"): what grub-install, run inside the appliance, needs. */
+static char *
+kernel_disk_of_root (Ctx *c, guestfs_h *g, GError **error)
+{
+  const char *findmnt[] = { "findmnt", "-n", "-o", "SOURCE", "/", NULL };
+  g_autofree char *part = guest_command_line (c, g, findmnt, error);
+  if (!part)
+    return NULL;
+  const char *lsblk[] = { "lsblk", "-n", "-d", "-o", "PKNAME", part, NULL };
+  g_autofree char *disk = guest_command_line (c, g, lsblk, error);
+  if (!disk)
+    return NULL;
+  if (!*disk || strchr (disk, '/') || strchr (disk, '\n'))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "installing the bootloader: cannot tell which disk holds "
+                   "%s (lsblk said '%s')", part, disk);
+      return NULL;
+    }
+  kiln_tb_log (c, "the root filesystem %s is on /dev/%s in the appliance",
+               part, disk);
+  return g_strconcat ("/dev/", disk, NULL);
+}
+
 static gboolean
 install_bootloader (Ctx *c, const char *disk, const char *root_uuid,
                     GError **error)
 {
   const KilnTemplateBuildSpec *s = c->spec;
   g_autofree char *want = NULL;   /* before any goto out */
-  guestfs_h *g = guestfs_create ();
+  KilnGuestOptions opts = {
+    .force_tcg = s->force_tcg,
+    .log_path = s->log_path,
+  };
+  guestfs_h *g = kiln_guestfs_handle_new (&opts, error);
   if (!g)
     {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                   "cannot create a libguestfs handle");
+      g_prefix_error (error, "installing the bootloader: ");
       return FALSE;
     }
-  guestfs_set_error_handler (g, NULL, NULL);
   gboolean ok = FALSE;
   const char *root_dev = s->uefi ? "/dev/sda2" : "/dev/sda1";
   if (guestfs_add_drive_opts (g, disk, GUESTFS_ADD_DRIVE_OPTS_FORMAT, "raw",
@@ -543,8 +587,14 @@ install_bootloader (Ctx *c, const char *disk, const char *root_uuid,
     }
   else
     {
+      /* Not "/dev/sda": the API translates device names, but a command in
+       * the appliance sees the kernel's, and the kernel may name the
+       * appliance's own disk sda (the SCSI disks are probed in parallel). */
+      g_autofree char *boot_disk = kernel_disk_of_root (c, g, error);
+      if (!boot_disk)
+        goto out;
       const char *install[] = { "grub-install", "--target=i386-pc",
-                                "/dev/sda", NULL };
+                                boot_disk, NULL };
       if (!guest_command (c, g, install, error))
         goto out;
     }
@@ -584,7 +634,7 @@ install_bootloader (Ctx *c, const char *disk, const char *root_uuid,
     }
   ok = TRUE;
 out:
-  guestfs_close (g);
+  kiln_guestfs_handle_close (g);
   return ok;
 }
 

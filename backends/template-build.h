@@ -43,6 +43,8 @@ typedef struct {
   const char *work_dir;              /* an empty directory with room (~3 GiB) */
   const char *output;                /* the qcow2 to write (replaced) */
   const char *log_path;              /* every tool's output is appended */
+  gboolean force_tcg;                /* the accel decision: the bootloader
+                                        step's appliance must not try KVM */
 } KilnTemplateBuildSpec;
 
 typedef struct {

@@ -50,8 +50,7 @@ kiln_inspect_image (const char *path, const char *format, const char *accel,
   if (!r->format)
     return NULL;
 
-  g_autofree char *reason = NULL;
-  KilnAccel decided = kiln_accel_decide (accel, &reason, error);
+  KilnAccel decided = kiln_accel_decide (accel, NULL, error);
   if (decided == KILN_ACCEL_AUTO)
     return NULL;
   gboolean tcg = decided != KILN_ACCEL_KVM;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accel-decide.h"
 #include "boot.h"
 #include "catalog.h"
 #include "guestfs-facts.h"
@@ -367,35 +368,16 @@ stage_resolve (JobRun *run, GError **error)
 static gboolean
 open_hypervisor (JobRun *run, GError **error)
 {
-  KilnAccel requested = KILN_ACCEL_AUTO;
   g_autofree char *embed_root = g_build_filename (kiln_home (), "libvirt", NULL);
-  g_autofree char *cache_dir = g_build_filename (kiln_home (), "cache", NULL);
-  g_autofree char *reason = NULL;
   const char *uri = run->job->connect;
 
-  if (g_strcmp0 (run->job->accel, "kvm") == 0)
-    requested = KILN_ACCEL_KVM;
-  else if (g_strcmp0 (run->job->accel, "tcg") == 0)
-    requested = KILN_ACCEL_TCG;
   if (uri && g_str_equal (uri, "embed"))
     uri = NULL;
-
   run->hv = kiln_hypervisor_open (uri, embed_root, error);
   if (!run->hv)
     return FALSE;
-  run->accel = kiln_accel_resolve (run->hv, requested, run->agent_path,
-                                   cache_dir, &reason, error);
-  if (run->accel == KILN_ACCEL_AUTO)
-    return FALSE;
-  if (requested == KILN_ACCEL_AUTO && run->accel == KILN_ACCEL_TCG)
-    kiln_reporter_warn (run->r, "KVM is not usable here (%s): using TCG "
-                        "software emulation, which is much slower",
-                        reason ? reason : "no reason given");
-  else
-    kiln_reporter_log (run->r, "accelerator %s%s%s",
-                       kiln_accel_name (run->accel), reason ? ": " : "",
-                       reason ? reason : "");
-  return TRUE;
+  run->accel = kiln_accel_decide_on (run->hv, run->job->accel, run->r, error);
+  return run->accel != KILN_ACCEL_AUTO;
 }
 
 /* --- prepare --------------------------------------------------------- */

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "accel-decide.h"
 #include "apt-sources.h"
 #include "kiln.h"
 #include "lock.h"
@@ -380,6 +381,15 @@ build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
         kiln_reporter_log (r, "apt source: %s", (char *) sources->pdata[i]);
     }
 
+  /* The bootloader step launches a libguestfs appliance: it must get the
+   * same accelerator decision as every other appliance and domain. */
+  KilnAccel accel = kiln_accel_decide (NULL, r, error);
+  if (accel == KILN_ACCEL_AUTO)
+    {
+      kiln_remove_tree (part_dir);
+      return FALSE;
+    }
+
   KilnTemplateBuildSpec spec = {
     .name = t->name,
     .distribution = t->distribution,
@@ -402,6 +412,7 @@ build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
     .work_dir = ws->dir,
     .output = output,
     .log_path = log_path,
+    .force_tcg = accel != KILN_ACCEL_KVM,
   };
   /* packages and datasources are GPtrArrays: NULL-terminate them */
   g_autoptr (GPtrArray) pkgs = g_ptr_array_new ();
