@@ -12,9 +12,9 @@
 
 #include "guestfs-facts.h"
 #include "guestfs-private.h"
-#include "initramfs.h"
-#include "kiln.h"
-#include "lint-parse.h"
+#include "outputs/initramfs.h"
+#include "common/kiln.h"
+#include "outputs/lint-parse.h"
 
 #define ESP_GPT_TYPE "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 #define BIOS_BOOT_GPT_TYPE "21686148-6449-6E6F-744E-656564454649"

@@ -4,13 +4,13 @@
  * table, MBR boot code, ESP contents, boot configuration, fstab, kernels,
  * module lists, the initramfs (downloaded to a host temp file and listed
  * with libarchive), agents, network configuration and MAC-pinning rules.
- * The rules that judge them are in src/lint.c.
+ * The rules that judge them are in src/outputs/lint.c.
  */
 #pragma once
 
 #include "guestfs.h"
-#include "lint.h"
-#include "sbom.h"
+#include "outputs/lint.h"
+#include "outputs/sbom.h"
 
 /* NULL only when the guest cannot be read at all; missing files are facts,
  * not errors. */

@@ -16,7 +16,7 @@
 
 #include <glib/gstdio.h>
 
-#include "kiln.h"
+#include "common/kiln.h"
 
 /* Memory for the appliance: enough for package managers in offline steps,
  * modest because builds run side by side on small machines. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "guestfs-private.h"
-#include "kiln.h"
+#include "common/kiln.h"
 
 struct KilnGuest {
   guestfs_h *g;

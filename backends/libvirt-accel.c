@@ -29,7 +29,7 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
-#include "kiln.h"
+#include "common/kiln.h"
 #include "libvirt-private.h"
 
 #define PROBE_MARKER "KILN-PROBE-OK"

@@ -25,7 +25,7 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
-#include "kiln.h"
+#include "common/kiln.h"
 #include "libvirt-private.h"
 
 /* How long QEMU may take to connect to the agent socket after the domain

@@ -10,7 +10,7 @@
 
 #include <gio/gio.h>
 
-#include "accel.h"
+#include "base/accel.h"
 
 typedef struct KilnHypervisor KilnHypervisor;
 

@@ -1,7 +1,17 @@
 # backends/: the only code that calls libvirt, libguestfs and qemu-img.
+# They take plain specs and hand back raw results; they make no policy.
 noinst_LIBRARIES += backends/libkilnbackends.a
-backends_libkilnbackends_a_SOURCES = backends/libvirt.h
-include $(srcdir)/backends/qemu-img.mk
-include $(srcdir)/backends/libvirt.mk
-include $(srcdir)/backends/guestfs.mk
-include $(srcdir)/backends/outputs.mk
+backends_libkilnbackends_a_SOURCES = \
+	backends/qemu-img.c backends/qemu-img.h \
+	backends/libvirt.c backends/libvirt.h backends/libvirt-private.h \
+	backends/libvirt-xml.c \
+	backends/libvirt-accel.c \
+	backends/guestfs.c backends/guestfs.h backends/guestfs-handle.c \
+	backends/guestfs-private.h backends/guestfs-impl.h \
+	backends/guestfs-inspect.c \
+	backends/guestfs-agent.c \
+	backends/guestfs-generalize.c \
+	backends/guestfs-facts.c backends/guestfs-facts.h \
+	backends/template-build.c backends/template-build.h \
+	backends/template-build-private.h backends/template-tree.c \
+	backends/seed.c backends/seed.h

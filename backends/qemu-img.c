@@ -15,7 +15,7 @@
 
 #include <glib/gstdio.h>
 
-#include "kiln.h"
+#include "common/kiln.h"
 
 void
 kiln_image_info_free (KilnImageInfo *info)

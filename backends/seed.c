@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kiln.h"
+#include "common/kiln.h"
 
 #define SEED_KIB 2048   /* 2 MiB: the smallest size mkfs.vfat is happy with */
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "guestfs-private.h"
-#include "kiln.h"
+#include "common/kiln.h"
 #include "qemu-img.h"
 
 #define MIB (G_GUINT64_CONSTANT (1024) * 1024)

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "kiln.h"
+#include "common/kiln.h"
 
 typedef KilnTemplateCtx Ctx;
 

@@ -10,13 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "component.h"
-#include "diag.h"
-#include "doc.h"
-#include "loop.h"
-#include "params.h"
-#include "vars.h"
-#include "yamldoc.h"
+#include "documents/component.h"
+#include "base/diag.h"
+#include "documents/doc.h"
+#include "documents/loop.h"
+#include "documents/params.h"
+#include "documents/vars.h"
+#include "documents/yamldoc.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

@@ -6,7 +6,8 @@
 if ENABLE_FUZZ
 FUZZ_FLAGS = -g -O1 -fno-omit-frame-pointer
 noinst_LIBRARIES += tests/fuzz/libkilnfuzz.a
-tests_fuzz_libkilnfuzz_a_SOURCES = $(src_libkilncore_a_SOURCES)
+tests_fuzz_libkilnfuzz_a_SOURCES = $(src_libkilncore_a_SOURCES) \
+	$(common_libkilncommon_a_SOURCES)
 tests_fuzz_libkilnfuzz_a_CFLAGS = $(AM_CFLAGS) $(FUZZ_FLAGS) \
 	-fsanitize=fuzzer-no-link,address,undefined
 noinst_PROGRAMS += tests/fuzz/fuzz-validate

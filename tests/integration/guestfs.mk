@@ -2,8 +2,7 @@
 # real appliances and real images (tiny disks built by guestfs-lib.sh).
 check_PROGRAMS += tests/integration/kiln-guest-test
 tests_integration_kiln_guest_test_SOURCES = tests/integration/kiln-guest-test.c
-tests_integration_kiln_guest_test_LDADD = backends/libkilnbackends.a \
-	src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS)
+tests_integration_kiln_guest_test_LDADD = $(KILN_ALL_LDADD)
 
 GUESTFS_TESTS = \
 	tests/integration/guestfs-inspect.sh \

@@ -36,8 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "kiln.h"
-#include "libvirt-private.h"
+#include "common/kiln.h"
+#include "backends/libvirt-private.h"
 
 enum {
   EXIT_STOPPED = 0,

@@ -44,9 +44,9 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#include "guestfs-private.h"
-#include "kiln.h"
-#include "qemu-img.h"
+#include "backends/guestfs-private.h"
+#include "common/kiln.h"
+#include "backends/qemu-img.h"
 
 static gint64 t_start;
 

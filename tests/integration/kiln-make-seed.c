@@ -3,7 +3,7 @@
  *   kiln-make-seed OUT.img INSTANCE-ID HOSTNAME [EXTRA-USER-DATA-FILE] */
 #include <stdio.h>
 
-#include "seed.h"
+#include "backends/seed.h"
 
 int
 main (int argc, char **argv)

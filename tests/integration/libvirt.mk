@@ -2,7 +2,7 @@
 check_PROGRAMS += tests/integration/kiln-domain-test
 tests_integration_kiln_domain_test_SOURCES = tests/integration/kiln-domain-test.c
 tests_integration_kiln_domain_test_LDADD = \
-	backends/libkilnbackends.a src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS)
+	$(KILN_ALL_LDADD)
 
 # Static probe /init programs for the accel tests (test-only, musl).
 LIBVIRT_PROBE_INITS = tests/integration/probe-init tests/integration/probe-init-silent

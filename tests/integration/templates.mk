@@ -2,8 +2,7 @@
 # the built-in component library
 check_PROGRAMS += tests/integration/kiln-make-seed
 tests_integration_kiln_make_seed_SOURCES = tests/integration/kiln-make-seed.c
-tests_integration_kiln_make_seed_LDADD = backends/libkilnbackends.a \
-	src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS)
+tests_integration_kiln_make_seed_LDADD = $(KILN_ALL_LDADD)
 
 TESTS += \
 	tests/integration/template-cli.sh \

@@ -1,7 +1,6 @@
 # tests/unit/backends.mk: backend tests that need no appliance or VM
 # (the real qemu-img; libguestfs and libvirt are in tests/integration/).
-BACKEND_UNIT_LDADD = backends/libkilnbackends.a src/libkilncore.a \
-	$(CORE_LIBS) $(BACKEND_LIBS) $(CMOCKA_LIBS)
+BACKEND_UNIT_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
 
 UNIT_TESTS += tests/unit/test-qemu-img
 tests_unit_test_qemu_img_SOURCES = tests/unit/test-qemu-img.c

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "component.h"
-#include "diag.h"
-#include "yamldoc.h"
+#include "documents/component.h"
+#include "base/diag.h"
+#include "documents/yamldoc.h"
 
 /* Parse YAML text; fails the test when the loader refuses it. */
 static inline KilnDoc *

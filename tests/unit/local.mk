@@ -1,7 +1,7 @@
 # tests/unit/: cmocka unit tests, one program per module.
 # Add a test:  UNIT_TESTS += tests/unit/test-foo
 #              tests_unit_test_foo_SOURCES = tests/unit/test-foo.c
-UNIT_LDADD = src/libkilncore.a $(CORE_LIBS) $(CMOCKA_LIBS)
+UNIT_LDADD = $(KILN_CORE_LDADD) $(CMOCKA_LIBS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTEST_SRCDIR=\"$(abs_top_srcdir)\"
 UNIT_TESTS =
 include $(srcdir)/tests/unit/documents.mk

@@ -41,5 +41,4 @@ tests_unit_test_initramfs_LDADD = $(OUTPUTS_UNIT_LDADD)
 UNIT_TESTS += tests/unit/test-outputs
 tests_unit_test_outputs_SOURCES = tests/unit/test-outputs.c
 tests_unit_test_outputs_CFLAGS = $(UNIT_CFLAGS)
-tests_unit_test_outputs_LDADD = src/libkilncore.a backends/libkilnbackends.a \
-	src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_outputs_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)

@@ -1,8 +1,7 @@
 # tests/unit/templates.mk
 # (the template store calls the template builder: both libraries, twice
 # because each refers to the other)
-TEMPLATE_TEST_LDADD = src/libkilncore.a backends/libkilnbackends.a \
-	src/libkilncore.a $(CORE_LIBS) $(BACKEND_LIBS) $(CMOCKA_LIBS)
+TEMPLATE_TEST_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
 
 UNIT_TESTS += tests/unit/test-template
 tests_unit_test_template_SOURCES = tests/unit/test-template.c

@@ -1,7 +1,7 @@
 /* test-actions.c - the action table and the checks of each action's inputs */
 #include "doc-test-util.h"
 
-#include "actions.h"
+#include "documents/actions.h"
 
 static const char *const linux_actions[] = {
   "ExecuteBash", "ExecuteBinary", "ExecuteDocument", "Assert", "Reboot",

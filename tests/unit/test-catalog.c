@@ -8,10 +8,10 @@
 
 #include <glib/gstdio.h>
 
-#include "build-ref.h"
-#include "catalog.h"
-#include "kiln.h"
-#include "workspace.h"
+#include "store/build-ref.h"
+#include "store/catalog.h"
+#include "common/kiln.h"
+#include "base/workspace.h"
 
 typedef struct {
   char *dir;

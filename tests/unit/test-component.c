@@ -3,7 +3,7 @@
 
 #include <glib/gstdio.h>
 
-#include "doc.h"
+#include "documents/doc.h"
 
 static char *
 fixture (const char *rel)

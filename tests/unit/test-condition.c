@@ -1,7 +1,7 @@
 /* test-condition.c - `if` and Assert conditions */
 #include "doc-test-util.h"
 
-#include "condition.h"
+#include "documents/condition.h"
 
 static gboolean
 check (const char *yaml, gboolean is_if, KilnDiags *diags)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cron.h"
+#include "documents/cron.h"
 
 static KilnCron *
 parse_ok (const char *s)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "formats.h"
-#include "kiln.h"
+#include "outputs/formats.h"
+#include "common/kiln.h"
 
 static void
 test_parse_defaults (void **state)

@@ -12,7 +12,7 @@
 #include <archive_entry.h>
 #include <glib/gstdio.h>
 
-#include "initramfs.h"
+#include "outputs/initramfs.h"
 
 /* A newc cpio of the given names (regular files with tiny contents),
  * optionally compressed with filter (ARCHIVE_FILTER_*). */

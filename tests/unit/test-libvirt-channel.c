@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "kiln.h"
-#include "libvirt-private.h"
+#include "common/kiln.h"
+#include "backends/libvirt-private.h"
 
 typedef struct {
   KilnDomain *dom;

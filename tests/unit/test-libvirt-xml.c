@@ -9,7 +9,7 @@
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
 
-#include "libvirt-private.h"
+#include "backends/libvirt-private.h"
 
 typedef struct {
   xmlDocPtr doc;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "lint-parse.h"
+#include "outputs/lint-parse.h"
 
 static const KilnNetConfig *
 net (KilnLintFacts *f, guint i)

@@ -7,10 +7,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "formats.h"
-#include "kiln.h"
-#include "lint-parse.h"
-#include "lint.h"
+#include "outputs/formats.h"
+#include "common/kiln.h"
+#include "outputs/lint-parse.h"
+#include "outputs/lint.h"
 
 static const char *const all_modules[] = {
   "virtio_blk", "virtio_scsi", "virtio_pci", "virtio_net", "nvme", "ena",

@@ -1,8 +1,8 @@
 /* test-loop.c - loop validation and expansion */
 #include "doc-test-util.h"
 
-#include "kiln.h"
-#include "loop.h"
+#include "common/kiln.h"
+#include "documents/loop.h"
 
 static gboolean
 check (const char *yaml, GHashTable *values, KilnDiags *diags)

@@ -6,10 +6,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "cloud-import.h"
-#include "lint.h"
-#include "manifest.h"
-#include "sbom.h"
+#include "outputs/cloud-import.h"
+#include "outputs/lint.h"
+#include "outputs/manifest.h"
+#include "outputs/sbom.h"
 
 static JsonObject *
 obj_at (JsonNode *root, const char *path)

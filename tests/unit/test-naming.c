@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "naming.h"
-#include "scalarpos.h"
+#include "documents/naming.h"
+#include "documents/scalarpos.h"
 
 static char *
 expand (const char *tmpl)

@@ -12,9 +12,9 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "checksums.h"
-#include "kiln.h"
-#include "outputs.h"
+#include "outputs/checksums.h"
+#include "common/kiln.h"
+#include "outputs/outputs.h"
 
 /* 8 MiB + 1536 bytes: not a whole MiB, so the VHD is padded. */
 #define SRC_SIZE (8 * 1024 * 1024 + 1536)

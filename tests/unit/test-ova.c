@@ -11,8 +11,8 @@
 #include <archive_entry.h>
 #include <gio/gio.h>
 
-#include "checksums.h"
-#include "ova.h"
+#include "outputs/checksums.h"
+#include "outputs/ova.h"
 
 typedef struct {
   char *dir;

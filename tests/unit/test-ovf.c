@@ -10,8 +10,8 @@
 #include <libxml/xpath.h>
 #include <libxml/xpathInternals.h>
 
-#include "kiln.h"
-#include "ovf.h"
+#include "common/kiln.h"
+#include "outputs/ovf.h"
 
 typedef struct {
   xmlDocPtr doc;

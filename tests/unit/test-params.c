@@ -1,7 +1,7 @@
 /* test-params.c - binding supplied values to a component's parameters */
 #include "doc-test-util.h"
 
-#include "params.h"
+#include "documents/params.h"
 
 static const char doc[] =
   "name: demo\n"

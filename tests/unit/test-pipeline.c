@@ -7,7 +7,7 @@
 #include <glib/gstdio.h>
 #include <cmocka.h>
 
-#include "pipeline.h"
+#include "documents/pipeline.h"
 
 static void
 print_diags (const KilnDiags *diags)

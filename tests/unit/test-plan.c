@@ -8,10 +8,10 @@
 
 #include <json-glib/json-glib.h>
 
-#include "kiln.h"
-#include "params.h"
-#include "plan.h"
-#include "workspace.h"
+#include "common/kiln.h"
+#include "documents/params.h"
+#include "build/plan.h"
+#include "base/workspace.h"
 
 static const char parent_yaml[] =
   "name: parent\n"

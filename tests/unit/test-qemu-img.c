@@ -10,8 +10,8 @@
 
 #include <glib/gstdio.h>
 
-#include "kiln.h"
-#include "qemu-img.h"
+#include "common/kiln.h"
+#include "backends/qemu-img.h"
 
 static char *tmpdir;
 

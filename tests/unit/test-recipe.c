@@ -8,8 +8,8 @@
 #include <glib/gstdio.h>
 #include <cmocka.h>
 
-#include "recipe.h"
-#include "units.h"
+#include "documents/recipe.h"
+#include "documents/units.h"
 
 static KilnRecipe *
 parse_string (const char *name, const char *text, KilnDiags *diags)

@@ -9,7 +9,7 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
-#include "seed.h"
+#include "backends/seed.h"
 
 static char *
 run_out (const char *const *argv)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "semver.h"
+#include "documents/semver.h"
 
 static void
 test_parse (void **state)

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "apt-sources.h"
-#include "template.h"
+#include "templates/apt-sources.h"
+#include "templates/template.h"
 
 static const char minimal[] =
     "name: t1\n"

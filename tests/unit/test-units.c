@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "units.h"
+#include "documents/units.h"
 
 static guint64
 size_ok (const char *s)

@@ -1,7 +1,7 @@
 /* test-vars.c - {{ references }}: scanning, checking, substitution */
 #include "doc-test-util.h"
 
-#include "vars.h"
+#include "documents/vars.h"
 
 static const KilnVarRef *
 ref_at (GPtrArray *refs, guint i)

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "yamldoc.h"
+#include "documents/yamldoc.h"
 
 static KilnDoc *
 load (const char *text, KilnDiags *diags)

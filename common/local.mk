@@ -1,0 +1,6 @@
+# common/: what the core (src/), the backends (backends/) share: the error
+# domain and exit codes.  Plain types only; nothing here calls a library
+# beyond GLib.
+noinst_LIBRARIES += common/libkilncommon.a
+common_libkilncommon_a_SOURCES = \
+	common/kiln.c common/kiln.h

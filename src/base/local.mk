@@ -1,0 +1,14 @@
+# src/base/: what every part of the core uses: diagnostics, "did you mean",
+# paths, the progress reporter, work directories, signals, the accelerator
+# enum.
+src_libkilncore_a_SOURCES += \
+	src/base/accel.c src/base/accel.h \
+	src/base/diag.c src/base/diag.h \
+	src/base/suggest.c src/base/suggest.h \
+	src/base/paths.c src/base/paths.h \
+	src/base/reporter.c src/base/reporter.h \
+	src/base/workspace.c src/base/workspace.h \
+	src/base/signals.c src/base/signals.h
+# paths.c bakes in the directories configure chose (AM_CPPFLAGS): rebuild it
+# when they change, or a re-configured --prefix installs a stale binary.
+src/base/paths.$(OBJEXT) src/base/tests_fuzz_libkilnfuzz_a-paths.$(OBJEXT): Makefile

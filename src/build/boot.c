@@ -1,0 +1,193 @@
+/* boot.c - boot a domain and follow the guest agent until its plan is done */
+#include "boot.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "common/kiln.h"
+
+void
+kiln_boot_result_clear (KilnBootResult *res)
+{
+  g_clear_pointer (&res->failed_document, g_free);
+  g_clear_pointer (&res->failed_phase, g_free);
+  g_clear_pointer (&res->failed_step, g_free);
+  g_clear_pointer (&res->failure_message, g_free);
+  memset (res, 0, sizeof *res);
+}
+
+typedef enum {
+  WAIT_HELLO,      /* booting or rebooting: the agent has not said hello */
+  WAIT_STEP,       /* a step with a timeout runs */
+  WAIT_AGENT,      /* between steps, or a step without a timeout */
+} WaitKind;
+
+static char *
+dup_member (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
+      || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (n));
+}
+
+static gint64
+int_member (JsonObject *o, const char *name, gint64 dflt)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE)
+    return dflt;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
+    return json_node_get_int (n);
+  return dflt;
+}
+
+gboolean
+kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
+               const KilnBootLimits *limits, KilnReporter *r,
+               GCancellable *cancellable, KilnBootResult *res, GError **error)
+{
+  const gint64 us = G_USEC_PER_SEC;
+  gint64 start = g_get_monotonic_time ();
+  gint64 stage_deadline = limits->stage_timeout_s > 0
+                              ? start + limits->stage_timeout_s * us : -1;
+  WaitKind waiting = WAIT_HELLO;
+  gint64 wait_deadline = start + limits->boot_timeout_s * us;
+  g_autofree char *step_name = NULL;
+  gint64 step_timeout = 0;
+  gboolean ok = FALSE;
+
+  memset (res, 0, sizeof *res);
+  g_autoptr (KilnDomain) dom = kiln_domain_start (hv, spec, error);
+  if (!dom)
+    return FALSE;
+  kiln_reporter_log (r, "domain %s started (disk %s, console %s)",
+                     kiln_domain_name (dom), spec->disk, spec->console_log);
+
+  for (;;)
+    {
+      gint64 deadline = stage_deadline;
+      if (waiting != WAIT_AGENT
+          && (deadline < 0 || (wait_deadline >= 0 && wait_deadline < deadline)))
+        deadline = wait_deadline;
+
+      g_autofree char *line = NULL;
+      g_autoptr (GError) read_error = NULL;
+      KilnChannelStatus st = kiln_domain_read_line (dom, deadline, &line,
+                                                    cancellable, &read_error);
+      if (st == KILN_CHANNEL_LINE)
+        {
+          g_autoptr (JsonParser) parser = json_parser_new ();
+          if (!json_parser_load_from_data (parser, line, -1, NULL)
+              || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+            {
+              kiln_reporter_log (r, "unparseable line from the guest: %s",
+                                 line);
+              continue;
+            }
+          JsonObject *ev = json_node_get_object (json_parser_get_root (parser));
+          kiln_reporter_agent_event (r, ev, line);
+          g_autofree char *name = dup_member (ev, "event");
+          if (g_strcmp0 (name, "hello") == 0)
+            waiting = WAIT_AGENT;
+          else if (g_strcmp0 (name, "step-start") == 0)
+            {
+              g_free (step_name);
+              step_name = g_strdup_printf ("%s/%s/%s",
+                                           json_object_get_string_member_with_default (ev, "document", "?"),
+                                           json_object_get_string_member_with_default (ev, "phase", "?"),
+                                           json_object_get_string_member_with_default (ev, "step", "?"));
+              step_timeout = int_member (ev, "timeoutSeconds", -1);
+              if (step_timeout > 0)
+                {
+                  waiting = WAIT_STEP;
+                  wait_deadline = g_get_monotonic_time ()
+                                  + (step_timeout + limits->step_grace_s) * us;
+                }
+              else
+                waiting = WAIT_AGENT;
+            }
+          else if (g_strcmp0 (name, "step-end") == 0)
+            {
+              res->steps_ended++;
+              waiting = WAIT_AGENT;
+            }
+          else if (g_strcmp0 (name, "reboot") == 0)
+            {
+              res->reboots++;
+              waiting = WAIT_HELLO;
+              wait_deadline = g_get_monotonic_time ()
+                              + limits->boot_timeout_s * us;
+            }
+          else if (g_strcmp0 (name, "done") == 0)
+            {
+              g_autofree char *status = dup_member (ev, "status");
+              res->finished = TRUE;
+              res->success = g_strcmp0 (status, "success") == 0;
+              res->failure_message = dup_member (ev, "failureMessage");
+              res->failed_document = dup_member (ev, "failedDocument");
+              res->failed_phase = dup_member (ev, "failedPhase");
+              res->failed_step = dup_member (ev, "failedStep");
+              break;
+            }
+          continue;
+        }
+      if (st == KILN_CHANNEL_TIMEOUT)
+        {
+          gint64 now = g_get_monotonic_time ();
+          if (stage_deadline >= 0 && now >= stage_deadline)
+            g_set_error (error, KILN_ERROR, KILN_ERROR_TIMEOUT,
+                         "the stage did not finish within its timeout of "
+                         "%" G_GINT64_FORMAT " s%s%s", limits->stage_timeout_s,
+                         step_name ? "; last step started: " : "",
+                         step_name ? step_name : "");
+          else if (waiting == WAIT_STEP)
+            g_set_error (error, KILN_ERROR, KILN_ERROR_TIMEOUT,
+                         "step %s did not finish within its timeoutSeconds "
+                         "(%" G_GINT64_FORMAT " s, plus %" G_GINT64_FORMAT
+                         " s grace)", step_name, step_timeout,
+                         limits->step_grace_s);
+          else
+            g_set_error (error, KILN_ERROR, KILN_ERROR_TIMEOUT,
+                         "the guest did not start the kiln agent within "
+                         "%" G_GINT64_FORMAT " s of %s; it may not boot (see "
+                         "the console log)", limits->boot_timeout_s,
+                         res->reboots ? "rebooting" : "starting");
+          goto out;
+        }
+      if (st == KILN_CHANNEL_STOPPED)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "the guest stopped before the kiln agent finished its "
+                       "plan%s%s", step_name ? "; last step started: " : "",
+                       step_name ? step_name : "");
+          goto out;
+        }
+      /* KILN_CHANNEL_ERROR, cancellation included */
+      g_propagate_error (error, g_steal_pointer (&read_error));
+      if (error && !*error)
+        g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                     "reading the agent channel failed");
+      goto out;
+    }
+
+  /* The agent powers the guest off after `done`. */
+  {
+    g_autoptr (GError) wait_error = NULL;
+    gint64 deadline = g_get_monotonic_time ()
+                      + limits->shutdown_timeout_s * us;
+    if (!kiln_domain_wait_shutoff (dom, deadline, &wait_error))
+      kiln_reporter_warn (r, "the guest did not power off within %"
+                          G_GINT64_FORMAT " s after the agent finished; "
+                          "destroying it (%s)", limits->shutdown_timeout_s,
+                          wait_error ? wait_error->message : "timeout");
+  }
+  ok = TRUE;
+
+out:
+  res->seconds = (g_get_monotonic_time () - start) / 1e6;
+  /* g_autoptr destroys the domain (a no-op when it already shut off) */
+  return ok;
+}

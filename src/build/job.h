@@ -1,0 +1,66 @@
+/* job.h - one run of kiln's stages: a build, a `kiln run` or a `kiln test`
+ *
+ * build: resolve, prepare, inject, build boot (build + validate phases),
+ *        generalize, test boot on a fresh overlay (test phases), distribute.
+ * run:   prepare, inject, one boot running the chosen phases (like
+ *        `awstoe run`), optionally write the result (no generalization).
+ * test:  prepare, inject the test plan, test boot.
+ * The parent image is only ever a read-only backing file.  On every path
+ * the domains, overlays and temporary files are removed (with
+ * keep_on_failure a failed job keeps its overlay and says how to boot it).
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "plan.h"
+#include "documents/recipe.h"
+
+typedef enum {
+  KILN_JOB_BUILD,
+  KILN_JOB_RUN,
+  KILN_JOB_TEST,
+} KilnJobKind;
+
+typedef struct {
+  KilnJobKind kind;
+  char *name;                /* image name (recipe name) */
+  char *version;             /* recipe version */
+  char *recipe_path;         /* for the catalog; may be NULL */
+  char *description;         /* recipe description, may be NULL */
+  char *parent_ref;          /* the recipe's parent as written */
+  char *parent;              /* parent image path */
+  char *parent_format;       /* NULL: from qemu-img info */
+  guint64 disk_size;         /* 0: keep the parent's size */
+  GPtrArray *components;     /* KilnPlanComponent*, owned */
+  GPtrArray *owned;          /* anything else to free with the job */
+  guint memory_mib;
+  guint vcpus;
+  char *accel;               /* "auto", "kvm", "tcg" */
+  gboolean network_user;
+  gint64 timeout_seconds;    /* per boot stage */
+  char *connect;             /* NULL or "embed": embedded driver; else URI */
+  char **formats;            /* build: artifact formats */
+  char *output_dir;          /* build: where artifacts go */
+  char *output_name_template;/* build: outputs.name (naming.h templates) */
+  const KilnOutputSettings *outputs; /* build: borrowed format options */
+  char *output_path;         /* run: write the resulting image here */
+  char **phases;             /* run: phases to run (NULL = all) */
+  gboolean force;            /* build even when the build key is unchanged */
+  gboolean allow_lint_errors;
+  gboolean keep_on_failure;
+  gboolean json;
+} KilnJob;
+
+KilnJob *kiln_job_new (KilnJobKind kind);
+void kiln_job_free (KilnJob *job);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnJob, kiln_job_free)
+
+/* Add a component with its bound parameters and the set of parameter names
+ * marked secret (NULL for none); all three are owned by the job. */
+void kiln_job_add_component (KilnJob *job, KilnComponent *component,
+                             GHashTable *params, GHashTable *secret,
+                             const char *ref);
+
+/* Runs the job; prints progress; returns the process exit code. */
+int kiln_job_execute (KilnJob *job);

@@ -1,0 +1,285 @@
+/* plan.c - compile components into the agent's plan (JSON)
+ *
+ * The host substitutes parameters and constants; runtime references (loop
+ * variables, chaining) stay for the agent.  Every scalar reaches the agent as
+ * a string, exactly as the document wrote it.
+ */
+#include "plan.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "common/kiln.h"
+#include "documents/params.h"
+#include "documents/vars.h"
+
+/* Deep copy of node with parameter/constant references substituted in every
+ * string (keys included: AWSTOE does not allow variables in keys, but a
+ * substituted key would be harmless). */
+static JsonNode *
+substitute (JsonNode *node, GHashTable *values)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_VALUE:
+      if (json_node_get_value_type (node) == G_TYPE_STRING)
+        {
+          g_autofree char *s
+              = kiln_vars_substitute (json_node_get_string (node), values);
+          JsonNode *out = json_node_new (JSON_NODE_VALUE);
+          json_node_set_string (out, s);
+          return out;
+        }
+      return json_node_copy (node);
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *in = json_node_get_array (node);
+        JsonArray *a = json_array_sized_new (json_array_get_length (in));
+        for (guint i = 0; i < json_array_get_length (in); i++)
+          json_array_add_element (
+              a, substitute (json_array_get_element (in, i), values));
+        JsonNode *out = json_node_new (JSON_NODE_ARRAY);
+        json_node_take_array (out, a);
+        return out;
+      }
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *in = json_node_get_object (node);
+        JsonObject *o = json_object_new ();
+        g_autoptr (GList) members = json_object_get_members (in);
+        for (GList *l = members; l; l = l->next)
+          json_object_set_member (
+              o, l->data,
+              substitute (json_object_get_member (in, l->data), values));
+        JsonNode *out = json_node_new (JSON_NODE_OBJECT);
+        json_node_take_object (out, o);
+        return out;
+      }
+    case JSON_NODE_NULL:
+    default:
+      return json_node_new (JSON_NODE_NULL);
+    }
+}
+
+static void
+add_yaml_member (JsonBuilder *b, const char *name, const KilnNode *n,
+                 GHashTable *values)
+{
+  json_builder_set_member_name (b, name);
+  if (!n)
+    {
+      json_builder_add_null_value (b);
+      return;
+    }
+  g_autoptr (JsonNode) raw = kiln_node_to_json (n);
+  json_builder_add_value (b, substitute (raw, values));
+}
+
+static gboolean
+phase_selected (const char *name, const char *const *phases)
+{
+  return phases && g_strv_contains (phases, name);
+}
+
+static gboolean add_document (JsonBuilder *b, const KilnComponent *c,
+                              GHashTable *values, const char *doc_name,
+                              const char *const *phases, guint depth,
+                              guint *n_steps, GError **error);
+
+/* ExecuteDocument: the host loads the child (validation already proved it
+ * loads), binds its parameters and puts it inline for the agent. */
+static gboolean
+add_execute_document_inputs (JsonBuilder *b, const KilnStep *s,
+                             GHashTable *values, guint depth, guint *n_steps,
+                             GError **error)
+{
+  const KilnNode *dn = kiln_node_map_get (s->inputs, "document");
+  g_autofree char *ref = dn ? kiln_vars_substitute (dn->scalar, values) : NULL;
+  g_autofree char *rel_dir = g_path_get_dirname (s->node->file);
+  g_autofree char *dir = g_canonicalize_filename (rel_dir, NULL);
+  g_autofree char *path = ref ? g_canonicalize_filename (ref, dir) : NULL;
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnComponent) child = path ? kiln_component_load (path, diags)
+                                         : NULL;
+  if (!child)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "%s:%d:%d: step '%s': ExecuteDocument cannot load %s",
+                   s->node->file, s->node->line, s->node->col, s->name,
+                   path ? path : "the document");
+      return FALSE;
+    }
+  /* parameters: [{name, value}], values may use the parent's parameters */
+  g_autoptr (GHashTable) supplied
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  const KilnNode *list = kiln_node_map_get (s->inputs, "parameters");
+  for (guint i = 0; i < kiln_node_seq_size (list); i++)
+    {
+      const KilnNode *e = kiln_node_seq_get (list, i);
+      const KilnNode *n = kiln_node_map_get (e, "name");
+      const KilnNode *v = kiln_node_map_get (e, "value");
+      if (kiln_node_is_scalar (n) && kiln_node_is_scalar (v))
+        g_hash_table_insert (supplied, n->scalar,
+                             kiln_vars_substitute (v->scalar, values));
+    }
+  g_autoptr (GHashTable) bound = kiln_params_bind (
+      child, supplied, NULL, s->node, KILN_PARAMS_STRICT, diags);
+  if (!bound)
+    {
+      const KilnDiag *d = kiln_diags_count (diags) ? kiln_diags_get (diags, 0)
+                                                   : NULL;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "%s:%d:%d: step '%s': ExecuteDocument parameters: %s",
+                   s->node->file, s->node->line, s->node->col, s->name,
+                   d ? d->message : "cannot be bound");
+      return FALSE;
+    }
+
+  json_builder_set_member_name (b, "inputs");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "document");
+  if (!add_document (b, child, bound, child->name ? child->name : ref, NULL,
+                     depth + 1, n_steps, error))
+    return FALSE;
+  const KilnNode *ph = kiln_node_map_get (s->inputs, "phases");
+  if (kiln_node_is_scalar (ph))
+    {
+      g_autofree char *phases = kiln_vars_substitute (ph->scalar, values);
+      json_builder_set_member_name (b, "phases");
+      json_builder_add_string_value (b, phases);
+    }
+  json_builder_end_object (b);
+  return TRUE;
+}
+
+static gboolean
+add_step (JsonBuilder *b, const KilnStep *s, GHashTable *values,
+          const char *doc_name, guint depth, guint *n_steps, GError **error)
+{
+  if (g_str_equal (s->action, "S3Download") || g_str_equal (s->action, "S3Upload"))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "%s:%d:%d: step '%s' of component '%s' uses %s: S3 "
+                   "transfers run on the host and are not implemented in "
+                   "this version of kiln", s->node->file, s->node->line,
+                   s->node->col, s->name, doc_name, s->action);
+      return FALSE;
+    }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, s->name);
+  json_builder_set_member_name (b, "action");
+  json_builder_add_string_value (b, s->action);
+  json_builder_set_member_name (b, "timeoutSeconds");
+  json_builder_add_int_value (b, s->timeout_seconds);
+  json_builder_set_member_name (b, "onFailure");
+  json_builder_add_string_value (b, s->on_failure ? s->on_failure : "Abort");
+  json_builder_set_member_name (b, "maxAttempts");
+  json_builder_add_int_value (b, s->max_attempts > 0 ? s->max_attempts : 1);
+  add_yaml_member (b, "loop", s->loop, values);
+  add_yaml_member (b, "if", s->if_expr, values);
+  if (g_str_equal (s->action, "ExecuteDocument"))
+    {
+      if (!add_execute_document_inputs (b, s, values, depth, n_steps, error))
+        return FALSE;
+    }
+  else
+    add_yaml_member (b, "inputs", s->inputs, values);
+  json_builder_end_object (b);
+  (*n_steps)++;
+  return TRUE;
+}
+
+/* One documents[] entry: {name, file, phases: [{name, steps}]}.  phases
+ * NULL = every phase (a child document; the agent filters). */
+static gboolean
+add_document (JsonBuilder *b, const KilnComponent *c, GHashTable *values,
+              const char *doc_name, const char *const *phases, guint depth,
+              guint *n_steps, GError **error)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, doc_name);
+  json_builder_set_member_name (b, "file");
+  json_builder_add_string_value (b, c->path);
+  json_builder_set_member_name (b, "phases");
+  json_builder_begin_array (b);
+  for (guint p = 0; p < c->phases->len; p++)
+    {
+      const KilnPhase *ph = c->phases->pdata[p];
+      if (phases && !phase_selected (ph->name, phases))
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "name");
+      json_builder_add_string_value (b, ph->name);
+      json_builder_set_member_name (b, "steps");
+      json_builder_begin_array (b);
+      for (guint s = 0; s < ph->steps->len; s++)
+        if (!add_step (b, ph->steps->pdata[s], values, doc_name, depth,
+                       n_steps, error))
+          return FALSE;
+      json_builder_end_array (b);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  return TRUE;
+}
+
+gboolean
+kiln_plan_has_steps (GPtrArray *components, const char *const *phases)
+{
+  for (guint i = 0; i < components->len; i++)
+    {
+      const KilnPlanComponent *pc = components->pdata[i];
+      for (guint p = 0; p < pc->component->phases->len; p++)
+        {
+          const KilnPhase *ph = pc->component->phases->pdata[p];
+          if (phase_selected (ph->name, phases) && ph->steps->len > 0)
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+char *
+kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
+                   guint *n_steps, GError **error)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  guint steps = 0;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, 1);
+  json_builder_set_member_name (b, "runId");
+  json_builder_add_string_value (b, opts->run_id);
+  json_builder_set_member_name (b, "stage");
+  json_builder_add_string_value (b, opts->stage);
+  json_builder_set_member_name (b, "phases");
+  json_builder_begin_array (b);
+  for (guint i = 0; opts->phases && opts->phases[i]; i++)
+    json_builder_add_string_value (b, opts->phases[i]);
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "poweroff");
+  json_builder_add_boolean_value (b, opts->poweroff);
+
+  json_builder_set_member_name (b, "documents");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < components->len; i++)
+    {
+      const KilnPlanComponent *pc = components->pdata[i];
+      const char *doc_name = pc->component->name ? pc->component->name
+                                                 : pc->ref;
+      if (!add_document (b, pc->component, pc->params, doc_name, opts->phases,
+                         0, &steps, error))
+        return NULL;
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  if (n_steps)
+    *n_steps = steps;
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return json_to_string (root, TRUE);
+}

@@ -1,0 +1,34 @@
+/* plan.h - compile components and their bound parameters into the plan the
+ * guest agent runs (docs/agent-protocol.md). */
+#pragma once
+
+#include <glib.h>
+
+#include "documents/component.h"
+
+typedef struct {
+  KilnComponent *component;   /* borrowed */
+  GHashTable *params;         /* name -> value: parameters and constants */
+  GHashTable *secret;         /* parameter names the recipe marked secret
+                               * (a set, or NULL): redacted in the manifest */
+  char *ref;                  /* how the recipe named it ("update-os") */
+} KilnPlanComponent;
+
+typedef struct {
+  const char *run_id;         /* e.g. "web-golden-1.2.0-7-build" */
+  const char *stage;          /* "build" or "test" */
+  const char *const *phases;  /* phase names to run, NULL-terminated */
+  gboolean poweroff;          /* the agent powers the guest off when done */
+} KilnPlanOptions;
+
+/* Returns the plan as JSON text, or NULL with error (KILN_ERROR_INPUT) when
+ * a step cannot run in a guest (e.g. an S3 action, which kiln runs on the
+ * host and has not implemented yet).  *n_steps (may be NULL) counts the
+ * steps included, so a stage with nothing to run can be skipped. */
+char *kiln_plan_compile (GPtrArray *components /* KilnPlanComponent* */,
+                         const KilnPlanOptions *opts, guint *n_steps,
+                         GError **error);
+
+/* Does any selected phase of any component have steps? */
+gboolean kiln_plan_has_steps (GPtrArray *components,
+                              const char *const *phases);

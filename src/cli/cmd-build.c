@@ -1,0 +1,127 @@
+/* cmd-build.c - kiln build RECIPE: the whole pipeline of stages */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "base/diag.h"
+#include "build/job.h"
+#include "common/kiln.h"
+#include "build/parent.h"
+#include "documents/recipe.h"
+
+static const char summary[] =
+  "Build a tested, generalized golden image from RECIPE: resolve, prepare,\n"
+  "inject, build boot (build + validate phases), generalize, test boot\n"
+  "(test phases), distribute.  Exit 0 done, 1 build or test failed,\n"
+  "2 bad input, 3 host problem.";
+
+int
+kiln_cmd_build (int argc, char **argv)
+{
+  g_autofree char *output_dir = NULL;
+  g_autofree char *formats = NULL;
+  g_autofree char *connect = NULL;
+  g_autofree char *accel = NULL;
+  gboolean force = FALSE, keep = FALSE, json = FALSE, allow_lint = FALSE;
+  g_autoptr (GError) error = NULL;
+  GOptionEntry entries[] = {
+    { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &output_dir,
+      "Write the artifacts to DIR (default: the recipe's outputs.directory)",
+      "DIR" },
+    { "format", 'f', 0, G_OPTION_ARG_STRING, &formats,
+      "Artifact formats, comma-separated (qcow2 raw vmdk vhdx vhd ova)",
+      "F,..." },
+    { "force", 0, 0, G_OPTION_ARG_NONE, &force,
+      "Build even when an identical build (same build key) exists", NULL },
+    { "keep-on-failure", 'k', 0, G_OPTION_ARG_NONE, &keep,
+      "Keep the overlay of a failed build and print how to boot it", NULL },
+    { "allow-lint-errors", 0, 0, G_OPTION_ARG_NONE, &allow_lint,
+      "Distribute even when the import-readiness lint finds errors", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json,
+      "Print one JSON event per line on stdout", NULL },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect,
+      "libvirt URI (default: the embedded driver)", "URI" },
+    { "accel", 0, 0, G_OPTION_ARG_STRING, &accel,
+      "auto, kvm or tcg (default: the recipe's build.accel)", "ACCEL" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("RECIPE");
+  g_option_context_set_summary (ctx, summary);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      fprintf (stderr, "kiln build: %s\n", error->message);
+      return KILN_EXIT_BAD_INPUT;
+    }
+  if (argc != 2)
+    {
+      fprintf (stderr, "kiln build: expected one RECIPE file\n");
+      return KILN_EXIT_BAD_INPUT;
+    }
+
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnRecipe) recipe = kiln_recipe_load (argv[1], diags);
+  if (!recipe || kiln_diags_error_count (diags))
+    {
+      kiln_diags_sort (diags);
+      kiln_diags_print (diags, stderr);
+      return KILN_EXIT_BAD_INPUT;
+    }
+  kiln_diags_print (diags, stderr); /* warnings */
+
+  g_autoptr (KilnJob) job = kiln_job_new (KILN_JOB_BUILD);
+  job->name = g_strdup (recipe->name);
+  job->version = g_strdup (recipe->version_text);
+  job->recipe_path = g_canonicalize_filename (argv[1], NULL);
+  job->description = g_strdup (recipe->description);
+  job->parent_ref = g_strdup (recipe->parent.text);
+  job->allow_lint_errors = allow_lint;
+  job->disk_size = recipe->disk;
+  job->memory_mib = (guint) (recipe->build.memory >> 20);
+  job->vcpus = recipe->build.vcpus;
+  g_free (job->accel);
+  job->accel = g_strdup (accel ? accel : kiln_accel_name (recipe->build.accel));
+  job->network_user = recipe->build.network == KILN_NETWORK_USER;
+  job->timeout_seconds = recipe->build.timeout;
+  job->connect = g_strdup (connect ? connect : recipe->build.connect);
+  job->keep_on_failure = keep;
+  job->json = json;
+  job->force = force;
+  job->output_dir = g_strdup (output_dir ? output_dir
+                                         : recipe->outputs.directory_path);
+  job->output_name_template = g_strdup (recipe->outputs.name);
+  if (formats)
+    {
+      job->formats = g_strsplit (formats, ",", -1);
+      for (guint i = 0; job->formats[i]; i++)
+        if (!g_strv_contains (kiln_output_formats, job->formats[i]))
+          {
+            fprintf (stderr, "kiln build: --format: unknown format '%s'; "
+                     "expected some of qcow2, raw, vmdk, vhdx, vhd, ova\n",
+                     job->formats[i]);
+            return KILN_EXIT_BAD_INPUT;
+          }
+    }
+  else
+    job->formats = g_strdupv (recipe->outputs.formats);
+  job->outputs = &recipe->outputs;
+
+  if (!kiln_parent_resolve (&recipe->parent, &job->parent, &job->parent_format,
+                            &error))
+    {
+      fprintf (stderr, "%s:%d:%d: error: %s\n", recipe->parent.node->file,
+               recipe->parent.node->line, recipe->parent.node->col,
+               error->message);
+      return kiln_exit_code_for_error (error);
+    }
+
+  for (guint i = 0; i < recipe->components->len; i++)
+    {
+      KilnRecipeComponent *rc = recipe->components->pdata[i];
+      kiln_job_add_component (job, g_steal_pointer (&rc->component),
+                              g_steal_pointer (&rc->bound),
+                              g_steal_pointer (&rc->secret_parameters),
+                              rc->ref);
+    }
+  return kiln_job_execute (job);
+}

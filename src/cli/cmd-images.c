@@ -1,0 +1,521 @@
+/* cmd-images.c - kiln images list | show | rm | prune
+ *
+ * The image store ($KILN_HOME/images/NAME/VERSION/N/) holds the flattened
+ * qcow2 of every available build, for recipes whose parent is NAME@VERSION;
+ * the catalog ($KILN_HOME/catalog.db) records every build.  Removing a
+ * build empties its store directory and marks it deleted (its log and its
+ * catalog entry stay, so `kiln logs` still works); the artifacts in output
+ * directories belong to the user and are never touched.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "store/build-ref.h"
+#include "store/catalog.h"
+#include "commands.h"
+#include "common/kiln.h"
+#include "store/lock.h"
+#include "outputs/manifest.h"
+#include "base/paths.h"
+#include "base/workspace.h"
+
+static const char usage_text[] =
+  "Usage: kiln images list [NAME] [--all] [--json]\n"
+  "       kiln images show BUILD [--json]\n"
+  "       kiln images rm BUILD...\n"
+  "       kiln images prune [NAME] [--keep N] [--dry-run]\n"
+  "\n"
+  "The builds kiln has made and the image store that keeps them.\n"
+  "BUILD is NAME (its newest build), NAME/VERSION or NAME/VERSION/NUMBER,\n"
+  "as kiln build prints it (web-golden/1.2.0/7).\n"
+  "\n"
+  "  list        builds, newest first (deleted ones only with --all)\n"
+  "  show        one build: state, parent, image, log, artifacts\n"
+  "  rm          remove builds' images from the store (the catalog entry\n"
+  "              and the log stay; output directories are not touched)\n"
+  "  prune       keep the newest N available builds of each recipe\n"
+  "              (default 1) and forget failed and cancelled builds\n"
+  "  --json      print JSON instead of text\n"
+  "  -h, --help  show this help\n";
+
+static int
+usage_error (const char *fmt, const char *arg)
+{
+  fprintf (stderr, "kiln images: ");
+  fprintf (stderr, fmt, arg);
+  fprintf (stderr, "\nRun 'kiln images --help' for usage.\n");
+  return KILN_EXIT_BAD_INPUT;
+}
+
+static char *
+catalog_path (void)
+{
+  return g_build_filename (kiln_home (), "catalog.db", NULL);
+}
+
+/* NULL without an error when kiln has never built anything (no catalog
+ * file): reading must not create one. */
+static KilnCatalog *
+open_catalog (GError **error)
+{
+  g_autofree char *path = catalog_path ();
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return NULL;
+  return kiln_catalog_open (path, error);
+}
+
+/* The size of a build's image in the store; -1 when it is not there. */
+static gint64
+store_size (const KilnBuildRecord *r)
+{
+  GStatBuf st;
+  if (g_strcmp0 (r->state, "deleted") == 0 || !r->image_path
+      || g_stat (r->image_path, &st) != 0)
+    return -1;
+  return (gint64) st.st_size;
+}
+
+static void
+add_str (JsonBuilder *b, const char *member, const char *value)
+{
+  json_builder_set_member_name (b, member);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+print_json (JsonBuilder *b)
+{
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = kiln_json_to_text (root);
+  fputs (text, stdout);
+}
+
+static void
+record_to_json (JsonBuilder *b, const KilnBuildRecord *r,
+                GPtrArray *artifacts)
+{
+  g_autofree char *ref = kiln_build_record_ref (r);
+  json_builder_begin_object (b);
+  add_str (b, "build", ref);
+  add_str (b, "name", r->name);
+  add_str (b, "version", r->version);
+  json_builder_set_member_name (b, "number");
+  json_builder_add_int_value (b, r->build_number);
+  add_str (b, "state", r->state);
+  add_str (b, "started", r->started);
+  add_str (b, "finished", r->finished);
+  add_str (b, "parent", r->parent);
+  add_str (b, "parentDigest", r->parent_digest);
+  add_str (b, "buildKey", r->build_key);
+  gint64 size = store_size (r);
+  add_str (b, "image", size >= 0 ? r->image_path : NULL);
+  json_builder_set_member_name (b, "imageSize");
+  if (size >= 0)
+    json_builder_add_int_value (b, size);
+  else
+    json_builder_add_null_value (b);
+  add_str (b, "imageDigest", r->image_digest);
+  add_str (b, "log", r->log_path);
+  add_str (b, "failure", r->failure);
+  if (artifacts)
+    {
+      json_builder_set_member_name (b, "artifacts");
+      json_builder_begin_array (b);
+      for (guint i = 0; i < artifacts->len; i++)
+        {
+          const char *p = artifacts->pdata[i];
+          json_builder_begin_object (b);
+          add_str (b, "path", p);
+          json_builder_set_member_name (b, "present");
+          json_builder_add_boolean_value (b, g_file_test (p,
+                                                          G_FILE_TEST_EXISTS));
+          json_builder_end_object (b);
+        }
+      json_builder_end_array (b);
+    }
+  json_builder_end_object (b);
+}
+
+/* "2026-11-23T05:22:14.509227Z" -> "2026-11-23 05:22:14" (UTC) */
+static char *
+short_time (const char *iso)
+{
+  if (!iso || strlen (iso) < 19)
+    return g_strdup (iso ? iso : "-");
+  char *t = g_strndup (iso, 19);
+  t[10] = ' ';
+  return t;
+}
+
+static int
+cmd_list (const char *name, gboolean all, gboolean json)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnCatalog) cat = open_catalog (&error);
+  if (error)
+    {
+      fprintf (stderr, "kiln images: %s\n", error->message);
+      return KILN_EXIT_HOST;
+    }
+  g_autoptr (GPtrArray) builds
+      = cat ? kiln_catalog_list_builds (cat, name, &error)
+            : g_ptr_array_new ();
+  if (!builds)
+    {
+      fprintf (stderr, "kiln images: %s\n", error->message);
+      return KILN_EXIT_HOST;
+    }
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "builds");
+  json_builder_begin_array (b);
+  guint shown = 0;
+  for (guint i = 0; i < builds->len; i++)
+    {
+      const KilnBuildRecord *r = builds->pdata[i];
+      if (!all && g_strcmp0 (r->state, "deleted") == 0)
+        continue;
+      if (json)
+        {
+          record_to_json (b, r, NULL);
+          continue;
+        }
+      if (shown++ == 0)
+        printf ("%-32s %-12s %-20s %10s  %s\n", "BUILD", "STATE",
+                "FINISHED (UTC)", "SIZE", "IMAGE");
+      g_autofree char *ref = kiln_build_record_ref (r);
+      gint64 size = store_size (r);
+      g_autofree char *size_text = size >= 0 ? g_format_size (size)
+                                             : g_strdup ("-");
+      g_autofree char *finished = short_time (r->finished);
+      printf ("%-32s %-12s %-20s %10s  %s\n", ref, r->state, finished,
+              size_text,
+              size >= 0 ? r->image_path : "-");
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  if (json)
+    print_json (b);
+  else if (shown == 0)
+    printf (name ? "No builds of %s.\n" : "No builds yet.\n", name);
+  return KILN_EXIT_OK;
+}
+
+/* The catalog and the record a BUILD argument names; prints the error. */
+static int
+find_build (const char *text, KilnCatalog **cat_out, KilnBuildRecord **out)
+{
+  g_autoptr (GError) error = NULL;
+  g_auto (KilnBuildRef) ref = { 0 };
+  if (!kiln_build_ref_parse (text, &ref, &error))
+    {
+      fprintf (stderr, "kiln images: %s\n", error->message);
+      return KILN_EXIT_BAD_INPUT;
+    }
+  g_autoptr (KilnCatalog) cat = open_catalog (&error);
+  if (!cat && !error)
+    g_set_error (&error, KILN_ERROR, KILN_ERROR_INPUT,
+                 "no build of '%s': kiln has not built anything yet "
+                 "(no %s/catalog.db)", ref.name, kiln_home ());
+  KilnBuildRecord *r = cat ? kiln_build_ref_find (cat, &ref, &error) : NULL;
+  if (!r)
+    {
+      fprintf (stderr, "kiln images: %s\n", error->message);
+      return kiln_exit_code_for_error (error);
+    }
+  *cat_out = g_steal_pointer (&cat);
+  *out = r;
+  return KILN_EXIT_OK;
+}
+
+static int
+cmd_show (const char *text, gboolean json)
+{
+  g_autoptr (KilnCatalog) cat = NULL;
+  g_autoptr (KilnBuildRecord) r = NULL;
+  int rc = find_build (text, &cat, &r);
+  if (rc != KILN_EXIT_OK)
+    return rc;
+  g_autoptr (GPtrArray) artifacts = kiln_catalog_artifact_paths (cat, r->id,
+                                                                 NULL);
+  if (json)
+    {
+      g_autoptr (JsonBuilder) b = json_builder_new ();
+      record_to_json (b, r, artifacts);
+      print_json (b);
+      return KILN_EXIT_OK;
+    }
+  g_autofree char *ref = kiln_build_record_ref (r);
+  gint64 size = store_size (r);
+  g_autofree char *size_text = size >= 0 ? g_format_size (size) : NULL;
+  printf ("build     %s\n", ref);
+  printf ("state     %s\n", r->state);
+  printf ("started   %s\n", r->started ? r->started : "-");
+  printf ("finished  %s\n", r->finished ? r->finished : "-");
+  if (r->failure)
+    printf ("failure   %s\n", r->failure);
+  printf ("parent    %s%s%s\n", r->parent ? r->parent : "-",
+          r->parent_digest ? " sha256:" : "",
+          r->parent_digest ? r->parent_digest : "");
+  if (size >= 0)
+    printf ("image     %s (%s)\n", r->image_path, size_text);
+  else
+    printf ("image     - (not in the store)\n");
+  if (r->build_key)
+    printf ("key       %s\n", r->build_key);
+  printf ("log       %s\n", r->log_path ? r->log_path : "-");
+  for (guint i = 0; artifacts && i < artifacts->len; i++)
+    {
+      const char *p = artifacts->pdata[i];
+      printf ("%s %s%s\n", i == 0 ? "artifacts" : "         ", p,
+              g_file_test (p, G_FILE_TEST_EXISTS) ? "" : " (gone)");
+    }
+  return KILN_EXIT_OK;
+}
+
+/* The recipe's build lock (the one kiln build holds), without waiting: a
+ * build that is running keeps its images. */
+static int
+lock_recipe (const char *name, GError **error)
+{
+  g_autofree char *path = kiln_recipe_lock_path (name);
+  g_autofree char *busy = g_strdup_printf ("a build of %s is running; try "
+                                           "again when it is done", name);
+  return kiln_lock_take (path, KILN_LOCK_TRY, NULL, busy, error);
+}
+
+/* The store directory of a build, only when it is inside the image store
+ * (a catalog entry never makes kiln delete anything else). */
+static char *
+store_dir_of (const KilnBuildRecord *r)
+{
+  if (!r->image_path)
+    return NULL;
+  g_autofree char *home = g_canonicalize_filename (kiln_home (), NULL);
+  g_autofree char *store = g_build_filename (home, "images", NULL);
+  g_autofree char *image = g_canonicalize_filename (r->image_path, NULL);
+  g_autofree char *dir = g_path_get_dirname (image);
+  g_autofree char *prefix = g_strconcat (store, "/", NULL);
+  return g_str_has_prefix (dir, prefix) ? g_steal_pointer (&dir) : NULL;
+}
+
+static gboolean
+remove_from_store (KilnCatalog *cat, const KilnBuildRecord *r,
+                   const char *why, GError **error)
+{
+  g_autofree char *dir = store_dir_of (r);
+  if (dir && g_file_test (dir, G_FILE_TEST_EXISTS) && !kiln_remove_tree (dir))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot remove %s",
+                   dir);
+      return FALSE;
+    }
+  return kiln_catalog_set_state (cat, r->id, "deleted", why, error);
+}
+
+static int
+cmd_rm (char **refs)
+{
+  int rc = KILN_EXIT_OK;
+  for (char **t = refs; *t; t++)
+    {
+      g_autoptr (KilnCatalog) cat = NULL;
+      g_autoptr (KilnBuildRecord) r = NULL;
+      g_autoptr (GError) error = NULL;
+      int found = find_build (*t, &cat, &r);
+      if (found != KILN_EXIT_OK)
+        {
+          rc = MAX (rc, found);
+          continue;
+        }
+      g_autofree char *ref = kiln_build_record_ref (r);
+      int fd = lock_recipe (r->name, &error);
+      if (fd < 0)
+        {
+          fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
+          rc = MAX (rc, kiln_exit_code_for_error (error));
+          continue;
+        }
+      if (g_strcmp0 (r->state, "deleted") == 0)
+        printf ("%s: already removed\n", ref);
+      else if (!remove_from_store (cat, r, "kiln images rm", &error))
+        {
+          fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
+          rc = MAX (rc, kiln_exit_code_for_error (error));
+        }
+      else
+        printf ("%s: removed from the image store\n", ref);
+      close (fd);
+    }
+  return rc;
+}
+
+static gboolean
+forgettable (const KilnBuildRecord *r)
+{
+  return g_strcmp0 (r->state, "failed") == 0
+         || g_strcmp0 (r->state, "cancelled") == 0;
+}
+
+/* One recipe: keep the newest `keep` available builds. */
+static int
+prune_recipe (KilnCatalog *cat, const char *name, guint keep, gboolean dry,
+              guint *removed)
+{
+  g_autoptr (GError) error = NULL;
+  int fd = dry ? -1 : lock_recipe (name, &error);
+  if (!dry && fd < 0)
+    {
+      fprintf (stderr, "kiln images: %s: %s\n", name, error->message);
+      return kiln_exit_code_for_error (error);
+    }
+  g_autoptr (GPtrArray) builds = kiln_catalog_list_builds (cat, name, &error);
+  int rc = KILN_EXIT_OK;
+  guint kept = 0;
+  for (guint i = 0; builds && i < builds->len; i++)
+    {
+      const KilnBuildRecord *r = builds->pdata[i];
+      g_autofree char *ref = kiln_build_record_ref (r);
+      gboolean ok = TRUE;
+      if (g_strcmp0 (r->state, "available") == 0)
+        {
+          if (++kept <= keep)
+            continue;
+          printf (dry ? "%s: would be removed from the image store\n"
+                      : "%s: removed from the image store\n", ref);
+          ok = dry || remove_from_store (cat, r, "kiln images prune", &error);
+        }
+      else if (forgettable (r))
+        {
+          printf (dry ? "%s (%s): would be forgotten, with its log\n"
+                      : "%s (%s): forgotten, with its log\n", ref, r->state);
+          if (!dry && r->log_path)
+            g_unlink (r->log_path);
+          ok = dry || kiln_catalog_delete_build (cat, r->id, &error);
+        }
+      else
+        continue;
+      if (!ok)
+        {
+          fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
+          g_clear_error (&error);
+          rc = KILN_EXIT_HOST;
+        }
+      else
+        (*removed)++;
+    }
+  if (!builds)
+    {
+      fprintf (stderr, "kiln images: %s\n", error->message);
+      rc = KILN_EXIT_HOST;
+    }
+  if (fd >= 0)
+    close (fd);
+  return rc;
+}
+
+static int
+cmd_prune (const char *name, gint keep, gboolean dry)
+{
+  if (keep < 0)
+    return usage_error ("%s", "--keep expects 0 or more builds to keep");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnCatalog) cat = open_catalog (&error);
+  if (!cat)
+    {
+      if (error)
+        {
+          fprintf (stderr, "kiln images: %s\n", error->message);
+          return KILN_EXIT_HOST;
+        }
+      printf ("No builds yet.\n");
+      return KILN_EXIT_OK;
+    }
+  g_autoptr (GPtrArray) builds = kiln_catalog_list_builds (cat, name, &error);
+  if (!builds)
+    {
+      fprintf (stderr, "kiln images: %s\n", error->message);
+      return KILN_EXIT_HOST;
+    }
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  int rc = KILN_EXIT_OK;
+  guint removed = 0;
+  for (guint i = 0; i < builds->len; i++)
+    {
+      const KilnBuildRecord *r = builds->pdata[i];
+      if (!g_hash_table_add (seen, r->name))
+        continue;
+      int one = prune_recipe (cat, r->name, (guint) keep, dry, &removed);
+      rc = MAX (rc, one); /* MAX evaluates its arguments twice */
+    }
+  if (removed == 0)
+    printf ("Nothing to prune.\n");
+  return rc;
+}
+
+int
+kiln_cmd_images (int argc, char **argv)
+{
+  gboolean json = FALSE, all = FALSE, dry = FALSE;
+  gint keep = 1;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "list deleted builds too",
+      NULL },
+    { "keep", 0, 0, G_OPTION_ARG_INT, &keep,
+      "prune: available builds to keep per recipe (1)", "N" },
+    { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry,
+      "prune: say what would go, remove nothing", NULL },
+    { NULL },
+  };
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("list|show|rm|prune");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_set_help_enabled (ctx, FALSE);
+  for (int i = 1; i < argc; i++)
+    if (strcmp (argv[i], "-h") == 0 || strcmp (argv[i], "--help") == 0)
+      {
+        fputs (usage_text, stdout);
+        return KILN_EXIT_OK;
+      }
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    return usage_error ("%s", error->message);
+  if (argc < 2)
+    return usage_error ("%s", "expected list, show, rm or prune");
+  const char *sub = argv[1];
+  if (strcmp (sub, "list") == 0 || strcmp (sub, "ls") == 0)
+    {
+      if (argc > 3)
+        return usage_error ("list takes at most one NAME, found '%s'",
+                            argv[3]);
+      return cmd_list (argc == 3 ? argv[2] : NULL, all, json);
+    }
+  if (strcmp (sub, "show") == 0)
+    {
+      if (argc != 3)
+        return usage_error ("%s", "show takes one BUILD");
+      return cmd_show (argv[2], json);
+    }
+  if (strcmp (sub, "rm") == 0)
+    {
+      if (argc < 3)
+        return usage_error ("%s", "rm takes one or more BUILDs");
+      return cmd_rm (argv + 2);
+    }
+  if (strcmp (sub, "prune") == 0)
+    {
+      if (argc > 3)
+        return usage_error ("prune takes at most one NAME, found '%s'",
+                            argv[3]);
+      return cmd_prune (argc == 3 ? argv[2] : NULL, keep, dry);
+    }
+  return usage_error ("unknown subcommand '%s' (expected list, show, rm or "
+                      "prune)", sub);
+}

@@ -1,0 +1,459 @@
+/* catalog.c - the SQLite catalog of builds, their states and artifacts */
+#include "catalog.h"
+
+#include <gio/gio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/kiln.h"
+
+struct KilnCatalog {
+  sqlite3 *db;
+  char *path;
+};
+
+static const char schema[] =
+  "PRAGMA journal_mode=WAL;"
+  "CREATE TABLE IF NOT EXISTS builds ("
+  "  id INTEGER PRIMARY KEY,"
+  "  name TEXT NOT NULL, version TEXT NOT NULL, build_number INTEGER NOT NULL,"
+  "  state TEXT NOT NULL, recipe_path TEXT, build_key TEXT, parent TEXT,"
+  "  parent_digest TEXT, image_path TEXT, image_digest TEXT, log_path TEXT,"
+  "  failure TEXT, started TEXT NOT NULL, finished TEXT,"
+  "  UNIQUE (name, version, build_number));"
+  "CREATE TABLE IF NOT EXISTS build_states ("
+  "  build_id INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,"
+  "  state TEXT NOT NULL, at TEXT NOT NULL, detail TEXT);"
+  "CREATE TABLE IF NOT EXISTS artifacts ("
+  "  build_id INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,"
+  "  format TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, sha256 TEXT);"
+  "CREATE TABLE IF NOT EXISTS digests ("
+  "  path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT);";
+
+static gboolean
+sql_fail (KilnCatalog *cat, const char *what, GError **error)
+{
+  g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "catalog %s: %s: %s",
+               cat->path, what, sqlite3_errmsg (cat->db));
+  return FALSE;
+}
+
+static char *
+now_iso (void)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  return g_date_time_format_iso8601 (now);
+}
+
+KilnCatalog *
+kiln_catalog_open (const char *path, GError **error)
+{
+  g_autoptr (KilnCatalog) cat = g_new0 (KilnCatalog, 1);
+  g_autofree char *dir = g_path_get_dirname (path);
+  char *msg = NULL;
+
+  cat->path = g_strdup (path);
+  if (g_mkdir_with_parents (dir, 0755) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "cannot create %s: %s", dir, g_strerror (errno));
+      return NULL;
+    }
+  if (sqlite3_open_v2 (path, &cat->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL)
+      != SQLITE_OK)
+    {
+      sql_fail (cat, "open", error);
+      return NULL;
+    }
+  sqlite3_busy_timeout (cat->db, 30000);
+  if (sqlite3_exec (cat->db, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL)
+          != SQLITE_OK
+      || sqlite3_exec (cat->db, schema, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "catalog %s: cannot create the schema: %s", path,
+                   msg ? msg : sqlite3_errmsg (cat->db));
+      sqlite3_free (msg);
+      return NULL;
+    }
+  return g_steal_pointer (&cat);
+}
+
+void
+kiln_catalog_close (KilnCatalog *cat)
+{
+  if (!cat)
+    return;
+  if (cat->db)
+    sqlite3_close (cat->db);
+  g_free (cat->path);
+  g_free (cat);
+}
+
+static sqlite3_stmt *
+prepare (KilnCatalog *cat, const char *sql, GError **error)
+{
+  sqlite3_stmt *st = NULL;
+  if (sqlite3_prepare_v2 (cat->db, sql, -1, &st, NULL) != SQLITE_OK)
+    {
+      sql_fail (cat, "prepare", error);
+      return NULL;
+    }
+  return st;
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+gint64
+kiln_catalog_begin_build (KilnCatalog *cat, const char *name,
+                          const char *version, const char *recipe_path,
+                          gint64 *build_number, GError **error)
+{
+  g_autofree char *now = now_iso ();
+  gint64 number = 1;
+
+  if (sqlite3_exec (cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      sql_fail (cat, "begin", error);
+      return 0;
+    }
+  {
+    g_autoptr (sqlite3_stmt) st = prepare (
+        cat, "SELECT COALESCE(MAX(build_number), 0) + 1 FROM builds "
+             "WHERE name = ? AND version = ?", error);
+    if (!st)
+      goto fail;
+    sqlite3_bind_text (st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (st, 2, version, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step (st) == SQLITE_ROW)
+      number = sqlite3_column_int64 (st, 0);
+  }
+  {
+    g_autoptr (sqlite3_stmt) st = prepare (
+        cat, "INSERT INTO builds (name, version, build_number, state, "
+             "recipe_path, started) VALUES (?, ?, ?, 'pending', ?, ?)", error);
+    if (!st)
+      goto fail;
+    sqlite3_bind_text (st, 1, name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (st, 2, version, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (st, 3, number);
+    sqlite3_bind_text (st, 4, recipe_path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text (st, 5, now, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step (st) != SQLITE_DONE)
+      {
+        sql_fail (cat, "insert build", error);
+        goto fail;
+      }
+  }
+  gint64 id = sqlite3_last_insert_rowid (cat->db);
+  {
+    g_autoptr (sqlite3_stmt) st = prepare (
+        cat, "INSERT INTO build_states (build_id, state, at) "
+             "VALUES (?, 'pending', ?)", error);
+    if (!st)
+      goto fail;
+    sqlite3_bind_int64 (st, 1, id);
+    sqlite3_bind_text (st, 2, now, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step (st) != SQLITE_DONE)
+      {
+        sql_fail (cat, "insert state", error);
+        goto fail;
+      }
+  }
+  if (sqlite3_exec (cat->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      sql_fail (cat, "commit", error);
+      goto fail;
+    }
+  if (build_number)
+    *build_number = number;
+  return id;
+
+fail:
+  sqlite3_exec (cat->db, "ROLLBACK", NULL, NULL, NULL);
+  return 0;
+}
+
+gboolean
+kiln_catalog_set_state (KilnCatalog *cat, gint64 build_id, const char *state,
+                        const char *detail, GError **error)
+{
+  g_autofree char *now = now_iso ();
+  gboolean final = g_str_equal (state, "available")
+                   || g_str_equal (state, "failed")
+                   || g_str_equal (state, "cancelled");
+  g_autoptr (sqlite3_stmt) up = prepare (
+      cat, "UPDATE builds SET state = ?1, finished = CASE WHEN ?3 THEN ?2 "
+           "ELSE finished END WHERE id = ?4", error);
+  if (!up)
+    return FALSE;
+  sqlite3_bind_text (up, 1, state, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (up, 2, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (up, 3, final);
+  sqlite3_bind_int64 (up, 4, build_id);
+  if (sqlite3_step (up) != SQLITE_DONE)
+    return sql_fail (cat, "update state", error);
+
+  g_autoptr (sqlite3_stmt) ins = prepare (
+      cat, "INSERT INTO build_states (build_id, state, at, detail) "
+           "VALUES (?, ?, ?, ?)", error);
+  if (!ins)
+    return FALSE;
+  sqlite3_bind_int64 (ins, 1, build_id);
+  sqlite3_bind_text (ins, 2, state, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (ins, 3, now, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (ins, 4, detail, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (ins) != SQLITE_DONE)
+    return sql_fail (cat, "insert state", error);
+  return TRUE;
+}
+
+gboolean
+kiln_catalog_set (KilnCatalog *cat, gint64 build_id, const char *column,
+                  const char *value, GError **error)
+{
+  static const char *const columns[] = {
+    "build_key", "parent", "parent_digest", "image_path", "image_digest",
+    "log_path", "failure", NULL
+  };
+  /* column is never user text, but keep the SQL closed anyway */
+  if (!g_strv_contains (columns, column))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "catalog: unknown column %s", column);
+      return FALSE;
+    }
+  g_autofree char *sql
+      = g_strdup_printf ("UPDATE builds SET %s = ? WHERE id = ?", column);
+  g_autoptr (sqlite3_stmt) st = prepare (cat, sql, error);
+  if (!st)
+    return FALSE;
+  sqlite3_bind_text (st, 1, value, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (st, 2, build_id);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return sql_fail (cat, "update", error);
+  return TRUE;
+}
+
+gboolean
+kiln_catalog_add_artifact (KilnCatalog *cat, gint64 build_id,
+                           const char *format, const char *path, guint64 size,
+                           const char *sha256, GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, "INSERT INTO artifacts (build_id, format, path, size, sha256) "
+           "VALUES (?, ?, ?, ?, ?)", error);
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, build_id);
+  sqlite3_bind_text (st, 2, format, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 3, path, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (st, 4, (sqlite3_int64) size);
+  sqlite3_bind_text (st, 5, sha256, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return sql_fail (cat, "insert artifact", error);
+  return TRUE;
+}
+
+GPtrArray *
+kiln_catalog_artifact_paths (KilnCatalog *cat, gint64 build_id,
+                             GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, "SELECT path FROM artifacts WHERE build_id = ? ORDER BY rowid", error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64 (st, 1, build_id);
+  GPtrArray *paths = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    g_ptr_array_add (paths, g_strdup ((const char *) sqlite3_column_text (st, 0)));
+  if (rc != SQLITE_DONE)
+    {
+      g_ptr_array_unref (paths);
+      sql_fail (cat, "list artifacts", error);
+      return NULL;
+    }
+  return paths;
+}
+
+void
+kiln_build_record_free (KilnBuildRecord *r)
+{
+  if (!r)
+    return;
+  g_free (r->name);
+  g_free (r->version);
+  g_free (r->state);
+  g_free (r->build_key);
+  g_free (r->parent);
+  g_free (r->parent_digest);
+  g_free (r->image_path);
+  g_free (r->image_digest);
+  g_free (r->log_path);
+  g_free (r->failure);
+  g_free (r->started);
+  g_free (r->finished);
+  g_free (r);
+}
+
+#define RECORD_COLUMNS                                                        \
+  "id, name, version, build_number, state, build_key, parent, "              \
+  "parent_digest, image_path, image_digest, log_path, failure, started, "    \
+  "finished"
+
+static char *
+col_text (sqlite3_stmt *st, int i)
+{
+  const unsigned char *t = sqlite3_column_text (st, i);
+  return t ? g_strdup ((const char *) t) : NULL;
+}
+
+static KilnBuildRecord *
+record_from_row (sqlite3_stmt *st)
+{
+  KilnBuildRecord *r = g_new0 (KilnBuildRecord, 1);
+  r->id = sqlite3_column_int64 (st, 0);
+  r->name = col_text (st, 1);
+  r->version = col_text (st, 2);
+  r->build_number = sqlite3_column_int64 (st, 3);
+  r->state = col_text (st, 4);
+  r->build_key = col_text (st, 5);
+  r->parent = col_text (st, 6);
+  r->parent_digest = col_text (st, 7);
+  r->image_path = col_text (st, 8);
+  r->image_digest = col_text (st, 9);
+  r->log_path = col_text (st, 10);
+  r->failure = col_text (st, 11);
+  r->started = col_text (st, 12);
+  r->finished = col_text (st, 13);
+  return r;
+}
+
+KilnBuildRecord *
+kiln_catalog_get_build (KilnCatalog *cat, gint64 build_id, GError **error)
+{
+  g_autoptr (sqlite3_stmt) st
+      = prepare (cat, "SELECT " RECORD_COLUMNS " FROM builds WHERE id = ?",
+                 error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64 (st, 1, build_id);
+  if (sqlite3_step (st) != SQLITE_ROW)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "no build with id %" G_GINT64_FORMAT, build_id);
+      return NULL;
+    }
+  return record_from_row (st);
+}
+
+GPtrArray *
+kiln_catalog_list_builds (KilnCatalog *cat, const char *name, GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, "SELECT " RECORD_COLUMNS " FROM builds WHERE ?1 IS NULL OR "
+           "name = ?1 ORDER BY id DESC", error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_text (st, 1, name, -1, SQLITE_TRANSIENT);
+  GPtrArray *out
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_build_record_free);
+  while (sqlite3_step (st) == SQLITE_ROW)
+    g_ptr_array_add (out, record_from_row (st));
+  return out;
+}
+
+KilnBuildRecord *
+kiln_catalog_find_by_key (KilnCatalog *cat, const char *name, const char *key,
+                          GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, "SELECT " RECORD_COLUMNS " FROM builds WHERE name = ? AND "
+           "build_key = ? AND state = 'available' ORDER BY id DESC LIMIT 1",
+      error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_text (st, 1, name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (st, 2, key, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (st) != SQLITE_ROW)
+    return NULL;
+  return record_from_row (st);
+}
+
+gboolean
+kiln_catalog_delete_build (KilnCatalog *cat, gint64 build_id, GError **error)
+{
+  g_autoptr (sqlite3_stmt) st
+      = prepare (cat, "DELETE FROM builds WHERE id = ?", error);
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, build_id);
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return sql_fail (cat, "delete", error);
+  return TRUE;
+}
+
+static char *
+sha256_file (const char *path, GError **error)
+{
+  g_autoptr (GFile) f = g_file_new_for_path (path);
+  g_autoptr (GFileInputStream) in = g_file_read (f, NULL, error);
+  if (!in)
+    return NULL;
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guchar *buf = g_malloc (1 << 20);
+  for (;;)
+    {
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buf, 1 << 20, NULL,
+                                      error);
+      if (n < 0)
+        return NULL;
+      if (n == 0)
+        break;
+      g_checksum_update (sum, buf, n);
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+char *
+kiln_catalog_file_digest (KilnCatalog *cat, const char *path, GError **error)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT, "%s: %s", path,
+                   g_strerror (errno));
+      return NULL;
+    }
+  gint64 mtime_ns = (gint64) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+  {
+    g_autoptr (sqlite3_stmt) q = prepare (
+        cat, "SELECT sha256 FROM digests WHERE path = ? AND size = ? AND "
+             "mtime_ns = ?", error);
+    if (!q)
+      return NULL;
+    sqlite3_bind_text (q, 1, path, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (q, 2, st.st_size);
+    sqlite3_bind_int64 (q, 3, mtime_ns);
+    if (sqlite3_step (q) == SQLITE_ROW)
+      return col_text (q, 0);
+  }
+  char *digest = sha256_file (path, error);
+  if (!digest)
+    return NULL;
+  g_autoptr (sqlite3_stmt) ins = prepare (
+      cat, "INSERT OR REPLACE INTO digests (path, size, mtime_ns, sha256) "
+           "VALUES (?, ?, ?, ?)", error);
+  if (ins)
+    {
+      sqlite3_bind_text (ins, 1, path, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64 (ins, 2, st.st_size);
+      sqlite3_bind_int64 (ins, 3, mtime_ns);
+      sqlite3_bind_text (ins, 4, digest, -1, SQLITE_TRANSIENT);
+      sqlite3_step (ins);
+    }
+  return digest;
+}

@@ -1,0 +1,6 @@
+# src/store/: kiln's state under $KILN_HOME: the SQLite catalog, locks,
+# build references (name/version/number).
+src_libkilncore_a_SOURCES += \
+	src/store/catalog.c src/store/catalog.h \
+	src/store/lock.c src/store/lock.h \
+	src/store/build-ref.c src/store/build-ref.h
