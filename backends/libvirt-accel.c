@@ -183,16 +183,27 @@ file_contains (const char *path, const char *needle)
   return g_strstr_len (text, len, needle) != NULL;
 }
 
-/* The last non-empty line of a file (qemu's own log says why it died). */
+/* Why qemu died, from its own log: the first "error:" line (an abort on
+ * a nested host logs "qemu-system-x86_64: error: failed to set MSR 0x10a
+ * to ..." and then an assertion), else the last line that is not libvirt's
+ * "shutting down" note.  NULL when the log says nothing. */
 static char *
-last_line (const char *path)
+qemu_failure_line (const char *path)
 {
   g_autofree char *text = NULL;
   if (path == NULL || !g_file_get_contents (path, &text, NULL, NULL))
     return NULL;
-  g_strchomp (text);
-  char *nl = strrchr (text, '\n');
-  return g_strdup (nl ? nl + 1 : text);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  const char *last = NULL;
+  for (guint i = 0; lines[i]; i++)
+    {
+      const char *l = g_strstrip (lines[i]);
+      if (strstr (l, "error:"))
+        return g_strdup (l);
+      if (*l && !strstr (l, "shutting down"))
+        last = l;
+    }
+  return g_strdup (last);
 }
 
 gboolean
@@ -246,11 +257,7 @@ kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
            * between the two checks. */
           if (file_contains (console, PROBE_MARKER))
             return TRUE;
-          /* qemu's log ends with its own error when it aborted (e.g.
-           * "failed to set MSR 0x10a"); a clean shutdown line says nothing. */
-          g_autofree char *why = last_line (qemu_log);
-          if (why && strstr (why, "shutting down"))
-            g_clear_pointer (&why, g_free);
+          g_autofree char *why = qemu_failure_line (qemu_log);
           *reason = g_strdup_printf ("the %s probe guest stopped without reaching userland%s%s",
                                      kiln_accel_name (accel), why ? ": " : "", why ? why : "");
           return FALSE;

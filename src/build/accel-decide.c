@@ -39,7 +39,7 @@ kiln_accel_cause_brief (const char *raw)
     {
       /* "failed to set MSR 0x10a to 0x..." -> keep the register */
       g_autofree char *head = g_strndup (msr, strcspn (msr, "\n"));
-      char *to = strstr (head, " to ");
+      char *to = strstr (head, " to 0x");
       if (to)
         *to = '\0';
       return g_strdup_printf ("qemu aborted: %s (nested KVM)", head);

@@ -13,3 +13,10 @@ UNIT_TESTS += tests/unit/test-plan
 tests_unit_test_plan_SOURCES = tests/unit/test-plan.c
 tests_unit_test_plan_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_plan_LDADD = $(UNIT_LDADD)
+
+# the accelerator decision's words (links the backends: accel-decide.c
+# probes through them)
+UNIT_TESTS += tests/unit/test-accel-decide
+tests_unit_test_accel_decide_SOURCES = tests/unit/test-accel-decide.c
+tests_unit_test_accel_decide_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_accel_decide_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
