@@ -4,3 +4,6 @@
 noinst_LIBRARIES += common/libkilncommon.a
 common_libkilncommon_a_SOURCES = \
 	common/kiln.c common/kiln.h
+# kiln-json: helpers over json-glib.
+common_libkilncommon_a_SOURCES += \
+	common/kiln-json.c common/kiln-json.h

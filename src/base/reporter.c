@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/kiln-json.h"
+
 #define TAIL_LINES 40
 
 struct KilnReporter {
@@ -272,23 +274,13 @@ tail_add_output (KilnReporter *r, const char *data)
     }
 }
 
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
-      || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
 void
 kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
 {
-  const char *name = member_string (ev, "event");
-  const char *doc = member_string (ev, "document");
-  const char *phase = member_string (ev, "phase");
-  const char *step = member_string (ev, "step");
+  const char *name = kiln_json_member_string (ev, "event");
+  const char *doc = kiln_json_member_string (ev, "document");
+  const char *phase = kiln_json_member_string (ev, "phase");
+  const char *step = kiln_json_member_string (ev, "step");
 
   g_mutex_lock (&r->lock);
   log_line (r, "agent", raw);
@@ -300,8 +292,7 @@ kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
       g_queue_free_full (r->tail, g_free);
       r->tail = g_queue_new ();
       g_string_truncate (r->partial, 0);
-      gint64 attempt = json_object_has_member (ev, "attempt")
-                           ? json_object_get_int_member (ev, "attempt") : 1;
+      gint64 attempt = kiln_json_member_int (ev, "attempt", 1);
       g_autofree char *msg
           = attempt > 1 ? g_strdup_printf ("%s (attempt %" G_GINT64_FORMAT ")",
                                            r->step, attempt)
@@ -310,15 +301,14 @@ kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
     }
   else if (g_strcmp0 (name, "output") == 0)
     {
-      const char *data = member_string (ev, "data");
+      const char *data = kiln_json_member_string (ev, "data");
       if (data)
         tail_add_output (r, data);
     }
   else if (g_strcmp0 (name, "step-end") == 0)
     {
-      const char *status = member_string (ev, "status");
-      gint64 ms = json_object_has_member (ev, "durationMs")
-                      ? json_object_get_int_member (ev, "durationMs") : 0;
+      const char *status = kiln_json_member_string (ev, "status");
+      gint64 ms = kiln_json_member_int (ev, "durationMs", 0);
       if (r->partial->len)
         {
           tail_push (r, r->partial->str);
@@ -334,8 +324,8 @@ kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
     say (r, "", "guest rebooting");
   else if (g_strcmp0 (name, "log") == 0)
     {
-      const char *m = member_string (ev, "message");
-      const char *level = member_string (ev, "level");
+      const char *m = kiln_json_member_string (ev, "message");
+      const char *level = kiln_json_member_string (ev, "level");
       if (m && g_strcmp0 (level, "info") != 0)
         say (r, "agent: ", m);
     }

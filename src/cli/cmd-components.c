@@ -12,6 +12,7 @@
 #include "documents/component.h"
 #include "base/diag.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "base/paths.h"
 #include "base/suggest.h"
 
@@ -138,12 +139,9 @@ component_to_json (JsonBuilder *b, const char *name, const char *file,
 static void
 print_json (JsonBuilder *b)
 {
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  g_autofree char *text = kiln_json_to_text (root);
+  fputs (text, stdout);
 }
 
 static int

@@ -18,6 +18,7 @@
 #include "store/catalog.h"
 #include "commands.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "store/lock.h"
 #include "outputs/manifest.h"
 #include "base/paths.h"

@@ -296,14 +296,3 @@ kiln_manifest_build (const KilnManifestInput *in)
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
-
-char *
-kiln_json_to_text (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  json_generator_set_root (gen, node);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  return g_strconcat (text, "\n", NULL);
-}

@@ -13,3 +13,9 @@ UNIT_TESTS += tests/unit/test-plan
 tests_unit_test_plan_SOURCES = tests/unit/test-plan.c
 tests_unit_test_plan_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_plan_LDADD = $(UNIT_LDADD)
+
+# common/kiln-json.c
+UNIT_TESTS += tests/unit/test-kiln-json
+tests_unit_test_kiln_json_SOURCES = tests/unit/test-kiln-json.c
+tests_unit_test_kiln_json_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_kiln_json_LDADD = $(UNIT_LDADD)
