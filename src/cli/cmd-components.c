@@ -13,6 +13,7 @@
 #include "base/diag.h"
 #include "common/kiln.h"
 #include "common/kiln-json.h"
+#include "common/kiln-protocol.h"
 #include "base/paths.h"
 #include "base/suggest.h"
 
@@ -226,9 +227,9 @@ print_component (const char *name, const char *file, const KilnComponent *c)
             printf (" [loop]");
           if (st->if_expr)
             printf (" [if]");
-          if (st->timeout_seconds != 7200)
+          if (st->timeout_seconds != KILN_STEP_DEFAULT_TIMEOUT_SECONDS)
             printf (" timeout %" G_GINT64_FORMAT "s", st->timeout_seconds);
-          if (g_strcmp0 (st->on_failure, "Abort") != 0)
+          if (g_strcmp0 (st->on_failure, KILN_ON_FAILURE_ABORT) != 0)
             printf (" onFailure %s", st->on_failure);
           if (st->max_attempts != 1)
             printf (" maxAttempts %" G_GINT64_FORMAT, st->max_attempts);
