@@ -10,6 +10,7 @@
 
 #include "commands.h"
 #include "documents/component.h"
+#include "documents/library.h"
 #include "base/diag.h"
 #include "common/kiln.h"
 #include "common/kiln-json.h"
@@ -28,29 +29,6 @@ static const char usage_text[] =
   "               phases and their steps\n"
   "  --json       print JSON instead of text\n"
   "  -h, --help   show this help\n";
-
-static gint
-cmp_names (gconstpointer a, gconstpointer b)
-{
-  /* g_ptr_array_sort passes pointers to the elements */
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Library names (file stems), sorted. */
-static GPtrArray *
-library_names (const char *dir, GError **error)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, error);
-  if (!d)
-    return NULL;
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  const char *f;
-  while ((f = g_dir_read_name (d)))
-    if (g_str_has_suffix (f, ".yaml") && strlen (f) > 5)
-      g_ptr_array_add (names, g_strndup (f, strlen (f) - 5));
-  g_ptr_array_sort (names, cmp_names);
-  return names;
-}
 
 static char *
 phase_list (const KilnComponent *c)
@@ -149,7 +127,7 @@ static int
 cmd_list (const char *dir, gboolean json)
 {
   g_autoptr (GError) err = NULL;
-  g_autoptr (GPtrArray) names = library_names (dir, &err);
+  g_auto (GStrv) names = kiln_library_list (dir, &err);
   if (!names)
     {
       fprintf (stderr, "kiln components: cannot read the library: %s\n",
@@ -163,9 +141,9 @@ cmd_list (const char *dir, gboolean json)
   int rc = KILN_EXIT_OK;
   if (!json)
     printf ("%-24s %-22s %s\n", "NAME", "PHASES", "DESCRIPTION");
-  for (guint i = 0; i < names->len; i++)
+  for (guint i = 0; names[i]; i++)
     {
-      const char *name = names->pdata[i];
+      const char *name = names[i];
       g_autofree char *file = g_strconcat (dir, "/", name, ".yaml", NULL);
       g_autoptr (KilnDiags) diags = kiln_diags_new ();
       g_autoptr (KilnComponent) c = kiln_component_load (file, diags);
@@ -247,14 +225,9 @@ cmd_show (const char *dir, const char *name, gboolean json)
   g_autofree char *file = g_strconcat (dir, "/", stem, ".yaml", NULL);
   if (strchr (stem, '/') || !g_file_test (file, G_FILE_TEST_IS_REGULAR))
     {
-      g_autoptr (GPtrArray) names = library_names (dir, NULL);
-      g_autofree char *hint = NULL;
-      if (names)
-        {
-          g_ptr_array_add (names, NULL);
-          hint = kiln_suggest_suffix (stem,
-                                      (const char *const *) names->pdata);
-        }
+      g_auto (GStrv) names = kiln_library_list (dir, NULL);
+      g_autofree char *hint = names ? kiln_suggest_suffix (
+          stem, (const char *const *) names) : NULL;
       fprintf (stderr, "kiln components: no built-in component '%s'%s\n"
                "Run 'kiln components list' to see them.\n", stem,
                hint ? hint : "");
