@@ -30,6 +30,17 @@ kiln_json_member_uint (JsonObject *o, const char *name)
   return v > 0 ? (guint64) v : 0;
 }
 
+void
+kiln_json_add_string_or_null (JsonBuilder *b, const char *name,
+                              const char *value)
+{
+  json_builder_set_member_name (b, name);
+  if (value)
+    json_builder_add_string_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
 char *
 kiln_json_to_text (JsonNode *node)
 {

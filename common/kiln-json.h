@@ -18,6 +18,10 @@ gint64 kiln_json_member_int (JsonObject *o, const char *name,
  * else 0. */
 guint64 kiln_json_member_uint (JsonObject *o, const char *name);
 
+/* Adds member `name`: the string value, or null when value is NULL. */
+void kiln_json_add_string_or_null (JsonBuilder *b, const char *name,
+                                   const char *value);
+
 /* node as text for people and files: pretty-printed with a two-space
  * indent, ending in a newline. */
 char *kiln_json_to_text (JsonNode *node);

@@ -44,34 +44,24 @@ phase_list (const KilnComponent *c)
 }
 
 static void
-add_string_or_null (JsonBuilder *b, const char *member, const char *value)
-{
-  json_builder_set_member_name (b, member);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 component_to_json (JsonBuilder *b, const char *name, const char *file,
                    const KilnComponent *c, gboolean with_steps)
 {
   json_builder_begin_object (b);
-  add_string_or_null (b, "name", name);
-  add_string_or_null (b, "file", file);
-  add_string_or_null (b, "documentName", c->name);
-  add_string_or_null (b, "description", c->description);
+  kiln_json_add_string_or_null (b, "name", name);
+  kiln_json_add_string_or_null (b, "file", file);
+  kiln_json_add_string_or_null (b, "documentName", c->name);
+  kiln_json_add_string_or_null (b, "description", c->description);
   json_builder_set_member_name (b, "parameters");
   json_builder_begin_array (b);
   for (guint i = 0; i < c->parameters->len; i++)
     {
       const KilnParam *p = c->parameters->pdata[i];
       json_builder_begin_object (b);
-      add_string_or_null (b, "name", p->name);
-      add_string_or_null (b, "type", p->type);
-      add_string_or_null (b, "default", p->default_value);
-      add_string_or_null (b, "description", p->description);
+      kiln_json_add_string_or_null (b, "name", p->name);
+      kiln_json_add_string_or_null (b, "type", p->type);
+      kiln_json_add_string_or_null (b, "default", p->default_value);
+      kiln_json_add_string_or_null (b, "description", p->description);
       json_builder_set_member_name (b, "required");
       json_builder_add_boolean_value (b, p->default_value == NULL);
       json_builder_end_object (b);
@@ -88,18 +78,18 @@ component_to_json (JsonBuilder *b, const char *name, const char *file,
           continue;
         }
       json_builder_begin_object (b);
-      add_string_or_null (b, "name", ph->name);
+      kiln_json_add_string_or_null (b, "name", ph->name);
       json_builder_set_member_name (b, "steps");
       json_builder_begin_array (b);
       for (guint j = 0; j < ph->steps->len; j++)
         {
           const KilnStep *st = ph->steps->pdata[j];
           json_builder_begin_object (b);
-          add_string_or_null (b, "name", st->name);
-          add_string_or_null (b, "action", st->action);
+          kiln_json_add_string_or_null (b, "name", st->name);
+          kiln_json_add_string_or_null (b, "action", st->action);
           json_builder_set_member_name (b, "timeoutSeconds");
           json_builder_add_int_value (b, st->timeout_seconds);
-          add_string_or_null (b, "onFailure", st->on_failure);
+          kiln_json_add_string_or_null (b, "onFailure", st->on_failure);
           json_builder_set_member_name (b, "maxAttempts");
           json_builder_add_int_value (b, st->max_attempts);
           json_builder_set_member_name (b, "loop");

@@ -66,12 +66,26 @@ test_to_text_is_pretty_with_a_final_newline (void **state)
                        "}\n");
 }
 
+static void
+test_add_string_or_null (void **state)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  kiln_json_add_string_or_null (b, "set", "v");
+  kiln_json_add_string_or_null (b, "unset", NULL);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = json_to_string (root, FALSE);
+  assert_string_equal (text, "{\"set\":\"v\",\"unset\":null}");
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_member_getters_read_other_types_as_missing),
     cmocka_unit_test (test_to_text_is_pretty_with_a_final_newline),
+    cmocka_unit_test (test_add_string_or_null),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
