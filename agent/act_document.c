@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "actions.h"
+#include "common/kiln-protocol.h"
 #include "plan.h"
 #include "runner.h"
 #include "util.h"
@@ -14,7 +15,7 @@
 void
 action_execute_document (act_ctx *ctx, const json *inputs, act_result *res)
 {
-  const json *doc = json_get (inputs, "document");
+  const json *doc = json_get (inputs, KILN_EXECUTE_DOCUMENT_KEY_DOCUMENT);
   if (!doc || doc->type != JSON_OBJECT)
     {
       act_fail (res, "ExecuteDocument: expected the document inline (an object); kiln resolves it on the host");
@@ -34,7 +35,8 @@ action_execute_document (act_ctx *ctx, const json *inputs, act_result *res)
     }
   json *summary = NULL;
   char *failure = NULL;
-  run_status r = runner_run_child (ctx->a, ctx->depth + 1, doc, json_get (inputs, "phases"), &summary, &failure);
+  const json *phases = json_get (inputs, KILN_EXECUTE_DOCUMENT_KEY_PHASES);
+  run_status r = runner_run_child (ctx->a, ctx->depth + 1, doc, phases, &summary, &failure);
   switch (r)
     {
     case RUN_REBOOT:

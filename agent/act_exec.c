@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "actions.h"
+#include "common/kiln-protocol.h"
 #include "events.h"
 #include "fsutil.h"
 #include "proc.h"
@@ -39,7 +40,7 @@ run_for_step (act_ctx *ctx, char *const *argv, const char *what, act_result *res
                ctx->step, AGENT_OUTPUT_MAX, AGENT_OUTPUT_MAX);
   /* AWSTOE's stdout output has no trailing newline. */
   strbuf_chomp (&out);
-  act_set_output (res, "stdout", out.data);
+  act_set_output (res, KILN_OUTPUT_STDOUT, out.data);
   strbuf_free (&out);
   int code = proc_status_code (&pr);
   if (code >= 0)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "actions.h"
+#include "common/kiln-protocol.h"
 #include "encoding.h"
 #include "events.h"
 #include "fsutil.h"
@@ -218,8 +219,8 @@ action_read_file (act_ctx *ctx, const json *inputs, act_result *res)
         break;
       if (print)
         {
-          events_output ("stdout", text, strlen (text));
-          events_output ("stdout", "\n", 1);
+          events_output (KILN_STREAM_STDOUT, text, strlen (text));
+          events_output (KILN_STREAM_STDOUT, "\n", 1);
         }
       if (i)
         strbuf_addc (&all, '\n');
@@ -227,7 +228,7 @@ action_read_file (act_ctx *ctx, const json *inputs, act_result *res)
       free (text);
     }
   if (res->status == ACT_OK)
-    act_set_output (res, "content", all.data);
+    act_set_output (res, KILN_OUTPUT_CONTENT, all.data);
   strbuf_free (&all);
 }
 
@@ -489,6 +490,6 @@ action_list_files (act_ctx *ctx, const json *inputs, act_result *res)
         break;
     }
   if (res->status == ACT_OK)
-    act_set_output (res, "files", all.data);
+    act_set_output (res, KILN_OUTPUT_FILES, all.data);
   strbuf_free (&all);
 }

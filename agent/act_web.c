@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "actions.h"
+#include "common/kiln-protocol.h"
 #include "cond.h"
 #include "events.h"
 #include "fsutil.h"
@@ -264,6 +265,6 @@ action_web_download (act_ctx *ctx, const json *inputs, act_result *res)
     if (!download_entry (ctx, inputs_entry (inputs, i), &destinations, res))
       break;
   if (res->status == ACT_OK)
-    act_set_output (res, "destination", destinations.data);
+    act_set_output (res, KILN_OUTPUT_DESTINATION, destinations.data);
   strbuf_free (&destinations);
 }

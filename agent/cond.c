@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/kiln-protocol.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "util.h"
@@ -107,31 +108,8 @@ cond_binary_exists (const char *name)
   return found;
 }
 
-typedef enum
-{
-  OP_AND, OP_OR, OP_NOT,
-  OP_STR_EMPTY, OP_STR_WHITESPACE, OP_STR_EQ, OP_STR_LT, OP_STR_LE, OP_STR_GT, OP_STR_GE, OP_PATTERN,
-  OP_NUM_EQ, OP_NUM_LT, OP_NUM_LE, OP_NUM_GT, OP_NUM_GE,
-  OP_BINARY, OP_FILE, OP_FOLDER,
-  OP_MD5, OP_SHA1, OP_SHA256, OP_SHA512,
-} op_kind;
-
-static const struct
-{
-  const char *name;
-  op_kind kind;
-} operators[] = {
-  { "and", OP_AND }, { "or", OP_OR }, { "not", OP_NOT },
-  { "stringIsEmpty", OP_STR_EMPTY }, { "stringIsWhitespace", OP_STR_WHITESPACE },
-  { "stringEquals", OP_STR_EQ }, { "stringLessThan", OP_STR_LT }, { "stringLessThanEquals", OP_STR_LE },
-  { "stringGreaterThan", OP_STR_GT }, { "stringGreaterThanEquals", OP_STR_GE },
-  { "patternMatches", OP_PATTERN },
-  { "numberEquals", OP_NUM_EQ }, { "numberLessThan", OP_NUM_LT }, { "numberLessThanEquals", OP_NUM_LE },
-  { "numberGreaterThan", OP_NUM_GT }, { "numberGreaterThanEquals", OP_NUM_GE },
-  { "binaryExists", OP_BINARY }, { "fileExists", OP_FILE }, { "folderExists", OP_FOLDER },
-  { "fileMD5Equals", OP_MD5 }, { "fileSHA1Equals", OP_SHA1 },
-  { "fileSHA256Equals", OP_SHA256 }, { "fileSHA512Equals", OP_SHA512 },
-};
+/* The operators are common/kiln-protocol.h's (the host validates the same
+ * list); each is evaluated by the function for its operand kind. */
 
 static int
 eval_list (const json *list, bool is_and, int depth, const char *name, char **err)
@@ -152,7 +130,7 @@ eval_list (const json *list, bool is_and, int depth, const char *name, char **er
 }
 
 static int
-eval_string_op (op_kind kind, const json *arg, const json *value_json, const char *name, char **err)
+eval_string_op (KilnOperator op, const json *arg, const json *value_json, const char *name, char **err)
 {
   char *baseline = NULL, *value = NULL;
   int r = -1;
@@ -161,13 +139,13 @@ eval_string_op (op_kind kind, const json *arg, const json *value_json, const cha
       invalid (err, "%s: expected a string", name);
       goto out;
     }
-  if (kind == OP_STR_EMPTY || kind == OP_STR_WHITESPACE)
+  if (op == KILN_OPERATOR_STRING_IS_EMPTY || op == KILN_OPERATOR_STRING_IS_WHITESPACE)
     {
       /* One operand: `value` when given, else the operator's own. */
       const char *s = baseline;
       if (value_json && operand_text (value_json, &value))
         s = value;
-      r = kind == OP_STR_EMPTY ? *s == '\0' : str_is_blank (s);
+      r = op == KILN_OPERATOR_STRING_IS_EMPTY ? *s == '\0' : str_is_blank (s);
       goto out;
     }
   if (!operand_text (value_json, &value))
@@ -175,7 +153,7 @@ eval_string_op (op_kind kind, const json *arg, const json *value_json, const cha
       invalid (err, "%s: expected a `value` to compare", name);
       goto out;
     }
-  if (kind == OP_PATTERN)
+  if (op == KILN_OPERATOR_PATTERN_MATCHES)
     {
       regex_t re;
       int rc = regcomp (&re, baseline, REG_EXTENDED | REG_NOSUB);
@@ -191,12 +169,12 @@ eval_string_op (op_kind kind, const json *arg, const json *value_json, const cha
       goto out;
     }
   int c = casecmp_ascii (value, baseline);
-  switch (kind)
+  switch (op)
     {
-    case OP_STR_EQ: r = c == 0; break;
-    case OP_STR_LT: r = c < 0; break;
-    case OP_STR_LE: r = c <= 0; break;
-    case OP_STR_GT: r = c > 0; break;
+    case KILN_OPERATOR_STRING_EQUALS: r = c == 0; break;
+    case KILN_OPERATOR_STRING_LESS_THAN: r = c < 0; break;
+    case KILN_OPERATOR_STRING_LESS_THAN_EQUALS: r = c <= 0; break;
+    case KILN_OPERATOR_STRING_GREATER_THAN: r = c > 0; break;
     default: r = c >= 0; break;
     }
 out:
@@ -206,7 +184,7 @@ out:
 }
 
 static int
-eval_number_op (op_kind kind, const json *arg, const json *value_json, const char *name, char **err)
+eval_number_op (KilnOperator op, const json *arg, const json *value_json, const char *name, char **err)
 {
   char *a = NULL, *b = NULL;
   if (!operand_text (arg, &a) || !operand_text (value_json, &b))
@@ -221,28 +199,28 @@ eval_number_op (op_kind kind, const json *arg, const json *value_json, const cha
   free (b);
   if (!ok)
     return 0;
-  switch (kind)
+  switch (op)
     {
-    case OP_NUM_EQ: return value == baseline;
-    case OP_NUM_LT: return value < baseline;
-    case OP_NUM_LE: return value <= baseline;
-    case OP_NUM_GT: return value > baseline;
+    case KILN_OPERATOR_NUMBER_EQUALS: return value == baseline;
+    case KILN_OPERATOR_NUMBER_LESS_THAN: return value < baseline;
+    case KILN_OPERATOR_NUMBER_LESS_THAN_EQUALS: return value <= baseline;
+    case KILN_OPERATOR_NUMBER_GREATER_THAN: return value > baseline;
     default: return value >= baseline;
     }
 }
 
 static int
-eval_file_op (op_kind kind, const json *arg, const json *path_json, const char *name, char **err)
+eval_file_op (KilnOperator op, const json *arg, const json *path_json, const char *name, char **err)
 {
   char *a = NULL;
   if (!operand_text (arg, &a))
     return invalid (err, "%s: expected a string", name);
   int r;
-  if (kind == OP_BINARY)
+  if (op == KILN_OPERATOR_BINARY_EXISTS)
     r = cond_binary_exists (a);
-  else if (kind == OP_FILE)
+  else if (op == KILN_OPERATOR_FILE_EXISTS)
     r = path_is_file (a);
-  else if (kind == OP_FOLDER)
+  else if (op == KILN_OPERATOR_FOLDER_EXISTS)
     r = path_is_dir (a);
   else
     {
@@ -253,8 +231,9 @@ eval_file_op (op_kind kind, const json *arg, const json *path_json, const char *
           free (path);
           return invalid (err, "%s: expected a `path`", name);
         }
-      hash_alg alg = kind == OP_MD5 ? HASH_MD5 : kind == OP_SHA1 ? HASH_SHA1
-                     : kind == OP_SHA256 ? HASH_SHA256 : HASH_SHA512;
+      hash_alg alg = op == KILN_OPERATOR_FILE_MD5_EQUALS ? HASH_MD5
+                     : op == KILN_OPERATOR_FILE_SHA1_EQUALS ? HASH_SHA1
+                     : op == KILN_OPERATOR_FILE_SHA256_EQUALS ? HASH_SHA256 : HASH_SHA512;
       char *digest = path_is_file (path) ? hash_file_hex (path, alg, NULL) : NULL;
       char *want = str_trim_dup (a);
       r = digest && casecmp_ascii (digest, want) == 0;
@@ -276,50 +255,49 @@ eval_expr (const json *expr, int depth, char **err)
   if (!expr || expr->type != JSON_OBJECT)
     return invalid (err, "%s", "expected a condition object with one operator");
   const char *op_name = NULL;
-  op_kind kind = OP_AND;
+  KilnOperator op = KILN_OPERATOR_AND;
   for (size_t i = 0; i < expr->count; i++)
     {
       const char *key = expr->keys[i];
-      if (!strcmp (key, "value") || !strcmp (key, "path"))
+      if (!strcmp (key, KILN_CONDITION_VALUE) || !strcmp (key, KILN_CONDITION_PATH))
         continue;
-      bool known = false;
-      for (size_t j = 0; j < ARRAY_LEN (operators); j++)
-        if (!strcmp (key, operators[j].name))
-          {
-            known = true;
-            if (op_name)
-              {
-                *err = xasprintf ("expected exactly one operator, found %s and %s", op_name, key);
-                return -1;
-              }
-            op_name = key;
-            kind = operators[j].kind;
-          }
-      if (!known)
+      int found = kiln_protocol_operator_find (key);
+      if (found < 0)
         return invalid (err, "unknown condition operator '%s'", key);
+      if (op_name)
+        {
+          *err = xasprintf ("expected exactly one operator, found %s and %s", op_name, key);
+          return -1;
+        }
+      op_name = key;
+      op = (KilnOperator) found;
     }
   if (!op_name)
     return invalid (err, "%s", "expected an operator (stringEquals, fileExists, and, ...)");
   const json *arg = json_get (expr, op_name);
-  const json *value = json_get (expr, "value");
-  switch (kind)
+  const json *value = json_get (expr, KILN_CONDITION_VALUE);
+  switch (kiln_protocol_operator_kind (op))
     {
-    case OP_AND:
-    case OP_OR:
-      return eval_list (arg, kind == OP_AND, depth, op_name, err);
-    case OP_NOT:
-      {
-        int r = eval_expr (arg, depth + 1, err);
-        return r < 0 ? r : !r;
-      }
-    case OP_STR_EMPTY: case OP_STR_WHITESPACE: case OP_STR_EQ: case OP_STR_LT: case OP_STR_LE:
-    case OP_STR_GT: case OP_STR_GE: case OP_PATTERN:
-      return eval_string_op (kind, arg, value, op_name, err);
-    case OP_NUM_EQ: case OP_NUM_LT: case OP_NUM_LE: case OP_NUM_GT: case OP_NUM_GE:
-      return eval_number_op (kind, arg, value, op_name, err);
-    default:
-      return eval_file_op (kind, arg, json_get (expr, "path"), op_name, err);
+    case KILN_OPERAND_LOGICAL:
+      if (op == KILN_OPERATOR_NOT)
+        {
+          int r = eval_expr (arg, depth + 1, err);
+          return r < 0 ? r : !r;
+        }
+      return eval_list (arg, op == KILN_OPERATOR_AND, depth, op_name, err);
+    case KILN_OPERAND_STRING:
+    case KILN_OPERAND_PATTERN:
+      return eval_string_op (op, arg, value, op_name, err);
+    case KILN_OPERAND_NUMBER:
+      return eval_number_op (op, arg, value, op_name, err);
+    case KILN_OPERAND_ONE:
+      if (op == KILN_OPERATOR_STRING_IS_EMPTY || op == KILN_OPERATOR_STRING_IS_WHITESPACE)
+        return eval_string_op (op, arg, value, op_name, err);
+      return eval_file_op (op, arg, NULL, op_name, err);
+    case KILN_OPERAND_FILE_HASH:
+      return eval_file_op (op, arg, json_get (expr, KILN_CONDITION_PATH), op_name, err);
     }
+  return invalid (err, "unknown condition operator '%s'", op_name);
 }
 
 int
@@ -334,11 +312,11 @@ parse_action (const json *v, if_action *out, const char *which, char **err)
   if (!v || v->type == JSON_NULL)
     return true;
   const char *s = v->type == JSON_STRING ? v->string : "";
-  if (!str_casecmp (s, "Execute"))
+  if (!str_casecmp (s, KILN_IF_EXECUTE))
     *out = IF_EXECUTE;
-  else if (!str_casecmp (s, "Skip"))
+  else if (!str_casecmp (s, KILN_IF_SKIP))
     *out = IF_SKIP;
-  else if (!str_casecmp (s, "Abort"))
+  else if (!str_casecmp (s, KILN_IF_ABORT))
     *out = IF_ABORT;
   else
     {
@@ -359,13 +337,13 @@ cond_eval_if (const json *cond, if_action *out, bool *truth, char **err)
       return false;
     }
   if_action then_action = IF_EXECUTE, else_action = IF_SKIP;
-  if (!parse_action (json_get (cond, "then"), &then_action, "then", err)
-      || !parse_action (json_get (cond, "else"), &else_action, "else", err))
+  if (!parse_action (json_get (cond, KILN_IF_THEN), &then_action, KILN_IF_THEN, err)
+      || !parse_action (json_get (cond, KILN_IF_ELSE), &else_action, KILN_IF_ELSE, err))
     return false;
   /* The expression is the object without then/else. */
   json *expr = json_clone (cond);
-  json_free (json_take (expr, "then"));
-  json_free (json_take (expr, "else"));
+  json_free (json_take (expr, KILN_IF_THEN));
+  json_free (json_take (expr, KILN_IF_ELSE));
   char *e = NULL;
   int r = cond_eval (expr, &e);
   json_free (expr);
@@ -383,6 +361,6 @@ cond_eval_if (const json *cond, if_action *out, bool *truth, char **err)
 const char *
 if_action_name (if_action a)
 {
-  static const char *const names[] = { "Execute", "Skip", "Abort" };
+  static const char *const names[] = { KILN_IF_EXECUTE, KILN_IF_SKIP, KILN_IF_ABORT };
   return names[a];
 }

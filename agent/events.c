@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/kiln-protocol.h"
 #include "fsutil.h"
 #include "port.h"
 #include "util.h"
@@ -254,22 +255,24 @@ event_new (const char *name)
   char t[32];
   format_rfc3339 (wall_ms (), t);
   json *e = json_new_object ();
-  json_set_str (e, "event", name);
-  json_set_str (e, "time", t);
+  json_set_str (e, KILN_EVENT_KEY_EVENT, name);
+  json_set_str (e, KILN_EVENT_KEY_TIME, t);
   return e;
 }
 
 static void
 echo_stderr (const json *e)
 {
-  const char *name = json_get_str (e, "event");
-  if (!ev.cfg.echo_stderr || !name || !strcmp (name, "output"))
+  const char *name = json_get_str (e, KILN_EVENT_KEY_EVENT);
+  if (!ev.cfg.echo_stderr || !name || !strcmp (name, KILN_EVENT_OUTPUT))
     return;
   strbuf sb = STRBUF_INIT;
   strbuf_init (&sb);
   strbuf_addf (&sb, "kiln-agent: %s", name);
-  static const char *const keys[] = { "document", "phase", "step", "status", "attempt", "exitCode", "reason",
-                                      "level", "message", "failureMessage" };
+  static const char *const keys[] = { KILN_EVENT_KEY_DOCUMENT, KILN_EVENT_KEY_PHASE,   KILN_EVENT_KEY_STEP,
+                                      KILN_EVENT_KEY_STATUS,   KILN_EVENT_KEY_ATTEMPT, KILN_EVENT_KEY_EXIT_CODE,
+                                      KILN_EVENT_KEY_REASON,   KILN_EVENT_KEY_LEVEL,   KILN_EVENT_KEY_MESSAGE,
+                                      KILN_EVENT_KEY_FAILURE_MESSAGE };
   for (size_t i = 0; i < ARRAY_LEN (keys); i++)
     {
       json *v = json_get (e, keys[i]);
@@ -310,8 +313,8 @@ send_event (json *e, bool to_host)
   strbuf_init (&sb);
   json_serialize_to (&sb, e);
   strbuf_addc (&sb, '\n');
-  const char *name = json_get_str (e, "event");
-  bool droppable = name && !strcmp (name, "output");
+  const char *name = json_get_str (e, KILN_EVENT_KEY_EVENT);
+  bool droppable = name && !strcmp (name, KILN_EVENT_OUTPUT);
   send_line (sb.data, sb.len, droppable, to_host);
   if (to_host)
     echo_stderr (e);
@@ -343,9 +346,9 @@ event_log (const char *level, const char *fmt, ...)
   va_start (ap, fmt);
   char *msg = xvasprintf (fmt, ap);
   va_end (ap);
-  json *e = event_new ("log");
-  json_set_str (e, "level", level);
-  json_set_str (e, "message", msg);
+  json *e = event_new (KILN_EVENT_LOG);
+  json_set_str (e, KILN_EVENT_KEY_LEVEL, level);
+  json_set_str (e, KILN_EVENT_KEY_MESSAGE, msg);
   free (msg);
   event_send (e);
 }
@@ -367,23 +370,23 @@ send_output_chunk (const char *stream, const char *data, size_t len)
   bool to_host = !ev.step_truncated;
   if (to_host && ev.step_output_sent + len > EVENT_STEP_OUTPUT_BUDGET)
     {
-      json *t = event_new ("output");
-      json_set_str (t, "document", ev.document);
-      json_set_str (t, "phase", ev.phase);
-      json_set_str (t, "step", ev.step);
-      json_set_str (t, "stream", stream);
-      json_set_str (t, "data", "");
-      json_set_bool (t, "truncated", true);
+      json *t = event_new (KILN_EVENT_OUTPUT);
+      json_set_str (t, KILN_EVENT_KEY_DOCUMENT, ev.document);
+      json_set_str (t, KILN_EVENT_KEY_PHASE, ev.phase);
+      json_set_str (t, KILN_EVENT_KEY_STEP, ev.step);
+      json_set_str (t, KILN_EVENT_KEY_STREAM, stream);
+      json_set_str (t, KILN_EVENT_KEY_DATA, "");
+      json_set_bool (t, KILN_EVENT_KEY_TRUNCATED, true);
       send_event (t, true);
       ev.step_truncated = true;
       to_host = false;
     }
-  json *e = event_new ("output");
-  json_set_str (e, "document", ev.document);
-  json_set_str (e, "phase", ev.phase);
-  json_set_str (e, "step", ev.step);
-  json_set_str (e, "stream", stream);
-  json_set (e, "data", json_new_string_len (data, len));
+  json *e = event_new (KILN_EVENT_OUTPUT);
+  json_set_str (e, KILN_EVENT_KEY_DOCUMENT, ev.document);
+  json_set_str (e, KILN_EVENT_KEY_PHASE, ev.phase);
+  json_set_str (e, KILN_EVENT_KEY_STEP, ev.step);
+  json_set_str (e, KILN_EVENT_KEY_STREAM, stream);
+  json_set (e, KILN_EVENT_KEY_DATA, json_new_string_len (data, len));
   if (to_host)
     ev.step_output_sent += len;
   send_event (e, to_host);
@@ -392,7 +395,7 @@ send_output_chunk (const char *stream, const char *data, size_t len)
 void
 events_output (const char *stream, const char *data, size_t len)
 {
-  int s = strcmp (stream, "stderr") == 0;
+  int s = strcmp (stream, KILN_STREAM_STDERR) == 0;
   strbuf buf = STRBUF_INIT;
   strbuf_init (&buf);
   strbuf_add (&buf, ev.carry[s], ev.carry_len[s]);
@@ -420,7 +423,7 @@ events_output (const char *stream, const char *data, size_t len)
 void
 events_end_output (void)
 {
-  static const char *const streams[2] = { "stdout", "stderr" };
+  static const char *const streams[2] = { KILN_STREAM_STDOUT, KILN_STREAM_STDERR };
   for (int s = 0; s < 2; s++)
     if (ev.carry_len[s])
       {

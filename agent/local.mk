@@ -6,8 +6,10 @@
 # sources are also built with $(CC) and the sanitizers (kiln-agent-asan) for
 # the tests, and the unit tests link the modules they test.
 
-KILN_AGENT_SRCS = \
-	agent/main.c agent/agent.c agent/runner.c agent/plan.c agent/state.c \
+KILN_AGENT_SRCS = agent/main.c $(KILN_AGENT_MODULES)
+# everything but main(): the protocol test links all the handlers
+KILN_AGENT_MODULES = \
+	agent/agent.c agent/runner.c agent/plan.c agent/state.c \
 	agent/events.c agent/port.c agent/expand.c agent/cond.c agent/loop.c \
 	agent/proc.c agent/power.c agent/actions.c agent/inputs.c \
 	agent/act_exec.c agent/act_files.c agent/act_copy.c agent/act_attrs.c \
@@ -19,16 +21,18 @@ KILN_AGENT_HDRS = \
 	agent/port.h agent/expand.h agent/cond.h agent/loop.h agent/proc.h \
 	agent/power.h agent/actions.h agent/pkgmgr.h agent/json.h agent/hash.h \
 	agent/encoding.h agent/fsutil.h agent/strbuf.h agent/util.h
+# the names it shares with kiln (plain C; distributed with common/)
+KILN_AGENT_SHARED_HDRS = common/kiln-protocol.h
 
 KILN_AGENT_MUSL_FLAGS = -std=gnu11 -Os -static -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables $(WARN_CFLAGS)
 KILN_AGENT_MUSL_LINK = -static -Wl,--gc-sections -s
 
 pkglibexec_SCRIPTS = agent/kiln-agent
-agent/kiln-agent: $(KILN_AGENT_SRCS) $(KILN_AGENT_HDRS)
+agent/kiln-agent: $(KILN_AGENT_SRCS) $(KILN_AGENT_HDRS) $(KILN_AGENT_SHARED_HDRS)
 	@$(MKDIR_P) agent
 	$(AM_V_GEN)srcs=; for f in $(KILN_AGENT_SRCS); do srcs="$$srcs $(srcdir)/$$f"; done; \
-	$(MUSL_GCC) $(KILN_AGENT_MUSL_FLAGS) -I$(srcdir)/agent $(KILN_AGENT_MUSL_LINK) -o $@.tmp $$srcs && mv -f $@.tmp $@
+	$(MUSL_GCC) $(KILN_AGENT_MUSL_FLAGS) -I$(srcdir)/agent -I$(srcdir) $(KILN_AGENT_MUSL_LINK) -o $@.tmp $$srcs && mv -f $@.tmp $@
 CLEANFILES += agent/kiln-agent agent/kiln-agent.tmp
 EXTRA_DIST += $(KILN_AGENT_SRCS) $(KILN_AGENT_HDRS)
 
@@ -43,12 +47,13 @@ agent_kiln_agent_asan_CFLAGS = $(WARN_CFLAGS) $(AGENT_ASAN_FLAGS)
 agent_kiln_agent_asan_LDFLAGS = $(AGENT_ASAN_FLAGS)
 
 # Unit tests (cmocka) of the agent's modules, built with $(CC).
-KILN_AGENT_TEST_FLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) -I$(srcdir)/agent
+KILN_AGENT_TEST_FLAGS = $(WARN_CFLAGS) $(SANITIZER_CFLAGS) $(CMOCKA_CFLAGS) -I$(srcdir)/agent -I$(srcdir)
 KILN_AGENT_TEST_LIBS = $(CMOCKA_LIBS)
 KILN_AGENT_BASE = agent/json.c agent/strbuf.c agent/util.c agent/fsutil.c
 
 AGENT_UNIT_TESTS = agent/kiln-agent-test-json agent/kiln-agent-test-text \
-	agent/kiln-agent-test-logic agent/kiln-agent-test-state
+	agent/kiln-agent-test-logic agent/kiln-agent-test-state \
+	agent/kiln-agent-test-protocol
 check_PROGRAMS += $(AGENT_UNIT_TESTS)
 TESTS += $(AGENT_UNIT_TESTS)
 
@@ -68,3 +73,9 @@ agent_kiln_agent_test_logic_LDADD = $(KILN_AGENT_TEST_LIBS)
 agent_kiln_agent_test_state_SOURCES = agent/test-state.c agent/state.c agent/proc.c $(KILN_AGENT_BASE)
 agent_kiln_agent_test_state_CFLAGS = $(KILN_AGENT_TEST_FLAGS)
 agent_kiln_agent_test_state_LDADD = $(KILN_AGENT_TEST_LIBS)
+
+# The agent against common/kiln-protocol.h: a handler for every action the
+# host sends, every operator known.
+agent_kiln_agent_test_protocol_SOURCES = agent/test-protocol.c $(KILN_AGENT_MODULES)
+agent_kiln_agent_test_protocol_CFLAGS = $(KILN_AGENT_TEST_FLAGS)
+agent_kiln_agent_test_protocol_LDADD = $(KILN_AGENT_TEST_LIBS)

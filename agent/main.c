@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "common/kiln-protocol.h"
 #include "cond.h"
 #include "events.h"
 #include "fsutil.h"
@@ -241,10 +242,10 @@ find_port (void)
 static void
 send_hello (agent *a, bool resumed)
 {
-  json *e = event_new ("hello");
-  json_set_str (e, "agent", AGENT_VERSION);
-  json_set_int (e, "boot", a->st.boot);
-  json_set_bool (e, "resumed", resumed);
+  json *e = event_new (KILN_EVENT_HELLO);
+  json_set_str (e, KILN_EVENT_KEY_AGENT, AGENT_VERSION);
+  json_set_int (e, KILN_EVENT_KEY_BOOT, a->st.boot);
+  json_set_bool (e, KILN_EVENT_KEY_RESUMED, resumed);
   event_send (e);
 }
 
@@ -323,8 +324,8 @@ main (int argc, char **argv)
 
   /* The plan. */
   a.plan = plan_load (a.plan_path, &err);
-  const char *run_id = a.plan ? json_get_str (a.plan, "runId") : NULL;
-  const json *po = a.plan ? json_get (a.plan, "poweroff") : NULL;
+  const char *run_id = a.plan ? json_get_str (a.plan, KILN_PLAN_KEY_RUN_ID) : NULL;
+  const json *po = a.plan ? json_get (a.plan, KILN_PLAN_KEY_POWEROFF) : NULL;
   a.poweroff = !o.no_poweroff && !(po && po->type == JSON_BOOL && !po->boolean);
 
   /* The state: resume when it belongs to this plan's run. */

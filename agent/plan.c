@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/kiln-protocol.h"
 #include "util.h"
 
 static bool
@@ -39,11 +40,11 @@ as_integer (const json *v, long long *out)
 static int
 on_failure_from (const char *s)
 {
-  if (!s || !str_casecmp (s, "Abort"))
+  if (!s || !str_casecmp (s, KILN_ON_FAILURE_ABORT))
     return ON_FAILURE_ABORT;
-  if (!str_casecmp (s, "Continue"))
+  if (!str_casecmp (s, KILN_ON_FAILURE_CONTINUE))
     return ON_FAILURE_CONTINUE;
-  if (!str_casecmp (s, "Ignore"))
+  if (!str_casecmp (s, KILN_ON_FAILURE_IGNORE))
     return ON_FAILURE_IGNORE;
   return -1;
 }
@@ -51,7 +52,7 @@ on_failure_from (const char *s)
 const char *
 plan_on_failure_name (int on_failure)
 {
-  static const char *const names[] = { "Abort", "Continue", "Ignore" };
+  static const char *const names[] = { KILN_ON_FAILURE_ABORT, KILN_ON_FAILURE_CONTINUE, KILN_ON_FAILURE_IGNORE };
   return names[on_failure];
 }
 
@@ -64,44 +65,44 @@ check_step (const json *step, const char *where, const char *path, char **err)
   bool ok = false;
   const json *v;
 #define AT(member) (free (p), p = xasprintf ("%s.%s", path, member), p)
-  if (!json_get_str (step, "name"))
+  if (!json_get_str (step, KILN_STEP_KEY_NAME))
     {
-      shape_error (err, where, AT ("name"), "a string", json_get (step, "name"));
+      shape_error (err, where, AT (KILN_STEP_KEY_NAME), "a string", json_get (step, KILN_STEP_KEY_NAME));
       goto out;
     }
-  if (!json_get_str (step, "action"))
+  if (!json_get_str (step, KILN_STEP_KEY_ACTION))
     {
-      shape_error (err, where, AT ("action"), "a string", json_get (step, "action"));
+      shape_error (err, where, AT (KILN_STEP_KEY_ACTION), "a string", json_get (step, KILN_STEP_KEY_ACTION));
       goto out;
     }
   long long n;
-  if ((v = json_get (step, "timeoutSeconds")) && v->type != JSON_NULL)
+  if ((v = json_get (step, KILN_STEP_KEY_TIMEOUT_SECONDS)) && v->type != JSON_NULL)
     if (!as_integer (v, &n) || (n < 1 && n != -1))
       {
-        shape_error (err, where, AT ("timeoutSeconds"), "a positive integer or -1", v);
+        shape_error (err, where, AT (KILN_STEP_KEY_TIMEOUT_SECONDS), "a positive integer or -1", v);
         goto out;
       }
-  if ((v = json_get (step, "maxAttempts")) && v->type != JSON_NULL)
+  if ((v = json_get (step, KILN_STEP_KEY_MAX_ATTEMPTS)) && v->type != JSON_NULL)
     if (!as_integer (v, &n) || n < 1)
       {
-        shape_error (err, where, AT ("maxAttempts"), "an integer >= 1", v);
+        shape_error (err, where, AT (KILN_STEP_KEY_MAX_ATTEMPTS), "an integer >= 1", v);
         goto out;
       }
-  if ((v = json_get (step, "onFailure")) && v->type != JSON_NULL)
+  if ((v = json_get (step, KILN_STEP_KEY_ON_FAILURE)) && v->type != JSON_NULL)
     if (v->type != JSON_STRING || on_failure_from (v->string) < 0)
       {
-        shape_error (err, where, AT ("onFailure"), "Abort, Continue or Ignore", v);
+        shape_error (err, where, AT (KILN_STEP_KEY_ON_FAILURE), "Abort, Continue or Ignore", v);
         goto out;
       }
-  if ((v = json_get (step, "loop")) && v->type != JSON_NULL && v->type != JSON_OBJECT)
+  if ((v = json_get (step, KILN_STEP_KEY_LOOP)) && v->type != JSON_NULL && v->type != JSON_OBJECT)
     {
-      shape_error (err, where, AT ("loop"), "an object or null", v);
+      shape_error (err, where, AT (KILN_STEP_KEY_LOOP), "an object or null", v);
       goto out;
     }
-  if ((v = json_get (step, "if")) && v->type != JSON_NULL && v->type != JSON_OBJECT
+  if ((v = json_get (step, KILN_STEP_KEY_IF)) && v->type != JSON_NULL && v->type != JSON_OBJECT
       && v->type != JSON_ARRAY)
     {
-      shape_error (err, where, AT ("if"), "an object or null", v);
+      shape_error (err, where, AT (KILN_STEP_KEY_IF), "an object or null", v);
       goto out;
     }
   ok = true;
@@ -116,32 +117,32 @@ plan_check_document (const json *doc, const char *where, char **err)
 {
   if (!doc || doc->type != JSON_OBJECT)
     return shape_error (err, where, "document", "an object", doc);
-  if (!json_get_str (doc, "name"))
-    return shape_error (err, where, "name", "a string", json_get (doc, "name"));
-  const json *phases = json_get (doc, "phases");
+  if (!json_get_str (doc, KILN_DOCUMENT_KEY_NAME))
+    return shape_error (err, where, KILN_DOCUMENT_KEY_NAME, "a string", json_get (doc, KILN_DOCUMENT_KEY_NAME));
+  const json *phases = json_get (doc, KILN_DOCUMENT_KEY_PHASES);
   if (!phases || phases->type != JSON_ARRAY)
-    return shape_error (err, where, "phases", "a list", phases);
+    return shape_error (err, where, KILN_DOCUMENT_KEY_PHASES, "a list", phases);
   for (size_t i = 0; i < phases->count; i++)
     {
       const json *ph = phases->items[i];
       char path[96];
-      snprintf (path, sizeof path, "phases[%zu]", i);
+      snprintf (path, sizeof path, KILN_DOCUMENT_KEY_PHASES "[%zu]", i);
       if (ph->type != JSON_OBJECT)
         return shape_error (err, where, path, "a phase object", ph);
-      if (!json_get_str (ph, "name"))
+      if (!json_get_str (ph, KILN_PHASE_KEY_NAME))
         {
-          snprintf (path, sizeof path, "phases[%zu].name", i);
-          return shape_error (err, where, path, "a string", json_get (ph, "name"));
+          snprintf (path, sizeof path, KILN_DOCUMENT_KEY_PHASES "[%zu]." KILN_PHASE_KEY_NAME, i);
+          return shape_error (err, where, path, "a string", json_get (ph, KILN_PHASE_KEY_NAME));
         }
-      const json *steps = json_get (ph, "steps");
+      const json *steps = json_get (ph, KILN_PHASE_KEY_STEPS);
       if (!steps || steps->type != JSON_ARRAY)
         {
-          snprintf (path, sizeof path, "phases[%zu].steps", i);
+          snprintf (path, sizeof path, KILN_DOCUMENT_KEY_PHASES "[%zu]." KILN_PHASE_KEY_STEPS, i);
           return shape_error (err, where, path, "a list", steps);
         }
       for (size_t j = 0; j < steps->count; j++)
         {
-          snprintf (path, sizeof path, "phases[%zu].steps[%zu]", i, j);
+          snprintf (path, sizeof path, KILN_DOCUMENT_KEY_PHASES "[%zu]." KILN_PHASE_KEY_STEPS "[%zu]", i, j);
           if (!check_step (steps->items[j], where, path, err))
             return false;
         }
@@ -155,21 +156,25 @@ plan_check (const json *plan, const char *where, char **err)
   if (!plan || plan->type != JSON_OBJECT)
     return shape_error (err, where, "(top level)", "an object", plan);
   long long version;
-  const json *v = json_get (plan, "version");
-  if (!as_integer (v, &version) || version != 1)
-    return shape_error (err, where, "version", "1", v);
-  v = json_get (plan, "phases");
+  const json *v = json_get (plan, KILN_PLAN_KEY_VERSION);
+  if (!as_integer (v, &version) || version != KILN_PLAN_FORMAT)
+    {
+      char expected[24];
+      snprintf (expected, sizeof expected, "%d", KILN_PLAN_FORMAT);
+      return shape_error (err, where, KILN_PLAN_KEY_VERSION, expected, v);
+    }
+  v = json_get (plan, KILN_PLAN_KEY_PHASES);
   if (v && v->type != JSON_NULL && v->type != JSON_ARRAY && v->type != JSON_STRING)
-    return shape_error (err, where, "phases", "a list of phase names", v);
-  v = json_get (plan, "poweroff");
+    return shape_error (err, where, KILN_PLAN_KEY_PHASES, "a list of phase names", v);
+  v = json_get (plan, KILN_PLAN_KEY_POWEROFF);
   if (v && v->type != JSON_NULL && v->type != JSON_BOOL)
-    return shape_error (err, where, "poweroff", "true or false", v);
-  const json *docs = json_get (plan, "documents");
+    return shape_error (err, where, KILN_PLAN_KEY_POWEROFF, "true or false", v);
+  const json *docs = json_get (plan, KILN_PLAN_KEY_DOCUMENTS);
   if (!docs || docs->type != JSON_ARRAY)
-    return shape_error (err, where, "documents", "a list", docs);
+    return shape_error (err, where, KILN_PLAN_KEY_DOCUMENTS, "a list", docs);
   for (size_t i = 0; i < docs->count; i++)
     {
-      char *w = xasprintf ("%s: documents[%zu]", where, i);
+      char *w = xasprintf ("%s: " KILN_PLAN_KEY_DOCUMENTS "[%zu]", where, i);
       bool ok = plan_check_document (docs->items[i], w, err);
       free (w);
       if (!ok)
@@ -196,22 +201,22 @@ void
 plan_step_view (const json *step, step_view *out)
 {
   memset (out, 0, sizeof *out);
-  out->name = json_get_str (step, "name");
-  out->action = json_get_str (step, "action");
-  out->timeout_seconds = STEP_DEFAULT_TIMEOUT;
+  out->name = json_get_str (step, KILN_STEP_KEY_NAME);
+  out->action = json_get_str (step, KILN_STEP_KEY_ACTION);
+  out->timeout_seconds = KILN_STEP_DEFAULT_TIMEOUT_SECONDS;
   out->max_attempts = 1;
   long long n;
-  if (as_integer (json_get (step, "timeoutSeconds"), &n))
+  if (as_integer (json_get (step, KILN_STEP_KEY_TIMEOUT_SECONDS), &n))
     out->timeout_seconds = n;
-  if (as_integer (json_get (step, "maxAttempts"), &n))
+  if (as_integer (json_get (step, KILN_STEP_KEY_MAX_ATTEMPTS), &n))
     out->max_attempts = n;
-  out->on_failure = on_failure_from (json_get_str (step, "onFailure"));
+  out->on_failure = on_failure_from (json_get_str (step, KILN_STEP_KEY_ON_FAILURE));
   const json *v;
-  if ((v = json_get (step, "loop")) && v->type != JSON_NULL)
+  if ((v = json_get (step, KILN_STEP_KEY_LOOP)) && v->type != JSON_NULL)
     out->loop = v;
-  if ((v = json_get (step, "if")) && v->type != JSON_NULL)
+  if ((v = json_get (step, KILN_STEP_KEY_IF)) && v->type != JSON_NULL)
     out->cond = v;
-  if ((v = json_get (step, "inputs")) && v->type != JSON_NULL)
+  if ((v = json_get (step, KILN_STEP_KEY_INPUTS)) && v->type != JSON_NULL)
     out->inputs = v;
 }
 

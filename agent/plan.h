@@ -9,7 +9,6 @@
 
 #include "json.h"
 
-#define STEP_DEFAULT_TIMEOUT 7200
 #define ON_FAILURE_ABORT 0
 #define ON_FAILURE_CONTINUE 1
 #define ON_FAILURE_IGNORE 2

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "actions.h"
+#include "common/kiln-protocol.h"
 #include "cond.h"
 #include "events.h"
 #include "expand.h"
@@ -22,13 +23,13 @@ frame_at (agent *a, int depth)
 static void
 add_names (json *e, agent *a, int depth, const char *phase, const char *step)
 {
-  json_set_str (e, "document", a->doc_names[depth]);
+  json_set_str (e, KILN_EVENT_KEY_DOCUMENT, a->doc_names[depth]);
   if (phase)
-    json_set_str (e, "phase", phase);
+    json_set_str (e, KILN_EVENT_KEY_PHASE, phase);
   if (step)
-    json_set_str (e, "step", step);
+    json_set_str (e, KILN_EVENT_KEY_STEP, step);
   if (depth > 0)
-    json_set_int (e, "depth", depth);
+    json_set_int (e, KILN_EVENT_KEY_DEPTH, depth);
 }
 
 /* ---- outputs --------------------------------------------------------- */
@@ -145,24 +146,25 @@ finish_step (agent *a, int depth, const char *phase, const step_view *sv, const 
 {
   frame *f = frame_at (a, depth);
   events_end_output ();
-  bool skipped = !strcmp (status, "skipped");
-  bool failed = !strcmp (status, "failed");
-  bool ignored = !strcmp (status, "ignored");
-  json *e = event_new ("step-end");
+  bool skipped = !strcmp (status, KILN_STATUS_SKIPPED);
+  bool failed = !strcmp (status, KILN_STATUS_FAILED);
+  bool ignored = !strcmp (status, KILN_STATUS_IGNORED);
+  json *e = event_new (KILN_EVENT_STEP_END);
   add_names (e, a, depth, phase, sv->name);
-  json_set_str (e, "status", status);
+  json_set_str (e, KILN_EVENT_KEY_STATUS, status);
   if (f->has_exit_code)
-    json_set_int (e, "exitCode", f->exit_code);
+    json_set_int (e, KILN_EVENT_KEY_EXIT_CODE, f->exit_code);
   else
-    json_set (e, "exitCode", json_new_null ());
+    json_set (e, KILN_EVENT_KEY_EXIT_CODE, json_new_null ());
   int64_t dur = f->step_start_ms ? wall_ms () - f->step_start_ms : 0;
-  json_set_int (e, "durationMs", dur > 0 ? dur : 0);
-  json_set_int (e, "attempts", skipped ? 0 : f->attempt);
-  json_set (e, "failureMessage", (failed || ignored) && message ? json_new_string (message) : json_new_null ());
+  json_set_int (e, KILN_EVENT_KEY_DURATION_MS, dur > 0 ? dur : 0);
+  json_set_int (e, KILN_EVENT_KEY_ATTEMPTS, skipped ? 0 : f->attempt);
+  json_set (e, KILN_EVENT_KEY_FAILURE_MESSAGE,
+            (failed || ignored) && message ? json_new_string (message) : json_new_null ());
   bool truncated;
-  json_set (e, "outputs", bounded_outputs (f->outputs, &truncated));
+  json_set (e, KILN_EVENT_KEY_OUTPUTS, bounded_outputs (f->outputs, &truncated));
   if (truncated)
-    json_set_bool (e, "outputsTruncated", true);
+    json_set_bool (e, KILN_EVENT_KEY_OUTPUTS_TRUNCATED, true);
   event_send (e);
 
   record_chain (f, phase, sv->name);
@@ -204,8 +206,8 @@ finish_step (agent *a, int depth, const char *phase, const step_view *sv, const 
 static run_status
 finish_failed (agent *a, int depth, const char *phase, const step_view *sv, const char *message)
 {
-  return finish_step (a, depth, phase, sv, sv->on_failure == ON_FAILURE_IGNORE ? "ignored" : "failed", message,
-                      false);
+  const char *status = sv->on_failure == ON_FAILURE_IGNORE ? KILN_STATUS_IGNORED : KILN_STATUS_FAILED;
+  return finish_step (a, depth, phase, sv, status, message, false);
 }
 
 static void
@@ -213,9 +215,9 @@ request_reboot (agent *a, int depth, const char *phase, const char *step, const 
 {
   agent_save_state (a);
   events_end_output ();
-  json *e = event_new ("reboot");
+  json *e = event_new (KILN_EVENT_REBOOT);
   add_names (e, a, depth, phase, step);
-  json_set_str (e, "reason", reason);
+  json_set_str (e, KILN_EVENT_KEY_REASON, reason);
   event_send (e);
 }
 
@@ -224,14 +226,15 @@ request_reboot (agent *a, int depth, const char *phase, const char *step, const 
 static json *
 expand_inputs (const step_view *sv, const expand_ctx *ec)
 {
-  if (!sv->inputs || sv->inputs->type != JSON_OBJECT || strcmp (sv->action, "ExecuteDocument"))
+  if (!sv->inputs || sv->inputs->type != JSON_OBJECT
+      || kiln_protocol_action_find (sv->action) != KILN_ACTION_EXECUTE_DOCUMENT)
     return expand_json (sv->inputs, ec);
   json *copy = json_clone (sv->inputs);
-  json *doc = json_take (copy, "document");
+  json *doc = json_take (copy, KILN_EXECUTE_DOCUMENT_KEY_DOCUMENT);
   json *out = expand_json (copy, ec);
   json_free (copy);
   if (doc)
-    json_set (out, "document", doc);
+    json_set (out, KILN_EXECUTE_DOCUMENT_KEY_DOCUMENT, doc);
   return out;
 }
 
@@ -315,14 +318,14 @@ run_iterations (agent *a, int depth, const char *phase, const step_view *sv, int
             }
           f->reboots++;
           f->iteration = (int) i;
-          str_set (&f->reboot, "exit194");
-          request_reboot (a, depth, phase, sv->name, "exit194");
+          str_set (&f->reboot, KILN_REBOOT_EXIT_194);
+          request_reboot (a, depth, phase, sv->name, KILN_REBOOT_EXIT_194);
           r = RUN_REBOOT;
           break;
         case ACT_REBOOT_NEXT:
           f->iteration = (int) i + 1;
-          str_set (&f->reboot, "Reboot");
-          request_reboot (a, depth, phase, sv->name, "Reboot");
+          str_set (&f->reboot, KILN_REBOOT_ACTION);
+          request_reboot (a, depth, phase, sv->name, KILN_REBOOT_ACTION);
           r = RUN_REBOOT;
           break;
         case ACT_NESTED_REBOOT:
@@ -355,7 +358,7 @@ run_step (agent *a, int depth, const char *phase, const json *step)
   frame *f = frame_at (a, depth);
   step_view sv;
   plan_step_view (step, &sv);
-  if (!strcmp (sv.action, "ExecuteDocument"))
+  if (kiln_protocol_action_find (sv.action) == KILN_ACTION_EXECUTE_DOCUMENT)
     {
       /* AWSTOE fixes these for ExecuteDocument. */
       sv.timeout_seconds = -1;
@@ -374,7 +377,7 @@ run_step (agent *a, int depth, const char *phase, const json *step)
     }
   else if (f->reboot)
     {
-      into_child = !strcmp (f->reboot, "child") || !strcmp (f->reboot, "Reboot");
+      into_child = !strcmp (f->reboot, "child") || !strcmp (f->reboot, KILN_REBOOT_ACTION);
       free (f->reboot);
       f->reboot = NULL;
     }
@@ -421,11 +424,11 @@ run_step (agent *a, int depth, const char *phase, const json *step)
         f->decision = xstrdup ("execute");
     }
   if (!strcmp (f->decision, "skip"))
-    return finish_step (a, depth, phase, &sv, "skipped", NULL, false);
+    return finish_step (a, depth, phase, &sv, KILN_STATUS_SKIPPED, NULL, false);
   if (!strcmp (f->decision, "abort"))
     {
       char *msg = xasprintf ("if: the condition is %s and its action is Abort", f->decision_truth ? "true" : "false");
-      run_status r = finish_step (a, depth, phase, &sv, "failed", msg, true);
+      run_status r = finish_step (a, depth, phase, &sv, KILN_STATUS_FAILED, msg, true);
       free (msg);
       return r;
     }
@@ -435,11 +438,11 @@ run_step (agent *a, int depth, const char *phase, const json *step)
       int64_t deadline = sv.timeout_seconds > 0 ? mono_ms () + sv.timeout_seconds * 1000 : 0;
       if (!into_child)
         {
-          json *e = event_new ("step-start");
+          json *e = event_new (KILN_EVENT_STEP_START);
           add_names (e, a, depth, phase, sv.name);
-          json_set_str (e, "action", sv.action);
-          json_set_int (e, "attempt", f->attempt);
-          json_set_int (e, "timeoutSeconds", sv.timeout_seconds);
+          json_set_str (e, KILN_EVENT_KEY_ACTION, sv.action);
+          json_set_int (e, KILN_EVENT_KEY_ATTEMPT, f->attempt);
+          json_set_int (e, KILN_EVENT_KEY_TIMEOUT_SECONDS, sv.timeout_seconds);
           event_send (e);
         }
       events_begin_step (a->doc_names[depth], phase, sv.name);
@@ -449,7 +452,7 @@ run_step (agent *a, int depth, const char *phase, const json *step)
       if (r != RUN_OK)
         return r;
       if (json_len (f->failed_iterations) == 0 && !f->first_error)
-        return finish_step (a, depth, phase, &sv, "success", NULL, false);
+        return finish_step (a, depth, phase, &sv, KILN_STATUS_SUCCESS, NULL, false);
       if (f->attempt < sv.max_attempts && !proc_stop_requested)
         {
           event_log ("info", "step %s: attempt %d of %lld failed (%s); trying again", sv.name, f->attempt,
@@ -471,12 +474,12 @@ static run_status
 run_document (agent *a, int depth, const json *doc, const json *filter)
 {
   frame *f = frame_at (a, depth);
-  a->doc_names[depth] = json_get_str (doc, "name");
-  const json *phases = json_get (doc, "phases");
+  a->doc_names[depth] = json_get_str (doc, KILN_DOCUMENT_KEY_NAME);
+  const json *phases = json_get (doc, KILN_DOCUMENT_KEY_PHASES);
   while ((size_t) f->phase < json_len (phases))
     {
       const json *ph = json_at (phases, (size_t) f->phase);
-      const char *phase = json_get_str (ph, "name");
+      const char *phase = json_get_str (ph, KILN_PHASE_KEY_NAME);
       if (!plan_phase_selected (filter, phase))
         {
           f->phase++;
@@ -484,13 +487,13 @@ run_document (agent *a, int depth, const json *doc, const json *filter)
         }
       if (!f->phase_started)
         {
-          json *e = event_new ("phase-start");
+          json *e = event_new (KILN_EVENT_PHASE_START);
           add_names (e, a, depth, phase, NULL);
           event_send (e);
           f->phase_started = true;
           agent_save_state (a);
         }
-      const json *steps = json_get (ph, "steps");
+      const json *steps = json_get (ph, KILN_PHASE_KEY_STEPS);
       bool aborted = false;
       while ((size_t) f->step < json_len (steps))
         {
@@ -505,9 +508,12 @@ run_document (agent *a, int depth, const json *doc, const json *filter)
               break;
             }
         }
-      json *e = event_new ("phase-end");
+      json *e = event_new (KILN_EVENT_PHASE_END);
       add_names (e, a, depth, phase, NULL);
-      json_set_str (e, "status", f->phase_failed ? "failed" : f->phase_ignored ? "successWithIgnoredFailure" : "success");
+      json_set_str (e, KILN_EVENT_KEY_STATUS,
+                    f->phase_failed    ? KILN_STATUS_FAILED
+                    : f->phase_ignored ? KILN_STATUS_SUCCESS_WITH_IGNORED
+                                       : KILN_STATUS_SUCCESS);
       event_send (e);
       f->phase++;
       f->step = 0;
@@ -536,13 +542,13 @@ runner_run_child (agent *a, int depth, const json *doc, const json *phases, json
     return r;
   frame *f = frame_at (a, depth);
   json *s = json_new_object ();
-  json_set_int (s, "executedStepCount", f->executed);
-  json_set_str (s, "executionId", st->run_id);
-  json_set_int (s, "failedStepCount", f->failed);
-  json_set_str (s, "failureMessage", f->fail_msg ? f->fail_msg : "");
-  json_set_int (s, "ignoredFailedStepCount", f->ignored);
-  json_set_str (s, "logUrl", "");
-  json_set_str (s, "status", f->doc_failed ? "failed" : "success");
+  json_set_int (s, KILN_OUTPUT_EXECUTED_STEP_COUNT, f->executed);
+  json_set_str (s, KILN_OUTPUT_EXECUTION_ID, st->run_id);
+  json_set_int (s, KILN_OUTPUT_FAILED_STEP_COUNT, f->failed);
+  json_set_str (s, KILN_OUTPUT_FAILURE_MESSAGE, f->fail_msg ? f->fail_msg : "");
+  json_set_int (s, KILN_OUTPUT_IGNORED_FAILED_STEP_COUNT, f->ignored);
+  json_set_str (s, KILN_OUTPUT_LOG_URL, "");
+  json_set_str (s, KILN_OUTPUT_STATUS, f->doc_failed ? KILN_STATUS_FAILED : KILN_STATUS_SUCCESS);
   *summary = s;
   if (f->doc_failed)
     *failure = xasprintf ("phase %s, step %s: %s", f->fail_phase ? f->fail_phase : "?",
@@ -556,14 +562,14 @@ void
 runner_send_done (agent *a)
 {
   state *st = &a->st;
-  json *e = event_new ("done");
-  json_set_str (e, "status", st->failed ? "failed" : "success");
-  json_set (e, "failureMessage", st->failed ? json_new_string (st->fail_msg) : json_new_null ());
-  json_set (e, "failedDocument", st->failed ? json_new_string (st->fail_doc) : json_new_null ());
-  json_set (e, "failedPhase", st->failed ? json_new_string (st->fail_phase) : json_new_null ());
-  json_set (e, "failedStep", st->failed ? json_new_string (st->fail_step) : json_new_null ());
+  json *e = event_new (KILN_EVENT_DONE);
+  json_set_str (e, KILN_EVENT_KEY_STATUS, st->failed ? KILN_STATUS_FAILED : KILN_STATUS_SUCCESS);
+  json_set (e, KILN_EVENT_KEY_FAILURE_MESSAGE, st->failed ? json_new_string (st->fail_msg) : json_new_null ());
+  json_set (e, KILN_EVENT_KEY_FAILED_DOCUMENT, st->failed ? json_new_string (st->fail_doc) : json_new_null ());
+  json_set (e, KILN_EVENT_KEY_FAILED_PHASE, st->failed ? json_new_string (st->fail_phase) : json_new_null ());
+  json_set (e, KILN_EVENT_KEY_FAILED_STEP, st->failed ? json_new_string (st->fail_step) : json_new_null ());
   int64_t dur = wall_ms () - st->start_ms;
-  json_set_int (e, "durationMs", dur > 0 ? dur : 0);
+  json_set_int (e, KILN_EVENT_KEY_DURATION_MS, dur > 0 ? dur : 0);
   event_send (e);
 }
 
@@ -571,8 +577,8 @@ run_status
 runner_run_plan (agent *a)
 {
   state *st = &a->st;
-  const json *docs = json_get (a->plan, "documents");
-  const json *filter = json_get (a->plan, "phases");
+  const json *docs = json_get (a->plan, KILN_PLAN_KEY_DOCUMENTS);
+  const json *filter = json_get (a->plan, KILN_PLAN_KEY_PHASES);
   frame *top = frame_at (a, 0);
   while ((size_t) top->doc < json_len (docs))
     {

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/kiln-json.h"
+
 #define AGENT_DIR "/usr/local/libexec/kiln"
 #define AGENT_PATH AGENT_DIR "/kiln-agent"
 #define STATE_DIR "/var/lib/kiln-agent"
@@ -57,15 +59,6 @@ installed_clear (Installed *in)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Installed, installed_clear)
 
 /* json-glib < 1.6 has no *_with_default getters */
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_VALUE (n)
-                 && json_node_get_value_type (n) == G_TYPE_STRING
-             ? json_node_get_string (n) : "";
-}
-
 static gboolean
 member_bool (JsonObject *o, const char *name)
 {
@@ -138,10 +131,10 @@ installed_load (KilnGuest *kg, Installed *in)
       return FALSE;
     }
   JsonObject *o = json_node_get_object (json_parser_get_root (p));
-  const char *start = member_string (o, "start");
+  const char *start = kiln_json_member_string (o, "start");
   in->method = START_RC_LOCAL;
   for (guint i = 0; i < G_N_ELEMENTS (start_method_names); i++)
-    if (strcmp (start, start_method_names[i]) == 0)
+    if (g_strcmp0 (start, start_method_names[i]) == 0)
       in->method = i;
   JsonNode *dirs_node = json_object_get_member (o, "createdDirs");
   JsonArray *dirs = dirs_node && JSON_NODE_HOLDS_ARRAY (dirs_node)

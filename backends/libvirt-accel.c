@@ -30,6 +30,7 @@
 #include <json-glib/json-glib.h>
 
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "libvirt-private.h"
 
 #define PROBE_MARKER "KILN-PROBE-OK"
@@ -340,11 +341,8 @@ cache_store (const char *file, const char *key, KilnAccel accel,
   json_builder_add_string_value (b, iso);
   json_builder_end_object (b);
 
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
+  g_autofree char *text = kiln_json_to_text (root);
   g_autoptr (GError) error = NULL;
   if (!g_file_set_contents (file, text, -1, &error))
     g_warning ("cannot cache the accel decision: %s", error->message);

@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 
 void
 kiln_image_info_free (KilnImageInfo *info)
@@ -139,15 +140,6 @@ require_file (const char *path, const char *what, GError **error)
   return FALSE;
 }
 
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_VALUE (n)
-                 && json_node_get_value_type (n) == G_TYPE_STRING
-             ? json_node_get_string (n) : NULL;
-}
-
 static guint64
 member_uint (JsonObject *o, const char *name)
 {
@@ -191,15 +183,15 @@ kiln_qemu_img_info (const char *path, const char *format, GError **error)
   KilnImageInfo *info = g_new0 (KilnImageInfo, 1);
   info->json = json_node_copy (json_parser_get_root (parser));
   JsonObject *o = json_node_get_object (info->json);
-  info->format = g_strdup (member_string (o, "format"));
+  info->format = g_strdup (kiln_json_member_string (o, "format"));
   info->virtual_size = member_uint (o, "virtual-size");
   info->actual_size = member_uint (o, "actual-size");
   /* the resolved path when qemu-img gives one, else the recorded name */
-  const char *backing = member_string (o, "full-backing-filename");
+  const char *backing = kiln_json_member_string (o, "full-backing-filename");
   if (!backing)
-    backing = member_string (o, "backing-filename");
+    backing = kiln_json_member_string (o, "backing-filename");
   info->backing_file = g_strdup (backing);
-  info->backing_format = g_strdup (member_string (o, "backing-filename-format"));
+  info->backing_format = g_strdup (kiln_json_member_string (o, "backing-filename-format"));
   return info;
 }
 

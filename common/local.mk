@@ -4,3 +4,7 @@
 noinst_LIBRARIES += common/libkilncommon.a
 common_libkilncommon_a_SOURCES = \
 	common/kiln.c common/kiln.h
+# kiln-protocol.h: the names kiln and kiln-agent share (plain C, header
+# only: the musl agent includes it too).  kiln-json: helpers over json-glib.
+common_libkilncommon_a_SOURCES += \
+	common/kiln-protocol.h common/kiln-json.c common/kiln-json.h

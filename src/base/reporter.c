@@ -4,6 +4,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/kiln-json.h"
+#include "common/kiln-protocol.h"
+
 #define TAIL_LINES 40
 
 struct KilnReporter {
@@ -272,27 +275,17 @@ tail_add_output (KilnReporter *r, const char *data)
     }
 }
 
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
-      || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (n);
-}
-
 void
 kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
 {
-  const char *name = member_string (ev, "event");
-  const char *doc = member_string (ev, "document");
-  const char *phase = member_string (ev, "phase");
-  const char *step = member_string (ev, "step");
+  const char *name = kiln_json_member_string (ev, KILN_EVENT_KEY_EVENT);
+  const char *doc = kiln_json_member_string (ev, KILN_EVENT_KEY_DOCUMENT);
+  const char *phase = kiln_json_member_string (ev, KILN_EVENT_KEY_PHASE);
+  const char *step = kiln_json_member_string (ev, KILN_EVENT_KEY_STEP);
 
   g_mutex_lock (&r->lock);
   log_line (r, "agent", raw);
-  if (g_strcmp0 (name, "step-start") == 0)
+  if (g_strcmp0 (name, KILN_EVENT_STEP_START) == 0)
     {
       g_free (r->step);
       r->step = g_strdup_printf ("%s/%s/%s", doc ? doc : "?",
@@ -300,25 +293,23 @@ kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
       g_queue_free_full (r->tail, g_free);
       r->tail = g_queue_new ();
       g_string_truncate (r->partial, 0);
-      gint64 attempt = json_object_has_member (ev, "attempt")
-                           ? json_object_get_int_member (ev, "attempt") : 1;
+      gint64 attempt = kiln_json_member_int (ev, KILN_EVENT_KEY_ATTEMPT, 1);
       g_autofree char *msg
           = attempt > 1 ? g_strdup_printf ("%s (attempt %" G_GINT64_FORMAT ")",
                                            r->step, attempt)
                         : g_strdup (r->step);
       say (r, "step: ", msg);
     }
-  else if (g_strcmp0 (name, "output") == 0)
+  else if (g_strcmp0 (name, KILN_EVENT_OUTPUT) == 0)
     {
-      const char *data = member_string (ev, "data");
+      const char *data = kiln_json_member_string (ev, KILN_EVENT_KEY_DATA);
       if (data)
         tail_add_output (r, data);
     }
-  else if (g_strcmp0 (name, "step-end") == 0)
+  else if (g_strcmp0 (name, KILN_EVENT_STEP_END) == 0)
     {
-      const char *status = member_string (ev, "status");
-      gint64 ms = json_object_has_member (ev, "durationMs")
-                      ? json_object_get_int_member (ev, "durationMs") : 0;
+      const char *status = kiln_json_member_string (ev, KILN_EVENT_KEY_STATUS);
+      gint64 ms = kiln_json_member_int (ev, KILN_EVENT_KEY_DURATION_MS, 0);
       if (r->partial->len)
         {
           tail_push (r, r->partial->str);
@@ -330,13 +321,13 @@ kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
       say (r, "step: ", msg);
       g_clear_pointer (&r->step, g_free);
     }
-  else if (g_strcmp0 (name, "reboot") == 0)
+  else if (g_strcmp0 (name, KILN_EVENT_REBOOT) == 0)
     say (r, "", "guest rebooting");
-  else if (g_strcmp0 (name, "log") == 0)
+  else if (g_strcmp0 (name, KILN_EVENT_LOG) == 0)
     {
-      const char *m = member_string (ev, "message");
-      const char *level = member_string (ev, "level");
-      if (m && g_strcmp0 (level, "info") != 0)
+      const char *m = kiln_json_member_string (ev, KILN_EVENT_KEY_MESSAGE);
+      const char *level = kiln_json_member_string (ev, KILN_EVENT_KEY_LEVEL);
+      if (m && g_strcmp0 (level, KILN_LEVEL_INFO) != 0)
         say (r, "agent: ", m);
     }
   emit_json (r, "agent", ev, NULL);

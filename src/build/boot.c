@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "common/kiln.h"
+#include "common/kiln-json.h"
+#include "common/kiln-protocol.h"
 
 void
 kiln_boot_result_clear (KilnBootResult *res)
@@ -25,23 +27,7 @@ typedef enum {
 static char *
 dup_member (JsonObject *o, const char *name)
 {
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE
-      || json_node_get_value_type (n) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (n));
-}
-
-static gint64
-int_member (JsonObject *o, const char *name, gint64 dflt)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  if (!n || JSON_NODE_TYPE (n) != JSON_NODE_VALUE)
-    return dflt;
-  GType t = json_node_get_value_type (n);
-  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
-    return json_node_get_int (n);
-  return dflt;
+  return g_strdup (kiln_json_member_string (o, name));
 }
 
 gboolean
@@ -89,17 +75,24 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
             }
           JsonObject *ev = json_node_get_object (json_parser_get_root (parser));
           kiln_reporter_agent_event (r, ev, line);
-          g_autofree char *name = dup_member (ev, "event");
-          if (g_strcmp0 (name, "hello") == 0)
+          const char *name = kiln_json_member_string (ev,
+                                                      KILN_EVENT_KEY_EVENT);
+          if (g_strcmp0 (name, KILN_EVENT_HELLO) == 0)
             waiting = WAIT_AGENT;
-          else if (g_strcmp0 (name, "step-start") == 0)
+          else if (g_strcmp0 (name, KILN_EVENT_STEP_START) == 0)
             {
+              const char *doc = kiln_json_member_string (
+                  ev, KILN_EVENT_KEY_DOCUMENT);
+              const char *phase = kiln_json_member_string (
+                  ev, KILN_EVENT_KEY_PHASE);
+              const char *step = kiln_json_member_string (
+                  ev, KILN_EVENT_KEY_STEP);
               g_free (step_name);
-              step_name = g_strdup_printf ("%s/%s/%s",
-                                           json_object_get_string_member_with_default (ev, "document", "?"),
-                                           json_object_get_string_member_with_default (ev, "phase", "?"),
-                                           json_object_get_string_member_with_default (ev, "step", "?"));
-              step_timeout = int_member (ev, "timeoutSeconds", -1);
+              step_name = g_strdup_printf ("%s/%s/%s", doc ? doc : "?",
+                                           phase ? phase : "?",
+                                           step ? step : "?");
+              step_timeout = kiln_json_member_int (
+                  ev, KILN_EVENT_KEY_TIMEOUT_SECONDS, -1);
               if (step_timeout > 0)
                 {
                   waiting = WAIT_STEP;
@@ -109,27 +102,30 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
               else
                 waiting = WAIT_AGENT;
             }
-          else if (g_strcmp0 (name, "step-end") == 0)
+          else if (g_strcmp0 (name, KILN_EVENT_STEP_END) == 0)
             {
               res->steps_ended++;
               waiting = WAIT_AGENT;
             }
-          else if (g_strcmp0 (name, "reboot") == 0)
+          else if (g_strcmp0 (name, KILN_EVENT_REBOOT) == 0)
             {
               res->reboots++;
               waiting = WAIT_HELLO;
               wait_deadline = g_get_monotonic_time ()
                               + limits->boot_timeout_s * us;
             }
-          else if (g_strcmp0 (name, "done") == 0)
+          else if (g_strcmp0 (name, KILN_EVENT_DONE) == 0)
             {
-              g_autofree char *status = dup_member (ev, "status");
+              const char *status = kiln_json_member_string (
+                  ev, KILN_EVENT_KEY_STATUS);
               res->finished = TRUE;
-              res->success = g_strcmp0 (status, "success") == 0;
-              res->failure_message = dup_member (ev, "failureMessage");
-              res->failed_document = dup_member (ev, "failedDocument");
-              res->failed_phase = dup_member (ev, "failedPhase");
-              res->failed_step = dup_member (ev, "failedStep");
+              res->success = g_strcmp0 (status, KILN_STATUS_SUCCESS) == 0;
+              res->failure_message = dup_member (
+                  ev, KILN_EVENT_KEY_FAILURE_MESSAGE);
+              res->failed_document = dup_member (
+                  ev, KILN_EVENT_KEY_FAILED_DOCUMENT);
+              res->failed_phase = dup_member (ev, KILN_EVENT_KEY_FAILED_PHASE);
+              res->failed_step = dup_member (ev, KILN_EVENT_KEY_FAILED_STEP);
               break;
             }
           continue;

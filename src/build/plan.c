@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/kiln.h"
+#include "common/kiln-protocol.h"
 #include "documents/params.h"
 #include "documents/vars.h"
 
@@ -93,7 +94,8 @@ add_execute_document_inputs (JsonBuilder *b, const KilnStep *s,
                              GHashTable *values, guint depth, guint *n_steps,
                              GError **error)
 {
-  const KilnNode *dn = kiln_node_map_get (s->inputs, "document");
+  const KilnNode *dn = kiln_node_map_get (s->inputs,
+                                          KILN_EXECUTE_DOCUMENT_KEY_DOCUMENT);
   g_autofree char *ref = dn ? kiln_vars_substitute (dn->scalar, values) : NULL;
   g_autofree char *rel_dir = g_path_get_dirname (s->node->file);
   g_autofree char *dir = g_canonicalize_filename (rel_dir, NULL);
@@ -135,17 +137,18 @@ add_execute_document_inputs (JsonBuilder *b, const KilnStep *s,
       return FALSE;
     }
 
-  json_builder_set_member_name (b, "inputs");
+  json_builder_set_member_name (b, KILN_STEP_KEY_INPUTS);
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "document");
+  json_builder_set_member_name (b, KILN_EXECUTE_DOCUMENT_KEY_DOCUMENT);
   if (!add_document (b, child, bound, child->name ? child->name : ref, NULL,
                      depth + 1, n_steps, error))
     return FALSE;
-  const KilnNode *ph = kiln_node_map_get (s->inputs, "phases");
+  const KilnNode *ph = kiln_node_map_get (s->inputs,
+                                          KILN_EXECUTE_DOCUMENT_KEY_PHASES);
   if (kiln_node_is_scalar (ph))
     {
       g_autofree char *phases = kiln_vars_substitute (ph->scalar, values);
-      json_builder_set_member_name (b, "phases");
+      json_builder_set_member_name (b, KILN_EXECUTE_DOCUMENT_KEY_PHASES);
       json_builder_add_string_value (b, phases);
     }
   json_builder_end_object (b);
@@ -156,7 +159,9 @@ static gboolean
 add_step (JsonBuilder *b, const KilnStep *s, GHashTable *values,
           const char *doc_name, guint depth, guint *n_steps, GError **error)
 {
-  if (g_str_equal (s->action, "S3Download") || g_str_equal (s->action, "S3Upload"))
+  /* validation has refused unknown and Windows-only actions already */
+  int action = kiln_protocol_action_find (s->action);
+  if (action >= 0 && kiln_protocol_action_where (action) == KILN_RUNS_ON_HOST)
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
                    "%s:%d:%d: step '%s' of component '%s' uses %s: S3 "
@@ -166,25 +171,26 @@ add_step (JsonBuilder *b, const KilnStep *s, GHashTable *values,
       return FALSE;
     }
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "name");
+  json_builder_set_member_name (b, KILN_STEP_KEY_NAME);
   json_builder_add_string_value (b, s->name);
-  json_builder_set_member_name (b, "action");
+  json_builder_set_member_name (b, KILN_STEP_KEY_ACTION);
   json_builder_add_string_value (b, s->action);
-  json_builder_set_member_name (b, "timeoutSeconds");
+  json_builder_set_member_name (b, KILN_STEP_KEY_TIMEOUT_SECONDS);
   json_builder_add_int_value (b, s->timeout_seconds);
-  json_builder_set_member_name (b, "onFailure");
-  json_builder_add_string_value (b, s->on_failure ? s->on_failure : "Abort");
-  json_builder_set_member_name (b, "maxAttempts");
+  json_builder_set_member_name (b, KILN_STEP_KEY_ON_FAILURE);
+  json_builder_add_string_value (b, s->on_failure ? s->on_failure
+                                                  : KILN_ON_FAILURE_ABORT);
+  json_builder_set_member_name (b, KILN_STEP_KEY_MAX_ATTEMPTS);
   json_builder_add_int_value (b, s->max_attempts > 0 ? s->max_attempts : 1);
-  add_yaml_member (b, "loop", s->loop, values);
-  add_yaml_member (b, "if", s->if_expr, values);
-  if (g_str_equal (s->action, "ExecuteDocument"))
+  add_yaml_member (b, KILN_STEP_KEY_LOOP, s->loop, values);
+  add_yaml_member (b, KILN_STEP_KEY_IF, s->if_expr, values);
+  if (action == KILN_ACTION_EXECUTE_DOCUMENT)
     {
       if (!add_execute_document_inputs (b, s, values, depth, n_steps, error))
         return FALSE;
     }
   else
-    add_yaml_member (b, "inputs", s->inputs, values);
+    add_yaml_member (b, KILN_STEP_KEY_INPUTS, s->inputs, values);
   json_builder_end_object (b);
   (*n_steps)++;
   return TRUE;
@@ -198,11 +204,11 @@ add_document (JsonBuilder *b, const KilnComponent *c, GHashTable *values,
               guint *n_steps, GError **error)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "name");
+  json_builder_set_member_name (b, KILN_DOCUMENT_KEY_NAME);
   json_builder_add_string_value (b, doc_name);
-  json_builder_set_member_name (b, "file");
+  json_builder_set_member_name (b, KILN_DOCUMENT_KEY_FILE);
   json_builder_add_string_value (b, c->path);
-  json_builder_set_member_name (b, "phases");
+  json_builder_set_member_name (b, KILN_DOCUMENT_KEY_PHASES);
   json_builder_begin_array (b);
   for (guint p = 0; p < c->phases->len; p++)
     {
@@ -210,9 +216,9 @@ add_document (JsonBuilder *b, const KilnComponent *c, GHashTable *values,
       if (phases && !phase_selected (ph->name, phases))
         continue;
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "name");
+      json_builder_set_member_name (b, KILN_PHASE_KEY_NAME);
       json_builder_add_string_value (b, ph->name);
-      json_builder_set_member_name (b, "steps");
+      json_builder_set_member_name (b, KILN_PHASE_KEY_STEPS);
       json_builder_begin_array (b);
       for (guint s = 0; s < ph->steps->len; s++)
         if (!add_step (b, ph->steps->pdata[s], values, doc_name, depth,
@@ -250,21 +256,21 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
   guint steps = 0;
 
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, 1);
-  json_builder_set_member_name (b, "runId");
+  json_builder_set_member_name (b, KILN_PLAN_KEY_VERSION);
+  json_builder_add_int_value (b, KILN_PLAN_FORMAT);
+  json_builder_set_member_name (b, KILN_PLAN_KEY_RUN_ID);
   json_builder_add_string_value (b, opts->run_id);
-  json_builder_set_member_name (b, "stage");
+  json_builder_set_member_name (b, KILN_PLAN_KEY_STAGE);
   json_builder_add_string_value (b, opts->stage);
-  json_builder_set_member_name (b, "phases");
+  json_builder_set_member_name (b, KILN_PLAN_KEY_PHASES);
   json_builder_begin_array (b);
   for (guint i = 0; opts->phases && opts->phases[i]; i++)
     json_builder_add_string_value (b, opts->phases[i]);
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "poweroff");
+  json_builder_set_member_name (b, KILN_PLAN_KEY_POWEROFF);
   json_builder_add_boolean_value (b, opts->poweroff);
 
-  json_builder_set_member_name (b, "documents");
+  json_builder_set_member_name (b, KILN_PLAN_KEY_DOCUMENTS);
   json_builder_begin_array (b);
   for (guint i = 0; i < components->len; i++)
     {

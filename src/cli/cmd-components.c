@@ -10,8 +10,11 @@
 
 #include "commands.h"
 #include "documents/component.h"
+#include "documents/library.h"
 #include "base/diag.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
+#include "common/kiln-protocol.h"
 #include "base/paths.h"
 #include "base/suggest.h"
 
@@ -27,29 +30,6 @@ static const char usage_text[] =
   "  --json       print JSON instead of text\n"
   "  -h, --help   show this help\n";
 
-static gint
-cmp_names (gconstpointer a, gconstpointer b)
-{
-  /* g_ptr_array_sort passes pointers to the elements */
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-/* Library names (file stems), sorted. */
-static GPtrArray *
-library_names (const char *dir, GError **error)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, error);
-  if (!d)
-    return NULL;
-  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
-  const char *f;
-  while ((f = g_dir_read_name (d)))
-    if (g_str_has_suffix (f, ".yaml") && strlen (f) > 5)
-      g_ptr_array_add (names, g_strndup (f, strlen (f) - 5));
-  g_ptr_array_sort (names, cmp_names);
-  return names;
-}
-
 static char *
 phase_list (const KilnComponent *c)
 {
@@ -64,34 +44,24 @@ phase_list (const KilnComponent *c)
 }
 
 static void
-add_string_or_null (JsonBuilder *b, const char *member, const char *value)
-{
-  json_builder_set_member_name (b, member);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 component_to_json (JsonBuilder *b, const char *name, const char *file,
                    const KilnComponent *c, gboolean with_steps)
 {
   json_builder_begin_object (b);
-  add_string_or_null (b, "name", name);
-  add_string_or_null (b, "file", file);
-  add_string_or_null (b, "documentName", c->name);
-  add_string_or_null (b, "description", c->description);
+  kiln_json_add_string_or_null (b, "name", name);
+  kiln_json_add_string_or_null (b, "file", file);
+  kiln_json_add_string_or_null (b, "documentName", c->name);
+  kiln_json_add_string_or_null (b, "description", c->description);
   json_builder_set_member_name (b, "parameters");
   json_builder_begin_array (b);
   for (guint i = 0; i < c->parameters->len; i++)
     {
       const KilnParam *p = c->parameters->pdata[i];
       json_builder_begin_object (b);
-      add_string_or_null (b, "name", p->name);
-      add_string_or_null (b, "type", p->type);
-      add_string_or_null (b, "default", p->default_value);
-      add_string_or_null (b, "description", p->description);
+      kiln_json_add_string_or_null (b, "name", p->name);
+      kiln_json_add_string_or_null (b, "type", p->type);
+      kiln_json_add_string_or_null (b, "default", p->default_value);
+      kiln_json_add_string_or_null (b, "description", p->description);
       json_builder_set_member_name (b, "required");
       json_builder_add_boolean_value (b, p->default_value == NULL);
       json_builder_end_object (b);
@@ -108,18 +78,18 @@ component_to_json (JsonBuilder *b, const char *name, const char *file,
           continue;
         }
       json_builder_begin_object (b);
-      add_string_or_null (b, "name", ph->name);
+      kiln_json_add_string_or_null (b, "name", ph->name);
       json_builder_set_member_name (b, "steps");
       json_builder_begin_array (b);
       for (guint j = 0; j < ph->steps->len; j++)
         {
           const KilnStep *st = ph->steps->pdata[j];
           json_builder_begin_object (b);
-          add_string_or_null (b, "name", st->name);
-          add_string_or_null (b, "action", st->action);
+          kiln_json_add_string_or_null (b, "name", st->name);
+          kiln_json_add_string_or_null (b, "action", st->action);
           json_builder_set_member_name (b, "timeoutSeconds");
           json_builder_add_int_value (b, st->timeout_seconds);
-          add_string_or_null (b, "onFailure", st->on_failure);
+          kiln_json_add_string_or_null (b, "onFailure", st->on_failure);
           json_builder_set_member_name (b, "maxAttempts");
           json_builder_add_int_value (b, st->max_attempts);
           json_builder_set_member_name (b, "loop");
@@ -138,19 +108,16 @@ component_to_json (JsonBuilder *b, const char *name, const char *file,
 static void
 print_json (JsonBuilder *b)
 {
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  printf ("%s\n", text);
+  g_autofree char *text = kiln_json_to_text (root);
+  fputs (text, stdout);
 }
 
 static int
 cmd_list (const char *dir, gboolean json)
 {
   g_autoptr (GError) err = NULL;
-  g_autoptr (GPtrArray) names = library_names (dir, &err);
+  g_auto (GStrv) names = kiln_library_list (dir, &err);
   if (!names)
     {
       fprintf (stderr, "kiln components: cannot read the library: %s\n",
@@ -164,9 +131,9 @@ cmd_list (const char *dir, gboolean json)
   int rc = KILN_EXIT_OK;
   if (!json)
     printf ("%-24s %-22s %s\n", "NAME", "PHASES", "DESCRIPTION");
-  for (guint i = 0; i < names->len; i++)
+  for (guint i = 0; names[i]; i++)
     {
-      const char *name = names->pdata[i];
+      const char *name = names[i];
       g_autofree char *file = g_strconcat (dir, "/", name, ".yaml", NULL);
       g_autoptr (KilnDiags) diags = kiln_diags_new ();
       g_autoptr (KilnComponent) c = kiln_component_load (file, diags);
@@ -228,9 +195,9 @@ print_component (const char *name, const char *file, const KilnComponent *c)
             printf (" [loop]");
           if (st->if_expr)
             printf (" [if]");
-          if (st->timeout_seconds != 7200)
+          if (st->timeout_seconds != KILN_STEP_DEFAULT_TIMEOUT_SECONDS)
             printf (" timeout %" G_GINT64_FORMAT "s", st->timeout_seconds);
-          if (g_strcmp0 (st->on_failure, "Abort") != 0)
+          if (g_strcmp0 (st->on_failure, KILN_ON_FAILURE_ABORT) != 0)
             printf (" onFailure %s", st->on_failure);
           if (st->max_attempts != 1)
             printf (" maxAttempts %" G_GINT64_FORMAT, st->max_attempts);
@@ -248,14 +215,9 @@ cmd_show (const char *dir, const char *name, gboolean json)
   g_autofree char *file = g_strconcat (dir, "/", stem, ".yaml", NULL);
   if (strchr (stem, '/') || !g_file_test (file, G_FILE_TEST_IS_REGULAR))
     {
-      g_autoptr (GPtrArray) names = library_names (dir, NULL);
-      g_autofree char *hint = NULL;
-      if (names)
-        {
-          g_ptr_array_add (names, NULL);
-          hint = kiln_suggest_suffix (stem,
-                                      (const char *const *) names->pdata);
-        }
+      g_auto (GStrv) names = kiln_library_list (dir, NULL);
+      g_autofree char *hint = names ? kiln_suggest_suffix (
+          stem, (const char *const *) names) : NULL;
       fprintf (stderr, "kiln components: no built-in component '%s'%s\n"
                "Run 'kiln components list' to see them.\n", stem,
                hint ? hint : "");

@@ -18,6 +18,7 @@
 #include "store/catalog.h"
 #include "commands.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "store/lock.h"
 #include "outputs/manifest.h"
 #include "base/paths.h"
@@ -80,16 +81,6 @@ store_size (const KilnBuildRecord *r)
 }
 
 static void
-add_str (JsonBuilder *b, const char *member, const char *value)
-{
-  json_builder_set_member_name (b, member);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 print_json (JsonBuilder *b)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (b);
@@ -103,27 +94,27 @@ record_to_json (JsonBuilder *b, const KilnBuildRecord *r,
 {
   g_autofree char *ref = kiln_build_record_ref (r);
   json_builder_begin_object (b);
-  add_str (b, "build", ref);
-  add_str (b, "name", r->name);
-  add_str (b, "version", r->version);
+  kiln_json_add_string_or_null (b, "build", ref);
+  kiln_json_add_string_or_null (b, "name", r->name);
+  kiln_json_add_string_or_null (b, "version", r->version);
   json_builder_set_member_name (b, "number");
   json_builder_add_int_value (b, r->build_number);
-  add_str (b, "state", r->state);
-  add_str (b, "started", r->started);
-  add_str (b, "finished", r->finished);
-  add_str (b, "parent", r->parent);
-  add_str (b, "parentDigest", r->parent_digest);
-  add_str (b, "buildKey", r->build_key);
+  kiln_json_add_string_or_null (b, "state", r->state);
+  kiln_json_add_string_or_null (b, "started", r->started);
+  kiln_json_add_string_or_null (b, "finished", r->finished);
+  kiln_json_add_string_or_null (b, "parent", r->parent);
+  kiln_json_add_string_or_null (b, "parentDigest", r->parent_digest);
+  kiln_json_add_string_or_null (b, "buildKey", r->build_key);
   gint64 size = store_size (r);
-  add_str (b, "image", size >= 0 ? r->image_path : NULL);
+  kiln_json_add_string_or_null (b, "image", size >= 0 ? r->image_path : NULL);
   json_builder_set_member_name (b, "imageSize");
   if (size >= 0)
     json_builder_add_int_value (b, size);
   else
     json_builder_add_null_value (b);
-  add_str (b, "imageDigest", r->image_digest);
-  add_str (b, "log", r->log_path);
-  add_str (b, "failure", r->failure);
+  kiln_json_add_string_or_null (b, "imageDigest", r->image_digest);
+  kiln_json_add_string_or_null (b, "log", r->log_path);
+  kiln_json_add_string_or_null (b, "failure", r->failure);
   if (artifacts)
     {
       json_builder_set_member_name (b, "artifacts");
@@ -132,7 +123,7 @@ record_to_json (JsonBuilder *b, const KilnBuildRecord *r,
         {
           const char *p = artifacts->pdata[i];
           json_builder_begin_object (b);
-          add_str (b, "path", p);
+          kiln_json_add_string_or_null (b, "path", p);
           json_builder_set_member_name (b, "present");
           json_builder_add_boolean_value (b, g_file_test (p,
                                                           G_FILE_TEST_EXISTS));

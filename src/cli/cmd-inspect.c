@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "outputs/inspect-image.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "outputs/lint.h"
 #include "outputs/manifest.h"
 #include "outputs/sbom.h"

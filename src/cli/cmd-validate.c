@@ -11,6 +11,7 @@
 #include "base/diag.h"
 #include "documents/doc.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 
 static const char summary[] =
   "Checks AWSTOE components, kiln recipes and pipelines without touching any\n"
@@ -104,12 +105,9 @@ kiln_cmd_validate (int argc, char **argv)
 
   if (json)
     {
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
       g_autoptr (JsonNode) root = json_builder_get_root (b);
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      g_autofree char *text = kiln_json_to_text (root);
+      fputs (text, stdout);
     }
   fflush (stdout);
   return all_valid ? KILN_EXIT_OK : KILN_EXIT_BAD_INPUT;

@@ -9,7 +9,7 @@
 #include "vars.h"
 
 static const char *const no_outputs[] = { NULL };
-static const char *const stdout_output[] = { "stdout", NULL };
+static const char *const stdout_output[] = { KILN_OUTPUT_STDOUT, NULL };
 static const char *const algorithms[] = {
   "MD5", "SHA1", "SHA256", "SHA512", NULL
 };
@@ -36,8 +36,10 @@ static const KilnActionInput execute_document_inputs[] = {
   END
 };
 static const char *const execute_document_outputs[] = {
-  "executedStepCount", "executionId", "failedStepCount", "failureMessage",
-  "ignoredFailedStepCount", "logUrl", "status", NULL
+  KILN_OUTPUT_EXECUTED_STEP_COUNT, KILN_OUTPUT_EXECUTION_ID,
+  KILN_OUTPUT_FAILED_STEP_COUNT, KILN_OUTPUT_FAILURE_MESSAGE,
+  KILN_OUTPUT_IGNORED_FAILED_STEP_COUNT, KILN_OUTPUT_LOG_URL,
+  KILN_OUTPUT_STATUS, NULL
 };
 static const KilnActionInput no_inputs[] = { END };
 static const KilnActionInput reboot_inputs[] = {
@@ -72,7 +74,9 @@ static const KilnActionInput web_download_inputs[] = {
   BOOL ("ignoreCertificateErrors", "false"),
   END
 };
-static const char *const web_download_outputs[] = { "destination", NULL };
+static const char *const web_download_outputs[] = {
+  KILN_OUTPUT_DESTINATION, NULL
+};
 static const KilnActionInput append_file_inputs[] = {
   STR_REQ ("path"),
   { "content", KILN_INPUT_STRING, FALSE, "", NULL, FALSE },
@@ -126,14 +130,16 @@ static const KilnActionInput list_files_inputs[] = {
   BOOL ("recursive", "false"),
   END
 };
-static const char *const list_files_outputs[] = { "files", NULL };
+static const char *const list_files_outputs[] = { KILN_OUTPUT_FILES, NULL };
 static const KilnActionInput read_file_inputs[] = {
   STR_REQ ("path"),
   { "encoding", KILN_INPUT_ENCODING, FALSE, "utf8", NULL, FALSE },
   BOOL ("printFileContent", "false"),
   END
 };
-static const char *const read_file_outputs[] = { "content", NULL };
+static const char *const read_file_outputs[] = {
+  KILN_OUTPUT_CONTENT, NULL
+};
 static const KilnActionInput set_file_encoding_inputs[] = {
   STR_REQ ("path"),
   { "encoding", KILN_INPUT_ENCODING, FALSE, "utf8", NULL, FALSE },
@@ -168,95 +174,107 @@ static const KilnActionInput set_folder_permissions_inputs[] = {
   "it is a Windows-only action; kiln builds Linux images (use ExecuteBash " \
   "or ExecuteBinary)"
 
-static const KilnAction actions[] = {
-  { "ExecuteBash", KILN_INPUTS_MAP, TRUE, execute_bash_inputs, stdout_output,
-    KILN_RUNS_GUEST, NULL },
-  { "ExecuteBinary", KILN_INPUTS_MAP, TRUE, execute_binary_inputs,
-    stdout_output, KILN_RUNS_GUEST, NULL },
-  { "ExecuteDocument", KILN_INPUTS_MAP, TRUE, execute_document_inputs,
-    execute_document_outputs, KILN_RUNS_CHILD, NULL },
-  { "Assert", KILN_INPUTS_CONDITION, TRUE, no_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "Reboot", KILN_INPUTS_MAP, FALSE, reboot_inputs, no_outputs,
-    KILN_RUNS_GUEST, NULL },
-  { "UpdateOS", KILN_INPUTS_MAP, FALSE, update_os_inputs, no_outputs,
-    KILN_RUNS_GUEST, NULL },
-  { "S3Download", KILN_INPUTS_LIST, TRUE, s3_download_inputs, no_outputs,
-    KILN_RUNS_HOST, NULL },
-  { "S3Upload", KILN_INPUTS_LIST, TRUE, s3_upload_inputs, no_outputs,
-    KILN_RUNS_HOST, NULL },
-  { "WebDownload", KILN_INPUTS_LIST, TRUE, web_download_inputs,
-    web_download_outputs, KILN_RUNS_HOST, NULL },
-  { "AppendFile", KILN_INPUTS_LIST, TRUE, append_file_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "CopyFile", KILN_INPUTS_LIST, TRUE, copy_move_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "CopyFolder", KILN_INPUTS_LIST, TRUE, copy_move_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "MoveFile", KILN_INPUTS_LIST, TRUE, copy_move_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "MoveFolder", KILN_INPUTS_LIST, TRUE, copy_move_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "CreateFile", KILN_INPUTS_LIST, TRUE, create_file_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "CreateFolder", KILN_INPUTS_LIST, TRUE, create_folder_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "CreateSymlink", KILN_INPUTS_LIST, TRUE, create_symlink_inputs,
-    no_outputs, KILN_RUNS_OFFLINE, NULL },
-  { "DeleteFile", KILN_INPUTS_LIST, TRUE, delete_file_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "DeleteFolder", KILN_INPUTS_LIST, TRUE, delete_folder_inputs, no_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "ListFiles", KILN_INPUTS_LIST, TRUE, list_files_inputs,
-    list_files_outputs, KILN_RUNS_OFFLINE, NULL },
-  { "ReadFile", KILN_INPUTS_LIST, TRUE, read_file_inputs, read_file_outputs,
-    KILN_RUNS_OFFLINE, NULL },
-  { "SetFileEncoding", KILN_INPUTS_LIST, TRUE, set_file_encoding_inputs,
-    no_outputs, KILN_RUNS_OFFLINE, NULL },
-  { "SetFileOwner", KILN_INPUTS_LIST, TRUE, set_file_owner_inputs,
-    no_outputs, KILN_RUNS_OFFLINE, NULL },
-  { "SetFolderOwner", KILN_INPUTS_LIST, TRUE, set_folder_owner_inputs,
-    no_outputs, KILN_RUNS_OFFLINE, NULL },
-  { "SetFilePermissions", KILN_INPUTS_LIST, TRUE, set_file_permissions_inputs,
-    no_outputs, KILN_RUNS_OFFLINE, NULL },
-  { "SetFolderPermissions", KILN_INPUTS_LIST, TRUE,
-    set_folder_permissions_inputs, no_outputs, KILN_RUNS_OFFLINE, NULL },
+/* One entry an action of common/kiln-protocol.h, indexed by its id: the
+ * protocol header owns the name and where it runs; this table owns how
+ * kiln checks the inputs. */
+#define ACTION(id, ...) [KILN_ACTION_##id] = { KILN_ACTION_##id, __VA_ARGS__ }
+
+static const KilnAction actions[KILN_ACTION_COUNT] = {
+  ACTION (EXECUTE_BASH, KILN_INPUTS_MAP, TRUE, execute_bash_inputs,
+          stdout_output, NULL),
+  ACTION (EXECUTE_BINARY, KILN_INPUTS_MAP, TRUE, execute_binary_inputs,
+          stdout_output, NULL),
+  ACTION (EXECUTE_DOCUMENT, KILN_INPUTS_MAP, TRUE, execute_document_inputs,
+          execute_document_outputs, NULL),
+  ACTION (ASSERT, KILN_INPUTS_CONDITION, TRUE, no_inputs, no_outputs, NULL),
+  ACTION (REBOOT, KILN_INPUTS_MAP, FALSE, reboot_inputs, no_outputs, NULL),
+  ACTION (UPDATE_OS, KILN_INPUTS_MAP, FALSE, update_os_inputs,
+          no_outputs, NULL),
+  ACTION (S3_DOWNLOAD, KILN_INPUTS_LIST, TRUE, s3_download_inputs,
+          no_outputs, NULL),
+  ACTION (S3_UPLOAD, KILN_INPUTS_LIST, TRUE, s3_upload_inputs,
+          no_outputs, NULL),
+  ACTION (WEB_DOWNLOAD, KILN_INPUTS_LIST, TRUE, web_download_inputs,
+          web_download_outputs, NULL),
+  ACTION (APPEND_FILE, KILN_INPUTS_LIST, TRUE, append_file_inputs,
+          no_outputs, NULL),
+  ACTION (COPY_FILE, KILN_INPUTS_LIST, TRUE, copy_move_inputs,
+          no_outputs, NULL),
+  ACTION (COPY_FOLDER, KILN_INPUTS_LIST, TRUE, copy_move_inputs,
+          no_outputs, NULL),
+  ACTION (MOVE_FILE, KILN_INPUTS_LIST, TRUE, copy_move_inputs,
+          no_outputs, NULL),
+  ACTION (MOVE_FOLDER, KILN_INPUTS_LIST, TRUE, copy_move_inputs,
+          no_outputs, NULL),
+  ACTION (CREATE_FILE, KILN_INPUTS_LIST, TRUE, create_file_inputs,
+          no_outputs, NULL),
+  ACTION (CREATE_FOLDER, KILN_INPUTS_LIST, TRUE, create_folder_inputs,
+          no_outputs, NULL),
+  ACTION (CREATE_SYMLINK, KILN_INPUTS_LIST, TRUE, create_symlink_inputs,
+          no_outputs, NULL),
+  ACTION (DELETE_FILE, KILN_INPUTS_LIST, TRUE, delete_file_inputs,
+          no_outputs, NULL),
+  ACTION (DELETE_FOLDER, KILN_INPUTS_LIST, TRUE, delete_folder_inputs,
+          no_outputs, NULL),
+  ACTION (LIST_FILES, KILN_INPUTS_LIST, TRUE, list_files_inputs,
+          list_files_outputs, NULL),
+  ACTION (READ_FILE, KILN_INPUTS_LIST, TRUE, read_file_inputs,
+          read_file_outputs, NULL),
+  ACTION (SET_FILE_ENCODING, KILN_INPUTS_LIST, TRUE, set_file_encoding_inputs,
+          no_outputs, NULL),
+  ACTION (SET_FILE_OWNER, KILN_INPUTS_LIST, TRUE, set_file_owner_inputs,
+          no_outputs, NULL),
+  ACTION (SET_FOLDER_OWNER, KILN_INPUTS_LIST, TRUE, set_folder_owner_inputs,
+          no_outputs, NULL),
+  ACTION (SET_FILE_PERMISSIONS, KILN_INPUTS_LIST, TRUE,
+          set_file_permissions_inputs, no_outputs, NULL),
+  ACTION (SET_FOLDER_PERMISSIONS, KILN_INPUTS_LIST, TRUE,
+          set_folder_permissions_inputs, no_outputs, NULL),
   /* Windows only: rejected by name */
-  { "ExecutePowerShell", KILN_INPUTS_MAP, FALSE, no_inputs, stdout_output,
-    KILN_RUNS_GUEST, WINDOWS_ONLY },
-  { "InstallMSI", KILN_INPUTS_MAP, FALSE, no_inputs, no_outputs,
-    KILN_RUNS_GUEST, WINDOWS_ONLY },
-  { "UninstallMSI", KILN_INPUTS_MAP, FALSE, no_inputs, no_outputs,
-    KILN_RUNS_GUEST, WINDOWS_ONLY },
-  { "SetRegistry", KILN_INPUTS_LIST, FALSE, no_inputs, no_outputs,
-    KILN_RUNS_GUEST, WINDOWS_ONLY },
+  ACTION (EXECUTE_POWERSHELL, KILN_INPUTS_MAP, FALSE, no_inputs,
+          stdout_output, WINDOWS_ONLY),
+  ACTION (INSTALL_MSI, KILN_INPUTS_MAP, FALSE, no_inputs,
+          no_outputs, WINDOWS_ONLY),
+  ACTION (UNINSTALL_MSI, KILN_INPUTS_MAP, FALSE, no_inputs,
+          no_outputs, WINDOWS_ONLY),
+  ACTION (SET_REGISTRY, KILN_INPUTS_LIST, FALSE, no_inputs,
+          no_outputs, WINDOWS_ONLY),
 };
+#undef ACTION
 
 const KilnAction *
 kiln_action_lookup (const char *name)
 {
-  if (!name)
-    return NULL;
-  for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
-    if (strcmp (actions[i].name, name) == 0)
-      return &actions[i];
-  return NULL;
+  int id = kiln_protocol_action_find (name);
+  return id < 0 ? NULL : &actions[id];
+}
+
+const char *
+kiln_action_name (const KilnAction *a)
+{
+  return kiln_protocol_action_name (a->id);
+}
+
+KilnActionWhere
+kiln_action_where (const KilnAction *a)
+{
+  return kiln_protocol_action_where (a->id);
 }
 
 const char *const *
 kiln_action_names (gboolean supported_only)
 {
-  static const char *all[G_N_ELEMENTS (actions) + 1];
-  static const char *supported[G_N_ELEMENTS (actions) + 1];
+  static const char *all[KILN_ACTION_COUNT + 1];
+  static const char *supported[KILN_ACTION_COUNT + 1];
   static gsize once = 0;
   if (g_once_init_enter (&once))
     {
       guint n = 0;
-      for (gsize i = 0; i < G_N_ELEMENTS (actions); i++)
+      for (guint i = 0; i < KILN_ACTION_COUNT; i++)
         {
-          all[i] = actions[i].name;
+          all[i] = kiln_action_name (&actions[i]);
           if (!actions[i].rejected)
-            supported[n++] = actions[i].name;
+            supported[n++] = all[i];
         }
       g_once_init_leave (&once, 1);
     }
@@ -286,23 +304,6 @@ gboolean
 kiln_action_has_output (const KilnAction *a, const char *name)
 {
   return a->outputs && g_strv_contains (a->outputs, name);
-}
-
-const char *
-kiln_action_where_name (KilnActionWhere where)
-{
-  switch (where)
-    {
-    case KILN_RUNS_GUEST:
-      return "guest";
-    case KILN_RUNS_OFFLINE:
-      return "offline";
-    case KILN_RUNS_HOST:
-      return "host";
-    case KILN_RUNS_CHILD:
-      return "document";
-    }
-  return "?";
 }
 
 gboolean
@@ -656,7 +657,7 @@ check_entry (Inputs *in, const KilnNode *map, const char *what)
         }
       check_value (in, spec, v, what);
     }
-  if (strcmp (in->a->name, "WebDownload") == 0)
+  if (in->a->id == KILN_ACTION_WEB_DOWNLOAD)
     check_checksum (in, map, what);
 }
 
@@ -667,7 +668,7 @@ kiln_action_check_inputs (const KilnAction *a, const KilnNode *inputs,
 {
   Inputs in = { .a = a, .values = values, .diags = diags, .ok = TRUE };
   g_autofree char *iwhat = g_strdup_printf ("the inputs of %s (%s)", what,
-                                            a->name);
+                                            kiln_action_name (a));
 
   if (!inputs || kiln_node_is_null (inputs))
     {
@@ -676,10 +677,12 @@ kiln_action_check_inputs (const KilnAction *a, const KilnNode *inputs,
       if (inputs)
         in_error (&in, inputs, "expected %s for 'inputs' of %s (%s), found "
                   "nothing", a->shape == KILN_INPUTS_LIST
-                  ? "a list of entries" : "a mapping", what, a->name);
+                  ? "a list of entries" : "a mapping", what,
+                  kiln_action_name (a));
       else
         in_error (&in, step, "missing required key 'inputs' in %s (%s needs "
-                  "%s)", what, a->name, a->shape == KILN_INPUTS_CONDITION
+                  "%s)", what, kiln_action_name (a),
+                  a->shape == KILN_INPUTS_CONDITION
                   ? "a condition" : a->inputs[0].name
                   ? a->inputs[0].name : "inputs");
       return FALSE;
@@ -720,7 +723,7 @@ kiln_action_check_inputs (const KilnAction *a, const KilnNode *inputs,
         {
           const KilnNode *e = kiln_node_seq_get (inputs, i);
           g_autofree char *ew = g_strdup_printf ("inputs[%u] of %s (%s)", i,
-                                                 what, a->name);
+                                                 what, kiln_action_name (a));
           if (!kiln_node_is_map (e))
             {
               in_error (&in, e, "expected a mapping for %s, found %s", ew,

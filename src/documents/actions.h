@@ -1,10 +1,10 @@
 /* actions.h - the AWSTOE action modules kiln knows
  *
- * One table entry per action: the shape of its `inputs` (a list of entries
+ * The names, and where each action runs, are common/kiln-protocol.h's
+ * (kiln-agent uses the same list).  One table entry per action: the shape of its `inputs` (a list of entries
  * for file and transfer actions, a mapping for the others, a condition for
  * Assert), every input field with its type, whether it is required, its
- * allowed values and default, the outputs chaining can use, and where kiln
- * runs it.  Actions kiln cannot run (Windows-only modules) carry the reason,
+ * allowed values and default, the outputs chaining can use.  Actions kiln cannot run (Windows-only modules) carry the reason,
  * so validation rejects them by name instead of skipping them.
  */
 #pragma once
@@ -12,6 +12,7 @@
 #include <glib.h>
 
 #include "base/diag.h"
+#include "common/kiln-protocol.h"
 #include "yamldoc.h"
 
 typedef enum {
@@ -45,20 +46,13 @@ typedef struct {
   gboolean undocumented;
 } KilnActionInput;
 
-typedef enum {
-  KILN_RUNS_GUEST,      /* needs the booted image */
-  KILN_RUNS_OFFLINE,    /* can run through libguestfs without a boot */
-  KILN_RUNS_HOST,       /* the host transfers data, then writes the image */
-  KILN_RUNS_CHILD,      /* ExecuteDocument: where its document's steps run */
-} KilnActionWhere;
-
 typedef struct {
-  const char *name;
+  KilnActionId id;                 /* name and where it runs:
+                                    * common/kiln-protocol.h */
   KilnInputsShape shape;
   gboolean inputs_required;
   const KilnActionInput *inputs;   /* terminated by an entry with name NULL */
   const char *const *outputs;      /* NULL-terminated; empty when none */
-  KilnActionWhere where;
   const char *rejected;            /* why kiln cannot run it; NULL if it can */
 } KilnAction;
 
@@ -66,6 +60,8 @@ typedef struct {
 const KilnAction *kiln_action_lookup (const char *name);
 /* NULL-terminated names (static); supported_only leaves out rejected ones. */
 const char *const *kiln_action_names (gboolean supported_only);
+const char *kiln_action_name (const KilnAction *a);
+KilnActionWhere kiln_action_where (const KilnAction *a);
 
 const KilnActionInput *kiln_action_find_input (const KilnAction *a,
                                                const char *name);
@@ -73,7 +69,6 @@ const KilnActionInput *kiln_action_find_input (const KilnAction *a,
  * static). */
 GPtrArray *kiln_action_input_names (const KilnAction *a);
 gboolean kiln_action_has_output (const KilnAction *a, const char *name);
-const char *kiln_action_where_name (KilnActionWhere where);
 
 /* Check a step's `inputs` (NULL when absent) against the action.  `step`
  * is the step mapping (for "missing inputs" positions), `what` names the

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "actions.h"
+#include "common/kiln-protocol.h"
 #include "condition.h"
 #include "loop.h"
 #include "params.h"
@@ -42,7 +43,7 @@ static const char *const step_keys[] = {
   "loop", "if", NULL
 };
 static const char *const on_failure_values[] = {
-  "Abort", "Continue", "Ignore", NULL
+  KILN_ON_FAILURE_ABORT, KILN_ON_FAILURE_CONTINUE, KILN_ON_FAILURE_IGNORE, NULL
 };
 
 typedef struct {
@@ -363,7 +364,7 @@ check_step_fields (Ctx *x, KilnStep *st, const KilnNode *map,
   gint64 n;
 
   v = kiln_node_map_get (map, "timeoutSeconds");
-  if (v && a && strcmp (a->name, "Reboot") == 0)
+  if (v && a && a->id == KILN_ACTION_REBOOT)
     kiln_schema_error (x->diags, kiln_node_map_get_key (map, "timeoutSeconds"),
                        "'timeoutSeconds' is not supported for the Reboot "
                        "action (%s)", what);
@@ -374,7 +375,7 @@ check_step_fields (Ctx *x, KilnStep *st, const KilnNode *map,
         kiln_schema_error (x->diags, v, "expected -1 (no limit) or 1 or more "
                            "seconds for 'timeoutSeconds' in %s, found %s",
                            what, q);
-      else if (a && strcmp (a->name, "ExecuteDocument") == 0 && n != -1)
+      else if (a && a->id == KILN_ACTION_EXECUTE_DOCUMENT && n != -1)
         kiln_schema_warning (x->diags, v, "'timeoutSeconds' is fixed at -1 "
                              "for ExecuteDocument; %s is ignored", q);
       else
@@ -388,7 +389,7 @@ check_step_fields (Ctx *x, KilnStep *st, const KilnNode *map,
       if (n < 1)
         kiln_schema_error (x->diags, v, "expected 1 or more for "
                            "'maxAttempts' in %s, found %s", what, q);
-      else if (a && strcmp (a->name, "ExecuteDocument") == 0 && n != 1)
+      else if (a && a->id == KILN_ACTION_EXECUTE_DOCUMENT && n != 1)
         kiln_schema_warning (x->diags, v, "'maxAttempts' is fixed at 1 for "
                              "ExecuteDocument; %s is ignored", q);
       else
@@ -455,7 +456,7 @@ check_action (Ctx *x, const KilnNode *map, const char *what)
   if (a->rejected)
     {
       kiln_schema_error (x->diags, v, "action '%s' in %s cannot run in kiln: "
-                         "%s", a->name, what, a->rejected);
+                         "%s", kiln_action_name (a), what, a->rejected);
       return NULL;
     }
   return a;
@@ -466,9 +467,10 @@ parse_step (Ctx *x, KilnPhase *phase, const KilnNode *map, guint index,
             GHashTable *names)
 {
   KilnStep *st = g_new0 (KilnStep, 1);
-  st->timeout_seconds = 7200;
+  /* the agent's defaults too */
+  st->timeout_seconds = KILN_STEP_DEFAULT_TIMEOUT_SECONDS;
   st->max_attempts = 1;
-  st->on_failure = g_strdup ("Abort");
+  st->on_failure = g_strdup (KILN_ON_FAILURE_ABORT);
   st->node = map;
 
   g_autofree char *anon = g_strdup_printf ("step %u of phase '%s'", index + 1,
@@ -497,7 +499,7 @@ parse_step (Ctx *x, KilnPhase *phase, const KilnNode *map, guint index,
   kiln_schema_check_keys (x->diags, map, what, step_keys);
   const KilnAction *a = check_action (x, map, what);
   if (a)
-    st->action = g_strdup (a->name);
+    st->action = g_strdup (kiln_action_name (a));
   else
     {
       /* keep the written name so references to the step still resolve */

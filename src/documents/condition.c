@@ -7,71 +7,42 @@
 #include "base/suggest.h"
 #include "vars.h"
 
-typedef enum {
-  OP_UNARY,      /* operand only: stringIsEmpty: '...' */
-  OP_COMPARE,    /* operand + value */
-  OP_NUMBER,     /* numeric operand + value */
-  OP_PATTERN,    /* regex operand + value */
-  OP_FILE_HASH,  /* hash operand + path */
-} OpKind;
-
-static const struct {
-  const char *name;
-  OpKind kind;
-  guint hash_len;
-} comparisons[] = {
-  { "stringIsEmpty", OP_UNARY, 0 },
-  { "stringIsWhitespace", OP_UNARY, 0 },
-  { "stringEquals", OP_COMPARE, 0 },
-  { "stringLessThan", OP_COMPARE, 0 },
-  { "stringLessThanEquals", OP_COMPARE, 0 },
-  { "stringGreaterThan", OP_COMPARE, 0 },
-  { "stringGreaterThanEquals", OP_COMPARE, 0 },
-  { "patternMatches", OP_PATTERN, 0 },
-  { "numberEquals", OP_NUMBER, 0 },
-  { "numberLessThan", OP_NUMBER, 0 },
-  { "numberLessThanEquals", OP_NUMBER, 0 },
-  { "numberGreaterThan", OP_NUMBER, 0 },
-  { "numberGreaterThanEquals", OP_NUMBER, 0 },
-  { "binaryExists", OP_UNARY, 0 },
-  { "fileExists", OP_UNARY, 0 },
-  { "folderExists", OP_UNARY, 0 },
-  { "fileMD5Equals", OP_FILE_HASH, 32 },
-  { "fileSHA1Equals", OP_FILE_HASH, 40 },
-  { "fileSHA256Equals", OP_FILE_HASH, 64 },
-  { "fileSHA512Equals", OP_FILE_HASH, 128 },
+/* The operators are common/kiln-protocol.h's (kiln-agent evaluates the
+ * same list); here is how kiln checks their operands. */
+static const char *const branches[] = {
+  KILN_IF_EXECUTE, KILN_IF_SKIP, KILN_IF_ABORT, NULL
 };
-
-static const char *const logical[] = { "and", "or", "not", NULL };
-static const char *const branches[] = { "Execute", "Skip", "Abort", NULL };
 
 const char *const *
 kiln_condition_comparison_operators (void)
 {
-  static const char *names[G_N_ELEMENTS (comparisons) + 1];
+  static const char *names[KILN_OPERATOR_COUNT + 1];
   static gsize once = 0;
   if (g_once_init_enter (&once))
     {
-      for (gsize i = 0; i < G_N_ELEMENTS (comparisons); i++)
-        names[i] = comparisons[i].name;
+      guint n = 0;
+      for (guint op = 0; op < KILN_OPERATOR_COUNT; op++)
+        if (kiln_protocol_operator_kind (op) != KILN_OPERAND_LOGICAL)
+          names[n++] = kiln_protocol_operator_name (op);
       g_once_init_leave (&once, 1);
     }
   return names;
 }
 
+/* The comparison named, or -1 (for a logical operator too). */
 static int
 find_comparison (const char *name)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (comparisons); i++)
-    if (strcmp (comparisons[i].name, name) == 0)
-      return (int) i;
-  return -1;
+  int op = kiln_protocol_operator_find (name);
+  if (op < 0 || kiln_protocol_operator_kind (op) == KILN_OPERAND_LOGICAL)
+    return -1;
+  return op;
 }
 
 static gboolean
 is_operator (const char *key)
 {
-  return g_strv_contains (logical, key) || find_comparison (key) >= 0;
+  return kiln_protocol_operator_find (key) >= 0;
 }
 
 /* Constructs PCRE accepts and Go's RE2 refuses. */
@@ -222,32 +193,35 @@ static void
 check_comparison (Cond *c, const KilnNode *map, const KilnNode *key,
                   const KilnNode *operand, int which)
 {
-  OpKind kind = comparisons[which].kind;
+  KilnOperandKind kind = kiln_protocol_operator_kind (which);
   const char *op = key->scalar;
-  const KilnNode *value = kiln_node_map_get (map, "value");
-  const KilnNode *path = kiln_node_map_get (map, "path");
+  const KilnNode *value = kiln_node_map_get (map, KILN_CONDITION_VALUE);
+  const KilnNode *value_key = kiln_node_map_get_key (map,
+                                                     KILN_CONDITION_VALUE);
+  const KilnNode *path = kiln_node_map_get (map, KILN_CONDITION_PATH);
+  const KilnNode *path_key = kiln_node_map_get_key (map, KILN_CONDITION_PATH);
 
   /* the companions each kind takes */
-  if (kind == OP_FILE_HASH)
+  if (kind == KILN_OPERAND_FILE_HASH)
     {
       if (!path)
         cond_error (c, map, "missing required key 'path' for '%s' in %s (the "
                     "file whose hash is compared)", op, c->what);
       else
-        operand_scalar (c, kiln_node_map_get_key (map, "path"), path);
+        operand_scalar (c, path_key, path);
       if (value)
-        cond_error (c, kiln_node_map_get_key (map, "value"), "'%s' compares "
+        cond_error (c, value_key, "'%s' compares "
                     "the file at 'path'; expected no 'value' in %s", op,
                     c->what);
     }
-  else if (kind == OP_UNARY)
+  else if (kind == KILN_OPERAND_ONE)
     {
       if (value)
-        cond_error (c, kiln_node_map_get_key (map, "value"), "'%s' takes a "
+        cond_error (c, value_key, "'%s' takes a "
                     "single operand (%s: X); expected no 'value' in %s", op,
                     op, c->what);
       if (path)
-        cond_error (c, kiln_node_map_get_key (map, "path"), "expected no "
+        cond_error (c, path_key, "expected no "
                     "'path' with '%s' in %s", op, c->what);
     }
   else
@@ -261,7 +235,7 @@ check_comparison (Cond *c, const KilnNode *map, const KilnNode *key,
         cond_error (c, value, "expected a single value for 'value' in %s, "
                     "found %s", c->what, kiln_node_describe (value));
       if (path)
-        cond_error (c, kiln_node_map_get_key (map, "path"), "expected no "
+        cond_error (c, path_key, "expected no "
                     "'path' with '%s' in %s (only the file hash operators "
                     "take one)", op, c->what);
     }
@@ -275,7 +249,7 @@ check_comparison (Cond *c, const KilnNode *map, const KilnNode *key,
   g_autofree char *q = kiln_quote_for_message (text);
   switch (kind)
     {
-    case OP_NUMBER:
+    case KILN_OPERAND_NUMBER:
       if (!is_number (text))
         cond_error (c, operand, "expected a number for '%s' in %s, found %s",
                     op, c->what, q);
@@ -293,7 +267,7 @@ check_comparison (Cond *c, const KilnNode *map, const KilnNode *key,
             }
         }
       break;
-    case OP_PATTERN:
+    case KILN_OPERAND_PATTERN:
       {
         g_autofree char *problem = NULL;
         if (!kiln_condition_regex_ok (text, &problem))
@@ -301,19 +275,20 @@ check_comparison (Cond *c, const KilnNode *map, const KilnNode *key,
                       "%s, found %s: %s", op, c->what, q, problem);
       }
       break;
-    case OP_FILE_HASH:
+    case KILN_OPERAND_FILE_HASH:
       {
+        guint digits = kiln_protocol_operator_hex_digits (which);
         gboolean hex = TRUE;
         for (const char *p = text; *p; p++)
           hex &= g_ascii_isxdigit (*p) != 0;
-        if (!hex || strlen (text) != comparisons[which].hash_len)
+        if (!hex || strlen (text) != digits)
           cond_error (c, operand, "expected %u hexadecimal digits for '%s' in "
-                      "%s, found %s", comparisons[which].hash_len, op,
-                      c->what, q);
+                      "%s, found %s", digits, op, c->what, q);
       }
       break;
-    case OP_UNARY:
-    case OP_COMPARE:
+    case KILN_OPERAND_ONE:
+    case KILN_OPERAND_STRING:
+    case KILN_OPERAND_LOGICAL:
       break;
     }
 }
@@ -329,7 +304,7 @@ check_logical (Cond *c, const KilnNode *key, const KilnNode *v, guint depth)
                   KILN_CONDITION_MAX_DEPTH, c->what, key->scalar, level);
       return;
     }
-  if (strcmp (key->scalar, "not") == 0)
+  if (kiln_protocol_operator_find (key->scalar) == KILN_OPERATOR_NOT)
     {
       if (!kiln_node_is_map (v))
         {
@@ -367,16 +342,16 @@ check_expr (Cond *c, const KilnNode *map, guint depth, gboolean top_of_if)
   g_autoptr (GPtrArray) allowed = g_ptr_array_new ();
   const KilnNode *op_key = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (comparisons); i++)
-    g_ptr_array_add (allowed, (gpointer) comparisons[i].name);
-  for (guint i = 0; logical[i]; i++)
-    g_ptr_array_add (allowed, (gpointer) logical[i]);
-  g_ptr_array_add (allowed, (gpointer) "value");
-  g_ptr_array_add (allowed, (gpointer) "path");
+  /* the comparisons, and/or/not, then the companions (this order shows
+   * in "expected one of" messages) */
+  for (guint op = 0; op < KILN_OPERATOR_COUNT; op++)
+    g_ptr_array_add (allowed, (gpointer) kiln_protocol_operator_name (op));
+  g_ptr_array_add (allowed, (gpointer) KILN_CONDITION_VALUE);
+  g_ptr_array_add (allowed, (gpointer) KILN_CONDITION_PATH);
   if (top_of_if)
     {
-      g_ptr_array_add (allowed, (gpointer) "then");
-      g_ptr_array_add (allowed, (gpointer) "else");
+      g_ptr_array_add (allowed, (gpointer) KILN_IF_THEN);
+      g_ptr_array_add (allowed, (gpointer) KILN_IF_ELSE);
     }
   g_ptr_array_add (allowed, NULL);
   if (!kiln_schema_check_keys (c->diags, map, c->what,
@@ -401,7 +376,7 @@ check_expr (Cond *c, const KilnNode *map, guint depth, gboolean top_of_if)
   if (top_of_if)
     for (guint b = 0; b < 2; b++)
       {
-        const char *name = b ? "else" : "then";
+        const char *name = b ? KILN_IF_ELSE : KILN_IF_THEN;
         const KilnNode *v = kiln_node_map_get (map, name);
         g_autofree char *bw = g_strdup_printf ("'%s' in %s", name, c->what);
         if (v && !kiln_schema_enum (c->diags, v, bw, branches, NULL))
@@ -437,7 +412,7 @@ check_expr (Cond *c, const KilnNode *map, guint depth, gboolean top_of_if)
   /* logical: value/path make no sense beside it */
   for (guint i = 0; i < 2; i++)
     {
-      const char *extra = i ? "path" : "value";
+      const char *extra = i ? KILN_CONDITION_PATH : KILN_CONDITION_VALUE;
       const KilnNode *ek = kiln_node_map_get_key (map, extra);
       if (ek)
         cond_error (c, ek, "expected no '%s' beside '%s' in %s (it belongs "

@@ -1,6 +1,7 @@
 /* condition.h - `if` conditions and Assert inputs
  *
- * A condition holds exactly one operator at each level: a comparison
+ * The operators are common/kiln-protocol.h's.  A condition holds exactly
+ * one operator at each level: a comparison
  * (`stringEquals: base` + `value: x`, `fileExists: /p`, `fileSHA256Equals:
  * hash` + `path: /p` ...) or a logical operator (`and: [...]`, `or: [...]`,
  * `not: {...}`), nested at most KILN_CONDITION_MAX_DEPTH logical levels.
@@ -11,6 +12,7 @@
 #include <glib.h>
 
 #include "base/diag.h"
+#include "common/kiln-protocol.h"
 #include "yamldoc.h"
 
 #define KILN_CONDITION_MAX_DEPTH 4

@@ -14,19 +14,40 @@ kiln_library_ref_is_builtin (const char *ref)
          && !g_str_has_suffix (ref, ".yml");
 }
 
-GStrv
-kiln_library_names (void)
+static gint
+compare_names (gconstpointer a, gconstpointer b)
 {
-  g_autofree char *dir = kiln_components_dir ();
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  /* g_ptr_array_sort passes pointers to the elements */
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+GStrv
+kiln_library_list (const char *dir, GError **error)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, error);
+  if (!d)
+    return NULL;
+  GPtrArray *names = g_ptr_array_new ();
   const char *e;
-  while (d && (e = g_dir_read_name (d)))
+  while ((e = g_dir_read_name (d)))
     if (g_str_has_suffix (e, ".yaml") && e[0] != '.')
       g_ptr_array_add (names, g_strndup (e, strlen (e) - 5));
-  g_ptr_array_sort (names, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (names, compare_names);
   g_ptr_array_add (names, NULL);
-  return (GStrv) g_ptr_array_free (g_steal_pointer (&names), FALSE);
+  return (GStrv) g_ptr_array_free (names, FALSE);
+}
+
+char *
+kiln_library_check_file (const char *ref, const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  g_autofree char *q = kiln_quote_for_message (ref);
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
+    return g_strdup_printf ("expected a component file for %s, found a "
+                            "directory or special file at %s", q, path);
+  return g_strdup_printf ("expected a component file for %s, found nothing "
+                          "at %s", q, path);
 }
 
 char *
@@ -40,7 +61,9 @@ kiln_library_locate (const char *ref, const char *base_dir, char **why)
       g_autofree char *path = g_build_filename (dir, file, NULL);
       if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
         return g_steal_pointer (&path);
-      g_auto (GStrv) names = kiln_library_names ();
+      g_auto (GStrv) names = kiln_library_list (dir, NULL);
+      if (!names)
+        names = g_new0 (char *, 1);
       g_autofree char *hint
           = kiln_suggest_suffix (ref, (const char *const *) names);
       if (*hint)
@@ -65,13 +88,6 @@ kiln_library_locate (const char *ref, const char *base_dir, char **why)
       g_autofree char *joined = g_build_filename (base_dir, ref, NULL);
       path = g_canonicalize_filename (joined, NULL);
     }
-  if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
-    return g_steal_pointer (&path);
-  if (g_file_test (path, G_FILE_TEST_EXISTS))
-    *why = g_strdup_printf ("expected a component file for %s, found a "
-                            "directory or special file at %s", q, path);
-  else
-    *why = g_strdup_printf ("expected a component file for %s, found nothing "
-                            "at %s", q, path);
-  return NULL;
+  *why = kiln_library_check_file (ref, path);
+  return *why ? NULL : g_steal_pointer (&path);
 }

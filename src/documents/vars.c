@@ -717,29 +717,30 @@ check_chain (Check *k, const KilnVarRef *ref)
         {
           check_report (k, KILN_DIAG_ERROR, "'%s' refers to output '%s' of "
                         "step '%s', but %s produces no outputs", ref->text,
-                        ref->field, ref->step, a->name);
+                        ref->field, ref->step, kiln_action_name (a));
           return;
         }
       g_autofree char *hint = kiln_suggest_suffix (ref->field, a->outputs);
       g_autofree char *all = g_strjoinv ("', '", (char **) a->outputs);
       check_report (k, KILN_DIAG_ERROR, "'%s' refers to output '%s' of step "
                     "'%s', but %s produces only '%s'%s", ref->text,
-                    ref->field, ref->step, a->name, all, hint);
+                    ref->field, ref->step, kiln_action_name (a), all, hint);
       return;
     }
   /* inputs */
   if (a->shape == KILN_INPUTS_LIST && ref->index < 0)
     {
       check_report (k, KILN_DIAG_ERROR, "'%s': the inputs of %s are a list; "
-                    "expected %s.%s.inputs[i].%s", ref->text, a->name,
-                    ref->scope, ref->step, ref->field);
+                    "expected %s.%s.inputs[i].%s", ref->text,
+                    kiln_action_name (a), ref->scope, ref->step, ref->field);
       return;
     }
   if (a->shape != KILN_INPUTS_LIST && ref->index >= 0)
     {
       check_report (k, KILN_DIAG_ERROR, "'%s': the inputs of %s are a "
                     "mapping, not a list; expected %s.%s.inputs.%s",
-                    ref->text, a->name, ref->scope, ref->step, ref->field);
+                    ref->text, kiln_action_name (a), ref->scope, ref->step,
+                    ref->field);
       return;
     }
   if (ref->index >= 0 && kiln_node_is_seq (t->inputs)
@@ -762,7 +763,7 @@ check_chain (Check *k, const KilnVarRef *ref)
         ref->field, (const char *const *) names->pdata);
       check_report (k, KILN_DIAG_ERROR, "'%s' refers to input '%s' of step "
                     "'%s', which %s does not have%s", ref->text, ref->field,
-                    ref->step, a->name, hint);
+                    ref->step, kiln_action_name (a), hint);
     }
 }
 

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cloud-import.h"
+#include "common/kiln-json.h"
 #include "manifest.h"
 
 void

@@ -8,6 +8,7 @@
 
 #include "formats.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "lint-parse.h"
 #include "lint.h"
 #include "ovf.h"
@@ -915,16 +916,6 @@ json_set (JsonBuilder *b, const char *key, GHashTable *set)
 }
 
 static void
-json_str (JsonBuilder *b, const char *key, const char *v)
-{
-  json_builder_set_member_name (b, key);
-  if (v)
-    json_builder_add_string_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 json_bool (JsonBuilder *b, const char *key, gboolean v)
 {
   json_builder_set_member_name (b, key);
@@ -936,9 +927,9 @@ kiln_lint_facts_to_json (const KilnLintFacts *f)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_str (b, "firmware", f->firmware);
-  json_str (b, "partitionTable", f->partition_table);
-  json_str (b, "rootFilesystem", f->root_fstype);
+  kiln_json_add_string_or_null (b, "firmware", f->firmware);
+  kiln_json_add_string_or_null (b, "partitionTable", f->partition_table);
+  kiln_json_add_string_or_null (b, "rootFilesystem", f->root_fstype);
   json_builder_set_member_name (b, "virtualSize");
   json_builder_add_int_value (b, (gint64) f->virtual_size);
   json_strs (b, "bootloaders", f->bootloaders);
@@ -950,9 +941,9 @@ kiln_lint_facts_to_json (const KilnLintFacts *f)
   json_bool (b, "efiFallback", f->efi_fallback);
   json_strs (b, "cmdlineRoots", f->cmdline_roots);
   json_strs (b, "kernels", f->kernels);
-  json_str (b, "kernel", f->kernel);
-  json_str (b, "initramfs", f->initramfs_path);
-  json_str (b, "initramfsError", f->initramfs_error);
+  kiln_json_add_string_or_null (b, "kernel", f->kernel);
+  kiln_json_add_string_or_null (b, "initramfs", f->initramfs_path);
+  kiln_json_add_string_or_null (b, "initramfsError", f->initramfs_error);
   json_set (b, "initramfsModules", f->initramfs_modules);
   json_builder_set_member_name (b, "kernelModuleCount");
   json_builder_add_int_value (b, g_hash_table_size (f->kernel_modules));
@@ -965,9 +956,9 @@ kiln_lint_facts_to_json (const KilnLintFacts *f)
     {
       const KilnFstabEntry *e = f->fstab->pdata[i];
       json_builder_begin_object (b);
-      json_str (b, "spec", e->spec);
-      json_str (b, "mountpoint", e->mountpoint);
-      json_str (b, "type", e->fstype);
+      kiln_json_add_string_or_null (b, "spec", e->spec);
+      kiln_json_add_string_or_null (b, "mountpoint", e->mountpoint);
+      kiln_json_add_string_or_null (b, "type", e->fstype);
       json_builder_set_member_name (b, "line");
       json_builder_add_int_value (b, e->line);
       json_builder_end_object (b);
@@ -991,9 +982,9 @@ kiln_lint_facts_to_json (const KilnLintFacts *f)
     {
       const KilnNetConfig *c = f->net_configs->pdata[i];
       json_builder_begin_object (b);
-      json_str (b, "source", c->source);
-      json_str (b, "manager", c->manager);
-      json_str (b, "match", c->match);
+      kiln_json_add_string_or_null (b, "source", c->source);
+      kiln_json_add_string_or_null (b, "manager", c->manager);
+      kiln_json_add_string_or_null (b, "match", c->match);
       json_bool (b, "dhcp", c->dhcp);
       json_builder_end_object (b);
     }
@@ -1005,10 +996,10 @@ kiln_lint_facts_to_json (const KilnLintFacts *f)
     {
       const KilnMacPin *m = f->mac_pins->pdata[i];
       json_builder_begin_object (b);
-      json_str (b, "source", m->source);
+      kiln_json_add_string_or_null (b, "source", m->source);
       json_builder_set_member_name (b, "line");
       json_builder_add_int_value (b, m->line);
-      json_str (b, "mac", m->mac);
+      kiln_json_add_string_or_null (b, "mac", m->mac);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -1,6 +1,7 @@
 /* manifest.c - manifest.json with json-glib */
 #include <string.h>
 
+#include "common/kiln-json.h"
 #include "lint.h"
 #include "manifest.h"
 #include "sbom.h"
@@ -52,16 +53,6 @@ kiln_param_is_secret (const KilnManifestParam *p)
 }
 
 static void
-set_str (JsonBuilder *b, const char *key, const char *value)
-{
-  json_builder_set_member_name (b, key);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
 set_int (JsonBuilder *b, const char *key, gint64 value)
 {
   json_builder_set_member_name (b, key);
@@ -72,17 +63,17 @@ static void
 add_artifact (JsonBuilder *b, const KilnArtifact *a, gboolean disk)
 {
   json_builder_begin_object (b);
-  set_str (b, "file", a->file);
+  kiln_json_add_string_or_null (b, "file", a->file);
   if (disk)
     {
-      set_str (b, "format", a->format);
-      set_str (b, "subformat", a->subformat);
+      kiln_json_add_string_or_null (b, "format", a->format);
+      kiln_json_add_string_or_null (b, "subformat", a->subformat);
       set_int (b, "virtualSize", (gint64) a->virtual_size);
     }
   set_int (b, "fileSize", (gint64) a->file_size);
   if (disk)
     set_int (b, "allocatedSize", (gint64) a->allocated_size);
-  set_str (b, "sha256", a->sha256);
+  kiln_json_add_string_or_null (b, "sha256", a->sha256);
   json_builder_end_object (b);
 }
 
@@ -93,7 +84,7 @@ add_timings (JsonBuilder *b, GPtrArray *timings, double *total)
     {
       const KilnStageTiming *t = timings->pdata[i];
       json_builder_begin_object (b);
-      set_str (b, "stage", t->stage);
+      kiln_json_add_string_or_null (b, "stage", t->stage);
       /* Whole milliseconds: JSON doubles would print 4.1369999999999996. */
       json_builder_set_member_name (b, "milliseconds");
       json_builder_add_int_value (b, (gint64) (t->seconds * 1000 + 0.5));
@@ -106,16 +97,17 @@ static void
 add_component (JsonBuilder *b, const KilnManifestComponent *c)
 {
   json_builder_begin_object (b);
-  set_str (b, "name", c->name);
-  set_str (b, "version", c->version);
-  set_str (b, "source", c->source);
-  set_str (b, "sha256", c->digest);
+  kiln_json_add_string_or_null (b, "name", c->name);
+  kiln_json_add_string_or_null (b, "version", c->version);
+  kiln_json_add_string_or_null (b, "source", c->source);
+  kiln_json_add_string_or_null (b, "sha256", c->digest);
   json_builder_set_member_name (b, "parameters");
   json_builder_begin_object (b);
   for (guint i = 0; c->parameters && i < c->parameters->len; i++)
     {
       const KilnManifestParam *p = c->parameters->pdata[i];
-      set_str (b, p->name, kiln_param_is_secret (p) ? KILN_REDACTED : p->value);
+      kiln_json_add_string_or_null (b, p->name, kiln_param_is_secret (p)
+                                                ? KILN_REDACTED : p->value);
     }
   json_builder_end_object (b);
   json_builder_set_member_name (b, "redacted");
@@ -134,20 +126,20 @@ static void
 add_guest (JsonBuilder *b, const KilnOsInfo *os, const char *kernel)
 {
   json_builder_begin_object (b);
-  set_str (b, "os", os->type);
-  set_str (b, "distro", os->distro);
+  kiln_json_add_string_or_null (b, "os", os->type);
+  kiln_json_add_string_or_null (b, "distro", os->distro);
   g_autofree char *version = g_strdup_printf ("%d.%d", os->major_version,
                                               os->minor_version);
-  set_str (b, "version", version);
+  kiln_json_add_string_or_null (b, "version", version);
   set_int (b, "majorVersion", os->major_version);
   set_int (b, "minorVersion", os->minor_version);
-  set_str (b, "product", os->product_name);
-  set_str (b, "arch", os->arch);
-  set_str (b, "firmware", os->firmware);
-  set_str (b, "partitionTable", os->partition_table);
-  set_str (b, "rootFilesystem", os->root_fstype);
-  set_str (b, "packageFormat", os->package_format);
-  set_str (b, "kernel", kernel);
+  kiln_json_add_string_or_null (b, "product", os->product_name);
+  kiln_json_add_string_or_null (b, "arch", os->arch);
+  kiln_json_add_string_or_null (b, "firmware", os->firmware);
+  kiln_json_add_string_or_null (b, "partitionTable", os->partition_table);
+  kiln_json_add_string_or_null (b, "rootFilesystem", os->root_fstype);
+  kiln_json_add_string_or_null (b, "packageFormat", os->package_format);
+  kiln_json_add_string_or_null (b, "kernel", kernel);
   json_builder_set_member_name (b, "kernels");
   json_builder_begin_array (b);
   for (guint i = 0; os->kernels && i < os->kernels->len; i++)
@@ -172,26 +164,26 @@ kiln_manifest_build (const KilnManifestInput *in)
 
   json_builder_begin_object (b);
   set_int (b, "manifestVersion", KILN_MANIFEST_VERSION);
-  set_str (b, "name", in->name);
-  set_str (b, "created", created);
+  kiln_json_add_string_or_null (b, "name", in->name);
+  kiln_json_add_string_or_null (b, "created", created);
   json_builder_set_member_name (b, "kiln");
   json_builder_begin_object (b);
-  set_str (b, "version", in->kiln_version);
+  kiln_json_add_string_or_null (b, "version", in->kiln_version);
   json_builder_end_object (b);
 
-  set_str (b, "buildKey", br ? br->build_key : NULL);
+  kiln_json_add_string_or_null (b, "buildKey", br ? br->build_key : NULL);
   json_builder_set_member_name (b, "recipe");
   if (br && br->recipe_name)
     {
       json_builder_begin_object (b);
-      set_str (b, "name", br->recipe_name);
-      set_str (b, "version", br->recipe_version);
+      kiln_json_add_string_or_null (b, "name", br->recipe_name);
+      kiln_json_add_string_or_null (b, "version", br->recipe_version);
       json_builder_set_member_name (b, "buildNumber");
       if (br->build_number > 0)
         json_builder_add_int_value (b, br->build_number);
       else
         json_builder_add_null_value (b);
-      set_str (b, "description", br->recipe_description);
+      kiln_json_add_string_or_null (b, "description", br->recipe_description);
       json_builder_end_object (b);
     }
   else
@@ -201,8 +193,8 @@ kiln_manifest_build (const KilnManifestInput *in)
   if (br && (br->parent_name || br->parent_digest))
     {
       json_builder_begin_object (b);
-      set_str (b, "name", br->parent_name);
-      set_str (b, "digest", br->parent_digest);
+      kiln_json_add_string_or_null (b, "name", br->parent_name);
+      kiln_json_add_string_or_null (b, "digest", br->parent_digest);
       json_builder_end_object (b);
     }
   else
@@ -212,8 +204,8 @@ kiln_manifest_build (const KilnManifestInput *in)
   if (in->source_path)
     {
       json_builder_begin_object (b);
-      set_str (b, "path", in->source_path);
-      set_str (b, "format", in->source_format);
+      kiln_json_add_string_or_null (b, "path", in->source_path);
+      kiln_json_add_string_or_null (b, "format", in->source_format);
       set_int (b, "virtualSize", (gint64) in->source_virtual_size);
       json_builder_end_object (b);
     }
@@ -233,7 +225,8 @@ kiln_manifest_build (const KilnManifestInput *in)
       g_autoptr (GList) keys = g_hash_table_get_keys (in->tags);
       keys = g_list_sort (keys, (GCompareFunc) strcmp);
       for (GList *k = keys; k; k = k->next)
-        set_str (b, k->data, g_hash_table_lookup (in->tags, k->data));
+        kiln_json_add_string_or_null (
+            b, k->data, g_hash_table_lookup (in->tags, k->data));
     }
   json_builder_end_object (b);
 
@@ -251,9 +244,9 @@ kiln_manifest_build (const KilnManifestInput *in)
         {
           const KilnPackage *p = in->packages->pdata[i];
           json_builder_begin_object (b);
-          set_str (b, "name", p->name);
-          set_str (b, "version", p->version);
-          set_str (b, "arch", p->arch);
+          kiln_json_add_string_or_null (b, "name", p->name);
+          kiln_json_add_string_or_null (b, "version", p->version);
+          kiln_json_add_string_or_null (b, "arch", p->arch);
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -295,15 +288,4 @@ kiln_manifest_build (const KilnManifestInput *in)
 
   json_builder_end_object (b);
   return json_builder_get_root (b);
-}
-
-char *
-kiln_json_to_text (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  json_generator_set_root (gen, node);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  return g_strconcat (text, "\n", NULL);
 }

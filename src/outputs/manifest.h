@@ -89,6 +89,3 @@ gboolean kiln_param_name_looks_secret (const char *name);
 gboolean kiln_param_is_secret (const KilnManifestParam *p);
 
 JsonNode *kiln_manifest_build (const KilnManifestInput *in);
-
-/* Pretty JSON text with a trailing newline. */
-char *kiln_json_to_text (JsonNode *node);

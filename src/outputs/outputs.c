@@ -14,6 +14,7 @@
 #include "checksums.h"
 #include "config.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "outputs.h"
 #include "ova.h"
 #include "ovf.h"

@@ -18,6 +18,7 @@
 #include "build/accel-decide.h"
 #include "apt-sources.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "store/lock.h"
 #include "base/paths.h"
 #include "backends/template-build.h"
@@ -46,22 +47,6 @@ kiln_template_store_dir (const char *name, const char *digest)
   return g_build_filename (kiln_home (), "templates", name, digest, NULL);
 }
 
-static const char *
-member_string (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_VALUE (n)
-                 && json_node_get_value_type (n) == G_TYPE_STRING
-             ? json_node_get_string (n) : NULL;
-}
-
-static guint64
-member_uint (JsonObject *o, const char *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n && JSON_NODE_HOLDS_VALUE (n) ? (guint64) json_node_get_int (n) : 0;
-}
-
 /* Reads DIR/template.json; NULL when the directory is not a complete
  * build (no error) or the file is unreadable (error). */
 static KilnTemplateImage *
@@ -87,17 +72,17 @@ read_image_dir (const char *dir, GError **error)
     }
   JsonObject *o = json_node_get_object (root);
   KilnTemplateImage *img = g_new0 (KilnTemplateImage, 1);
-  img->name = g_strdup (member_string (o, "name"));
-  img->digest = g_strdup (member_string (o, "digest"));
-  img->template_path = g_strdup (member_string (o, "template"));
+  img->name = g_strdup (kiln_json_member_string (o, "name"));
+  img->digest = g_strdup (kiln_json_member_string (o, "digest"));
+  img->template_path = g_strdup (kiln_json_member_string (o, "template"));
   img->image_path = g_steal_pointer (&image);
   img->image_format = g_strdup ("qcow2");
-  img->firmware = g_strdup (member_string (o, "firmware"));
-  img->mirror = g_strdup (member_string (o, "mirror"));
-  img->built = g_strdup (member_string (o, "built"));
-  img->virtual_size = member_uint (o, "virtualSize");
-  img->file_size = member_uint (o, "fileSize");
-  img->allocated_size = member_uint (o, "allocatedSize");
+  img->firmware = g_strdup (kiln_json_member_string (o, "firmware"));
+  img->mirror = g_strdup (kiln_json_member_string (o, "mirror"));
+  img->built = g_strdup (kiln_json_member_string (o, "built"));
+  img->virtual_size = kiln_json_member_uint (o, "virtualSize");
+  img->file_size = kiln_json_member_uint (o, "fileSize");
+  img->allocated_size = kiln_json_member_uint (o, "allocatedSize");
   JsonNode *tn = json_object_get_member (o, "timings");
   if (tn && JSON_NODE_HOLDS_OBJECT (tn))
     img->timings = json_object_ref (json_node_get_object (tn));
@@ -340,14 +325,10 @@ write_image_json (const char *dir, const KilnTemplate *t, const char *mirror,
     }
   json_builder_end_object (b);
   json_builder_end_object (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
+  g_autofree char *text = kiln_json_to_text (root);
   g_autofree char *path = g_build_filename (dir, "template.json", NULL);
-  g_autofree char *with_nl = g_strconcat (text, "\n", NULL);
-  return g_file_set_contents (path, with_nl, -1, error);
+  return g_file_set_contents (path, text, -1, error);
 }
 
 static gboolean

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/paths.h"
+#include "common/kiln-json.h"
 #include "documents/schema.h"
 
 #define MIB (G_GUINT64_CONSTANT (1024) * 1024)
@@ -484,16 +485,6 @@ add_strings (JsonBuilder *b, const char *member, GPtrArray *a)
   json_builder_end_array (b);
 }
 
-static void
-add_string (JsonBuilder *b, const char *member, const char *v)
-{
-  json_builder_set_member_name (b, member);
-  if (v)
-    json_builder_add_string_value (b, v);
-  else
-    json_builder_add_null_value (b);
-}
-
 char *
 kiln_template_canonical_text (const KilnTemplate *t)
 {
@@ -503,32 +494,33 @@ kiln_template_canonical_text (const KilnTemplate *t)
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "builder");
   json_builder_add_int_value (b, KILN_TEMPLATE_BUILDER_VERSION);
-  add_string (b, "distribution", t->distribution);
-  add_string (b, "suite", t->suite);
-  add_string (b, "architecture", t->architecture);
-  add_string (b, "variant", t->variant);
+  kiln_json_add_string_or_null (b, "distribution", t->distribution);
+  kiln_json_add_string_or_null (b, "suite", t->suite);
+  kiln_json_add_string_or_null (b, "architecture", t->architecture);
+  kiln_json_add_string_or_null (b, "variant", t->variant);
   add_strings (b, "areas", t->areas);
   json_builder_set_member_name (b, "updates");
   json_builder_add_boolean_value (b, t->updates);
   json_builder_set_member_name (b, "security");
   json_builder_add_boolean_value (b, t->security);
-  add_string (b, "mirror", t->mirror);
-  add_string (b, "security-mirror", t->security_mirror);
+  kiln_json_add_string_or_null (b, "mirror", t->mirror);
+  kiln_json_add_string_or_null (b, "security-mirror", t->security_mirror);
   add_strings (b, "packages", t->packages);
   json_builder_set_member_name (b, "size");
   json_builder_add_int_value (b, (gint64) t->size);
-  add_string (b, "partition-table", t->partition_table);
-  add_string (b, "root-filesystem", t->root_fs);
-  add_string (b, "root-label", t->root_label);
+  kiln_json_add_string_or_null (b, "partition-table", t->partition_table);
+  kiln_json_add_string_or_null (b, "root-filesystem", t->root_fs);
+  kiln_json_add_string_or_null (b, "root-label", t->root_label);
   json_builder_set_member_name (b, "esp-size");
   json_builder_add_int_value (b, t->firmware == KILN_FIRMWARE_UEFI
                                  ? (gint64) t->esp_size : 0);
-  add_string (b, "bootloader", t->bootloader);
-  add_string (b, "firmware", kiln_template_firmware_name (t->firmware));
-  add_string (b, "hostname", t->hostname);
-  add_string (b, "timezone", t->timezone);
-  add_string (b, "locale", t->locale);
-  add_string (b, "kernel-cmdline", t->kernel_cmdline);
+  kiln_json_add_string_or_null (b, "bootloader", t->bootloader);
+  kiln_json_add_string_or_null (b, "firmware",
+                                kiln_template_firmware_name (t->firmware));
+  kiln_json_add_string_or_null (b, "hostname", t->hostname);
+  kiln_json_add_string_or_null (b, "timezone", t->timezone);
+  kiln_json_add_string_or_null (b, "locale", t->locale);
+  kiln_json_add_string_or_null (b, "kernel-cmdline", t->kernel_cmdline);
   add_strings (b, "datasources", t->datasources);
   json_builder_set_member_name (b, "compress");
   json_builder_add_boolean_value (b, t->compress);

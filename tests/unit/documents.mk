@@ -25,3 +25,8 @@ tests_unit_test_params_SOURCES = tests/unit/test-params.c
 tests_unit_test_params_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_params_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/unit/doc-test-util.h
+
+UNIT_TESTS += tests/unit/test-library
+tests_unit_test_library_SOURCES = tests/unit/test-library.c
+tests_unit_test_library_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_library_LDADD = $(UNIT_LDADD)

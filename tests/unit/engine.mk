@@ -20,3 +20,15 @@ UNIT_TESTS += tests/unit/test-accel-decide
 tests_unit_test_accel_decide_SOURCES = tests/unit/test-accel-decide.c
 tests_unit_test_accel_decide_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_accel_decide_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+
+# common/kiln-json.c
+UNIT_TESTS += tests/unit/test-kiln-json
+tests_unit_test_kiln_json_SOURCES = tests/unit/test-kiln-json.c
+tests_unit_test_kiln_json_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_kiln_json_LDADD = $(UNIT_LDADD)
+
+# the host against common/kiln-protocol.h (agent/test-protocol.c: the agent)
+UNIT_TESTS += tests/unit/test-protocol
+tests_unit_test_protocol_SOURCES = tests/unit/test-protocol.c
+tests_unit_test_protocol_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_protocol_LDADD = $(UNIT_LDADD)

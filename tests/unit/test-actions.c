@@ -61,11 +61,14 @@ test_shapes_outputs_where (void **state)
                                        "status"));
   assert_false (kiln_action_has_output (kiln_action_lookup ("CreateFile"),
                                         "stdout"));
-  assert_int_equal (kiln_action_lookup ("CreateFile")->where,
-                    KILN_RUNS_OFFLINE);
-  assert_int_equal (kiln_action_lookup ("S3Upload")->where, KILN_RUNS_HOST);
-  assert_int_equal (kiln_action_lookup ("Reboot")->where, KILN_RUNS_GUEST);
-  assert_string_equal (kiln_action_where_name (KILN_RUNS_OFFLINE), "offline");
+  assert_int_equal (kiln_action_where (kiln_action_lookup ("CreateFile")),
+                    KILN_RUNS_IN_GUEST);
+  assert_int_equal (kiln_action_where (kiln_action_lookup ("WebDownload")),
+                    KILN_RUNS_IN_GUEST);
+  assert_int_equal (kiln_action_where (kiln_action_lookup ("S3Upload")),
+                    KILN_RUNS_ON_HOST);
+  assert_int_equal (kiln_action_where (kiln_action_lookup ("InstallMSI")),
+                    KILN_RUNS_NOWHERE);
   assert_false (kiln_action_lookup ("UpdateOS")->inputs_required);
   assert_true (kiln_action_lookup ("ExecuteBash")->inputs_required);
 

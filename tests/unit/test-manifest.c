@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/kiln-json.h"
 #include "outputs/cloud-import.h"
 #include "outputs/lint.h"
 #include "outputs/manifest.h"

@@ -1,0 +1,27 @@
+/* kiln-json.h - the JSON helpers the core and the backends share
+ *
+ * Over json-glib.  JSON kiln reads (agent events, tool output, its own
+ * records) may be damaged or hostile, so the member getters never assume a
+ * type: a member of another type reads as missing.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+/* The member `name` of o when it is a string, else NULL. */
+const char *kiln_json_member_string (JsonObject *o, const char *name);
+/* The member `name` of o when it is a number (as an integer), else
+ * fallback. */
+gint64 kiln_json_member_int (JsonObject *o, const char *name,
+                             gint64 fallback);
+/* A size or count: the member as an integer when it is a positive number,
+ * else 0. */
+guint64 kiln_json_member_uint (JsonObject *o, const char *name);
+
+/* Adds member `name`: the string value, or null when value is NULL. */
+void kiln_json_add_string_or_null (JsonBuilder *b, const char *name,
+                                   const char *value);
+
+/* node as text for people and files: pretty-printed with a two-space
+ * indent, ending in a newline. */
+char *kiln_json_to_text (JsonNode *node);

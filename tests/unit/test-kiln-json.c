@@ -1,0 +1,91 @@
+/* test-kiln-json.c - the JSON helpers of common/kiln-json.c */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "common/kiln-json.h"
+
+static JsonNode *
+parse (const char *text)
+{
+  g_autoptr (GError) error = NULL;
+  JsonNode *n = json_from_string (text, &error);
+  if (!n)
+    fail_msg ("bad test JSON <%s>: %s", text, error->message);
+  return n;
+}
+
+static void
+test_member_getters_read_other_types_as_missing (void **state)
+{
+  g_autoptr (JsonNode) root = parse (
+      "{\"s\": \"text\", \"i\": 42, \"d\": 2.0, \"neg\": -5, \"b\": true,"
+      " \"n\": null, \"o\": {}, \"a\": [1]}");
+  JsonObject *o = json_node_get_object (root);
+
+  assert_string_equal (kiln_json_member_string (o, "s"), "text");
+  const char *not_strings[] = { "i", "b", "n", "o", "a", "missing" };
+  for (guint i = 0; i < G_N_ELEMENTS (not_strings); i++)
+    assert_null (kiln_json_member_string (o, not_strings[i]));
+
+  assert_int_equal (kiln_json_member_int (o, "i", -1), 42);
+  assert_int_equal (kiln_json_member_int (o, "d", -1), 2);
+  assert_int_equal (kiln_json_member_int (o, "neg", -1), -5);
+  const char *not_numbers[] = { "s", "b", "n", "o", "a", "missing" };
+  for (guint i = 0; i < G_N_ELEMENTS (not_numbers); i++)
+    assert_int_equal (kiln_json_member_int (o, not_numbers[i], -1), -1);
+
+  assert_int_equal (kiln_json_member_uint (o, "i"), 42);
+  assert_int_equal (kiln_json_member_uint (o, "neg"), 0);
+  assert_int_equal (kiln_json_member_uint (o, "s"), 0);
+
+  assert_null (kiln_json_member_string (NULL, "s"));
+  assert_int_equal (kiln_json_member_int (NULL, "i", 7), 7);
+}
+
+static void
+test_to_text_is_pretty_with_a_final_newline (void **state)
+{
+  g_autoptr (JsonNode) root = parse (
+      "{\"name\":\"x\",\"list\":[1,{\"k\":true}],\"empty\":{},\"none\":[]}");
+  g_autofree char *text = kiln_json_to_text (root);
+  assert_string_equal (text,
+                       "{\n"
+                       "  \"name\" : \"x\",\n"
+                       "  \"list\" : [\n"
+                       "    1,\n"
+                       "    {\n"
+                       "      \"k\" : true\n"
+                       "    }\n"
+                       "  ],\n"
+                       "  \"empty\" : {  },\n"
+                       "  \"none\" : []\n"
+                       "}\n");
+}
+
+static void
+test_add_string_or_null (void **state)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  kiln_json_add_string_or_null (b, "set", "v");
+  kiln_json_add_string_or_null (b, "unset", NULL);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = json_to_string (root, FALSE);
+  assert_string_equal (text, "{\"set\":\"v\",\"unset\":null}");
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_member_getters_read_other_types_as_missing),
+    cmocka_unit_test (test_to_text_is_pretty_with_a_final_newline),
+    cmocka_unit_test (test_add_string_or_null),
+  };
+  return cmocka_run_group_tests (tests, NULL, NULL);
+}
