@@ -138,12 +138,13 @@ errno_error (GError **error, int err, const char *what, const char *path)
   return FALSE;
 }
 
-/* Remove the entry name of the directory parent_fd and, when it is a directory,
- * everything in it.  A symbolic link is an entry like a file: it is removed,
- * never what it points to.  shown is the entry's path, for errors. */
+/* Remove the entry name of the directory parent_fd and, when it is a
+ * directory, everything in it.  A symbolic link is an entry like a file:
+ * it is removed, never what it points to.  shown is the entry's path, for
+ * errors. */
 static gboolean
-remove_entry_at (int parent_fd, const char *name, const char *shown, guint depth,
-                 GError **error)
+remove_entry_at (int parent_fd, const char *name, const char *shown,
+                 guint depth, GError **error)
 {
   struct stat st;
   if (fstatat (parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -222,11 +223,15 @@ remove_below (const char *root, char **parts, GError **error)
         }
       if (!S_ISDIR (st.st_mode))
         {
-          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                       "refusing to remove %s: %s is %s, not a directory "
-                       "of the image store", shown, walked,
-                       S_ISLNK (st.st_mode) ? "a symbolic link"
-                                            : "not a directory");
+          if (S_ISLNK (st.st_mode))
+            g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                         "refusing to remove %s: %s is a symbolic link, "
+                         "and the image store does not follow links",
+                         shown, walked);
+          else
+            g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                         "refusing to remove %s: %s is not a directory",
+                         shown, walked);
           close (fd);
           return FALSE;
         }
