@@ -99,6 +99,37 @@ manifest_components (const KilnJob *job)
   return out;
 }
 
+/* The lint findings and the artifacts reported, the files recorded in the
+ * catalog (the cache checks they are still there). */
+static void
+record_artifacts (KilnJobContext *ctx, const KilnDistributeResult *result)
+{
+  for (guint i = 0; i < result->findings->len; i++)
+    {
+      g_autoptr (GPtrArray) one = g_ptr_array_new ();
+      g_ptr_array_add (one, result->findings->pdata[i]);
+      g_autofree char *text = kiln_lint_findings_format (one);
+      g_strchomp (text);
+      kiln_reporter_info (ctx->r, "lint: %s", text);
+    }
+  GPtrArray *lists[] = { result->artifacts, result->files };
+  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+    for (guint i = 0; i < lists[l]->len; i++)
+      {
+        const KilnArtifact *a = lists[l]->pdata[i];
+        kiln_store_record_artifact (ctx->store, ctx->build_id,
+                                    a->format ? a->format : "file", a->path,
+                                    a->file_size, a->sha256, NULL);
+        if (a->format)
+          kiln_reporter_info (ctx->r, "artifact %s (%s%s%s, %.1f MiB)",
+                              a->path, a->format, a->subformat ? " " : "",
+                              a->subformat ? a->subformat : "",
+                              a->file_size / 1048576.0);
+      }
+  kiln_reporter_info (ctx->r, "artifacts, SHA256SUMS and manifest.json are "
+                      "in %s", result->output_dir);
+}
+
 /* Every format, SHA256SUMS and manifest.json from the stored image into
  * the build's own directory under the output directory. */
 static gboolean
@@ -162,31 +193,7 @@ write_artifacts (KilnJobContext *ctx, const KilnResolved *res,
   g_autoptr (KilnDistributeResult) result = NULL;
   if (!kiln_distribute (&spec, &result, ctx->cancellable, error))
     return FALSE;
-
-  for (guint i = 0; i < result->findings->len; i++)
-    {
-      g_autoptr (GPtrArray) one = g_ptr_array_new ();
-      g_ptr_array_add (one, result->findings->pdata[i]);
-      g_autofree char *text = kiln_lint_findings_format (one);
-      g_strchomp (text);
-      kiln_reporter_info (ctx->r, "lint: %s", text);
-    }
-  GPtrArray *lists[] = { result->artifacts, result->files };
-  for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
-    for (guint i = 0; i < lists[l]->len; i++)
-      {
-        const KilnArtifact *a = lists[l]->pdata[i];
-        kiln_store_record_artifact (ctx->store, ctx->build_id,
-                                    a->format ? a->format : "file", a->path,
-                                    a->file_size, a->sha256, NULL);
-        if (a->format)
-          kiln_reporter_info (ctx->r, "artifact %s (%s%s%s, %.1f MiB)",
-                              a->path, a->format, a->subformat ? " " : "",
-                              a->subformat ? a->subformat : "",
-                              a->file_size / 1048576.0);
-      }
-  kiln_reporter_info (ctx->r, "artifacts, SHA256SUMS and manifest.json are "
-                      "in %s", result->output_dir);
+  record_artifacts (ctx, result);
   return TRUE;
 }
 
