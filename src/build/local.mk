@@ -1,5 +1,7 @@
-# src/build/: one build's stages (docs/design.md): the job, the plan the
-# guest agent runs, boots, the accelerator decision, the parent image.
+# src/build/: one build's stages (docs/design.md): the job (job.c, the
+# sequencer) and its stages (stages.h, stage-*.c, failure-report.c), the
+# plan the guest agent runs, boots, the accelerator decision, the parent
+# image.
 src_libkilncore_a_SOURCES += \
 	src/build/job.c src/build/job.h \
 	src/build/stages.c src/build/stages.h \
