@@ -4,8 +4,8 @@
  * under it (nested KVM is often present but broken); the answer is cached
  * in $KILN_HOME/cache per host kernel and qemu version by the libvirt
  * backend.  Every libguestfs appliance and every domain a command starts
- * gets the answer: a build (job.c), `kiln inspect`/`convert`, the template
- * build's bootloader step.
+ * gets the answer: a build (stage-prepare.c), `kiln inspect`/`convert`, the
+ * template build's bootloader step.
  *
  * When `auto` falls back to TCG the user sees one short line per command
  * that names the cause in words; the probe's raw text goes to the log.

@@ -1,7 +1,18 @@
-# src/build/: one build's stages (docs/design.md): the job, the plan the
-# guest agent runs, boots, the accelerator decision, the parent image.
+# src/build/: one build's stages (docs/design.md): the job (job.c, the
+# sequencer) and its stages (stages.h, stage-*.c, failure-report.c), the
+# plan the guest agent runs, boots, the accelerator decision, the parent
+# image.
 src_libkilncore_a_SOURCES += \
 	src/build/job.c src/build/job.h \
+	src/build/stages.c src/build/stages.h \
+	src/build/stage-resolve.c \
+	src/build/stage-prepare.c \
+	src/build/stage-inject.c \
+	src/build/stage-boot.c \
+	src/build/stage-generalize.c \
+	src/build/stage-distribute.c \
+	src/build/stage-output.c \
+	src/build/failure-report.c \
 	src/build/plan.c src/build/plan.h \
 	src/build/boot.c src/build/boot.h \
 	src/build/accel-decide.c src/build/accel-decide.h \

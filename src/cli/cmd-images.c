@@ -1,11 +1,11 @@
 /* cmd-images.c - kiln images list | show | rm | prune
  *
- * The image store ($KILN_HOME/images/NAME/VERSION/N/) holds the flattened
- * qcow2 of every available build, for recipes whose parent is NAME@VERSION;
- * the catalog ($KILN_HOME/catalog.db) records every build.  Removing a
- * build empties its store directory and marks it deleted (its log and its
- * catalog entry stay, so `kiln logs` still works); the artifacts in output
- * directories belong to the user and are never touched.
+ * What the image store keeps (src/store/store.h): the flattened qcow2 of
+ * every available build, and the catalog of every build.  Removing a build
+ * goes through the store: it empties the build's store directory and marks
+ * it deleted (its log and its catalog entry stay, so `kiln logs` still
+ * works); the artifacts in output directories belong to the user and are
+ * never touched.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,13 +16,13 @@
 
 #include "store/build-ref.h"
 #include "store/catalog.h"
+#include "store/store.h"
 #include "commands.h"
 #include "common/kiln.h"
 #include "common/kiln-json.h"
 #include "store/lock.h"
 #include "outputs/manifest.h"
 #include "base/paths.h"
-#include "base/workspace.h"
 
 static const char usage_text[] =
   "Usage: kiln images list [NAME] [--all] [--json]\n"
@@ -52,21 +52,12 @@ usage_error (const char *fmt, const char *arg)
   return KILN_EXIT_BAD_INPUT;
 }
 
-static char *
-catalog_path (void)
-{
-  return g_build_filename (kiln_home (), "catalog.db", NULL);
-}
-
 /* NULL without an error when kiln has never built anything (no catalog
  * file): reading must not create one. */
-static KilnCatalog *
-open_catalog (GError **error)
+static KilnStore *
+open_store (GError **error)
 {
-  g_autofree char *path = catalog_path ();
-  if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    return NULL;
-  return kiln_catalog_open (path, error);
+  return kiln_store_open_existing (kiln_home (), error);
 }
 
 /* The size of a build's image in the store; -1 when it is not there. */
@@ -149,15 +140,16 @@ static int
 cmd_list (const char *name, gboolean all, gboolean json)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (KilnCatalog) cat = open_catalog (&error);
+  g_autoptr (KilnStore) store = open_store (&error);
   if (error)
     {
       fprintf (stderr, "kiln images: %s\n", error->message);
       return KILN_EXIT_HOST;
     }
   g_autoptr (GPtrArray) builds
-      = cat ? kiln_catalog_list_builds (cat, name, &error)
-            : g_ptr_array_new ();
+      = store ? kiln_catalog_list_builds (kiln_store_catalog (store), name,
+                                          &error)
+              : g_ptr_array_new ();
   if (!builds)
     {
       fprintf (stderr, "kiln images: %s\n", error->message);
@@ -199,9 +191,9 @@ cmd_list (const char *name, gboolean all, gboolean json)
   return KILN_EXIT_OK;
 }
 
-/* The catalog and the record a BUILD argument names; prints the error. */
+/* The store and the record a BUILD argument names; prints the error. */
 static int
-find_build (const char *text, KilnCatalog **cat_out, KilnBuildRecord **out)
+find_build (const char *text, KilnStore **store_out, KilnBuildRecord **out)
 {
   g_autoptr (GError) error = NULL;
   g_auto (KilnBuildRef) ref = { 0 };
@@ -210,18 +202,20 @@ find_build (const char *text, KilnCatalog **cat_out, KilnBuildRecord **out)
       fprintf (stderr, "kiln images: %s\n", error->message);
       return KILN_EXIT_BAD_INPUT;
     }
-  g_autoptr (KilnCatalog) cat = open_catalog (&error);
-  if (!cat && !error)
+  g_autoptr (KilnStore) store = open_store (&error);
+  if (!store && !error)
     g_set_error (&error, KILN_ERROR, KILN_ERROR_INPUT,
                  "no build of '%s': kiln has not built anything yet "
                  "(no %s/catalog.db)", ref.name, kiln_home ());
-  KilnBuildRecord *r = cat ? kiln_build_ref_find (cat, &ref, &error) : NULL;
+  KilnBuildRecord *r = store ? kiln_build_ref_find (kiln_store_catalog (store),
+                                                    &ref, &error)
+                             : NULL;
   if (!r)
     {
       fprintf (stderr, "kiln images: %s\n", error->message);
       return kiln_exit_code_for_error (error);
     }
-  *cat_out = g_steal_pointer (&cat);
+  *store_out = g_steal_pointer (&store);
   *out = r;
   return KILN_EXIT_OK;
 }
@@ -229,13 +223,13 @@ find_build (const char *text, KilnCatalog **cat_out, KilnBuildRecord **out)
 static int
 cmd_show (const char *text, gboolean json)
 {
-  g_autoptr (KilnCatalog) cat = NULL;
+  g_autoptr (KilnStore) store = NULL;
   g_autoptr (KilnBuildRecord) r = NULL;
-  int rc = find_build (text, &cat, &r);
+  int rc = find_build (text, &store, &r);
   if (rc != KILN_EXIT_OK)
     return rc;
-  g_autoptr (GPtrArray) artifacts = kiln_catalog_artifact_paths (cat, r->id,
-                                                                 NULL);
+  g_autoptr (GPtrArray) artifacts
+      = kiln_catalog_artifact_paths (kiln_store_catalog (store), r->id, NULL);
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -282,45 +276,16 @@ lock_recipe (const char *name, GError **error)
   return kiln_lock_take (path, KILN_LOCK_TRY, NULL, busy, error);
 }
 
-/* The store directory of a build, only when it is inside the image store
- * (a catalog entry never makes kiln delete anything else). */
-static char *
-store_dir_of (const KilnBuildRecord *r)
-{
-  if (!r->image_path)
-    return NULL;
-  g_autofree char *home = g_canonicalize_filename (kiln_home (), NULL);
-  g_autofree char *store = g_build_filename (home, "images", NULL);
-  g_autofree char *image = g_canonicalize_filename (r->image_path, NULL);
-  g_autofree char *dir = g_path_get_dirname (image);
-  g_autofree char *prefix = g_strconcat (store, "/", NULL);
-  return g_str_has_prefix (dir, prefix) ? g_steal_pointer (&dir) : NULL;
-}
-
-static gboolean
-remove_from_store (KilnCatalog *cat, const KilnBuildRecord *r,
-                   const char *why, GError **error)
-{
-  g_autofree char *dir = store_dir_of (r);
-  if (dir && g_file_test (dir, G_FILE_TEST_EXISTS) && !kiln_remove_tree (dir))
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot remove %s",
-                   dir);
-      return FALSE;
-    }
-  return kiln_catalog_set_state (cat, r->id, "deleted", why, error);
-}
-
 static int
 cmd_rm (char **refs)
 {
   int rc = KILN_EXIT_OK;
   for (char **t = refs; *t; t++)
     {
-      g_autoptr (KilnCatalog) cat = NULL;
+      g_autoptr (KilnStore) store = NULL;
       g_autoptr (KilnBuildRecord) r = NULL;
       g_autoptr (GError) error = NULL;
-      int found = find_build (*t, &cat, &r);
+      int found = find_build (*t, &store, &r);
       if (found != KILN_EXIT_OK)
         {
           rc = MAX (rc, found);
@@ -336,7 +301,7 @@ cmd_rm (char **refs)
         }
       if (g_strcmp0 (r->state, "deleted") == 0)
         printf ("%s: already removed\n", ref);
-      else if (!remove_from_store (cat, r, "kiln images rm", &error))
+      else if (!kiln_store_remove (store, r, "kiln images rm", &error))
         {
           fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
           rc = MAX (rc, kiln_exit_code_for_error (error));
@@ -348,68 +313,61 @@ cmd_rm (char **refs)
   return rc;
 }
 
-static gboolean
-forgettable (const KilnBuildRecord *r)
+typedef struct {
+  gboolean dry;
+  guint removed;
+  int rc;
+} PruneReport;
+
+static void
+report_pruned (const KilnBuildRecord *r, KilnStoreAction action,
+               const GError *error, gpointer data)
 {
-  return g_strcmp0 (r->state, "failed") == 0
-         || g_strcmp0 (r->state, "cancelled") == 0;
+  PruneReport *p = data;
+  g_autofree char *ref = kiln_build_record_ref (r);
+  if (error)
+    {
+      fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
+      p->rc = KILN_EXIT_HOST;
+      return;
+    }
+  if (action == KILN_STORE_REMOVED)
+    printf (p->dry ? "%s: would be removed from the image store\n"
+                   : "%s: removed from the image store\n", ref);
+  else
+    printf (p->dry ? "%s (%s): would be forgotten, with its log\n"
+                   : "%s (%s): forgotten, with its log\n", ref, r->state);
+  p->removed++;
 }
 
-/* One recipe: keep the newest `keep` available builds. */
-static int
-prune_recipe (KilnCatalog *cat, const char *name, guint keep, gboolean dry,
-              guint *removed)
+/* One recipe: keep the newest `keep` available builds, forget failed and
+ * cancelled ones. */
+static void
+prune_recipe (KilnStore *store, const char *name, guint keep,
+              PruneReport *report)
 {
   g_autoptr (GError) error = NULL;
-  int fd = dry ? -1 : lock_recipe (name, &error);
-  if (!dry && fd < 0)
+  int fd = report->dry ? -1 : lock_recipe (name, &error);
+  if (!report->dry && fd < 0)
     {
       fprintf (stderr, "kiln images: %s: %s\n", name, error->message);
-      return kiln_exit_code_for_error (error);
+      report->rc = MAX (report->rc, kiln_exit_code_for_error (error));
+      return;
     }
-  g_autoptr (GPtrArray) builds = kiln_catalog_list_builds (cat, name, &error);
-  int rc = KILN_EXIT_OK;
-  guint kept = 0;
-  for (guint i = 0; builds && i < builds->len; i++)
-    {
-      const KilnBuildRecord *r = builds->pdata[i];
-      g_autofree char *ref = kiln_build_record_ref (r);
-      gboolean ok = TRUE;
-      if (g_strcmp0 (r->state, "available") == 0)
-        {
-          if (++kept <= keep)
-            continue;
-          printf (dry ? "%s: would be removed from the image store\n"
-                      : "%s: removed from the image store\n", ref);
-          ok = dry || remove_from_store (cat, r, "kiln images prune", &error);
-        }
-      else if (forgettable (r))
-        {
-          printf (dry ? "%s (%s): would be forgotten, with its log\n"
-                      : "%s (%s): forgotten, with its log\n", ref, r->state);
-          if (!dry && r->log_path)
-            g_unlink (r->log_path);
-          ok = dry || kiln_catalog_delete_build (cat, r->id, &error);
-        }
-      else
-        continue;
-      if (!ok)
-        {
-          fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
-          g_clear_error (&error);
-          rc = KILN_EXIT_HOST;
-        }
-      else
-        (*removed)++;
-    }
-  if (!builds)
+  KilnRetainPolicy policy = {
+    .keep = keep,
+    .forget_failed = TRUE,
+    .dry_run = report->dry,
+    .why = "kiln images prune",
+  };
+  if (!kiln_store_retain (store, name, &policy, report_pruned, report,
+                          &error))
     {
       fprintf (stderr, "kiln images: %s\n", error->message);
-      rc = KILN_EXIT_HOST;
+      report->rc = KILN_EXIT_HOST;
     }
   if (fd >= 0)
     close (fd);
-  return rc;
 }
 
 static int
@@ -418,8 +376,8 @@ cmd_prune (const char *name, gint keep, gboolean dry)
   if (keep < 0)
     return usage_error ("%s", "--keep expects 0 or more builds to keep");
   g_autoptr (GError) error = NULL;
-  g_autoptr (KilnCatalog) cat = open_catalog (&error);
-  if (!cat)
+  g_autoptr (KilnStore) store = open_store (&error);
+  if (!store)
     {
       if (error)
         {
@@ -429,26 +387,24 @@ cmd_prune (const char *name, gint keep, gboolean dry)
       printf ("No builds yet.\n");
       return KILN_EXIT_OK;
     }
-  g_autoptr (GPtrArray) builds = kiln_catalog_list_builds (cat, name, &error);
+  g_autoptr (GPtrArray) builds
+      = kiln_catalog_list_builds (kiln_store_catalog (store), name, &error);
   if (!builds)
     {
       fprintf (stderr, "kiln images: %s\n", error->message);
       return KILN_EXIT_HOST;
     }
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  int rc = KILN_EXIT_OK;
-  guint removed = 0;
+  PruneReport report = { .dry = dry, .rc = KILN_EXIT_OK };
   for (guint i = 0; i < builds->len; i++)
     {
       const KilnBuildRecord *r = builds->pdata[i];
-      if (!g_hash_table_add (seen, r->name))
-        continue;
-      int one = prune_recipe (cat, r->name, (guint) keep, dry, &removed);
-      rc = MAX (rc, one); /* MAX evaluates its arguments twice */
+      if (g_hash_table_add (seen, r->name))
+        prune_recipe (store, r->name, (guint) keep, &report);
     }
-  if (removed == 0)
+  if (report.removed == 0)
     printf ("Nothing to prune.\n");
-  return rc;
+  return report.rc;
 }
 
 int

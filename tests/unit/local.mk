@@ -7,6 +7,7 @@ UNIT_TESTS =
 include $(srcdir)/tests/unit/documents.mk
 include $(srcdir)/tests/unit/recipe.mk
 include $(srcdir)/tests/unit/engine.mk
+include $(srcdir)/tests/unit/store.mk
 include $(srcdir)/tests/unit/outputs.mk
 include $(srcdir)/tests/unit/templates.mk
 include $(srcdir)/tests/unit/libvirt.mk

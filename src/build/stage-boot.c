@@ -1,0 +1,101 @@
+/* stage-boot.c - the build boot and the test boot: the disk booted in a
+ * libvirt domain with a NoCloud seed, the agent followed until its plan is
+ * done (boot.c), the guest console appended to the build log. */
+#include "stages.h"
+
+#include <glib/gstdio.h>
+
+#include "backends/libvirt.h"
+#include "backends/seed.h"
+#include "common/kiln.h"
+
+#define STEP_GRACE_S 30
+#define SHUTDOWN_TIMEOUT_S 120
+#define BOOT_TIMEOUT_MAX_S 600
+
+KilnBootStage *
+kiln_boot_stage_new (const char *what)
+{
+  KilnBootStage *b = g_new0 (KilnBootStage, 1);
+  b->what = g_strdup (what);
+  return b;
+}
+
+void
+kiln_boot_stage_free (KilnBootStage *b)
+{
+  if (!b)
+    return;
+  kiln_boot_result_clear (&b->result);
+  g_free (b->what);
+  g_free (b->console_log);
+  g_free (b);
+}
+
+gboolean
+kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
+                 KilnBootStage *b, GError **error)
+{
+  KilnJob *job = ctx->job;
+  const char *what = b->what;
+  g_autofree char *console_name = g_strdup_printf ("console-%s.log", what);
+  g_autofree char *sock = g_build_filename (ctx->ws->sock_dir, "agent.sock",
+                                            NULL);
+  g_autofree char *prefix = g_strdup_printf ("kiln-%s", what);
+  KilnDomainSpec spec = {
+    .name_prefix = prefix,
+    .disk = disk,
+    .disk_format = "qcow2",
+    .memory_mib = job->memory_mib,
+    .vcpus = job->vcpus,
+    .accel = m->accel,
+    .uefi = FALSE,
+    .network_user = job->network_user,
+    .channel_socket = sock,
+  };
+  KilnBootLimits limits = {
+    .stage_timeout_s = job->timeout_seconds,
+    .boot_timeout_s = MIN (job->timeout_seconds, BOOT_TIMEOUT_MAX_S),
+    .step_grace_s = STEP_GRACE_S,
+    .shutdown_timeout_s = SHUTDOWN_TIMEOUT_S,
+  };
+  g_autofree char *title = NULL;
+  gboolean ok;
+
+  /* a NoCloud seed so images with cloud-init finish booting at once */
+  g_autofree char *seed_name = g_strdup_printf ("seed-%s.img", what);
+  g_autofree char *seed = kiln_workspace_path (ctx->ws, seed_name);
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *instance = g_strdup_printf ("kiln-%s-%s-%" G_GINT64_FORMAT
+                                               "-%s", job->name, what,
+                                               ctx->build_number, uuid);
+  KilnSeedSpec seed_spec = { .instance_id = instance, .hostname = NULL };
+  if (!kiln_seed_create (&seed_spec, seed, error))
+    return FALSE;
+  spec.seed_disk = seed;
+  spec.seed_format = "raw";
+
+  g_free (b->console_log);
+  b->console_log = kiln_workspace_path (ctx->ws, console_name);
+  spec.console_log = b->console_log;
+  g_unlink (sock);
+
+  kiln_boot_result_clear (&b->result);
+  ok = kiln_boot_run (m->hv, &spec, &limits, ctx->r, ctx->cancellable,
+                      &b->result, error);
+  title = g_strdup_printf ("guest console of the %s boot", what);
+  kiln_reporter_append_file (ctx->r, title, b->console_log);
+  if (!ok)
+    return FALSE;
+  kiln_reporter_info (ctx->r, "%s boot finished in %.1f s (%u steps, %u "
+                      "reboots)", what, b->result.seconds,
+                      b->result.steps_ended, b->result.reboots);
+  if (!b->result.success)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "%s",
+                   b->result.failure_message ? b->result.failure_message
+                                             : "a step failed");
+      return FALSE;
+    }
+  return TRUE;
+}

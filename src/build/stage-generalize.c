@@ -1,0 +1,59 @@
+/* stage-generalize.c - the generalize stage: the agent removed, the image
+ * generalized (machine-id, host keys, logs...) and its free space zeroed,
+ * and in the same appliance launch the facts distribute reports: the OS,
+ * its packages, the import-readiness lint facts. */
+#include "stages.h"
+
+#include "backends/guestfs-facts.h"
+
+void
+kiln_generalized_free (KilnGeneralized *gen)
+{
+  if (!gen)
+    return;
+  kiln_os_info_free (gen->os);
+  if (gen->packages)
+    g_ptr_array_unref (gen->packages);
+  kiln_lint_facts_free (gen->facts);
+  g_free (gen);
+}
+
+KilnGeneralized *
+kiln_stage_generalize (KilnJobContext *ctx, const KilnMachine *m,
+                       const char *overlay, GError **error)
+{
+  g_autoptr (KilnGuest) g = kiln_stage_open_guest (ctx, m, overlay, error);
+  if (!g)
+    return NULL;
+  g_autoptr (GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
+  if (!kiln_guest_remove_agent (g, error))
+    return NULL;
+  if (!kiln_guest_generalize (g, actions, error))
+    return NULL;
+  for (guint i = 0; i < actions->len; i++)
+    kiln_reporter_log (ctx->r, "generalize: %s", (char *) actions->pdata[i]);
+  kiln_reporter_info (ctx->r, "generalized: %u actions (listed in the build "
+                      "log)", actions->len);
+  if (!kiln_guest_zero_free_space (g, error))
+    return NULL;
+
+  /* What distribute needs (manifest, SBOM, readiness lint), read in the
+   * same appliance launch from the generalized image. */
+  g_autoptr (KilnGeneralized) gen = g_new0 (KilnGeneralized, 1);
+  gen->os = kiln_os_info_copy (kiln_guest_os (g));
+  {
+    g_autoptr (GError) perr = NULL;
+    gen->packages = kiln_guest_packages (g, &perr);
+    if (!gen->packages)
+      kiln_reporter_warn (ctx->r, "cannot list the guest's packages: %s",
+                          perr->message);
+    g_autoptr (GError) ferr = NULL;
+    gen->facts = kiln_guest_lint_facts (g, &ferr);
+    if (!gen->facts)
+      kiln_reporter_warn (ctx->r, "cannot read the import-readiness facts: "
+                          "%s", ferr->message);
+  }
+  if (!kiln_guest_close (g_steal_pointer (&g), error))
+    return NULL;
+  return g_steal_pointer (&gen);
+}

@@ -1,0 +1,44 @@
+/* stage-output.c - `kiln run --output`: the agent taken out of the image
+ * (it must not start again when the result boots), then the overlay
+ * flattened into one qcow2, written under a temporary name and renamed. */
+#include "stages.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+
+#include "backends/qemu-img.h"
+#include "common/kiln.h"
+
+gboolean
+kiln_stage_output (KilnJobContext *ctx, const KilnMachine *m,
+                   const char *overlay, GError **error)
+{
+  const char *out = ctx->job->output_path;
+  g_autofree char *dir = g_path_get_dirname (out);
+  g_autofree char *name = g_path_get_basename (out);
+  g_autofree char *tmp = g_strdup_printf ("%s/.%s.tmp", dir, name);
+  KilnConvertSpec spec = {
+    .src = overlay,
+    .src_format = "qcow2",
+    .dst = tmp,
+    .dst_format = "qcow2",
+  };
+  {
+    g_autoptr (KilnGuest) g = kiln_stage_open_guest (ctx, m, overlay, error);
+    if (!g || !kiln_guest_remove_agent (g, error)
+        || !kiln_guest_close (g_steal_pointer (&g), error))
+      return FALSE;
+  }
+  if (!kiln_qemu_img_convert (&spec, kiln_stage_image_progress, ctx,
+                              ctx->cancellable, error))
+    return FALSE;
+  if (g_rename (tmp, out) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "rename %s: %s", tmp,
+                   g_strerror (errno));
+      g_unlink (tmp);
+      return FALSE;
+    }
+  kiln_reporter_info (ctx->r, "wrote %s", out);
+  return TRUE;
+}

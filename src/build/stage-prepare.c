@@ -1,0 +1,77 @@
+/* stage-prepare.c - the prepare stage: the overlay the job builds in, over
+ * the parent it never writes; the hypervisor connection and the one
+ * accelerator decision its boots and libguestfs appliances share. */
+#include "stages.h"
+
+#include "accel-decide.h"
+#include "backends/libvirt.h"
+#include "backends/qemu-img.h"
+#include "base/paths.h"
+
+char *
+kiln_stage_prepare_overlay (KilnJobContext *ctx, const KilnResolved *res,
+                            GError **error)
+{
+  g_autofree char *overlay = kiln_workspace_path (ctx->ws, "disk.qcow2");
+  if (!kiln_qemu_img_create_overlay (ctx->job->parent, res->parent_format,
+                                     overlay, ctx->job->disk_size, error))
+    return NULL;
+  kiln_reporter_log (ctx->r, "overlay %s on read-only parent %s", overlay,
+                     ctx->job->parent);
+  return g_steal_pointer (&overlay);
+}
+
+void
+kiln_machine_free (KilnMachine *m)
+{
+  if (!m)
+    return;
+  if (m->hv)
+    kiln_hypervisor_close (m->hv);
+  g_free (m);
+}
+
+KilnMachine *
+kiln_stage_open_machine (KilnJobContext *ctx, GError **error)
+{
+  g_autofree char *embed_root = g_build_filename (kiln_home (), "libvirt",
+                                                  NULL);
+  const char *uri = ctx->job->connect;
+  g_autoptr (KilnMachine) m = g_new0 (KilnMachine, 1);
+
+  if (uri && g_str_equal (uri, "embed"))
+    uri = NULL;
+  m->hv = kiln_hypervisor_open (uri, embed_root, error);
+  if (!m->hv)
+    return NULL;
+  m->accel = kiln_accel_decide_on (m->hv, ctx->job->accel, ctx->r, error);
+  if (m->accel == KILN_ACCEL_AUTO)
+    return NULL;
+  return g_steal_pointer (&m);
+}
+
+KilnGuest *
+kiln_stage_open_guest (KilnJobContext *ctx, const KilnMachine *m,
+                       const char *disk, GError **error)
+{
+  g_autofree char *log = kiln_workspace_path (ctx->ws, "guestfs.log");
+  KilnGuestOptions opts = {
+    .readonly = FALSE,
+    .network = FALSE,
+    .force_tcg = m->accel != KILN_ACCEL_KVM,
+    .log_path = log,
+  };
+  double t0 = kiln_reporter_elapsed (ctx->r);
+  KilnGuest *g = kiln_guest_open (disk, "qcow2", &opts, error);
+  if (g)
+    {
+      const KilnOsInfo *os = kiln_guest_os (g);
+      kiln_reporter_log (ctx->r, "libguestfs appliance up in %.1f s: %s %s "
+                         "%d.%d %s (%s, %s)",
+                         kiln_reporter_elapsed (ctx->r) - t0, os->type,
+                         os->distro, os->major_version, os->minor_version,
+                         os->arch, os->firmware,
+                         os->has_systemd ? "systemd" : "no systemd");
+    }
+  return g;
+}

@@ -1,0 +1,193 @@
+/* stage-resolve.c - the resolve stage: documents into plans, the parent
+ * read, the build key computed and the store asked for an identical build.
+ * A document problem stops the job here, before any disk is touched. */
+#include "stages.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends/qemu-img.h"
+#include "base/paths.h"
+#include "common/kiln.h"
+
+static const char *const build_phases[] = { "build", "validate", NULL };
+static const char *const test_phases[] = { "test", NULL };
+static const char *const all_phases[] = { "build", "validate", "test", NULL };
+
+void
+kiln_resolved_free (KilnResolved *res)
+{
+  if (!res)
+    return;
+  g_free (res->agent_path);
+  g_free (res->build_plan);
+  g_free (res->test_plan);
+  g_free (res->parent_format);
+  g_free (res->parent_digest);
+  g_free (res->build_key);
+  g_free (res->up_to_date);
+  g_free (res);
+}
+
+/* The build key: what makes two builds identical (the parent's digest, each
+ * component's text and bound parameters, the agent). */
+static char *
+compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
+                   GError **error)
+{
+  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *agent_digest = NULL;
+  g_autoptr (GFile) agent = g_file_new_for_path (res->agent_path);
+  g_autofree char *agent_bytes = NULL;
+  gsize agent_len = 0;
+
+  if (!g_file_load_contents (agent, NULL, &agent_bytes, &agent_len, NULL,
+                             error))
+    return NULL;
+  agent_digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                              (guchar *) agent_bytes,
+                                              agent_len);
+  g_checksum_update (sum, (guchar *) "kiln-build-key-1\n", -1);
+  g_checksum_update (sum, (guchar *) res->parent_digest, -1);
+  g_checksum_update (sum, (guchar *) "\n", 1);
+  for (guint i = 0; i < ctx->job->components->len; i++)
+    {
+      const KilnPlanComponent *pc = ctx->job->components->pdata[i];
+      const KilnDoc *doc = pc->component->doc;
+      g_autofree char *text_digest = g_compute_checksum_for_data (
+          G_CHECKSUM_SHA256, (guchar *) doc->text, doc->text_len);
+      g_autofree char *head = g_strdup_printf ("component %s %s\n", pc->ref,
+                                               text_digest);
+      g_checksum_update (sum, (guchar *) head, -1);
+      if (pc->params)
+        {
+          g_autoptr (GList) keys = g_hash_table_get_keys (pc->params);
+          keys = g_list_sort (keys, (GCompareFunc) strcmp);
+          for (GList *l = keys; l; l = l->next)
+            {
+              g_autofree char *kv = g_strdup_printf (
+                  "param %s=%s\n", (char *) l->data,
+                  (char *) g_hash_table_lookup (pc->params, l->data));
+              g_checksum_update (sum, (guchar *) kv, -1);
+            }
+        }
+    }
+  g_autofree char *tail = g_strdup_printf ("agent %s\n", agent_digest);
+  g_checksum_update (sum, (guchar *) tail, -1);
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* The plans the job's boots run: build (build and validate phases, or the
+ * phases `kiln run` chose) and test. */
+static gboolean
+compile_plans (KilnJobContext *ctx, KilnResolved *res, GError **error)
+{
+  KilnJob *job = ctx->job;
+  KilnPlanOptions opts = { 0 };
+  g_autofree char *run_id = g_strdup_printf (
+      "%s-%s-%" G_GINT64_FORMAT, job->name,
+      job->version ? job->version : "0", ctx->build_number);
+
+  opts.run_id = run_id;
+  opts.poweroff = TRUE;
+  if (job->kind == KILN_JOB_BUILD || job->kind == KILN_JOB_RUN)
+    {
+      opts.stage = "build";
+      opts.phases = job->kind == KILN_JOB_RUN
+                        ? (job->phases ? (const char *const *) job->phases
+                                       : all_phases)
+                        : build_phases;
+      res->build_plan = kiln_plan_compile (job->components, &opts,
+                                           &res->build_steps, error);
+      if (!res->build_plan)
+        return FALSE;
+    }
+  if (job->kind == KILN_JOB_BUILD || job->kind == KILN_JOB_TEST)
+    {
+      opts.stage = "test";
+      opts.phases = test_phases;
+      res->test_plan = kiln_plan_compile (job->components, &opts,
+                                          &res->test_steps, error);
+      if (!res->test_plan)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The parent: a file we only ever read. */
+static gboolean
+read_parent (KilnJobContext *ctx, KilnResolved *res, GError **error)
+{
+  KilnJob *job = ctx->job;
+  g_autoptr (KilnImageInfo) info
+      = kiln_qemu_img_info (job->parent, job->parent_format, error);
+  if (!info)
+    return FALSE;
+  res->parent_format = g_strdup (info->format);
+  if (job->disk_size && job->disk_size < info->virtual_size)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "disk size %" G_GUINT64_FORMAT " bytes is smaller than "
+                   "the parent image's %" G_GUINT64_FORMAT " bytes; kiln "
+                   "only grows disks", job->disk_size, info->virtual_size);
+      return FALSE;
+    }
+  kiln_reporter_info (ctx->r, "parent %s (%s, %.1f GiB virtual)",
+                      job->parent, info->format,
+                      info->virtual_size / (double) (1 << 30));
+  return TRUE;
+}
+
+/* A build's identity in the catalog (parent, its digest, the build key),
+ * and the cache: an identical build (same parent, components, parameters,
+ * agent) that is still in the store needs no rebuild. */
+static gboolean
+identify_build (KilnJobContext *ctx, KilnResolved *res, GError **error)
+{
+  KilnJob *job = ctx->job;
+  KilnCatalog *catalog = kiln_store_catalog (ctx->store);
+
+  res->parent_digest = kiln_catalog_file_digest (catalog, job->parent, error);
+  if (!res->parent_digest)
+    return FALSE;
+  res->build_key = compute_build_key (ctx, res, error);
+  if (!res->build_key)
+    return FALSE;
+  kiln_catalog_set (catalog, ctx->build_id, "parent", job->parent, NULL);
+  kiln_catalog_set (catalog, ctx->build_id, "parent_digest",
+                    res->parent_digest, NULL);
+  kiln_catalog_set (catalog, ctx->build_id, "build_key", res->build_key,
+                    NULL);
+  kiln_reporter_log (ctx->r, "build key %s", res->build_key);
+
+  if (job->kind != KILN_JOB_BUILD || job->force)
+    return TRUE;
+  g_autoptr (KilnBuildRecord) same = kiln_store_find_identical (
+      ctx->store, job->name, res->build_key, job->output_dir);
+  if (same)
+    res->up_to_date = g_strdup_printf (
+        "%s/%s/%" G_GINT64_FORMAT " (image %s)", same->name, same->version,
+        same->build_number, same->image_path);
+  return TRUE;
+}
+
+KilnResolved *
+kiln_stage_resolve (KilnJobContext *ctx, GError **error)
+{
+  g_autoptr (KilnResolved) res = g_new0 (KilnResolved, 1);
+
+  res->agent_path = kiln_agent_path ();
+  if (g_access (res->agent_path, R_OK) < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "the kiln guest agent %s is missing (build kiln with "
+                   "`make`, or set KILN_AGENT)", res->agent_path);
+      return NULL;
+    }
+  if (!compile_plans (ctx, res, error) || !read_parent (ctx, res, error))
+    return NULL;
+  if (ctx->store && !identify_build (ctx, res, error))
+    return NULL;
+  return g_steal_pointer (&res);
+}

@@ -1,0 +1,171 @@
+/* stages.h - the stages of one job and what they hand each other
+ *
+ * kiln_job_execute (job.c) runs them in this order, one file each:
+ *
+ *   resolve      stage-resolve.c     documents -> plans, the parent, the
+ *                                    build key, the cache check
+ *   prepare      stage-prepare.c     an overlay over the read-only parent;
+ *                                    the hypervisor and the accelerator
+ *   inject       stage-inject.c      the agent and the build plan, offline
+ *   build boot   stage-boot.c        the guest runs the build plan
+ *   generalize   stage-generalize.c  the agent out, the image generalized,
+ *                                    the facts distribute reports read
+ *   test inject  stage-inject.c      a throw-away overlay, the test plan
+ *   test boot    stage-boot.c        the guest runs the test plan
+ *   distribute   stage-distribute.c  the image into the store, artifacts,
+ *                                    manifest, retention
+ *   output       stage-output.c      `kiln run --output`
+ *
+ * and failure-report.c says what failed and how to look at it.  Each stage
+ * keeps its state in its own struct, freed by its own function on every
+ * path; a stage reads only the job context and what earlier stages hand
+ * on.  Every state change of a build is written to the catalog before the
+ * stage acts on it.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "boot.h"
+#include "job.h"
+#include "backends/guestfs.h"
+#include "base/accel.h"
+#include "base/reporter.h"
+#include "base/workspace.h"
+#include "outputs/lint.h"
+#include "store/store.h"
+
+/* What every stage of one job shares; job.c owns it. */
+typedef struct {
+  KilnJob *job;                /* borrowed */
+  KilnReporter *r;
+  GCancellable *cancellable;   /* cancelled by SIGINT/SIGTERM/SIGHUP */
+  KilnWorkspace *ws;           /* overlays, console logs, sockets */
+  KilnStore *store;            /* kiln build only; NULL for run and test */
+  gint64 build_id;             /* the build in the store's catalog, or 0 */
+  gint64 build_number;
+  GPtrArray *timings;          /* KilnStageTiming*, for the manifest */
+  char *timing_stage;          /* the stage being timed */
+  gint64 timing_start;
+} KilnJobContext;
+
+/* Enter a stage: reported, and its duration recorded for the manifest. */
+void kiln_stage_enter (KilnJobContext *ctx, const char *stage);
+/* The build's state in the catalog (a warning when it cannot be written);
+ * nothing without a store. */
+void kiln_stage_set_state (KilnJobContext *ctx, const char *state,
+                           const char *detail);
+gboolean kiln_stage_check_cancelled (KilnJobContext *ctx, GError **error);
+/* The image-store progress bar (storing an image, writing run's output). */
+void kiln_stage_image_progress (double fraction, gpointer ctx);
+
+/* --- resolve ----------------------------------------------------------- */
+
+typedef struct {
+  char *agent_path;            /* the static guest agent */
+  char *build_plan;            /* JSON; NULL when the job has no build boot */
+  guint build_steps;
+  char *test_plan;             /* JSON; NULL when the job has no test boot */
+  guint test_steps;
+  char *parent_format;         /* from qemu-img info */
+  char *parent_digest;         /* kiln build only */
+  char *build_key;             /* kiln build only */
+  char *up_to_date;            /* an identical build is in the store: which */
+} KilnResolved;
+
+void kiln_resolved_free (KilnResolved *res);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnResolved, kiln_resolved_free)
+
+/* Compiles the plans before any disk is touched, reads the parent, and for
+ * a build computes the build key and looks for an identical build. */
+KilnResolved *kiln_stage_resolve (KilnJobContext *ctx, GError **error);
+
+/* --- prepare ----------------------------------------------------------- */
+
+/* The qcow2 overlay the job builds in, over the read-only parent. */
+char *kiln_stage_prepare_overlay (KilnJobContext *ctx,
+                                  const KilnResolved *res, GError **error);
+
+typedef struct {
+  KilnHypervisor *hv;
+  KilnAccel accel;             /* decided once for the boots and appliances */
+} KilnMachine;
+
+void kiln_machine_free (KilnMachine *m);   /* closes the hypervisor */
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnMachine, kiln_machine_free)
+
+KilnMachine *kiln_stage_open_machine (KilnJobContext *ctx, GError **error);
+
+/* A libguestfs appliance on disk, with the job's accelerator decision. */
+KilnGuest *kiln_stage_open_guest (KilnJobContext *ctx, const KilnMachine *m,
+                                  const char *disk, GError **error);
+
+/* --- inject ------------------------------------------------------------ */
+
+/* The agent and plan into disk; what ("build", "test") for the report. */
+gboolean kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
+                            const KilnResolved *res, const char *disk,
+                            const char *plan, const char *what,
+                            GError **error);
+/* The test boot's throw-away overlay of the built image. */
+char *kiln_stage_test_overlay (KilnJobContext *ctx, const char *overlay,
+                               GError **error);
+
+/* --- boots ------------------------------------------------------------- */
+
+typedef struct {
+  char *what;                  /* "build", "test" */
+  char *console_log;           /* the guest console, once the boot starts */
+  KilnBootResult result;       /* which step failed, how long it took */
+} KilnBootStage;
+
+KilnBootStage *kiln_boot_stage_new (const char *what);
+void kiln_boot_stage_free (KilnBootStage *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnBootStage, kiln_boot_stage_free)
+
+/* Boots disk until the agent is done with its plan; b keeps what the
+ * failure report needs, on every path. */
+gboolean kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m,
+                          const char *disk, KilnBootStage *b,
+                          GError **error);
+
+/* --- generalize -------------------------------------------------------- */
+
+/* Read from the generalized image, for distribute's manifest, SBOM and
+ * readiness lint. */
+typedef struct {
+  KilnOsInfo *os;
+  GPtrArray *packages;         /* KilnPackage*; NULL when unreadable */
+  KilnLintFacts *facts;        /* NULL when unreadable */
+} KilnGeneralized;
+
+void kiln_generalized_free (KilnGeneralized *gen);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnGeneralized, kiln_generalized_free)
+
+KilnGeneralized *kiln_stage_generalize (KilnJobContext *ctx,
+                                        const KilnMachine *m,
+                                        const char *overlay, GError **error);
+
+/* --- distribute and output --------------------------------------------- */
+
+/* The overlay into the image store, the artifacts, SHA256SUMS and manifest
+ * into the output directory, then outputs.retain.  On failure nothing of
+ * this build is left in the store. */
+gboolean kiln_stage_distribute (KilnJobContext *ctx, const KilnResolved *res,
+                                const KilnGeneralized *gen,
+                                const char *overlay, GError **error);
+
+/* `kiln run --output`: the agent out, the overlay flattened to the path. */
+gboolean kiln_stage_output (KilnJobContext *ctx, const KilnMachine *m,
+                            const char *overlay, GError **error);
+
+/* --- when it fails (failure-report.c) ---------------------------------- */
+
+/* What failed (stage, and the step when a boot ran one), its output, the
+ * console's last lines and where the build log is. */
+void kiln_report_failure (KilnJobContext *ctx, const char *failed_stage,
+                          const KilnBootStage *last_boot,
+                          const GError *error);
+/* --keep-on-failure: where the work directory is and how to boot disk. */
+void kiln_report_keep (KilnJobContext *ctx, const KilnMachine *m,
+                       const char *disk);

@@ -1,0 +1,6 @@
+# tests/unit/store.mk: the image store (src/store/), with a real SQLite
+# catalog, real files and the real qemu-img.
+UNIT_TESTS += tests/unit/test-store
+tests_unit_test_store_SOURCES = tests/unit/test-store.c
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
