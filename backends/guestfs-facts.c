@@ -598,28 +598,3 @@ kiln_guest_packages (KilnGuest *g, GError **error)
     }
   return out;
 }
-
-KilnOsInfo *
-kiln_os_info_copy (const KilnOsInfo *o)
-{
-  KilnOsInfo *c = g_new0 (KilnOsInfo, 1);
-  c->type = g_strdup (o->type);
-  c->distro = g_strdup (o->distro);
-  c->product_name = g_strdup (o->product_name);
-  c->major_version = o->major_version;
-  c->minor_version = o->minor_version;
-  c->arch = g_strdup (o->arch);
-  c->hostname = g_strdup (o->hostname);
-  c->root_device = g_strdup (o->root_device);
-  c->root_fstype = g_strdup (o->root_fstype);
-  c->firmware = g_strdup (o->firmware);
-  c->package_format = g_strdup (o->package_format);
-  c->package_manager = g_strdup (o->package_manager);
-  c->has_systemd = o->has_systemd;
-  c->partition_table = g_strdup (o->partition_table);
-  c->kernels = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; o->kernels && i < o->kernels->len; i++)
-    g_ptr_array_add (c->kernels, g_strdup (o->kernels->pdata[i]));
-  return c;
-}
-

@@ -18,7 +18,3 @@ KilnLintFacts *kiln_guest_lint_facts (KilnGuest *g, GError **error);
 
 /* kiln_guest_list_packages() as KilnPackage* (the manifest/SBOM type). */
 GPtrArray *kiln_guest_packages (KilnGuest *g, GError **error);
-
-/* A copy of the guest's OS facts that outlives the guest handle (free with
- * kiln_os_info_free). */
-KilnOsInfo *kiln_os_info_copy (const KilnOsInfo *os);

@@ -8,28 +8,7 @@
 
 #include <gio/gio.h>
 
-typedef struct {
-  char *type;              /* "linux" */
-  char *distro;            /* "debian", "ubuntu", "fedora", ... */
-  char *product_name;
-  int major_version;
-  int minor_version;
-  char *arch;              /* "x86_64" */
-  char *hostname;
-  char *root_device;       /* e.g. /dev/sda1 */
-  char *root_fstype;       /* "ext4" */
-  char *firmware;          /* "bios" or "uefi" */
-  char *package_format;    /* "deb", "rpm", "apk", "unknown" */
-  char *package_manager;   /* "apt", "dnf", "yum", "zypper", "apk", "unknown" */
-  gboolean has_systemd;
-  char *partition_table;   /* "msdos", "gpt" */
-  GPtrArray *kernels;      /* char*: kernel versions found in /lib/modules */
-} KilnOsInfo;
-
-void kiln_os_info_free (KilnOsInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnOsInfo, kiln_os_info_free)
-
-typedef struct KilnGuest KilnGuest;
+#include "common/kiln-types.h"
 
 typedef struct {
   gboolean readonly;       /* add the drive read-only */

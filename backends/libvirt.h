@@ -10,9 +10,7 @@
 
 #include <gio/gio.h>
 
-#include "base/accel.h"
-
-typedef struct KilnHypervisor KilnHypervisor;
+#include "common/kiln-types.h"
 
 /* uri NULL or "embed" = embedded driver rooted at embed_root (created with
  * its qemu.conf when missing).  libvirt allows one process per embedded
@@ -35,7 +33,7 @@ KilnAccel kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
                               const char *probe_init, const char *cache_dir,
                               char **reason, GError **error);
 
-typedef struct {
+struct KilnDomainSpec {
   const char *name_prefix;     /* "kiln-build"; a unique suffix is added */
   const char *disk;            /* boot disk */
   const char *disk_format;     /* "qcow2" */
@@ -52,12 +50,10 @@ typedef struct {
   const char *kernel;
   const char *initrd;
   const char *cmdline;
-} KilnDomainSpec;
+};
 
 /* The domain XML (libxml2) for spec and a chosen name; for tests too. */
 char *kiln_domain_xml (const KilnDomainSpec *spec, const char *name);
-
-typedef struct KilnDomain KilnDomain;
 
 /* Creates and starts a transient domain.  The agent channel is listening
  * before the guest starts, so no early event is lost. */

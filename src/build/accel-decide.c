@@ -3,8 +3,9 @@
 
 #include <string.h>
 
-#include "common/kiln.h"
+#include "backends/libvirt.h"
 #include "base/paths.h"
+#include "common/kiln.h"
 
 /* One warning per command, however many stages ask. */
 static gboolean warned;

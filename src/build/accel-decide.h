@@ -14,9 +14,8 @@
 
 #include <glib.h>
 
-#include "base/accel.h"
-#include "backends/libvirt.h"
 #include "base/reporter.h"
+#include "common/kiln-types.h"
 
 /* requested: "auto", "kvm" or "tcg" (NULL = $KILN_ACCEL, else auto).
  * Decides on the embedded driver.  Returns KVM or TCG; KILN_ACCEL_AUTO with

@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "backends/libvirt.h"
 #include "common/kiln.h"
 
 void
