@@ -1,7 +1,8 @@
 /* guestfs.c - the libguestfs handle: options, launch, log, close, files
  *
  * Inspection lives in guestfs-inspect.c, the agent in guestfs-agent.c,
- * generalization and free-space work in guestfs-generalize.c.
+ * generalization and free-space work in guestfs-generalize.c, the raw
+ * reads the core turns into facts in guestfs-read.c.
  */
 #include "guestfs-impl.h"
 

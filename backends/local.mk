@@ -11,7 +11,7 @@ backends_libkilnbackends_a_SOURCES = \
 	backends/guestfs-inspect.c \
 	backends/guestfs-agent.c \
 	backends/guestfs-generalize.c \
-	backends/guestfs-facts.c backends/guestfs-facts.h \
+	backends/guestfs-read.c \
 	backends/template-build.c backends/template-build.h \
 	backends/template-build-private.h backends/template-tree.c \
 	backends/seed.c backends/seed.h

@@ -60,3 +60,15 @@ kiln_os_info_copy (const KilnOsInfo *o)
     g_ptr_array_add (c->kernels, g_strdup (o->kernels->pdata[i]));
   return c;
 }
+
+void
+kiln_package_row_free (KilnPackageRow *row)
+{
+  if (!row)
+    return;
+  g_free (row->name);
+  g_free (row->version);
+  g_free (row->release);
+  g_free (row->arch);
+  g_free (row);
+}

@@ -2,8 +2,9 @@
  *
  * The core (src/) calls the backends (backends/); the backends never call
  * the core.  What both sides name lives here: the accelerator choice, what
- * inspection found in a guest, and the handles the backends give out
- * (opaque here: a backend's own header says what can be done with them).  Plain data only: no policy, no parsing,
+ * inspection found in a guest, the rows of its package database, and the
+ * handles the backends give out (opaque here: a backend's own header says
+ * what can be done with them).  Plain data only: no policy, no parsing,
  * nothing beyond GLib.  `make check-layering` keeps it that way.
  */
 #pragma once
@@ -52,3 +53,15 @@ void kiln_os_info_free (KilnOsInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnOsInfo, kiln_os_info_free)
 /* A deep copy (one that outlives the guest handle it came from). */
 KilnOsInfo *kiln_os_info_copy (const KilnOsInfo *os);
+
+/* ---- one row of the guest's package database, as the database has it --- */
+
+typedef struct {
+  char *name;
+  int epoch;               /* 0 = none */
+  char *version;           /* upstream version, "" when unknown */
+  char *release;           /* distribution release/revision, "" = none */
+  char *arch;              /* "" when unknown */
+} KilnPackageRow;
+
+void kiln_package_row_free (KilnPackageRow *row);
