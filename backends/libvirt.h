@@ -84,6 +84,8 @@ gboolean kiln_domain_is_running (KilnDomain *dom);
 void kiln_domain_destroy (KilnDomain *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnDomain, kiln_domain_destroy)
 
-/* Destroy every domain started by this process (signal handlers call it
- * from the main loop, not from the handler itself). */
-void kiln_domain_destroy_all (void);
+/* Stops (destroys) the guest now but keeps the handle, which its owner
+ * still frees with kiln_domain_destroy.  Safe from another thread while the
+ * owner waits in kiln_domain_read_line or wait_shutoff (a signal thread
+ * calls it: src/base/signals.h). */
+void kiln_domain_stop (KilnDomain *dom);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "backends/libvirt.h"
+#include "base/signals.h"
 #include "common/kiln.h"
 
 void
@@ -45,6 +46,14 @@ int_member (JsonObject *o, const char *name, gint64 dflt)
   return dflt;
 }
 
+/* A signal stops the guest at once; the stage then unwinds through the
+ * cancelled channel read. */
+static void
+stop_domain (gpointer dom)
+{
+  kiln_domain_stop (dom);
+}
+
 gboolean
 kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
                const KilnBootLimits *limits, KilnReporter *r,
@@ -64,6 +73,7 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
   g_autoptr (KilnDomain) dom = kiln_domain_start (hv, spec, error);
   if (!dom)
     return FALSE;
+  guint stop = kiln_signal_stop_add (stop_domain, dom);
   kiln_reporter_log (r, "domain %s started (disk %s, console %s)",
                      kiln_domain_name (dom), spec->disk, spec->console_log);
 
@@ -188,6 +198,7 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
   ok = TRUE;
 
 out:
+  kiln_signal_stop_remove (stop);
   res->seconds = (g_get_monotonic_time () - start) / 1e6;
   /* g_autoptr destroys the domain (a no-op when it already shut off) */
   return ok;
