@@ -22,16 +22,29 @@ KilnHypervisor *kiln_hypervisor_open (const char *uri, const char *embed_root,
 void kiln_hypervisor_close (KilnHypervisor *hv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnHypervisor, kiln_hypervisor_close)
 
-/* Resolve AUTO: KVM only when /dev/kvm opens AND a probe guest (the host
- * kernel + a one-file initramfs holding probe_init, a static binary that
- * prints KILN-PROBE-OK on the console and powers off) reaches userland in
- * time; otherwise TCG.  *reason says why (for the one warning).  The result
- * is cached in cache_dir keyed by host kernel release and qemu version.
- * KVM/TCG requests are returned unchanged (KVM is still checked: /dev/kvm
- * must open, else an error). */
-KilnAccel kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
-                              const char *probe_init, const char *cache_dir,
-                              char **reason, GError **error);
+/* ---- the accelerator probe: mechanics only (the decision, the cache and
+ * when to probe are src/build/accel-decide.c's) ---- */
+
+/* Whether device (/dev/kvm) opens read-write and speaks the KVM API;
+ * *why says what failed otherwise. */
+gboolean kiln_kvm_device_usable (const char *device, char **why);
+
+/* The hypervisor's type and version ("QEMU 7.2.0"), NULL when unknown. */
+char *kiln_hypervisor_version (KilnHypervisor *hv);
+
+/* Boots the probe guest once under accel: kernel (NULL = the host's, from
+ * /boot) with a one-file initramfs holding probe_init, a static program that
+ * prints KILN-PROBE-OK on the console and powers off.  Its files go to
+ * workdir and are removed again.  TRUE when the marker appeared within
+ * timeout_seconds; FALSE with *reason when the guest failed to start,
+ * stopped without it or ran out of time.  error is set (and FALSE returned)
+ * only when no probe could be made (no probe_init, no kernel) or when
+ * cancellable fired (KILN_ERROR_CANCELLED; the guest is destroyed). */
+gboolean kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
+                                const char *probe_init, const char *kernel,
+                                const char *workdir, guint timeout_seconds,
+                                GCancellable *cancellable, char **reason,
+                                GError **error);
 
 struct KilnDomainSpec {
   const char *name_prefix;     /* "kiln-build"; a unique suffix is added */

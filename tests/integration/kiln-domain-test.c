@@ -37,6 +37,7 @@
 
 #include "backends/libvirt-private.h"
 #include "base/signals.h"
+#include "build/accel-decide.h"
 #include "common/kiln.h"
 
 enum {
@@ -287,8 +288,8 @@ cmd_accel (KilnHypervisor *hv)
   g_autoptr (GError) error = NULL;
   g_autofree char *reason = NULL;
   gint64 start = g_get_monotonic_time ();
-  KilnAccel accel = kiln_accel_resolve_with (hv, KILN_ACCEL_AUTO, opt_probe_init,
-                                             opt_cache_dir, &options, &reason, &error);
+  KilnAccel accel = kiln_accel_resolve (hv, KILN_ACCEL_AUTO, opt_probe_init,
+                                        opt_cache_dir, &options, &reason, &error);
   long ms = ms_since (start);
   if (error)
     return host_error (error);
@@ -307,15 +308,13 @@ cmd_probe (KilnHypervisor *hv)
   gint64 start = g_get_monotonic_time ();
   gboolean ok = kiln_accel_probe_boot (hv, parse_accel (opt_accel, KILN_ACCEL_TCG),
                                        opt_probe_init, opt_kernel, workdir,
-                                       opt_probe_timeout, &reason, &error);
+                                       opt_probe_timeout, cancel, &reason,
+                                       &error);
   long ms = ms_since (start);
-  const char *files[] = { "probe-initramfs.cpio", "probe-console.log" };
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *f = g_build_filename (workdir, files[i], NULL);
-      g_unlink (f);
-    }
-  g_rmdir (workdir);
+  /* The probe removes what it wrote: the directory must be empty. */
+  if (g_rmdir (workdir) != 0 && !error)
+    g_set_error (&error, KILN_ERROR, KILN_ERROR_FAILED,
+                 "the probe left files in %s", workdir);
   if (error)
     return host_error (error);
   printf ("probe %s\n", ok ? "ok" : "failed");
