@@ -1,6 +1,6 @@
 /* guestfs-impl.h - shared by the files that implement guestfs.h
- * (guestfs.c, guestfs-inspect.c, guestfs-agent.c, guestfs-generalize.c).
- * Other backend files use guestfs-private.h. */
+ * (guestfs.c, guestfs-inspect.c, guestfs-agent.c, guestfs-generalize.c,
+ * guestfs-read.c).  Other backend files use guestfs-private.h. */
 #pragma once
 
 #include <stdio.h>

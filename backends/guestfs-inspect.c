@@ -239,19 +239,6 @@ kiln_guest_inspect_and_mount (KilnGuest *kg, GError **error)
   return ok;
 }
 
-/* Version as the distribution's tools print it: [epoch:]version[-release]. */
-static char *
-full_version (const struct guestfs_application2 *app)
-{
-  GString *v = g_string_new (NULL);
-  if (app->app2_epoch > 0)
-    g_string_append_printf (v, "%d:", app->app2_epoch);
-  g_string_append (v, app->app2_version ? app->app2_version : "");
-  if (app->app2_release && *app->app2_release)
-    g_string_append_printf (v, "-%s", app->app2_release);
-  return g_string_free (v, FALSE);
-}
-
 GPtrArray *
 kiln_guest_list_packages (KilnGuest *kg, GError **error)
 {
@@ -262,15 +249,18 @@ kiln_guest_list_packages (KilnGuest *kg, GError **error)
       kiln_guest_fail (kg, error, "listing the packages of %s", kg->disk);
       return NULL;
     }
-  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  GPtrArray *out = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) kiln_package_row_free);
   for (uint32_t i = 0; i < apps->len; i++)
     {
       const struct guestfs_application2 *a = &apps->val[i];
-      char **triple = g_new0 (char *, 4);
-      triple[0] = g_strdup (a->app2_name);
-      triple[1] = full_version (a);
-      triple[2] = g_strdup (a->app2_arch ? a->app2_arch : "");
-      g_ptr_array_add (out, triple);
+      KilnPackageRow *row = g_new0 (KilnPackageRow, 1);
+      row->name = g_strdup (a->app2_name);
+      row->epoch = a->app2_epoch;
+      row->version = g_strdup (a->app2_version ? a->app2_version : "");
+      row->release = g_strdup (a->app2_release ? a->app2_release : "");
+      row->arch = g_strdup (a->app2_arch ? a->app2_arch : "");
+      g_ptr_array_add (out, row);
     }
   guestfs_free_application2_list (apps);
   return out;

@@ -1,5 +1,5 @@
 /* guestfs-private.h - for other files in backends/ that add libguestfs work
- * on an open KilnGuest (lint facts, offline steps) or need a handle of their
+ * on an open KilnGuest (offline steps) or need a handle of their
  * own (the template build's bootloader step).  Not for src/. */
 #pragma once
 

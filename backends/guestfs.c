@@ -1,7 +1,8 @@
 /* guestfs.c - the libguestfs handle: options, launch, log, close, files
  *
  * Inspection lives in guestfs-inspect.c, the agent in guestfs-agent.c,
- * generalization and free-space work in guestfs-generalize.c.
+ * generalization and free-space work in guestfs-generalize.c, the raw
+ * reads the core turns into facts in guestfs-read.c.
  */
 #include "guestfs-impl.h"
 
@@ -14,27 +15,6 @@
 /* guestfs_write sends the data in one protocol message (limit ~2-4 MB);
  * bigger payloads go through a temporary file and guestfs_upload. */
 #define WRITE_INLINE_MAX (1024 * 1024)
-
-void
-kiln_os_info_free (KilnOsInfo *info)
-{
-  if (!info)
-    return;
-  g_free (info->type);
-  g_free (info->distro);
-  g_free (info->product_name);
-  g_free (info->arch);
-  g_free (info->hostname);
-  g_free (info->root_device);
-  g_free (info->root_fstype);
-  g_free (info->firmware);
-  g_free (info->package_format);
-  g_free (info->package_manager);
-  g_free (info->partition_table);
-  if (info->kernels)
-    g_ptr_array_unref (info->kernels);
-  g_free (info);
-}
 
 guestfs_h *
 kiln_guest_handle (KilnGuest *kg)

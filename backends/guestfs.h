@@ -8,28 +8,7 @@
 
 #include <gio/gio.h>
 
-typedef struct {
-  char *type;              /* "linux" */
-  char *distro;            /* "debian", "ubuntu", "fedora", ... */
-  char *product_name;
-  int major_version;
-  int minor_version;
-  char *arch;              /* "x86_64" */
-  char *hostname;
-  char *root_device;       /* e.g. /dev/sda1 */
-  char *root_fstype;       /* "ext4" */
-  char *firmware;          /* "bios" or "uefi" */
-  char *package_format;    /* "deb", "rpm", "apk", "unknown" */
-  char *package_manager;   /* "apt", "dnf", "yum", "zypper", "apk", "unknown" */
-  gboolean has_systemd;
-  char *partition_table;   /* "msdos", "gpt" */
-  GPtrArray *kernels;      /* char*: kernel versions found in /lib/modules */
-} KilnOsInfo;
-
-void kiln_os_info_free (KilnOsInfo *info);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnOsInfo, kiln_os_info_free)
-
-typedef struct KilnGuest KilnGuest;
+#include "common/kiln-types.h"
 
 typedef struct {
   gboolean readonly;       /* add the drive read-only */
@@ -79,6 +58,49 @@ gboolean kiln_guest_generalize (KilnGuest *g, GPtrArray *actions,
 /* Zero / discard free space in every filesystem (fstrim, else zerofree). */
 gboolean kiln_guest_zero_free_space (KilnGuest *g, GError **error);
 
-/* Installed packages: each element a GStrv {name, version, arch, NULL};
- * version as the distribution prints it ([epoch:]version[-release]). */
+/* Installed packages: KilnPackageRow* as the package database has them
+ * (the core formats versions: src/outputs/sbom.h). */
 GPtrArray *kiln_guest_list_packages (KilnGuest *g, GError **error);
+
+/* ---- raw reads (src/outputs/guest-facts.c turns them into facts) -------
+ *
+ * Reads only, on the open guest (no second appliance launch).  A missing
+ * or unreadable thing is an answer (NULL, empty), not an error: the core
+ * decides what that means. */
+
+typedef struct {
+  char *name;
+  char type;               /* 'r' file, 'd' directory, 'l' symlink, 'b' 'c'
+                              'f' 's' 'u' '?' (libguestfs's readdir) */
+} KilnGuestDirEntry;
+
+/* The entries of dir (KilnGuestDirEntry*, without . and ..), NULL when dir
+ * is not a directory that can be read. */
+GPtrArray *kiln_guest_list_dir (KilnGuest *g, const char *dir);
+/* Guest paths matching a shell glob (char*), empty when none. */
+GPtrArray *kiln_guest_glob (KilnGuest *g, const char *pattern);
+/* Every path below dir (char*, relative, each with a leading '/'), NULL
+ * when dir cannot be walked. */
+GPtrArray *kiln_guest_find (KilnGuest *g, const char *dir);
+/* The contents of a file (NUL-terminated; *len without the NUL), NULL when
+ * it is missing, unreadable or larger than max bytes. */
+char *kiln_guest_read_max (KilnGuest *g, const char *path, gsize max,
+                           gsize *len);
+/* Copies a guest file to a host file. */
+gboolean kiln_guest_download (KilnGuest *g, const char *guest_path,
+                              const char *host_path, GError **error);
+
+typedef struct {
+  char *device;            /* /dev/sda1 */
+  char *mountpoint;        /* inside the guest: /, /boot/efi */
+  char *fstype;            /* "vfat"; NULL when unknown */
+} KilnGuestMount;
+
+/* The guest's filesystems as mounted in the appliance (KilnGuestMount*). */
+GPtrArray *kiln_guest_mounts (KilnGuest *g);
+/* The first len bytes of the first disk (NULL when unreadable) and its size
+ * in bytes (*size 0 when unknown). */
+GBytes *kiln_guest_disk_head (KilnGuest *g, gsize len, guint64 *size);
+/* The GPT partition type GUID of every partition on every disk (char*,
+ * as libguestfs prints them); partitions without one are left out. */
+GPtrArray *kiln_guest_gpt_types (KilnGuest *g);

@@ -1,16 +1,14 @@
-/* libvirt-accel.c - choose KVM or TCG, by trying
+/* libvirt-accel.c - the mechanics of trying KVM
  *
  * /dev/kvm being there proves little: under nested virtualization it opens
  * and creates VMs, yet QEMU aborts (-cpu host: "failed to set MSR 0x10a") or
- * the guest hangs in the kernel decompressor.  So AUTO boots a probe guest
- * under KVM: the host kernel with a one-file initramfs whose /init
- * (kiln-agent --probe, or any static program doing the same) prints
- * KILN-PROBE-OK on the serial console and powers off.  Seeing that line in
- * the console log within KILN_ACCEL_PROBE_TIMEOUT seconds means KVM works.
- *
- * The probe's answer is cached in CACHE_DIR/accel-probe.json, keyed by the
- * host kernel release and the hypervisor (qemu) version; the /dev/kvm check
- * is cheap and runs every time (a module loaded later, permissions changed).
+ * the guest hangs in the kernel decompressor.  So the decision (when to
+ * probe, the cache: src/build/accel-decide.c) boots a probe guest under
+ * KVM: the host kernel with a one-file initramfs whose /init (kiln-agent
+ * --probe, or any static program doing the same) prints KILN-PROBE-OK on the
+ * serial console and powers off.  Seeing that line in the console log in
+ * time means KVM works.  This file checks the device, boots the probe and
+ * names the hypervisor; it decides nothing.
  */
 #define _GNU_SOURCE  /* accept4, strverscmp */
 #include "config.h"
@@ -27,20 +25,19 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 
 #include "common/kiln.h"
-#include "common/kiln-json.h"
 #include "libvirt-private.h"
 
 #define PROBE_MARKER "KILN-PROBE-OK"
 #define PROBE_CMDLINE "console=ttyS0 panic=-1 kiln-probe"
-#define CACHE_FILE "accel-probe.json"
+/* How often the probe looks at its console log and its cancellable. */
+#define PROBE_POLL_USEC (100 * 1000)
 
 /* ---- /dev/kvm ---------------------------------------------------------- */
 
-static gboolean
-kvm_device_usable (const char *device, char **why)
+gboolean
+kiln_kvm_device_usable (const char *device, char **why)
 {
   int fd = open (device, O_RDWR | O_CLOEXEC);
   if (fd < 0)
@@ -207,26 +204,12 @@ qemu_failure_line (const char *path)
   return g_strdup (last);
 }
 
-gboolean
-kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
-                       const char *probe_init, const char *kernel,
-                       const char *workdir, guint timeout_seconds,
-                       char **reason, GError **error)
+/* Boots the probe guest and watches its console; *reason when it failed. */
+static gboolean
+probe_boot (KilnHypervisor *hv, KilnAccel accel, const char *kernel,
+            const char *initrd, const char *console, guint timeout_seconds,
+            GCancellable *cancellable, char **reason, GError **error)
 {
-  g_autofree char *found_kernel = NULL;
-  if (kernel == NULL)
-    kernel = found_kernel = kiln_accel_find_host_kernel ();
-  if (kernel == NULL)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                   "no kernel in /boot to boot the accel probe with");
-      return FALSE;
-    }
-  g_autofree char *initrd = g_build_filename (workdir, "probe-initramfs.cpio", NULL);
-  g_autofree char *console = g_build_filename (workdir, "probe-console.log", NULL);
-  if (!kiln_accel_write_initramfs (probe_init, initrd, error))
-    return FALSE;
-
   KilnDomainSpec spec = {
     .name_prefix = "kiln-probe",
     .memory_mib = 256,
@@ -250,6 +233,15 @@ kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_seconds * G_USEC_PER_SEC;
   for (;;)
     {
+      /* Cancelled: the guest is destroyed (g_autoptr) and nothing is
+       * concluded about KVM. */
+      if (g_cancellable_is_cancelled (cancellable))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_CANCELLED,
+                       "the %s probe guest was stopped: cancelled",
+                       kiln_accel_name (accel));
+          return FALSE;
+        }
       if (file_contains (console, PROBE_MARKER))
         return TRUE;
       if (!kiln_domain_is_running (dom))
@@ -269,14 +261,39 @@ kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
                                      kiln_accel_name (accel), timeout_seconds);
           return FALSE;
         }
-      g_usleep (100 * 1000);
+      g_usleep (PROBE_POLL_USEC);
     }
 }
 
-/* ---- the cache --------------------------------------------------------- */
+gboolean
+kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
+                       const char *probe_init, const char *kernel,
+                       const char *workdir, guint timeout_seconds,
+                       GCancellable *cancellable, char **reason,
+                       GError **error)
+{
+  g_autofree char *found_kernel = NULL;
+  if (kernel == NULL)
+    kernel = found_kernel = kiln_accel_find_host_kernel ();
+  if (kernel == NULL)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "no kernel in /boot to boot the accel probe with");
+      return FALSE;
+    }
+  g_autofree char *initrd = g_build_filename (workdir, "probe-initramfs.cpio", NULL);
+  g_autofree char *console = g_build_filename (workdir, "probe-console.log", NULL);
+  gboolean works = kiln_accel_write_initramfs (probe_init, initrd, error)
+                   && probe_boot (hv, accel, kernel, initrd, console,
+                                  timeout_seconds, cancellable, reason, error);
+  /* workdir holds only what the caller put there. */
+  g_unlink (initrd);
+  g_unlink (console);
+  return works;
+}
 
-static char *
-hypervisor_version (KilnHypervisor *hv)
+char *
+kiln_hypervisor_version (KilnHypervisor *hv)
 {
   unsigned long v = 0;
   const char *type = virConnectGetType (hv->conn);
@@ -284,186 +301,4 @@ hypervisor_version (KilnHypervisor *hv)
     return NULL;
   return g_strdup_printf ("%s %lu.%lu.%lu", type ? type : "?", v / 1000000,
                           (v / 1000) % 1000, v % 1000);
-}
-
-static char *
-cache_key (KilnHypervisor *hv)
-{
-  struct utsname u;
-  g_autofree char *qemu = hypervisor_version (hv);
-  if (uname (&u) < 0 || qemu == NULL)
-    return NULL;
-  return g_strdup_printf ("%s|%s", u.release, qemu);
-}
-
-static gboolean
-cache_lookup (const char *file, const char *key, KilnAccel *accel, char **reason)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_file (parser, file, NULL))
-    return FALSE;
-  JsonNode *root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    return FALSE;
-  JsonObject *o = json_node_get_object (root);
-  const char *k = json_object_get_string_member_with_default (o, "key", NULL);
-  const char *a = json_object_get_string_member_with_default (o, "accel", NULL);
-  const char *r = json_object_get_string_member_with_default (o, "reason", "");
-  if (k == NULL || a == NULL || !g_str_equal (k, key))
-    return FALSE;
-  if (g_str_equal (a, "kvm"))
-    *accel = KILN_ACCEL_KVM;
-  else if (g_str_equal (a, "tcg"))
-    *accel = KILN_ACCEL_TCG;
-  else
-    return FALSE;
-  *reason = g_strdup (r);
-  return TRUE;
-}
-
-static void
-cache_store (const char *file, const char *key, KilnAccel accel,
-             const char *reason, double seconds)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "key");
-  json_builder_add_string_value (b, key);
-  json_builder_set_member_name (b, "accel");
-  json_builder_add_string_value (b, kiln_accel_name (accel));
-  json_builder_set_member_name (b, "reason");
-  json_builder_add_string_value (b, reason);
-  json_builder_set_member_name (b, "probeSeconds");
-  json_builder_add_double_value (b, seconds);
-  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *iso = g_date_time_format_iso8601 (now);
-  json_builder_set_member_name (b, "decidedAt");
-  json_builder_add_string_value (b, iso);
-  json_builder_end_object (b);
-
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autofree char *text = kiln_json_to_text (root);
-  g_autoptr (GError) error = NULL;
-  if (!g_file_set_contents (file, text, -1, &error))
-    g_warning ("cannot cache the accel decision: %s", error->message);
-}
-
-/* ---- resolve ----------------------------------------------------------- */
-
-KilnAccel
-kiln_accel_resolve_with (KilnHypervisor *hv, KilnAccel requested,
-                         const char *probe_init, const char *cache_dir,
-                         const KilnAccelProbeOptions *options,
-                         char **reason, GError **error)
-{
-  *reason = NULL;
-  if (requested == KILN_ACCEL_TCG)
-    {
-      *reason = g_strdup ("tcg was requested");
-      return KILN_ACCEL_TCG;
-    }
-
-  g_autofree char *why = NULL;
-  if (options->kvm_device && !kvm_device_usable (options->kvm_device, &why))
-    {
-      if (requested == KILN_ACCEL_KVM)
-        {
-          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                       "kvm was requested but %s", why);
-          return KILN_ACCEL_AUTO;
-        }
-      *reason = g_steal_pointer (&why);
-      return KILN_ACCEL_TCG;
-    }
-  if (requested == KILN_ACCEL_KVM)
-    {
-      *reason = g_strdup ("kvm was requested");
-      return KILN_ACCEL_KVM;
-    }
-
-  g_autofree char *key = cache_key (hv);
-  g_autofree char *file = cache_dir ? g_build_filename (cache_dir, CACHE_FILE, NULL) : NULL;
-  KilnAccel accel;
-  g_autofree char *cached_reason = NULL;
-  if (key && file && cache_lookup (file, key, &accel, &cached_reason))
-    {
-      *reason = g_strdup_printf ("%s (cached in %s)", cached_reason, file);
-      return accel;
-    }
-
-  if (probe_init == NULL)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                   "cannot probe KVM: no probe program (kiln-agent) given");
-      return KILN_ACCEL_AUTO;
-    }
-  const char *base = cache_dir ? cache_dir : g_get_tmp_dir ();
-  if (g_mkdir_with_parents (base, 0700) < 0)
-    {
-      int e = errno;
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
-                   base, g_strerror (e));
-      return KILN_ACCEL_AUTO;
-    }
-  g_autofree char *workdir = g_build_filename (base, "probe-XXXXXX", NULL);
-  if (g_mkdtemp (workdir) == NULL)
-    {
-      int e = errno;
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
-                   workdir, g_strerror (e));
-      return KILN_ACCEL_AUTO;
-    }
-
-  gint64 start = g_get_monotonic_time ();
-  g_autofree char *probe_why = NULL;
-  GError *probe_error = NULL;
-  gboolean works = kiln_accel_probe_boot (hv, options->probe_accel, probe_init,
-                                          options->kernel, workdir,
-                                          options->timeout_seconds, &probe_why,
-                                          &probe_error);
-  double seconds = (g_get_monotonic_time () - start) / 1e6;
-
-  /* The work directory holds only what the probe wrote. */
-  const char *leftovers[] = { "probe-initramfs.cpio", "probe-console.log" };
-  for (guint i = 0; i < G_N_ELEMENTS (leftovers); i++)
-    {
-      g_autofree char *p = g_build_filename (workdir, leftovers[i], NULL);
-      g_unlink (p);
-    }
-  g_rmdir (workdir);
-
-  if (probe_error)
-    {
-      g_propagate_error (error, probe_error);
-      return KILN_ACCEL_AUTO;
-    }
-  if (works)
-    {
-      accel = KILN_ACCEL_KVM;
-      *reason = g_strdup_printf ("a %s probe guest reached userland in %.1f s",
-                                 kiln_accel_name (options->probe_accel), seconds);
-    }
-  else
-    {
-      accel = KILN_ACCEL_TCG;
-      *reason = g_steal_pointer (&probe_why);
-    }
-  if (key && file)
-    cache_store (file, key, accel, *reason, seconds);
-  return accel;
-}
-
-KilnAccel
-kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
-                    const char *probe_init, const char *cache_dir,
-                    char **reason, GError **error)
-{
-  const KilnAccelProbeOptions defaults = {
-    .kvm_device = "/dev/kvm",
-    .probe_accel = KILN_ACCEL_KVM,
-    .timeout_seconds = KILN_ACCEL_PROBE_TIMEOUT,
-    .kernel = NULL,
-  };
-  return kiln_accel_resolve_with (hv, requested, probe_init, cache_dir,
-                                  &defaults, reason, error);
 }

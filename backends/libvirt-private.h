@@ -35,35 +35,6 @@ KilnDomain *kiln_domain_new_for_channel_fd (int fd, const char *name);
  * only: ROOT/log/qemu/NAME.log), or NULL. */
 char *kiln_domain_qemu_log_path (KilnHypervisor *hv, const char *name);
 
-/* How the accel probe runs; the defaults are what kiln_accel_resolve uses.
- * Tests change them to exercise the probe and its cache on a host where KVM
- * does not work (the probe guest then boots under TCG). */
-typedef struct {
-  const char *kvm_device;    /* "/dev/kvm"; NULL = skip the device check */
-  KilnAccel probe_accel;     /* KILN_ACCEL_KVM */
-  guint timeout_seconds;     /* KILN_ACCEL_PROBE_TIMEOUT */
-  const char *kernel;        /* NULL = the host kernel from /boot */
-} KilnAccelProbeOptions;
-
-/* Under KVM the probe guest reaches userland in 1-3 s; 30 s also covers a
- * loaded host.  A broken nested KVM hangs (never prints), so this is also
- * what a failed probe costs, once per host kernel + qemu version. */
-#define KILN_ACCEL_PROBE_TIMEOUT 30
-
-KilnAccel kiln_accel_resolve_with (KilnHypervisor *hv, KilnAccel requested,
-                                   const char *probe_init,
-                                   const char *cache_dir,
-                                   const KilnAccelProbeOptions *options,
-                                   char **reason, GError **error);
-
-/* Boots the probe guest once.  TRUE when it printed KILN-PROBE-OK in time;
- * FALSE with *reason otherwise.  error is set only for problems of kiln or
- * the host that make a probe impossible (no probe_init, no kernel). */
-gboolean kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
-                                const char *probe_init, const char *kernel,
-                                const char *workdir, guint timeout_seconds,
-                                char **reason, GError **error);
-
 /* The host kernel the probe boots: /boot/vmlinuz-$(uname -r), else the
  * newest /boot/vmlinuz-*.  NULL when there is none. */
 char *kiln_accel_find_host_kernel (void);

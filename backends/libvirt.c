@@ -5,8 +5,8 @@
  * the connection must stay open for as long as any domain lives (closing it
  * early leaves a powered-off guest's qemu behind and its name taken).
  *
- * Every started domain is kept in a process-wide registry so that
- * kiln_domain_destroy_all can tear everything down on SIGINT/SIGTERM.
+ * On SIGINT/SIGTERM the owner of a domain stops it with kiln_domain_stop
+ * (from its signal thread; src/base/signals.h), then frees it as usual.
  */
 #define _GNU_SOURCE  /* accept4, strverscmp */
 #include "config.h"
@@ -295,54 +295,6 @@ kiln_domain_qemu_log_path (KilnHypervisor *hv, const char *name)
   return g_build_filename (hv->embed_root, "log", "qemu", file, NULL);
 }
 
-/* ---- the registry ------------------------------------------------------ */
-
-static GMutex registry_lock;
-static GPtrArray *registry;   /* KilnDomain * (not owned) */
-
-static void
-registry_add (KilnDomain *dom)
-{
-  g_mutex_lock (&registry_lock);
-  if (registry == NULL)
-    registry = g_ptr_array_new ();
-  g_ptr_array_add (registry, dom);
-  g_mutex_unlock (&registry_lock);
-}
-
-static void
-registry_remove (KilnDomain *dom)
-{
-  g_mutex_lock (&registry_lock);
-  if (registry)
-    g_ptr_array_remove_fast (registry, dom);
-  g_mutex_unlock (&registry_lock);
-}
-
-void
-kiln_domain_destroy_all (void)
-{
-  /* Take references under the lock, call libvirt outside it: the owners may
-   * free their KilnDomain meanwhile, the virDomainPtr stays valid. */
-  g_autoptr (GPtrArray) doms = g_ptr_array_new ();
-  g_mutex_lock (&registry_lock);
-  for (guint i = 0; registry && i < registry->len; i++)
-    {
-      KilnDomain *d = registry->pdata[i];
-      virDomainRef (d->dom);
-      g_ptr_array_add (doms, d->dom);
-    }
-  g_mutex_unlock (&registry_lock);
-
-  for (guint i = 0; i < doms->len; i++)
-    {
-      virDomainPtr d = doms->pdata[i];
-      if (virDomainIsActive (d) == 1)
-        virDomainDestroy (d);
-      virDomainFree (d);
-    }
-}
-
 /* ---- the agent channel ------------------------------------------------- */
 
 static int
@@ -508,7 +460,6 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
       domain_free (dom);
       return NULL;
     }
-  registry_add (dom);
   if (spec->uefi)
     dom->nvram = domain_nvram_path (dom->dom);
 
@@ -775,11 +726,20 @@ kiln_domain_wait_shutoff (KilnDomain *dom, gint64 deadline, GError **error)
 }
 
 void
+kiln_domain_stop (KilnDomain *dom)
+{
+  /* libvirt's calls are thread-safe; the owner's read_line sees the channel
+   * close (or the domain gone) and returns. */
+  if (dom->dom && virDomainIsActive (dom->dom) == 1 && virDomainDestroy (dom->dom) < 0
+      && !last_error_is_no_domain ())
+    g_warning ("cannot stop domain %s: %s", dom->name, virGetLastErrorMessage ());
+}
+
+void
 kiln_domain_destroy (KilnDomain *dom)
 {
   if (dom == NULL)
     return;
-  registry_remove (dom);
   if (dom->dom && virDomainIsActive (dom->dom) == 1 && virDomainDestroy (dom->dom) < 0
       && !last_error_is_no_domain ())
     g_warning ("cannot destroy domain %s: %s", dom->name, virGetLastErrorMessage ());

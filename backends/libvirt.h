@@ -10,9 +10,7 @@
 
 #include <gio/gio.h>
 
-#include "base/accel.h"
-
-typedef struct KilnHypervisor KilnHypervisor;
+#include "common/kiln-types.h"
 
 /* uri NULL or "embed" = embedded driver rooted at embed_root (created with
  * its qemu.conf when missing).  libvirt allows one process per embedded
@@ -24,18 +22,31 @@ KilnHypervisor *kiln_hypervisor_open (const char *uri, const char *embed_root,
 void kiln_hypervisor_close (KilnHypervisor *hv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnHypervisor, kiln_hypervisor_close)
 
-/* Resolve AUTO: KVM only when /dev/kvm opens AND a probe guest (the host
- * kernel + a one-file initramfs holding probe_init, a static binary that
- * prints KILN-PROBE-OK on the console and powers off) reaches userland in
- * time; otherwise TCG.  *reason says why (for the one warning).  The result
- * is cached in cache_dir keyed by host kernel release and qemu version.
- * KVM/TCG requests are returned unchanged (KVM is still checked: /dev/kvm
- * must open, else an error). */
-KilnAccel kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
-                              const char *probe_init, const char *cache_dir,
-                              char **reason, GError **error);
+/* ---- the accelerator probe: mechanics only (the decision, the cache and
+ * when to probe are src/build/accel-decide.c's) ---- */
 
-typedef struct {
+/* Whether device (/dev/kvm) opens read-write and speaks the KVM API;
+ * *why says what failed otherwise. */
+gboolean kiln_kvm_device_usable (const char *device, char **why);
+
+/* The hypervisor's type and version ("QEMU 7.2.0"), NULL when unknown. */
+char *kiln_hypervisor_version (KilnHypervisor *hv);
+
+/* Boots the probe guest once under accel: kernel (NULL = the host's, from
+ * /boot) with a one-file initramfs holding probe_init, a static program that
+ * prints KILN-PROBE-OK on the console and powers off.  Its files go to
+ * workdir and are removed again.  TRUE when the marker appeared within
+ * timeout_seconds; FALSE with *reason when the guest failed to start,
+ * stopped without it or ran out of time.  error is set (and FALSE returned)
+ * only when no probe could be made (no probe_init, no kernel) or when
+ * cancellable fired (KILN_ERROR_CANCELLED; the guest is destroyed). */
+gboolean kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
+                                const char *probe_init, const char *kernel,
+                                const char *workdir, guint timeout_seconds,
+                                GCancellable *cancellable, char **reason,
+                                GError **error);
+
+struct KilnDomainSpec {
   const char *name_prefix;     /* "kiln-build"; a unique suffix is added */
   const char *disk;            /* boot disk */
   const char *disk_format;     /* "qcow2" */
@@ -52,12 +63,10 @@ typedef struct {
   const char *kernel;
   const char *initrd;
   const char *cmdline;
-} KilnDomainSpec;
+};
 
 /* The domain XML (libxml2) for spec and a chosen name; for tests too. */
 char *kiln_domain_xml (const KilnDomainSpec *spec, const char *name);
-
-typedef struct KilnDomain KilnDomain;
 
 /* Creates and starts a transient domain.  The agent channel is listening
  * before the guest starts, so no early event is lost. */
@@ -88,6 +97,8 @@ gboolean kiln_domain_is_running (KilnDomain *dom);
 void kiln_domain_destroy (KilnDomain *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnDomain, kiln_domain_destroy)
 
-/* Destroy every domain started by this process (signal handlers call it
- * from the main loop, not from the handler itself). */
-void kiln_domain_destroy_all (void);
+/* Stops (destroys) the guest now but keeps the handle, which its owner
+ * still frees with kiln_domain_destroy.  Safe from another thread while the
+ * owner waits in kiln_domain_read_line or wait_shutoff (a signal thread
+ * calls it: src/base/signals.h). */
+void kiln_domain_stop (KilnDomain *dom);

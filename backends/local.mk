@@ -1,6 +1,7 @@
 # backends/: the only code that calls libvirt, libguestfs and qemu-img.
 # They take plain specs and hand back raw results; they make no policy.
 noinst_LIBRARIES += backends/libkilnbackends.a
+backends_libkilnbackends_a_CFLAGS = $(AM_CFLAGS) $(BACKEND_CFLAGS)
 backends_libkilnbackends_a_SOURCES = \
 	backends/qemu-img.c backends/qemu-img.h \
 	backends/libvirt.c backends/libvirt.h backends/libvirt-private.h \
@@ -11,7 +12,7 @@ backends_libkilnbackends_a_SOURCES = \
 	backends/guestfs-inspect.c \
 	backends/guestfs-agent.c \
 	backends/guestfs-generalize.c \
-	backends/guestfs-facts.c backends/guestfs-facts.h \
+	backends/guestfs-read.c \
 	backends/template-build.c backends/template-build.h \
 	backends/template-build-private.h backends/template-tree.c \
 	backends/seed.c backends/seed.h

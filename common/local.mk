@@ -1,9 +1,10 @@
 # common/: what the core (src/), the backends (backends/) share: the error
-# domain and exit codes.  Plain types only; nothing here calls a library
-# beyond GLib.
+# domain and exit codes (kiln.h), the plain types that cross the seam
+# (kiln-types.h).  Plain types only; nothing here calls a library beyond GLib.
 noinst_LIBRARIES += common/libkilncommon.a
 common_libkilncommon_a_SOURCES = \
-	common/kiln.c common/kiln.h
+	common/kiln.c common/kiln.h \
+	common/kiln-types.c common/kiln-types.h
 # kiln-protocol.h: the names kiln and kiln-agent share (plain C, header
 # only: the musl agent includes it too).  kiln-json: helpers over json-glib.
 common_libkilncommon_a_SOURCES += \

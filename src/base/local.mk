@@ -1,8 +1,6 @@
 # src/base/: what every part of the core uses: diagnostics, "did you mean",
-# paths, the progress reporter, work directories, signals, the accelerator
-# enum.
+# paths, the progress reporter, work directories, signals.
 src_libkilncore_a_SOURCES += \
-	src/base/accel.c src/base/accel.h \
 	src/base/diag.c src/base/diag.h \
 	src/base/suggest.c src/base/suggest.h \
 	src/base/paths.c src/base/paths.h \

@@ -4,8 +4,6 @@
 #include <glib-unix.h>
 #include <signal.h>
 
-#include "backends/libvirt.h"
-
 struct KilnSignalWatch {
   GMainContext *context;
   GMainLoop *loop;
@@ -19,13 +17,68 @@ typedef struct {
   int signum;
 } Handler;
 
+/* ---- stops: who must be stopped when a signal comes ---------------------- */
+
+typedef struct {
+  guint id;
+  KilnStopFunc stop;
+  gpointer data;
+} Stop;
+
+/* Held while the stops are called, so that kiln_signal_stop_remove returns
+ * only when no call with its data is in progress. */
+static GMutex stops_lock;
+static GArray *stops;           /* Stop */
+static guint last_stop_id;
+
+guint
+kiln_signal_stop_add (KilnStopFunc stop, gpointer data)
+{
+  g_mutex_lock (&stops_lock);
+  if (!stops)
+    stops = g_array_new (FALSE, FALSE, sizeof (Stop));
+  if (++last_stop_id == 0)
+    last_stop_id = 1;
+  Stop s = { last_stop_id, stop, data };
+  g_array_append_val (stops, s);
+  g_mutex_unlock (&stops_lock);
+  return s.id;
+}
+
+void
+kiln_signal_stop_remove (guint id)
+{
+  if (id == 0)
+    return;
+  g_mutex_lock (&stops_lock);
+  for (guint i = 0; stops && i < stops->len; i++)
+    if (g_array_index (stops, Stop, i).id == id)
+      {
+        g_array_remove_index (stops, i);
+        break;
+      }
+  g_mutex_unlock (&stops_lock);
+}
+
+static void
+call_stops (void)
+{
+  g_mutex_lock (&stops_lock);
+  for (guint i = 0; stops && i < stops->len; i++)
+    {
+      Stop *s = &g_array_index (stops, Stop, i);
+      s->stop (s->data);
+    }
+  g_mutex_unlock (&stops_lock);
+}
+
 static gboolean
 on_signal (gpointer data)
 {
   Handler *h = data;
   g_atomic_int_set (&h->w->fired, h->signum);
   g_cancellable_cancel (h->w->cancellable);
-  kiln_domain_destroy_all ();
+  call_stops ();
   return G_SOURCE_CONTINUE;
 }
 

@@ -1,10 +1,25 @@
-/* accel-decide.c - the one accelerator decision every command shares */
+/* accel-decide.c - the one accelerator decision every command shares
+ *
+ * The policy: what was asked, the /dev/kvm check, the probe cache (its file,
+ * its key, when it is trusted), when to probe and what the probe's outcome
+ * means.  The libvirt backend does the mechanics and returns raw results.
+ */
 #include "accel-decide.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/utsname.h>
 
-#include "common/kiln.h"
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "backends/libvirt.h"
 #include "base/paths.h"
+#include "base/signals.h"
+#include "common/kiln.h"
+#include "common/kiln-json.h"
+
+#define CACHE_FILE "accel-probe.json"
 
 /* One warning per command, however many stages ask. */
 static gboolean warned;
@@ -64,6 +79,202 @@ kiln_accel_cause_brief (const char *raw)
   return g_steal_pointer (&line);
 }
 
+/* ---- the probe cache ---------------------------------------------------- */
+
+/* The probe's answer holds for one host kernel and one hypervisor version:
+ * "6.1.0-18-amd64|QEMU 7.2.0". */
+static char *
+cache_key (KilnHypervisor *hv)
+{
+  struct utsname u;
+  g_autofree char *qemu = kiln_hypervisor_version (hv);
+  if (uname (&u) < 0 || qemu == NULL)
+    return NULL;
+  return g_strdup_printf ("%s|%s", u.release, qemu);
+}
+
+static gboolean
+cache_lookup (const char *file, const char *key, KilnAccel *accel, char **reason)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_file (parser, file, NULL))
+    return FALSE;
+  JsonNode *root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  JsonObject *o = json_node_get_object (root);
+  const char *k = json_object_get_string_member_with_default (o, "key", NULL);
+  const char *a = json_object_get_string_member_with_default (o, "accel", NULL);
+  const char *r = json_object_get_string_member_with_default (o, "reason", "");
+  if (k == NULL || a == NULL || !g_str_equal (k, key))
+    return FALSE;
+  if (g_str_equal (a, "kvm"))
+    *accel = KILN_ACCEL_KVM;
+  else if (g_str_equal (a, "tcg"))
+    *accel = KILN_ACCEL_TCG;
+  else
+    return FALSE;
+  *reason = g_strdup (r);
+  return TRUE;
+}
+
+static void
+cache_store (const char *file, const char *key, KilnAccel accel,
+             const char *reason, double seconds)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "key");
+  json_builder_add_string_value (b, key);
+  json_builder_set_member_name (b, "accel");
+  json_builder_add_string_value (b, kiln_accel_name (accel));
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, reason);
+  json_builder_set_member_name (b, "probeSeconds");
+  json_builder_add_double_value (b, seconds);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *iso = g_date_time_format_iso8601 (now);
+  json_builder_set_member_name (b, "decidedAt");
+  json_builder_add_string_value (b, iso);
+  json_builder_end_object (b);
+
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree char *text = kiln_json_to_text (root);
+  g_autoptr (GError) error = NULL;
+  if (!g_file_set_contents (file, text, -1, &error))
+    g_warning ("cannot cache the accel decision: %s", error->message);
+}
+
+/* ---- the probe ------------------------------------------------------------ */
+
+/* A signal during the probe stops its guest (base/signals.h). */
+static void
+cancel_probe (gpointer cancellable)
+{
+  g_cancellable_cancel (cancellable);
+}
+
+/* One probe boot in a fresh directory under base; FALSE with error when no
+ * probe could be made or it was cancelled, else *works and *reason. */
+static gboolean
+run_probe (KilnHypervisor *hv, const char *probe_init, const char *base,
+           const KilnAccelProbeOptions *options, gboolean *works,
+           char **reason, double *seconds, GError **error)
+{
+  if (g_mkdir_with_parents (base, 0700) < 0)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
+                   base, g_strerror (e));
+      return FALSE;
+    }
+  g_autofree char *workdir = g_build_filename (base, "probe-XXXXXX", NULL);
+  if (g_mkdtemp (workdir) == NULL)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
+                   workdir, g_strerror (e));
+      return FALSE;
+    }
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  guint stop = kiln_signal_stop_add (cancel_probe, cancel);
+  gint64 start = g_get_monotonic_time ();
+  GError *probe_error = NULL;
+  *works = kiln_accel_probe_boot (hv, options->probe_accel, probe_init,
+                                  options->kernel, workdir,
+                                  options->timeout_seconds, cancel, reason,
+                                  &probe_error);
+  *seconds = (g_get_monotonic_time () - start) / 1e6;
+  kiln_signal_stop_remove (stop);
+  g_rmdir (workdir);
+  if (probe_error)
+    {
+      g_propagate_error (error, probe_error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+KilnAccel
+kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
+                    const char *probe_init, const char *cache_dir,
+                    const KilnAccelProbeOptions *options, char **reason,
+                    GError **error)
+{
+  static const KilnAccelProbeOptions defaults = {
+    .kvm_device = "/dev/kvm",
+    .probe_accel = KILN_ACCEL_KVM,
+    .timeout_seconds = KILN_ACCEL_PROBE_TIMEOUT,
+    .kernel = NULL,
+  };
+  if (!options)
+    options = &defaults;
+  *reason = NULL;
+  if (requested == KILN_ACCEL_TCG)
+    {
+      *reason = g_strdup ("tcg was requested");
+      return KILN_ACCEL_TCG;
+    }
+
+  /* Cheap, so every time: a module loaded later, permissions changed. */
+  g_autofree char *why = NULL;
+  if (options->kvm_device && !kiln_kvm_device_usable (options->kvm_device, &why))
+    {
+      if (requested == KILN_ACCEL_KVM)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                       "kvm was requested but %s", why);
+          return KILN_ACCEL_AUTO;
+        }
+      *reason = g_steal_pointer (&why);
+      return KILN_ACCEL_TCG;
+    }
+  if (requested == KILN_ACCEL_KVM)
+    {
+      *reason = g_strdup ("kvm was requested");
+      return KILN_ACCEL_KVM;
+    }
+
+  g_autofree char *key = cache_key (hv);
+  g_autofree char *file = cache_dir ? g_build_filename (cache_dir, CACHE_FILE, NULL) : NULL;
+  KilnAccel accel;
+  g_autofree char *cached_reason = NULL;
+  if (key && file && cache_lookup (file, key, &accel, &cached_reason))
+    {
+      *reason = g_strdup_printf ("%s (cached in %s)", cached_reason, file);
+      return accel;
+    }
+
+  if (probe_init == NULL)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "cannot probe KVM: no probe program (kiln-agent) given");
+      return KILN_ACCEL_AUTO;
+    }
+  gboolean works = FALSE;
+  double seconds = 0;
+  g_autofree char *probe_why = NULL;
+  if (!run_probe (hv, probe_init, cache_dir ? cache_dir : g_get_tmp_dir (),
+                  options, &works, &probe_why, &seconds, error))
+    return KILN_ACCEL_AUTO;
+  if (works)
+    {
+      accel = KILN_ACCEL_KVM;
+      *reason = g_strdup_printf ("a %s probe guest reached userland in %.1f s",
+                                 kiln_accel_name (options->probe_accel), seconds);
+    }
+  else
+    {
+      accel = KILN_ACCEL_TCG;
+      *reason = g_steal_pointer (&probe_why);
+    }
+  if (key && file)
+    cache_store (file, key, accel, *reason, seconds);
+  return accel;
+}
+
+/* ---- the decision every command shares ------------------------------------ */
+
 static void
 report (KilnAccel want, KilnAccel decided, const char *reason, KilnReporter *r)
 {
@@ -97,8 +308,8 @@ kiln_accel_decide_on (KilnHypervisor *hv, const char *requested,
   g_autofree char *cache = g_build_filename (kiln_home (), "cache", NULL);
   g_autofree char *probe = kiln_agent_path ();
   g_autofree char *reason = NULL;
-  KilnAccel decided = kiln_accel_resolve (hv, want, probe, cache, &reason,
-                                          error);
+  KilnAccel decided = kiln_accel_resolve (hv, want, probe, cache, NULL,
+                                          &reason, error);
   if (decided == KILN_ACCEL_AUTO)
     return KILN_ACCEL_AUTO;
   report (want, decided, reason, r);

@@ -4,6 +4,8 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "backends/libvirt.h"
+#include "base/signals.h"
 #include "common/kiln.h"
 #include "common/kiln-json.h"
 #include "common/kiln-protocol.h"
@@ -30,6 +32,14 @@ dup_member (JsonObject *o, const char *name)
   return g_strdup (kiln_json_member_string (o, name));
 }
 
+/* A signal stops the guest at once; the stage then unwinds through the
+ * cancelled channel read. */
+static void
+stop_domain (gpointer dom)
+{
+  kiln_domain_stop (dom);
+}
+
 gboolean
 kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
                const KilnBootLimits *limits, KilnReporter *r,
@@ -49,6 +59,7 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
   g_autoptr (KilnDomain) dom = kiln_domain_start (hv, spec, error);
   if (!dom)
     return FALSE;
+  guint stop = kiln_signal_stop_add (stop_domain, dom);
   kiln_reporter_log (r, "domain %s started (disk %s, console %s)",
                      kiln_domain_name (dom), spec->disk, spec->console_log);
 
@@ -183,6 +194,7 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
   ok = TRUE;
 
 out:
+  kiln_signal_stop_remove (stop);
   res->seconds = (g_get_monotonic_time () - start) / 1e6;
   /* g_autoptr destroys the domain (a no-op when it already shut off) */
   return ok;

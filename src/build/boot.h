@@ -9,8 +9,8 @@
 
 #include <gio/gio.h>
 
-#include "backends/libvirt.h"
 #include "base/reporter.h"
+#include "common/kiln-types.h"
 
 typedef struct {
   gboolean finished;         /* the agent sent `done` */

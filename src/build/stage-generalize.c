@@ -4,7 +4,8 @@
  * its packages, the import-readiness lint facts. */
 #include "stages.h"
 
-#include "backends/guestfs-facts.h"
+#include "backends/guestfs.h"
+#include "outputs/guest-facts.h"
 
 void
 kiln_generalized_free (KilnGeneralized *gen)

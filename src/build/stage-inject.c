@@ -3,6 +3,7 @@
  * first a throw-away overlay of the built image. */
 #include "stages.h"
 
+#include "backends/guestfs.h"
 #include "backends/qemu-img.h"
 
 gboolean

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "backends/guestfs.h"
 #include "backends/qemu-img.h"
 #include "common/kiln.h"
 

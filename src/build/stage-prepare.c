@@ -3,6 +3,7 @@
  * accelerator decision its boots and libguestfs appliances share. */
 #include "stages.h"
 
+#include "backends/guestfs.h"
 #include "accel-decide.h"
 #include "backends/libvirt.h"
 #include "backends/qemu-img.h"

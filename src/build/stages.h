@@ -28,8 +28,7 @@
 
 #include "boot.h"
 #include "job.h"
-#include "backends/guestfs.h"
-#include "base/accel.h"
+#include "common/kiln-types.h"
 #include "base/reporter.h"
 #include "base/workspace.h"
 #include "outputs/lint.h"

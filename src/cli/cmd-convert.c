@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <glib-unix.h>
-
 #include "outputs/artifact-progress.h"
+#include "base/signals.h"
 #include "commands.h"
 #include "config.h"
 #include "outputs/inspect-image.h"
@@ -28,13 +27,6 @@ static const char description[] =
   "\n"
   "Exit status: 0 done, 1 conversion failed or lint errors, 2 bad input,\n"
   "3 host problem.";
-
-static gboolean
-on_signal (gpointer data)
-{
-  g_cancellable_cancel (data);
-  return G_SOURCE_CONTINUE;
-}
 
 /* "a.b.qcow2" -> "a.b" ; "disk" -> "disk" */
 static char *
@@ -298,12 +290,10 @@ kiln_cmd_convert (int argc, char **argv)
 
   /* Ctrl-C / SIGTERM: cancel; distribute removes what it wrote. */
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
-  guint sigint = g_unix_signal_add (SIGINT, on_signal, cancel);
-  guint sigterm = g_unix_signal_add (SIGTERM, on_signal, cancel);
+  KilnSignalWatch *signals = kiln_signal_watch_new (cancel);
   g_autoptr (KilnDistributeResult) result = NULL;
   gboolean ok = kiln_distribute (&spec, &result, cancel, &error);
-  g_source_remove (sigint);
-  g_source_remove (sigterm);
+  kiln_signal_watch_free (signals);
   g_clear_pointer (&progress, kiln_artifact_progress_free);
   if (!ok)
     {

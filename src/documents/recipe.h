@@ -50,9 +50,9 @@
 
 #include <glib.h>
 
-#include "base/accel.h"
 #include "component.h"
 #include "base/diag.h"
+#include "common/kiln-types.h"
 #include "semver.h"
 #include "yamldoc.h"
 

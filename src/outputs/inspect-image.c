@@ -4,12 +4,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backends/guestfs-facts.h"
 #include "inspect-image.h"
 
+#include "backends/guestfs.h"
+#include "backends/qemu-img.h"
 #include "build/accel-decide.h"
 #include "common/kiln.h"
-#include "backends/qemu-img.h"
+#include "guest-facts.h"
 #include "sbom.h"
 
 void

@@ -2,7 +2,7 @@
  * image (kiln inspect, kiln convert).  The image is opened read-only. */
 #pragma once
 
-#include "backends/guestfs.h"
+#include "common/kiln-types.h"
 #include "lint.h"
 
 typedef struct {

@@ -1,6 +1,6 @@
 /* lint-parse.h - reading guest configuration text into lint facts
  *
- * Pure parsers: the backend reads the files from the guest, these
+ * Pure parsers: guest-facts.c reads the files from the guest, these
  * interpret them.  Each takes the guest path (for messages) and the text.
  */
 #pragma once

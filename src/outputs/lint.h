@@ -1,7 +1,7 @@
 /* lint.h - import readiness: will this image boot and reach the network on
  * AWS, Azure, vSphere or plain KVM?
  *
- * Facts are gathered once from an open guest (backends/guestfs-facts.c) or
+ * Facts are gathered once from an open guest (guest-facts.c) or
  * built by hand in tests; the rules are pure functions over them.  Each
  * finding has a stable id, a severity, a message and how to fix it
  * (docs/outputs.md lists every rule).

@@ -14,4 +14,5 @@ src_libkilncore_a_SOURCES += \
 	src/outputs/initramfs.c src/outputs/initramfs.h \
 	src/outputs/outputs.c src/outputs/outputs.h \
 	src/outputs/artifact-progress.c src/outputs/artifact-progress.h \
+	src/outputs/guest-facts.c src/outputs/guest-facts.h \
 	src/outputs/inspect-image.c src/outputs/inspect-image.h

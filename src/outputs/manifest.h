@@ -10,7 +10,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "backends/guestfs.h"
+#include "common/kiln-types.h"
 
 #define KILN_MANIFEST_VERSION 1
 #define KILN_REDACTED "<redacted>"

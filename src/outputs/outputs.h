@@ -22,7 +22,7 @@
 
 #include "cloud-import.h"
 #include "formats.h"
-#include "backends/guestfs.h"
+#include "common/kiln-types.h"
 #include "lint.h"
 #include "manifest.h"
 #include "sbom.h"
@@ -60,7 +60,7 @@ typedef struct {
    * manifest. */
   const KilnOsInfo *os;
   GPtrArray *packages;          /* KilnPackage*, or NULL */
-  /* Lint facts (backends/guestfs-facts.h).  distribute fills in formats,
+  /* Lint facts (guest-facts.h).  distribute fills in formats,
    * ovf_controller, ovf_nic and virtual_size before running the rules.
    * NULL: no lint (lint_targets must then be empty). */
   KilnLintFacts *facts;

@@ -24,6 +24,20 @@ kiln_package_free (KilnPackage *p)
   g_free (p);
 }
 
+KilnPackage *
+kiln_package_from_row (const KilnPackageRow *row)
+{
+  if (!row || !row->name)
+    return NULL;
+  g_autoptr (GString) v = g_string_new (NULL);
+  if (row->epoch > 0)
+    g_string_append_printf (v, "%d:", row->epoch);
+  g_string_append (v, row->version ? row->version : "");
+  if (row->release && *row->release)
+    g_string_append_printf (v, "-%s", row->release);
+  return kiln_package_new (row->name, v->str, row->arch ? row->arch : "");
+}
+
 /* purl percent-encoding: everything outside A-Z a-z 0-9 . - _ ~ ('+' and
  * ':' included, as the purl spec requires for versions). */
 static void

@@ -9,6 +9,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "common/kiln-types.h"
+
 typedef struct {
   char *name;
   char *version;                /* as the package manager prints it */
@@ -18,6 +20,11 @@ typedef struct {
 KilnPackage *kiln_package_new (const char *name, const char *version,
                                const char *arch);
 void kiln_package_free (KilnPackage *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnPackage, kiln_package_free)
+/* A row of the guest's package database as a package: the version as the
+ * distribution's tools print it, [epoch:]version[-release].  NULL for a row
+ * without a name. */
+KilnPackage *kiln_package_from_row (const KilnPackageRow *row);
 
 typedef struct {
   const char *image_name;       /* the artifact base name */

@@ -2,6 +2,7 @@
 # real appliances and real images (tiny disks built by guestfs-lib.sh).
 check_PROGRAMS += tests/integration/kiln-guest-test
 tests_integration_kiln_guest_test_SOURCES = tests/integration/kiln-guest-test.c
+tests_integration_kiln_guest_test_CFLAGS = $(AM_CFLAGS) $(BACKEND_CFLAGS)
 tests_integration_kiln_guest_test_LDADD = $(KILN_ALL_LDADD)
 
 GUESTFS_TESTS = \

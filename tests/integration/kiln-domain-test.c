@@ -31,13 +31,14 @@
  */
 #include "config.h"
 
-#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common/kiln.h"
 #include "backends/libvirt-private.h"
+#include "base/signals.h"
+#include "build/accel-decide.h"
+#include "common/kiln.h"
 
 enum {
   EXIT_STOPPED = 0,
@@ -84,26 +85,16 @@ static GOptionEntry entries[] = {
   { NULL }
 };
 
+/* Signals go through kiln's own mechanism (src/base/signals.h): the
+ * watch cancels `cancel`, the running domain's registered stop destroys
+ * it. */
 static GCancellable *cancel;
-static volatile gint signalled;
+static KilnSignalWatch *watch;
 
-static gboolean
-on_signal (gpointer data)
+static void
+stop_domain (gpointer dom)
 {
-  int signum = GPOINTER_TO_INT (data);
-  g_atomic_int_set (&signalled, signum);
-  printf ("signal %d\n", signum);
-  fflush (stdout);
-  g_cancellable_cancel (cancel);
-  kiln_domain_destroy_all ();
-  return G_SOURCE_CONTINUE;
-}
-
-static gpointer
-signal_thread (gpointer data)
-{
-  g_main_loop_run (data);
-  return NULL;
+  kiln_domain_stop (dom);
 }
 
 static KilnAccel
@@ -154,23 +145,12 @@ host_error (GError *error)
   return EXIT_HOST;
 }
 
+/* cmd_run after the start: wait or read until the domain stops. */
 static int
-cmd_run (KilnHypervisor *hv, gboolean only_wait)
+follow (KilnDomain *dom, gint64 start, gint64 stage_deadline,
+        gboolean only_wait)
 {
-  KilnDomainSpec spec;
-  fill_spec (&spec);
   g_autoptr (GError) error = NULL;
-  gint64 start = g_get_monotonic_time ();
-  gint64 stage_deadline = opt_stage_timeout >= 0
-    ? start + (gint64) opt_stage_timeout * G_USEC_PER_SEC : -1;
-
-  g_autoptr (KilnDomain) dom = kiln_domain_start (hv, &spec, &error);
-  if (dom == NULL)
-    return host_error (error);
-  printf ("domain %s\n", kiln_domain_name (dom));
-  printf ("start-ms %ld\n", ms_since (start));
-  fflush (stdout);
-
   if (only_wait)
     {
       if (!kiln_domain_wait_shutoff (dom, stage_deadline, &error))
@@ -206,8 +186,9 @@ cmd_run (KilnHypervisor *hv, gboolean only_wait)
           fflush (stdout);
           continue;
         }
-      if (g_atomic_int_get (&signalled))
+      if (kiln_signal_watch_fired (watch))
         {
+          printf ("signal %d\n", kiln_signal_watch_fired (watch));
           /* Whatever the reader saw (cancelled, or the destroyed domain's
            * channel closing), the run was interrupted. */
           printf ("status cancelled %s\n", error ? error->message : "(domain destroyed)");
@@ -251,6 +232,28 @@ cmd_run (KilnHypervisor *hv, gboolean only_wait)
 }
 
 static int
+cmd_run (KilnHypervisor *hv, gboolean only_wait)
+{
+  KilnDomainSpec spec;
+  fill_spec (&spec);
+  g_autoptr (GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  gint64 stage_deadline = opt_stage_timeout >= 0
+    ? start + (gint64) opt_stage_timeout * G_USEC_PER_SEC : -1;
+
+  g_autoptr (KilnDomain) dom = kiln_domain_start (hv, &spec, &error);
+  if (dom == NULL)
+    return host_error (error);
+  guint stop = kiln_signal_stop_add (stop_domain, dom);
+  printf ("domain %s\n", kiln_domain_name (dom));
+  printf ("start-ms %ld\n", ms_since (start));
+  fflush (stdout);
+  int code = follow (dom, start, stage_deadline, only_wait);
+  kiln_signal_stop_remove (stop);
+  return code;
+}
+
+static int
 cmd_list (KilnHypervisor *hv)
 {
   virDomainPtr *doms = NULL;
@@ -285,8 +288,8 @@ cmd_accel (KilnHypervisor *hv)
   g_autoptr (GError) error = NULL;
   g_autofree char *reason = NULL;
   gint64 start = g_get_monotonic_time ();
-  KilnAccel accel = kiln_accel_resolve_with (hv, KILN_ACCEL_AUTO, opt_probe_init,
-                                             opt_cache_dir, &options, &reason, &error);
+  KilnAccel accel = kiln_accel_resolve (hv, KILN_ACCEL_AUTO, opt_probe_init,
+                                        opt_cache_dir, &options, &reason, &error);
   long ms = ms_since (start);
   if (error)
     return host_error (error);
@@ -305,15 +308,13 @@ cmd_probe (KilnHypervisor *hv)
   gint64 start = g_get_monotonic_time ();
   gboolean ok = kiln_accel_probe_boot (hv, parse_accel (opt_accel, KILN_ACCEL_TCG),
                                        opt_probe_init, opt_kernel, workdir,
-                                       opt_probe_timeout, &reason, &error);
+                                       opt_probe_timeout, cancel, &reason,
+                                       &error);
   long ms = ms_since (start);
-  const char *files[] = { "probe-initramfs.cpio", "probe-console.log" };
-  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
-    {
-      g_autofree char *f = g_build_filename (workdir, files[i], NULL);
-      g_unlink (f);
-    }
-  g_rmdir (workdir);
+  /* The probe removes what it wrote: the directory must be empty. */
+  if (g_rmdir (workdir) != 0 && !error)
+    g_set_error (&error, KILN_ERROR, KILN_ERROR_FAILED,
+                 "the probe left files in %s", workdir);
   if (error)
     return host_error (error);
   printf ("probe %s\n", ok ? "ok" : "failed");
@@ -348,13 +349,9 @@ main (int argc, char **argv)
       return 0;
     }
 
-  /* Signals are handled by a main loop in its own thread, as kiln's CLI
-   * does in its main loop: destroy every domain, cancel the reader. */
+  /* Signals as kiln handles them: cancel the reader, stop the domain. */
   cancel = g_cancellable_new ();
-  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
-  g_unix_signal_add (SIGINT, on_signal, GINT_TO_POINTER (SIGINT));
-  g_unix_signal_add (SIGTERM, on_signal, GINT_TO_POINTER (SIGTERM));
-  g_thread_unref (g_thread_new ("signals", signal_thread, loop));
+  watch = kiln_signal_watch_new (cancel);
 
   g_autoptr (KilnHypervisor) hv = kiln_hypervisor_open (opt_connect, opt_root, &error);
   if (hv == NULL)

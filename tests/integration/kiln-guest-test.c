@@ -47,6 +47,8 @@
 #include "backends/guestfs-private.h"
 #include "common/kiln.h"
 #include "backends/qemu-img.h"
+#include "outputs/guest-facts.h"
+#include "outputs/sbom.h"
 
 static gint64 t_start;
 
@@ -349,12 +351,13 @@ main (int argc, char **argv)
         print_inspect (kiln_guest_os (kg));
       else if (strcmp (cmd, "list-packages") == 0)
         {
-          g_autoptr (GPtrArray) pkgs = kiln_guest_list_packages (kg, &error);
+          /* through the core, which formats the database's rows */
+          g_autoptr (GPtrArray) pkgs = kiln_guest_packages (kg, &error);
           ok = pkgs != NULL;
           for (guint k = 0; ok && k < pkgs->len; k++)
             {
-              char **p = g_ptr_array_index (pkgs, k);
-              printf ("pkg %s %s %s\n", p[0], p[1], p[2]);
+              const KilnPackage *p = g_ptr_array_index (pkgs, k);
+              printf ("pkg %s %s %s\n", p->name, p->version, p->arch);
             }
         }
       else if (strcmp (cmd, "install-agent") == 0 && need (argc, i, 2, cmd))

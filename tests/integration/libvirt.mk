@@ -1,6 +1,7 @@
 # tests/integration/libvirt.mk - transient domains under real libvirt (TCG)
 check_PROGRAMS += tests/integration/kiln-domain-test
 tests_integration_kiln_domain_test_SOURCES = tests/integration/kiln-domain-test.c
+tests_integration_kiln_domain_test_CFLAGS = $(AM_CFLAGS) $(BACKEND_CFLAGS)
 tests_integration_kiln_domain_test_LDADD = \
 	$(KILN_ALL_LDADD)
 

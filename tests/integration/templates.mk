@@ -2,6 +2,7 @@
 # the built-in component library
 check_PROGRAMS += tests/integration/kiln-make-seed
 tests_integration_kiln_make_seed_SOURCES = tests/integration/kiln-make-seed.c
+tests_integration_kiln_make_seed_CFLAGS = $(AM_CFLAGS) $(BACKEND_CFLAGS)
 tests_integration_kiln_make_seed_LDADD = $(KILN_ALL_LDADD)
 
 TESTS += \

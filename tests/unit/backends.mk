@@ -4,5 +4,5 @@ BACKEND_UNIT_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
 
 UNIT_TESTS += tests/unit/test-qemu-img
 tests_unit_test_qemu_img_SOURCES = tests/unit/test-qemu-img.c
-tests_unit_test_qemu_img_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_qemu_img_CFLAGS = $(UNIT_CFLAGS) $(BACKEND_CFLAGS)
 tests_unit_test_qemu_img_LDADD = $(BACKEND_UNIT_LDADD)

@@ -32,3 +32,8 @@ UNIT_TESTS += tests/unit/test-protocol
 tests_unit_test_protocol_SOURCES = tests/unit/test-protocol.c
 tests_unit_test_protocol_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_protocol_LDADD = $(UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-signals
+tests_unit_test_signals_SOURCES = tests/unit/test-signals.c
+tests_unit_test_signals_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_signals_LDADD = $(UNIT_LDADD)

@@ -1,6 +1,5 @@
 # tests/unit/templates.mk
-# (the template store calls the template builder: both libraries, twice
-# because each refers to the other)
+# (the template store calls the template builder: both libraries)
 TEMPLATE_TEST_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
 
 UNIT_TESTS += tests/unit/test-template
@@ -10,5 +9,5 @@ tests_unit_test_template_LDADD = $(TEMPLATE_TEST_LDADD)
 
 UNIT_TESTS += tests/unit/test-seed
 tests_unit_test_seed_SOURCES = tests/unit/test-seed.c
-tests_unit_test_seed_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_seed_CFLAGS = $(UNIT_CFLAGS) $(BACKEND_CFLAGS)
 tests_unit_test_seed_LDADD = $(TEMPLATE_TEST_LDADD)

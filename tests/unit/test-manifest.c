@@ -167,6 +167,24 @@ test_purl (void **state)
   assert_null (kiln_purl ("unknown", "debian", 12, &deb));
 }
 
+/* A package database row becomes a package whose version reads as the
+ * distribution's tools print it. */
+static void
+test_package_version_from_database_row (void **state)
+{
+  KilnPackageRow deb = { "bsdutils", 1, "2.38.1", "5+deb12u1", "amd64" };
+  g_autoptr (KilnPackage) a = kiln_package_from_row (&deb);
+  assert_string_equal (a->name, "bsdutils");
+  assert_string_equal (a->version, "1:2.38.1-5+deb12u1");
+  assert_string_equal (a->arch, "amd64");
+  KilnPackageRow plain = { "tzdata", 0, "2024a", "", NULL };
+  g_autoptr (KilnPackage) b = kiln_package_from_row (&plain);
+  assert_string_equal (b->version, "2024a");
+  assert_string_equal (b->arch, "");
+  KilnPackageRow nameless = { NULL, 0, "1", "", "all" };
+  assert_null (kiln_package_from_row (&nameless));
+}
+
 static void
 test_sbom (void **state)
 {
@@ -296,6 +314,7 @@ main (void)
     cmocka_unit_test (test_secret_names),
     cmocka_unit_test (test_manifest),
     cmocka_unit_test (test_purl),
+    cmocka_unit_test (test_package_version_from_database_row),
     cmocka_unit_test (test_sbom),
     cmocka_unit_test (test_cloud_import),
   };

@@ -1,38 +1,41 @@
-/* guestfs-facts.c - read the facts the import-readiness lint judges
+/* guest-facts.c - the facts the import-readiness lint judges, from raw
+ * guest data
  *
- * Everything goes through the open handle (filesystems mounted inside the
- * appliance); the only host-side file is a temporary copy of the initramfs,
- * listed with libarchive.  Missing files are normal (facts, not errors).
+ * What to read and what it means is decided here; the backend only reads
+ * (backends/guestfs.h).  Everything goes through the guest handle the stage
+ * opened (filesystems mounted inside its appliance); the only host-side file
+ * is a temporary copy of the initramfs, listed with libarchive.  Missing
+ * files are normal (facts, not errors).
  */
 #define _GNU_SOURCE /* strverscmp */
+#include "guest-facts.h"
+
 #include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
 
-#include "guestfs-facts.h"
-#include "guestfs-private.h"
-#include "outputs/initramfs.h"
+#include "backends/guestfs.h"
 #include "common/kiln.h"
-#include "outputs/lint-parse.h"
+#include "initramfs.h"
+#include "lint-parse.h"
+#include "sbom.h"
 
 #define ESP_GPT_TYPE "C12A7328-F81F-11D2-BA4B-00A0C93EC93B"
 #define BIOS_BOOT_GPT_TYPE "21686148-6449-6E6F-744E-656564454649"
+/* The MBR's boot code area: the bytes before the disk signature. */
+#define MBR_BOOT_CODE_BYTES 440
+/* Larger configuration files are not read (a guest is untrusted). */
+#define CONFIG_MAX (1 << 20)
+#define BOOT_CONFIG_MAX (4 << 20)
+#define MODULE_LIST_MAX (16 << 20)
 
-static void
-free_strv (char **v)
-{
-  for (char **p = v; p && *p; p++)
-    free (*p);
-  free (v);
-}
-
-/* Every libguestfs call is a round trip to the appliance (slow under TCG),
- * so directories are read once (readdir gives names and types) and
- * existence, globs and file types are answered from that. */
+/* Every read is a round trip to the appliance (slow under TCG), so
+ * directories are listed once and existence, globs and file types are
+ * answered from that. */
 typedef struct {
-  guestfs_h *h;
-  GHashTable *dirs;             /* dir -> (name -> ftyp) or NULL: not a dir */
+  KilnGuest *g;
+  GHashTable *dirs;             /* dir -> (name -> type) or NULL: not a dir */
 } Fs;
 
 static void
@@ -43,9 +46,9 @@ unref_names (gpointer names)
 }
 
 static void
-fs_init (Fs *fs, guestfs_h *h)
+fs_init (Fs *fs, KilnGuest *g)
 {
-  fs->h = h;
+  fs->g = g;
   fs->dirs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                     unref_names);
 }
@@ -56,7 +59,7 @@ fs_clear (Fs *fs)
   g_hash_table_unref (fs->dirs);
 }
 
-/* name -> ftyp ('r' file, 'd' dir, 'l' symlink, ...) of a directory. */
+/* name -> type ('r' file, 'd' dir, 'l' symlink, ...) of a directory. */
 static GHashTable *
 fs_dir (Fs *fs, const char *dir)
 {
@@ -64,16 +67,16 @@ fs_dir (Fs *fs, const char *dir)
   if (g_hash_table_lookup_extended (fs->dirs, dir, NULL, &cached))
     return cached;
   GHashTable *names = NULL;
-  struct guestfs_dirent_list *l = guestfs_readdir (fs->h, dir);
-  if (l)
+  g_autoptr (GPtrArray) entries = kiln_guest_list_dir (fs->g, dir);
+  if (entries)
     {
       names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-      for (guint32 i = 0; i < l->len; i++)
-        if (strcmp (l->val[i].name, ".") != 0
-            && strcmp (l->val[i].name, "..") != 0)
-          g_hash_table_insert (names, g_strdup (l->val[i].name),
-                               GINT_TO_POINTER ((int) l->val[i].ftyp));
-      guestfs_free_dirent_list (l);
+      for (guint i = 0; i < entries->len; i++)
+        {
+          const KilnGuestDirEntry *e = entries->pdata[i];
+          g_hash_table_insert (names, g_strdup (e->name),
+                               GINT_TO_POINTER ((int) e->type));
+        }
     }
   g_hash_table_insert (fs->dirs, g_strdup (dir), names);
   return names;
@@ -113,13 +116,7 @@ fs_read (Fs *fs, const char *path, gsize max)
   char t = fs_type (fs, path);
   if (t != 'r' && t != 'l')
     return NULL;
-  size_t len = 0;
-  char *data = guestfs_read_file (fs->h, path, &len);
-  if (!data)
-    return NULL;
-  char *out = len <= max ? g_strndup (data, len) : NULL;
-  free (data);
-  return out;
+  return kiln_guest_read_max (fs->g, path, max, NULL);
 }
 
 static int
@@ -155,7 +152,7 @@ parse_glob (Fs *fs, KilnLintFacts *f, const char *dir, const char *pattern,
   g_autoptr (GPtrArray) files = fs_glob (fs, dir, pattern);
   for (guint i = 0; i < files->len; i++)
     {
-      g_autofree char *text = fs_read (fs, files->pdata[i], 1 << 20);
+      g_autofree char *text = fs_read (fs, files->pdata[i], CONFIG_MAX);
       if (text)
         fn (f, files->pdata[i], text);
     }
@@ -164,7 +161,7 @@ parse_glob (Fs *fs, KilnLintFacts *f, const char *dir, const char *pattern,
 static void
 parse_fixed (Fs *fs, KilnLintFacts *f, const char *path, ParseFn fn)
 {
-  g_autofree char *text = fs_read (fs, path, 1 << 20);
+  g_autofree char *text = fs_read (fs, path, CONFIG_MAX);
   if (text)
     fn (f, path, text);
 }
@@ -172,72 +169,60 @@ parse_fixed (Fs *fs, KilnLintFacts *f, const char *path, ParseFn fn)
 /* --- partitions and boot --- */
 
 /* GPT partition types: only needed for a BIOS image on GPT (is there a BIOS
- * boot partition?); the guest backend already decided firmware and table. */
+ * boot partition?); inspection already decided firmware and table. */
 static void
-scan_gpt_bios_boot (guestfs_h *h, KilnLintFacts *f)
+scan_gpt_bios_boot (KilnGuest *g, KilnLintFacts *f)
 {
-  char **parts = guestfs_list_partitions (h);
-  for (char **p = parts; p && *p; p++)
+  g_autoptr (GPtrArray) types = kiln_guest_gpt_types (g);
+  for (guint i = 0; i < types->len; i++)
     {
-      char *dev = guestfs_part_to_dev (h, *p);
-      int n = guestfs_part_to_partnum (h, *p);
-      char *type = dev && n > 0 ? guestfs_part_get_gpt_type (h, dev, n) : NULL;
-      if (type && g_ascii_strcasecmp (type, BIOS_BOOT_GPT_TYPE) == 0)
+      const char *type = types->pdata[i];
+      if (g_ascii_strcasecmp (type, BIOS_BOOT_GPT_TYPE) == 0)
         f->bios_boot_partition = TRUE;
-      if (type && g_ascii_strcasecmp (type, ESP_GPT_TYPE) == 0)
+      if (g_ascii_strcasecmp (type, ESP_GPT_TYPE) == 0)
         f->esp_present = TRUE;
-      free (type);
-      free (dev);
     }
-  free_strv (parts);
 }
 
 static void
-scan_disk (guestfs_h *h, KilnLintFacts *f)
+scan_disk (KilnGuest *g, KilnLintFacts *f)
 {
-  char **devs = guestfs_list_devices (h);
-  if (devs && devs[0])
-    {
-      gint64 size = guestfs_blockdev_getsize64 (h, devs[0]);
-      f->virtual_size = size > 0 ? (guint64) size : 0;
-      /* The MBR's 440 bytes of boot code (before the disk signature). */
-      size_t len = 0;
-      char *mbr = guestfs_pread_device (h, devs[0], 440, 0, &len);
-      for (size_t i = 0; mbr && i < len && !f->mbr_boot_code; i++)
-        f->mbr_boot_code = mbr[i] != 0;
-      free (mbr);
-    }
-  free_strv (devs);
+  guint64 size = 0;
+  g_autoptr (GBytes) mbr = kiln_guest_disk_head (g, MBR_BOOT_CODE_BYTES,
+                                                 &size);
+  f->virtual_size = size;
+  gsize len = 0;
+  const guint8 *code = mbr ? g_bytes_get_data (mbr, &len) : NULL;
+  for (gsize i = 0; code && i < len && !f->mbr_boot_code; i++)
+    f->mbr_boot_code = code[i] != 0;
   if (g_strcmp0 (f->firmware, "uefi") == 0)
-    f->esp_present = TRUE; /* that is how the backend decided "uefi" */
+    f->esp_present = TRUE; /* that is how inspection decided "uefi" */
   else if (g_strcmp0 (f->partition_table, "gpt") == 0)
-    scan_gpt_bios_boot (h, f);
+    scan_gpt_bios_boot (g, f);
 }
 
 /* The ESP's mountpoint inside the guest, when the guest mounts it. */
 static char *
-esp_mountpoint (guestfs_h *h)
+esp_mountpoint (KilnGuest *g)
 {
-  char *found = NULL;
-  char **mps = guestfs_mountpoints (h);
-  for (char **p = mps; p && p[0] && p[1] && !found; p += 2)
+  g_autoptr (GPtrArray) mounts = kiln_guest_mounts (g);
+  for (guint i = 0; i < mounts->len; i++)
     {
-      if (strcmp (p[1], "/boot/efi") != 0 && strcmp (p[1], "/efi") != 0
-          && strcmp (p[1], "/boot") != 0)
+      const KilnGuestMount *m = mounts->pdata[i];
+      if (strcmp (m->mountpoint, "/boot/efi") != 0
+          && strcmp (m->mountpoint, "/efi") != 0
+          && strcmp (m->mountpoint, "/boot") != 0)
         continue;
-      char *fs = guestfs_vfs_type (h, p[0]);
-      if (fs && strcmp (fs, "vfat") == 0)
-        found = g_strdup (p[1]);
-      free (fs);
+      if (g_strcmp0 (m->fstype, "vfat") == 0)
+        return g_strdup (m->mountpoint);
     }
-  free_strv (mps);
-  return found;
+  return NULL;
 }
 
 static void
 scan_esp (Fs *fs, KilnLintFacts *f)
 {
-  g_autofree char *mp = esp_mountpoint (fs->h);
+  g_autofree char *mp = esp_mountpoint (fs->g);
   if (!mp)
     return;
   f->esp_present = TRUE;
@@ -257,11 +242,12 @@ scan_esp (Fs *fs, KilnLintFacts *f)
   if (!efi)
     return;
   g_autofree char *efi_dir = g_build_filename (mp, efi, NULL);
-  char **files = guestfs_find (fs->h, efi_dir);
-  for (char **p = files; p && *p; p++)
+  g_autoptr (GPtrArray) files = kiln_guest_find (fs->g, efi_dir);
+  for (guint i = 0; files && i < files->len; i++)
     {
+      const char *p = files->pdata[i];
       /* find's names are relative to the directory, with a leading '/'. */
-      const char *rel = *p[0] == '/' ? *p + 1 : *p;
+      const char *rel = p[0] == '/' ? p + 1 : p;
       g_autofree char *low = g_ascii_strdown (rel, -1);
       if (!g_str_has_suffix (low, ".efi"))
         continue;
@@ -271,7 +257,6 @@ scan_esp (Fs *fs, KilnLintFacts *f)
           || strcmp (low, "boot/bootia32.efi") == 0)
         f->efi_fallback = TRUE;
     }
-  free_strv (files);
 }
 
 static void
@@ -301,7 +286,7 @@ scan_boot_config (Fs *fs, KilnLintFacts *f)
   };
   for (gsize i = 0; i < G_N_ELEMENTS (configs); i++)
     {
-      g_autofree char *text = fs_read (fs, configs[i].path, 4 << 20);
+      g_autofree char *text = fs_read (fs, configs[i].path, BOOT_CONFIG_MAX);
       if (!text)
         continue;
       add_loader (f, configs[i].loader);
@@ -315,7 +300,7 @@ scan_boot_config (Fs *fs, KilnLintFacts *f)
       g_autoptr (GPtrArray) files = fs_glob (fs, bls[i], "*.conf");
       for (guint k = 0; k < files->len; k++)
         {
-          g_autofree char *text = fs_read (fs, files->pdata[k], 1 << 20);
+          g_autofree char *text = fs_read (fs, files->pdata[k], CONFIG_MAX);
           if (text)
             kiln_parse_cmdline_roots (f->cmdline_roots, text);
         }
@@ -323,11 +308,11 @@ scan_boot_config (Fs *fs, KilnLintFacts *f)
         add_loader (f, "systemd-boot");
     }
   /* GRUB configured on the ESP only (some UEFI images). */
-  char **efi_grub = guestfs_glob_expand (fs->h, "/boot/efi/EFI/*/grub.cfg");
-  if (efi_grub && efi_grub[0])
+  g_autoptr (GPtrArray) efi_grub = kiln_guest_glob (fs->g,
+                                                    "/boot/efi/EFI/*/grub.cfg");
+  if (efi_grub->len)
     add_loader (f, "grub2");
-  free_strv (efi_grub);
-  g_autofree char *dflt = fs_read (fs, "/etc/default/grub", 1 << 20);
+  g_autofree char *dflt = fs_read (fs, "/etc/default/grub", CONFIG_MAX);
   if (dflt)
     kiln_parse_cmdline_roots (f->cmdline_roots, dflt);
 }
@@ -370,11 +355,9 @@ scan_initramfs (Fs *fs, KilnLintFacts *f)
       return;
     }
   close (fd);
-  if (guestfs_download (fs->h, path, tmp) != 0)
+  if (!kiln_guest_download (fs->g, path, tmp, &error))
     {
-      const char *msg = guestfs_last_error (fs->h);
-      f->initramfs_error = g_strdup_printf ("download failed: %s",
-                                            msg ? msg : "unknown error");
+      f->initramfs_error = g_strdup (error->message);
       g_unlink (tmp);
       return;
     }
@@ -408,12 +391,12 @@ scan_kernel (Fs *fs, KilnLintFacts *f, const KilnOsInfo *os)
    * ones split into packages that are not installed. */
   g_autofree char *dep = g_strdup_printf ("/lib/modules/%s/modules.dep",
                                           f->kernel);
-  g_autofree char *dtext = fs_read (fs, dep, 16 << 20);
+  g_autofree char *dtext = fs_read (fs, dep, MODULE_LIST_MAX);
   if (dtext)
     kiln_parse_module_list (f->kernel_modules, dtext);
   g_autofree char *b = g_strdup_printf ("/lib/modules/%s/modules.builtin",
                                         f->kernel);
-  g_autofree char *btext = fs_read (fs, b, 16 << 20);
+  g_autofree char *btext = fs_read (fs, b, MODULE_LIST_MAX);
   if (btext)
     kiln_parse_module_list (f->builtin_modules, btext);
   scan_initramfs (fs, f);
@@ -465,14 +448,15 @@ scan_agents (Fs *fs, KilnLintFacts *f, const KilnOsInfo *os,
 
   if (f->cloud_init)
     {
-      g_autofree char *main_cfg = fs_read (fs, "/etc/cloud/cloud.cfg", 1 << 20);
+      g_autofree char *main_cfg = fs_read (fs, "/etc/cloud/cloud.cfg",
+                                           CONFIG_MAX);
       if (main_cfg && kiln_parse_cloud_cfg_network_disabled (main_cfg))
         f->cloud_init_network_disabled = TRUE;
       g_autoptr (GPtrArray) cfgs = fs_glob (fs, "/etc/cloud/cloud.cfg.d",
                                             "*.cfg");
       for (guint i = 0; i < cfgs->len; i++)
         {
-          g_autofree char *text = fs_read (fs, cfgs->pdata[i], 1 << 20);
+          g_autofree char *text = fs_read (fs, cfgs->pdata[i], CONFIG_MAX);
           if (text && kiln_parse_cloud_cfg_network_disabled (text))
             f->cloud_init_network_disabled = TRUE;
         }
@@ -486,14 +470,14 @@ scan_agents (Fs *fs, KilnLintFacts *f, const KilnOsInfo *os,
   if (f->network_manager)
     {
       g_autofree char *conf = fs_read (
-          fs, "/etc/NetworkManager/NetworkManager.conf", 1 << 20);
+          fs, "/etc/NetworkManager/NetworkManager.conf", CONFIG_MAX);
       if (conf && !kiln_parse_nm_conf_auto_default (conf))
         f->nm_auto_default = FALSE;
       g_autoptr (GPtrArray) confs = fs_glob (fs, "/etc/NetworkManager/conf.d",
                                              "*.conf");
       for (guint i = 0; i < confs->len; i++)
         {
-          g_autofree char *text = fs_read (fs, confs->pdata[i], 1 << 20);
+          g_autofree char *text = fs_read (fs, confs->pdata[i], CONFIG_MAX);
           if (text && !kiln_parse_nm_conf_auto_default (text))
             f->nm_auto_default = FALSE;
         }
@@ -540,9 +524,8 @@ scan_network (Fs *fs, KilnLintFacts *f, GHashTable *units)
 KilnLintFacts *
 kiln_guest_lint_facts (KilnGuest *g, GError **error)
 {
-  guestfs_h *h = kiln_guest_handle (g);
-  const KilnOsInfo *os = kiln_guest_os (g);
-  if (!h || !os)
+  const KilnOsInfo *os = g ? kiln_guest_os (g) : NULL;
+  if (!os)
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
                    "the guest is not open for inspection");
@@ -562,12 +545,12 @@ kiln_guest_lint_facts (KilnGuest *g, GError **error)
   f->package_format = g_strdup (os->package_format);
 
   Fs fs;
-  fs_init (&fs, h);
-  scan_disk (h, f);
+  fs_init (&fs, g);
+  scan_disk (g, f);
   scan_esp (&fs, f);
   scan_boot_config (&fs, f);
   scan_kernel (&fs, f, os);
-  g_autofree char *fstab = fs_read (&fs, "/etc/fstab", 1 << 20);
+  g_autofree char *fstab = fs_read (&fs, "/etc/fstab", CONFIG_MAX);
   if (fstab)
     {
       f->fstab_found = TRUE;
@@ -584,42 +567,16 @@ kiln_guest_lint_facts (KilnGuest *g, GError **error)
 GPtrArray *
 kiln_guest_packages (KilnGuest *g, GError **error)
 {
-  g_autoptr (GPtrArray) raw = kiln_guest_list_packages (g, error);
-  if (!raw)
+  g_autoptr (GPtrArray) rows = kiln_guest_list_packages (g, error);
+  if (!rows)
     return NULL;
   GPtrArray *out = g_ptr_array_new_with_free_func (
       (GDestroyNotify) kiln_package_free);
-  for (guint i = 0; i < raw->len; i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      char **t = raw->pdata[i];
-      if (t && t[0])
-        g_ptr_array_add (out, kiln_package_new (t[0], t[1],
-                                                t[1] ? t[2] : NULL));
+      KilnPackage *p = kiln_package_from_row (rows->pdata[i]);
+      if (p)
+        g_ptr_array_add (out, p);
     }
   return out;
 }
-
-KilnOsInfo *
-kiln_os_info_copy (const KilnOsInfo *o)
-{
-  KilnOsInfo *c = g_new0 (KilnOsInfo, 1);
-  c->type = g_strdup (o->type);
-  c->distro = g_strdup (o->distro);
-  c->product_name = g_strdup (o->product_name);
-  c->major_version = o->major_version;
-  c->minor_version = o->minor_version;
-  c->arch = g_strdup (o->arch);
-  c->hostname = g_strdup (o->hostname);
-  c->root_device = g_strdup (o->root_device);
-  c->root_fstype = g_strdup (o->root_fstype);
-  c->firmware = g_strdup (o->firmware);
-  c->package_format = g_strdup (o->package_format);
-  c->package_manager = g_strdup (o->package_manager);
-  c->has_systemd = o->has_systemd;
-  c->partition_table = g_strdup (o->partition_table);
-  c->kernels = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; o->kernels && i < o->kernels->len; i++)
-    g_ptr_array_add (c->kernels, g_strdup (o->kernels->pdata[i]));
-  return c;
-}
-
