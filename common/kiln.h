@@ -3,7 +3,7 @@
 
 #include <glib.h>
 
-/* Exit codes (DESIGN.md section 5). */
+/* Exit codes (README.md, docs/kiln.1). */
 enum {
   KILN_EXIT_OK = 0,
   KILN_EXIT_FAILED = 1,      /* a build or a test failed */

@@ -1,4 +1,4 @@
-/* pipeline.h - a recipe on a schedule (DESIGN.md section 1)
+/* pipeline.h - a recipe on a schedule (docs/recipes-and-pipelines.md)
  *
  *   pipeline: web-nightly       # [a-z0-9][a-z0-9-]*, at most 63 characters
  *   description: ...            # optional

@@ -1,4 +1,4 @@
-/* recipe.h - kiln recipe documents (DESIGN.md section 1)
+/* recipe.h - kiln recipe documents (docs/recipes-and-pipelines.md)
  *
  *   name: web-golden            # [a-z0-9][a-z0-9-]*, at most 63 characters
  *   version: 1.2.0              # exact MAJOR.MINOR.PATCH

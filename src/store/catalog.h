@@ -1,6 +1,6 @@
 /* catalog.h - the SQLite catalog of builds, their states and artifacts
  *
- * Every state change is recorded before it is acted on (DESIGN.md §2).
+ * Every state change is recorded before it is acted on (docs/design.md, "The state machine").
  * States: pending building testing distributing available failed cancelled.
  */
 #pragma once
