@@ -78,6 +78,25 @@ quiet_libvirt_log (char **argv)
   /* no /proc: run on with libvirt's default log */
 }
 
+/* Runs one command.  GLib's option parser names the program in its help
+ * ("Usage: kiln build [OPTION…] RECIPE") and errors from g_get_prgname(),
+ * so it is the command's full name.  A host problem (exit 3) ends with the
+ * one command that looks at the whole host. */
+static int
+run_command (const KilnCommand *cmd, int argc, char **argv)
+{
+  g_autofree char *prgname = g_strconcat ("kiln ", cmd->name, NULL);
+  g_set_prgname (prgname);
+  int rc = cmd->fn (argc, argv);
+  if (rc == KILN_EXIT_HOST && strcmp (cmd->name, "doctor") != 0)
+    {
+      fflush (stdout);
+      fprintf (stderr, "kiln %s: this host lacks something kiln needs: "
+               "run `kiln doctor`\n", cmd->name);
+    }
+  return rc;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -102,7 +121,7 @@ main (int argc, char **argv)
     }
   for (gsize i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (argv[1], commands[i].name) == 0)
-      return commands[i].fn (argc - 1, argv + 1);
+      return run_command (&commands[i], argc - 1, argv + 1);
 
   fprintf (stderr, "kiln: unknown command '%s'\n", argv[1]);
   usage (stderr);
