@@ -198,27 +198,31 @@ record_in_catalog (const KilnTemplateImage *img, KilnReporter *r)
 /* ------------------------------------------------------------------ */
 /* building                                                            */
 
+char *
+kiln_template_mirror (const KilnTemplate *t, const char *mirror_override,
+                      gboolean security)
+{
+  if (!security && mirror_override)
+    return g_strdup (mirror_override);
+  const char *own = security ? t->security_mirror : t->mirror;
+  if (own)
+    return g_strdup (own);
+  g_autoptr (GPtrArray) host = kiln_apt_sources_read_host (
+      g_getenv ("KILN_APT_ROOT"));
+  char *found = kiln_apt_sources_find_mirror (host, t->distribution, t->suite,
+                                              security);
+  return found ? found
+               : g_strdup (kiln_apt_default_mirror (t->distribution,
+                                                    security));
+}
+
 /* The apt lines the image is built from (and keeps). */
 static GPtrArray *
 resolve_sources (const KilnTemplate *t, const char *mirror_override,
                  char **mirror_out)
 {
-  g_autoptr (GPtrArray) host = kiln_apt_sources_read_host (
-      g_getenv ("KILN_APT_ROOT"));
-  g_autofree char *mirror = g_strdup (mirror_override);
-  if (!mirror)
-    mirror = g_strdup (t->mirror);
-  if (!mirror)
-    mirror = kiln_apt_sources_find_mirror (host, t->distribution, t->suite,
-                                           FALSE);
-  if (!mirror)
-    mirror = g_strdup (kiln_apt_default_mirror (t->distribution, FALSE));
-  g_autofree char *sec = g_strdup (t->security_mirror);
-  if (!sec)
-    sec = kiln_apt_sources_find_mirror (host, t->distribution, t->suite,
-                                        TRUE);
-  if (!sec)
-    sec = g_strdup (kiln_apt_default_mirror (t->distribution, TRUE));
+  g_autofree char *mirror = kiln_template_mirror (t, mirror_override, FALSE);
+  g_autofree char *sec = kiln_template_mirror (t, NULL, TRUE);
 
   g_autoptr (GString) areas_s = g_string_new (NULL);
   for (guint i = 0; i < t->areas->len; i++)

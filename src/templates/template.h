@@ -80,6 +80,12 @@ char *kiln_template_find (const char *name);
 /* Names (char*) of the templates in DATADIR/templates, sorted. */
 GPtrArray *kiln_template_list_names (void);
 
+/* The mirror a build of t uses: mirror_override (--mirror; not for the
+ * security mirror), else the template's own, else the one this machine's
+ * apt sources use, else the distribution's public one. */
+char *kiln_template_mirror (const KilnTemplate *t, const char *mirror_override,
+                            gboolean security);
+
 /* ---- the store: $KILN_HOME/templates/NAME/DIGEST/{image.qcow2,template.json}
  * (src/templates/template-store.c) */
 
