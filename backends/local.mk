@@ -16,3 +16,7 @@ backends_libkilnbackends_a_SOURCES = \
 	backends/template-build.c backends/template-build.h \
 	backends/template-build-private.h backends/template-tree.c \
 	backends/seed.c backends/seed.h
+# kiln doctor's raw facts (src/doctor/ judges them)
+backends_libkilnbackends_a_SOURCES += \
+	backends/host-facts.h backends/host-kvm.c backends/host-programs.c \
+	backends/libvirt-facts.c backends/guestfs-appliance-check.c

@@ -473,3 +473,9 @@ kiln_qemu_img_convert (const KilnConvertSpec *spec, KilnProgressFn progress,
     progress (1.0, user_data);
   return TRUE;
 }
+
+const char *
+kiln_qemu_img_program (void)
+{
+  return qemu_img_path ();
+}

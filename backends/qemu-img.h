@@ -56,3 +56,6 @@ typedef struct {
 gboolean kiln_qemu_img_convert (const KilnConvertSpec *spec,
                                 KilnProgressFn progress, gpointer user_data,
                                 GCancellable *cancellable, GError **error);
+
+/* The qemu-img kiln runs: $KILN_QEMU_IMG, else the one configure found. */
+const char *kiln_qemu_img_program (void);

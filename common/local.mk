@@ -9,3 +9,6 @@ common_libkilncommon_a_SOURCES = \
 # only: the musl agent includes it too).  kiln-json: helpers over json-glib.
 common_libkilncommon_a_SOURCES += \
 	common/kiln-protocol.h common/kiln-json.c common/kiln-json.h
+# kiln-host-facts: what kiln doctor's backend checks hand back
+common_libkilncommon_a_SOURCES += \
+	common/kiln-host-facts.c common/kiln-host-facts.h
