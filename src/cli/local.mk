@@ -13,5 +13,6 @@ kiln_SOURCES = \
 	src/cli/cmd-inspect.c \
 	src/cli/cmd-template.c \
 	src/cli/cmd-images.c \
-	src/cli/cmd-logs.c
+	src/cli/cmd-logs.c \
+	src/cli/cmd-doctor.c
 kiln_LDADD = $(KILN_ALL_LDADD)

@@ -12,6 +12,7 @@ include $(srcdir)/tests/unit/outputs.mk
 include $(srcdir)/tests/unit/templates.mk
 include $(srcdir)/tests/unit/libvirt.mk
 include $(srcdir)/tests/unit/backends.mk
+include $(srcdir)/tests/unit/doctor.mk
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # `make check-unit` runs only the unit tests (the ASan build uses it).
