@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pwd.h>
+#include <string.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -39,6 +40,13 @@
 #define APPLIANCE_NEED GiB
 #define TMP_NEED (256 * MiB)
 #define TMP_MINIMUM (64 * MiB)
+/* Builds run libvirt's embedded driver in $KILN_HOME/libvirt (or a sibling
+ * libvirt-2 ... libvirt-16), and libvirt puts each domain's monitor socket
+ * at ROOT/lib/qemu/domain-ID-NAME/monitor.sock (NAME cut to 20
+ * characters): a unix socket path has 108 bytes, NUL included. */
+#define KILN_HOME_MAX_PATH \
+  (107 - (int) strlen ("/libvirt-16/lib/qemu/domain-99-") - 20 \
+   - (int) strlen ("/monitor.sock"))
 
 typedef struct {
   KilnDoctorFn fn;
@@ -80,10 +88,13 @@ space_facts (KilnSpaceFacts *f, const char *role, const char *path,
   f->need = need;
   f->minimum = minimum;
   f->need_for = need_for;
-  f->write_errno = access (existing, W_OK) == 0 ? 0 : errno;
+  /* access() says yes to root on a read-only mount: ask the mount too */
   struct statvfs vfs;
-  f->free_bytes = statvfs (existing, &vfs) == 0
-                    ? (guint64) vfs.f_bavail * vfs.f_frsize : 0;
+  gboolean have_vfs = statvfs (existing, &vfs) == 0;
+  f->write_errno = access (existing, W_OK) == 0 ? 0 : errno;
+  if (f->write_errno == 0 && have_vfs && (vfs.f_flag & ST_RDONLY))
+    f->write_errno = EROFS;
+  f->free_bytes = have_vfs ? (guint64) vfs.f_bavail * vfs.f_frsize : 0;
   f->existing = existing;
   *existing_out = g_steal_pointer (&existing);
 }
@@ -205,12 +216,10 @@ kiln_doctor_run (KilnDoctorFn fn, gpointer user_data)
   kiln_kvm_device_facts ("/dev/kvm", &kvm);
   g_autoptr (GError) open_error = NULL;
   g_autoptr (GError) scratch_error = NULL;
-  g_autofree char *scratch = g_dir_make_tmp ("kiln-doctor-XXXXXX",
-                                             &scratch_error);
-  g_autofree char *embed = scratch ? g_build_filename (scratch, "libvirt",
-                                                      NULL) : NULL;
-  g_autoptr (KilnHypervisor) hv = embed
-      ? kiln_hypervisor_open (NULL, embed, &open_error) : NULL;
+  /* the root itself: libvirt's monitor socket path under it is long */
+  g_autofree char *scratch = g_dir_make_tmp ("kiln-XXXXXX", &scratch_error);
+  g_autoptr (KilnHypervisor) hv = scratch
+      ? kiln_hypervisor_open (NULL, scratch, &open_error) : NULL;
   if (!scratch)
     open_error = g_error_copy (scratch_error);
   g_autofree char *probe_reason = NULL;
@@ -296,6 +305,7 @@ kiln_doctor_run (KilnDoctorFn fn, gpointer user_data)
    * size at the peak; less than the disk size cannot work */
   space_facts (&home, "$KILN_HOME", kiln_home (), 2 * tsize, tsize, need_for,
                &home_existing);
+  home.max_path = KILN_HOME_MAX_PATH;
   add (&run, kiln_judge_space ("kiln-home", &home, 1));
 
   KilnSpaceFacts tmp[2];

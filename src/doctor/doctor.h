@@ -87,6 +87,7 @@ typedef struct {
   guint64 need;              /* below this: warn */
   guint64 minimum;           /* below this: fail */
   const char *need_for;      /* "a debian-12 template build" */
+  int max_path;              /* longest path that works; 0: no limit */
 } KilnSpaceFacts;
 KilnCheck *kiln_judge_space (const char *name, const KilnSpaceFacts *dirs,
                              guint n_dirs);

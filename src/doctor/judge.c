@@ -478,6 +478,8 @@ kiln_judge_space (const char *name, const KilnSpaceFacts *dirs, guint n)
       json_object_set_int_member (o, "free", (gint64) d->free_bytes);
       json_object_set_int_member (o, "need", (gint64) d->need);
       json_object_set_int_member (o, "minimum", (gint64) d->minimum);
+      if (d->max_path > 0)
+        json_object_set_int_member (o, "maxPath", d->max_path);
       json_array_add_object_element (arr, o);
 
       g_autofree char *free_text = size_text (d->free_bytes);
@@ -498,6 +500,16 @@ kiln_judge_space (const char *name, const KilnSpaceFacts *dirs, guint n)
                                   "elsewhere", advice->len ? "; " : "",
                                   d->path, d->role);
           continue;
+        }
+      if (d->max_path > 0 && strlen (d->path) > (gsize) d->max_path)
+        {
+          status = KILN_CHECK_FAIL;
+          g_string_append_printf (found, "%s %s is %zu characters long; "
+                                  "libvirt's sockets under it need it at "
+                                  "most %d; ", d->role, d->path,
+                                  strlen (d->path), d->max_path);
+          g_string_append_printf (advice, "%spoint %s at a shorter path",
+                                  advice->len ? "; " : "", d->role);
         }
       g_string_append_printf (found, "%s %s: %s free, %s needs about %s",
                               d->role, d->path, free_text, d->need_for,

@@ -8,3 +8,4 @@ include $(srcdir)/tests/integration/testimage.mk
 include $(srcdir)/tests/integration/outputs.mk
 include $(srcdir)/tests/integration/guestfs.mk
 include $(srcdir)/tests/integration/agent.mk
+include $(srcdir)/tests/integration/doctor.mk

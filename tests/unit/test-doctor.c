@@ -255,7 +255,19 @@ test_space (void **state)
   assert_contains (full->found, "1.0 MiB free");
   assert_contains (full->advice, "free space under /srv");
 
+  /* libvirt's sockets under a long $KILN_HOME would not fit */
   d.free_bytes = 50 * GiB;
+  d.max_path = 20;
+  g_autoptr (KilnCheck) longp = kiln_judge_space ("kiln-home", &d, 1);
+  assert_int_equal (longp->status, KILN_CHECK_OK);
+  d.path = "/srv/a/rather/long/kiln/home";
+  g_autoptr (KilnCheck) toolong = kiln_judge_space ("kiln-home", &d, 1);
+  assert_int_equal (toolong->status, KILN_CHECK_FAIL);
+  assert_contains (toolong->found, "28 characters long");
+  assert_contains (toolong->advice, "shorter path");
+  d.path = "/srv/kiln";
+  d.max_path = 0;
+
   d.write_errno = EROFS;
   g_autoptr (KilnCheck) ro = kiln_judge_space ("kiln-home", &d, 1);
   assert_int_equal (ro->status, KILN_CHECK_FAIL);
