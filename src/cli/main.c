@@ -51,7 +51,7 @@ usage (FILE *out)
            "\n"
            "Run 'kiln COMMAND --help' for a command's options.\n"
            "Exit codes: 0 done, 1 build or test failed, 2 bad input,\n"
-           "3 host environment problem.\n");
+           "3 host environment problem (run 'kiln doctor').\n");
 }
 
 /* libvirt's embedded driver logs messages to stderr that mean nothing to a
