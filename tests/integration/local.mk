@@ -9,3 +9,4 @@ include $(srcdir)/tests/integration/outputs.mk
 include $(srcdir)/tests/integration/guestfs.mk
 include $(srcdir)/tests/integration/agent.mk
 include $(srcdir)/tests/integration/doctor.mk
+include $(srcdir)/tests/integration/conventions.mk

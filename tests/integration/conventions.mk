@@ -1,0 +1,3 @@
+# tests/integration/conventions.mk - shell, editor and packaging conventions
+TESTS += tests/integration/cli-conventions.sh
+EXTRA_DIST += tests/integration/cli-conventions.sh
