@@ -19,6 +19,7 @@
 #include "schema.h"
 #include "base/suggest.h"
 #include "vars.h"
+#include "documents/tables.h"
 
 /* AWSTOE nests ExecuteDocument at most this deep. */
 #define MAX_DOCUMENT_DEPTH 3
@@ -900,3 +901,14 @@ kiln_component_load (const char *path, KilnDiags *diags)
     return NULL;
   return component_from_doc (doc, diags, 0, NULL);
 }
+
+const KilnDocTable kiln_component_tables[] = {
+  { "component", top_keys },
+  { "component.parameter", param_keys },
+  { "component.constant", constant_keys },
+  { "component.phase", phase_keys },
+  { "component.phase.name", phase_names },
+  { "component.step", step_keys },
+  { "component.step.onFailure", on_failure_values },
+  { NULL, NULL }
+};

@@ -6,6 +6,7 @@
 #include "schema.h"
 #include "base/suggest.h"
 #include "vars.h"
+#include "documents/tables.h"
 
 /* The operators are common/kiln-protocol.h's (kiln-agent evaluates the
  * same list); here is how kiln checks their operands. */
@@ -448,3 +449,8 @@ kiln_condition_check (const KilnNode *cond, gboolean is_if, const char *what,
   check_expr (&c, cond, 0, is_if);
   return c.ok;
 }
+
+const KilnDocTable kiln_condition_tables[] = {
+  { "condition.branch", branches },
+  { NULL, NULL }
+};

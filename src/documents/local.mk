@@ -4,7 +4,7 @@
 # the built-in component library.  Pure functions: no disk is touched.
 src_libkilncore_a_SOURCES += \
 	src/documents/yamldoc.c src/documents/yamldoc.h \
-	src/documents/schema.c src/documents/schema.h \
+	src/documents/schema.c src/documents/schema.h src/documents/tables.h \
 	src/documents/scalarpos.c src/documents/scalarpos.h \
 	src/documents/doc.c src/documents/doc.h \
 	src/documents/component.c src/documents/component.h \

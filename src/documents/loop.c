@@ -7,6 +7,7 @@
 #include "schema.h"
 #include "base/suggest.h"
 #include "vars.h"
+#include "documents/tables.h"
 
 static const char *const loop_keys[] = { "name", "for", "forEach", NULL };
 static const char *const for_keys[] = { "start", "end", "updateBy", NULL };
@@ -355,3 +356,10 @@ kiln_loop_expand (const KilnNode *loop, GHashTable *values, GError **error)
     g_ptr_array_add (out, g_strdup (parts[i]));
   return out;
 }
+
+const KilnDocTable kiln_loop_tables[] = {
+  { "loop", loop_keys },
+  { "loop.for", for_keys },
+  { "loop.forEach", list_keys },
+  { NULL, NULL }
+};

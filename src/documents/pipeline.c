@@ -5,6 +5,7 @@
 
 #include "schema.h"
 #include "base/suggest.h"
+#include "documents/tables.h"
 
 static const char *const top_keys[] = {
   "pipeline", "description", "recipe", "schedule", "when", "timezone",
@@ -220,3 +221,9 @@ kiln_pipeline_oncalendar (const KilnPipeline *p, GError **error)
 {
   return kiln_cron_to_oncalendar (p->schedule, p->timezone, error);
 }
+
+const KilnDocTable kiln_pipeline_tables[] = {
+  { "pipeline", top_keys },
+  { "pipeline.when", when_names },
+  { NULL, NULL }
+};

@@ -9,6 +9,7 @@
 #include "schema.h"
 #include "base/suggest.h"
 #include "units.h"
+#include "documents/tables.h"
 
 const char *const kiln_output_formats[] = {
   "qcow2", "raw", "vmdk", "vhdx", "vhd", "ova", NULL
@@ -35,6 +36,15 @@ static const char *const vmdk_subformats[] = {
 };
 static const char *const vhd_subformats[] = { "fixed", "dynamic", NULL };
 static const char *const vhdx_subformats[] = { "dynamic", "fixed", NULL };
+/* a parameter value given as { value: ..., secret: true } */
+static const char *const marked_value_keys[] = { "value", "secret", NULL };
+/* a parameter in Image Builder's list form */
+static const char *const parameter_item_keys[] = {
+  "name", "value", "secret", NULL
+};
+static const char *const aws_keys[] = { "bucket", "prefix", "region", NULL };
+static const char *const qcow2_keys[] = { "compress", NULL };
+static const char *const subformat_keys[] = { "subformat", NULL };
 
 #define DEFAULT_NAME_TEMPLATE "{{ kiln:name }}-{{ kiln:buildDate }}"
 #define MIN_MEMORY (256 * KILN_MiB)
@@ -312,7 +322,6 @@ static const KilnNode *
 marked_value (const KilnNode *n, const char *name, gboolean *secret,
               KilnDiags *diags)
 {
-  static const char *const keys[] = { "value", "secret", NULL };
   if (!kiln_node_map_get (n, "value"))
     {
       kiln_schema_error (diags, n, "expected a string value for parameter "
@@ -321,7 +330,7 @@ marked_value (const KilnNode *n, const char *name, gboolean *secret,
       return NULL;
     }
   g_autofree char *what = g_strdup_printf ("parameter '%s'", name);
-  kiln_schema_check_keys (diags, n, what, keys);
+  kiln_schema_check_keys (diags, n, what, marked_value_keys);
   const KilnNode *v = kiln_node_map_get (n, "value");
   const KilnNode *s = kiln_node_map_get (n, "secret");
   g_autofree char *swhat = g_strdup_printf ("parameter '%s' secret", name);
@@ -377,13 +386,12 @@ parse_parameters (KilnRecipeComponent *c, const KilnNode *n,
                          kiln_node_describe (n));
       return;
     }
-  static const char *const item_keys[] = { "name", "value", "secret", NULL };
   for (guint i = 0; i < kiln_node_seq_size (n); i++)
     {
       const KilnNode *item = kiln_node_seq_get (n, i);
       if (!kiln_schema_expect_map (diags, item, "a parameter (name, value)"))
         continue;
-      kiln_schema_check_keys (diags, item, "a parameter", item_keys);
+      kiln_schema_check_keys (diags, item, "a parameter", parameter_item_keys);
       const KilnNode *name = kiln_schema_require (diags, item, "name",
                                                   "a parameter");
       const KilnNode *value = kiln_schema_require (diags, item, "value",
@@ -657,10 +665,9 @@ region_ok (const char *s)
 static void
 parse_aws (KilnOutputSettings *o, const KilnNode *n, KilnDiags *diags)
 {
-  static const char *const keys[] = { "bucket", "prefix", "region", NULL };
   if (!kiln_schema_expect_map (diags, n, "'outputs.aws'"))
     return;
-  kiln_schema_check_keys (diags, n, "'outputs.aws'", keys);
+  kiln_schema_check_keys (diags, n, "'outputs.aws'", aws_keys);
   const KilnNode *b = kiln_schema_require (diags, n, "bucket", "'outputs.aws'");
   if (b && kiln_schema_expect_scalar (diags, b, "'outputs.aws.bucket'"))
     {
@@ -710,8 +717,6 @@ parse_format_options (KilnRecipe *r, const KilnNode *outputs,
                       KilnDiags *diags)
 {
   KilnOutputSettings *o = &r->outputs;
-  static const char *const qcow2_keys[] = { "compress", NULL };
-  static const char *const sub_keys[] = { "subformat", NULL };
   const char *fmts[] = { "qcow2", "vmdk", "vhd", "vhdx" };
   for (guint f = 0; f < G_N_ELEMENTS (fmts); f++)
     {
@@ -735,7 +740,7 @@ parse_format_options (KilnRecipe *r, const KilnNode *outputs,
                               &o->qcow2_compress);
           continue;
         }
-      kiln_schema_check_keys (diags, n, what, sub_keys);
+      kiln_schema_check_keys (diags, n, what, subformat_keys);
       const KilnNode *s = kiln_node_map_get (n, "subformat");
       const char *const *allowed = f == 1 ? vmdk_subformats
                                    : f == 2 ? vhd_subformats
@@ -877,3 +882,23 @@ kiln_recipe_parse (KilnDoc *doc, KilnDiags *diags)
     return NULL;
   return g_steal_pointer (&r);
 }
+
+const KilnDocTable kiln_recipe_tables[] = {
+  { "recipe", top_keys },
+  { "recipe.component", entry_keys },
+  { "recipe.parameter.marked", marked_value_keys },
+  { "recipe.parameter.item", parameter_item_keys },
+  { "recipe.build", build_keys },
+  { "recipe.build.accel", accel_names },
+  { "recipe.build.network", network_names },
+  { "recipe.outputs", output_keys },
+  { "recipe.outputs.formats", kiln_output_formats },
+  { "recipe.outputs.targets", kiln_output_targets },
+  { "recipe.outputs.aws", aws_keys },
+  { "recipe.outputs.qcow2", qcow2_keys },
+  { "recipe.outputs.subformat", subformat_keys },
+  { "recipe.outputs.vmdk.subformat", vmdk_subformats },
+  { "recipe.outputs.vhd.subformat", vhd_subformats },
+  { "recipe.outputs.vhdx.subformat", vhdx_subformats },
+  { NULL, NULL }
+};

@@ -6,6 +6,7 @@
 #include "base/paths.h"
 #include "common/kiln-json.h"
 #include "documents/schema.h"
+#include "documents/tables.h"
 
 #define MIB (G_GUINT64_CONSTANT (1024) * 1024)
 #define GIB (MIB * 1024)
@@ -619,3 +620,20 @@ kiln_template_list_names (void)
   g_ptr_array_sort (names, compare_strings);
   return names;
 }
+
+const KilnDocTable kiln_template_tables[] = {
+  { "template", top_keys },
+  { "template.disk", disk_keys },
+  { "template.disk.root", root_keys },
+  { "template.system", system_keys },
+  { "template.cloud-init", cloud_init_keys },
+  { "template.store", store_keys },
+  { "template.distribution", distributions },
+  { "template.architecture", architectures },
+  { "template.variant", variants },
+  { "template.disk.partition-table", partition_tables },
+  { "template.disk.root.filesystem", filesystems },
+  { "template.bootloader", bootloaders },
+  { "template.firmware", firmwares },
+  { NULL, NULL }
+};
