@@ -1,3 +1,5 @@
 # tests/integration/conventions.mk - shell, editor and packaging conventions
 TESTS += tests/integration/cli-conventions.sh
 EXTRA_DIST += tests/integration/cli-conventions.sh
+TESTS += tests/integration/schemas.sh
+EXTRA_DIST += tests/integration/schemas.sh tests/integration/schema-check.py
