@@ -25,6 +25,7 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "common/kiln-json.h"
 #include "common/kiln-protocol.h"
 #include "documents/actions.h"
 #include "documents/condition.h"
@@ -410,13 +411,8 @@ main (int argc, char **argv)
       fprintf (stderr, "gen-schemas: %s: %s\n", argv[1], error->message);
       return 1;
     }
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  json_generator_set_indent (gen, 2);
-  g_autofree char *text = json_generator_to_data (gen, NULL);
-  g_autofree char *with_nl = g_strconcat (text, "\n", NULL);
-  if (!g_file_set_contents (argv[2], with_nl, -1, &error))
+  g_autofree char *text = kiln_json_to_text (root);
+  if (!g_file_set_contents (argv[2], text, -1, &error))
     {
       fprintf (stderr, "gen-schemas: %s\n", error->message);
       return 1;

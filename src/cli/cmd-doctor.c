@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "base/paths.h"
 #include "doctor/doctor.h"
 
@@ -96,11 +97,8 @@ kiln_cmd_doctor (int argc, char **argv)
       json_object_set_int_member (o, "exitCode", rc);
       g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
       json_node_set_object (root, o);
-      g_autoptr (JsonGenerator) gen = json_generator_new ();
-      json_generator_set_root (gen, root);
-      json_generator_set_pretty (gen, TRUE);
-      g_autofree char *text = json_generator_to_data (gen, NULL);
-      printf ("%s\n", text);
+      g_autofree char *text = kiln_json_to_text (root);
+      fputs (text, stdout);
       return rc;
     }
   if (can_build)
