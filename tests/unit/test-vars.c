@@ -83,15 +83,15 @@ test_scan_edges (void **state)
   assert_false (kiln_vars_has_refs ("{{ .Go }} ${x}"));
   assert_true (kiln_vars_has_refs ("x{{ y }}"));
 
-  /* hostile input stays linear: a megabyte of "{{" and one "}}" */
+  /* hostile input: a megabyte of "{{" and one "}}" (a scan that is not
+   * linear would take hours here; the per-test limit turns that into a
+   * failure) */
   gsize n = 1 << 20;
   g_autofree char *big = g_malloc (n + 3);
   memset (big, '{', n);
   memcpy (big + n, "}}", 3);
-  gint64 t0 = g_get_monotonic_time ();
   g_autoptr (GPtrArray) refs = kiln_vars_scan (big);
   assert_int_equal (refs->len, 1);
-  assert_true (g_get_monotonic_time () - t0 < 2 * G_USEC_PER_SEC);
 }
 
 static void
