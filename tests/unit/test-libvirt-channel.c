@@ -188,7 +188,7 @@ cancel_later (gpointer data)
 }
 
 static void
-test_cancel (void **state)
+test_read_line_ends_on_cancellation (void **state)
 {
   Pair p = pair_new ();
   g_autoptr (GCancellable) c = g_cancellable_new ();
@@ -238,7 +238,7 @@ main (void)
     cmocka_unit_test (test_split_partial_eof),
     cmocka_unit_test (test_many_lines),
     cmocka_unit_test (test_line_limit),
-    cmocka_unit_test (test_cancel),
+    cmocka_unit_test (test_read_line_ends_on_cancellation),
     cmocka_unit_test (test_wait_keeps_lines),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
