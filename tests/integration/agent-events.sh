@@ -88,7 +88,7 @@ EXTRA=0 agent_case deaf port.json
 make_port deaf
 sleep infinity <> "$TEST_TMP/deaf/dev/vport0p1" &
 holder=$!
-cleanup_fn kill "$holder"
+cleanup_fn kill_if_running "$holder"
 rc=0
 run_port_agent deaf || rc=$?
 expect_eq "deaf host: the run still succeeds, with the port held open and unread" 0 "$rc"

@@ -13,7 +13,7 @@ printf 'beta\n' > "$TEST_TMP/www/files/b.txt"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$PORT" --bind 127.0.0.1 --directory "$TEST_TMP/www" > "$TEST_TMP/server.log" 2>&1 &
 server=$!
-cleanup_fn kill "$server"
+cleanup_fn kill_if_running "$server"
 wait_for --while "$server" "the HTTP server on port $PORT" curl -s -o /dev/null "http://127.0.0.1:$PORT/"
 
 EXTRA=$(sha256sum < "$TEST_TMP/www/files/a.txt" | cut -d' ' -f1) agent_case web web.json

@@ -8,3 +8,5 @@ include $(srcdir)/tests/integration/testimage.mk
 include $(srcdir)/tests/integration/outputs.mk
 include $(srcdir)/tests/integration/guestfs.mk
 include $(srcdir)/tests/integration/agent.mk
+# The tests' one vocabulary: every tests/integration/*.sh sources it.
+EXTRA_DIST += tests/integration/lib/functions.sh

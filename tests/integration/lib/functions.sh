@@ -16,6 +16,7 @@
 #   note MESSAGE              a comment in the log: "# MESSAGE"
 #   cleanup_fn CMD [ARGS]     run `CMD ARGS` when the test exits, however it
 #                             exits; the last registered runs first
+#   kill_if_running PID...    (for cleanup_fn) end processes still running
 #   expect WHAT CMD...        CMD must succeed ("ok - WHAT")
 #   expect_not WHAT CMD...    CMD must fail
 #   expect_eq WHAT EXPECTED ACTUAL
@@ -95,6 +96,12 @@ _run_cleanup_hooks () {
   exit "$status"
 }
 trap _run_cleanup_hooks EXIT
+
+kill_if_running () {
+  local pid
+  for pid; do kill "$pid" 2> /dev/null; done
+  return 0
+}
 # A signal (the per-test limit sends TERM) exits, and so cleans up.
 trap 'exit 130' INT
 trap 'exit 143' TERM
