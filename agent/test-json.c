@@ -34,7 +34,7 @@ expect_reject (const char *text, size_t len, const char *fragment)
 }
 
 static void
-test_values (void **unused)
+test_json_parses_every_kind_of_value (void **unused)
 {
   json *v = parse (" {\"a\": [1, -2.5, 3e2, 0, -0, 1E-2], \"b\": {\"c\": null, \"d\": true, \"e\": false},"
                    " \"s\": \"x\\n\\t\\\"\\\\\\/\\u00e9\\ud83d\\ude00\"} ");
@@ -71,7 +71,7 @@ test_values (void **unused)
 }
 
 static void
-test_rejects (void **unused)
+test_json_rejects_invalid_text_with_a_reason (void **unused)
 {
   static const struct { const char *text; const char *fragment; } bad[] = {
     { "", "expected a value" },
@@ -152,7 +152,7 @@ test_error_position (void **unused)
 }
 
 static void
-test_serialize (void **unused)
+test_json_serialize_escapes_and_reads_back (void **unused)
 {
   json *o = json_new_object ();
   json_set_str (o, "s", "q\"b\\n\n\r\t\b\f\x01\x7f/");
@@ -181,7 +181,7 @@ test_serialize (void **unused)
 }
 
 static void
-test_tree (void **unused)
+test_json_clone_take_and_equality (void **unused)
 {
   json *o = parse ("{\"a\":1,\"b\":[1,{\"c\":\"d\"}],\"e\":\"f\"}");
   json *c = json_clone (o);
@@ -208,7 +208,7 @@ test_tree (void **unused)
  * memory); whatever parses must serialize to something that parses to the
  * same tree. */
 static void
-test_mutations (void **unused)
+test_json_mutated_documents_never_crash (void **unused)
 {
   static const char *const seeds[] = {
     "{\"version\":1,\"documents\":[{\"name\":\"x\",\"phases\":[{\"name\":\"build\",\"steps\":[]}]}]}",
@@ -277,12 +277,12 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_values),
-    cmocka_unit_test (test_rejects),
+    cmocka_unit_test (test_json_parses_every_kind_of_value),
+    cmocka_unit_test (test_json_rejects_invalid_text_with_a_reason),
     cmocka_unit_test (test_error_position),
-    cmocka_unit_test (test_serialize),
-    cmocka_unit_test (test_tree),
-    cmocka_unit_test (test_mutations),
+    cmocka_unit_test (test_json_serialize_escapes_and_reads_back),
+    cmocka_unit_test (test_json_clone_take_and_equality),
+    cmocka_unit_test (test_json_mutated_documents_never_crash),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -171,7 +171,7 @@ test_file_operators (void **unused)
 }
 
 static void
-test_if (void **unused)
+test_if_then_else_decides_execute_skip_or_abort (void **unused)
 {
   static const struct { const char *cond; if_action want; } cases[] = {
     { "{\"stringEquals\":\"a\",\"value\":\"a\"}", IF_EXECUTE },
@@ -204,7 +204,7 @@ test_if (void **unused)
 }
 
 static void
-test_expand (void **unused)
+test_expand_chained_outputs_and_loop_variables (void **unused)
 {
   json *chain = J ("{\"build\":{\"Get\":{\"inputs\":{\"commands\":[\"x\"],\"path\":\"/p\"},"
                    "\"outputs\":{\"stdout\":\"v1\",\"n\":3}},"
@@ -295,7 +295,7 @@ expect_loop_error (const char *loop_json, const char *fragment)
 }
 
 static void
-test_loops (void **unused)
+test_loop_iterations_and_refused_loops (void **unused)
 {
   const char *none[] = { "" };
   expect_loop (NULL, none, 1, NULL);
@@ -343,7 +343,7 @@ expect_plan_error (const char *text, const char *fragment)
 }
 
 static void
-test_plan (void **unused)
+test_plan_step_view_and_defaults (void **unused)
 {
   json *p = J ("{\"version\":1,\"runId\":\"r\",\"phases\":[\"build\"],\"documents\":[{\"name\":\"d\",\"phases\":["
                "{\"name\":\"build\",\"steps\":[{\"name\":\"s\",\"action\":\"ExecuteBash\",\"timeoutSeconds\":-1,"
@@ -506,10 +506,10 @@ main (void)
     cmocka_unit_test (test_number_operators),
     cmocka_unit_test (test_logical_operators),
     cmocka_unit_test (test_file_operators),
-    cmocka_unit_test (test_if),
-    cmocka_unit_test (test_expand),
-    cmocka_unit_test (test_loops),
-    cmocka_unit_test (test_plan),
+    cmocka_unit_test (test_if_then_else_decides_execute_skip_or_abort),
+    cmocka_unit_test (test_expand_chained_outputs_and_loop_variables),
+    cmocka_unit_test (test_loop_iterations_and_refused_loops),
+    cmocka_unit_test (test_plan_step_view_and_defaults),
     cmocka_unit_test (test_package_manager),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -165,7 +165,7 @@ roundtrip (text_encoding enc, const char *utf8, const char *bytes, size_t nbytes
 }
 
 static void
-test_encodings (void **unused)
+test_encodings_convert_refuse_and_detect_boms (void **unused)
 {
   /* "A" U+00E9 U+1F600 */
   const char *text = "A\xc3\xa9\xf0\x9f\x98\x80";
@@ -278,7 +278,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_hash_vectors),
     cmocka_unit_test (test_hash_file),
-    cmocka_unit_test (test_encodings),
+    cmocka_unit_test (test_encodings_convert_refuse_and_detect_boms),
     cmocka_unit_test (test_utf8_helpers),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

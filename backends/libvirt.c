@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -210,6 +211,28 @@ embed_root_busy (const char *root)
  * fall back to. */
 #define EMBED_ROOT_FALLBACKS 16
 
+static KilnHypervisor *open_free_embed_root (const char *base, GError **error);
+
+/* Finding a free root and opening it is one step for concurrent kiln
+ * processes: without this lock two of them can both see ROOT free, and the
+ * one that loses libvirt's pid-file lock fails.  Best effort: if the lock
+ * file cannot be had, they go on as before. */
+static KilnHypervisor *
+open_embed_root (const char *base, GError **error)
+{
+  g_autofree char *lock_path = g_strconcat (base, ".lock", NULL);
+  int lock = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock >= 0 && flock (lock, LOCK_EX) != 0)
+    {
+      close (lock);
+      lock = -1;
+    }
+  KilnHypervisor *hv = open_free_embed_root (base, error);
+  if (lock >= 0)
+    close (lock);
+  return hv;
+}
+
 KilnHypervisor *
 kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
 {
@@ -236,10 +259,16 @@ kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
                    "the embedded libvirt driver needs a root directory");
       return NULL;
     }
-  /* One process at a time may use an embedded root (libvirt locks
-   * ROOT/run/qemu/driver.pid).  A concurrent kiln takes the first free
-   * sibling ROOT-2, ROOT-3, ...; each keeps its capabilities cache warm. */
   g_autofree char *base = g_canonicalize_filename (embed_root, NULL);
+  return open_embed_root (base, error);
+}
+
+/* One process at a time may use an embedded root (libvirt locks
+ * ROOT/run/qemu/driver.pid).  A concurrent kiln takes the first free
+ * sibling ROOT-2, ROOT-3, ...; each keeps its capabilities cache warm. */
+static KilnHypervisor *
+open_free_embed_root (const char *base, GError **error)
+{
   for (int i = 1; i <= EMBED_ROOT_FALLBACKS; i++)
     {
       g_autofree char *root = i == 1 ? g_strdup (base) : g_strdup_printf ("%s-%d", base, i);

@@ -1,9 +1,10 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # agent-files.sh - every file action of the agent, checked on disk
 # (content, mode, owner) and through the step-end events.
-. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/agent-lib.sh"
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/agent.sh"
 
-setup files files.json
+agent_case files files.json
 R=$(root files)
 mkdir -p "$R/src/sub"
 printf 'alpha\n' > "$R/src/a.txt"
@@ -16,85 +17,83 @@ printf 'ab' > "$R/enc.txt"
 chmod 0644 "$R"/src/*.txt "$R/src/sub/d.txt"
 
 run_agent files
-equals "the run succeeds (expected failures are ignored)" 0 "$RC"
-check "the event stream is valid JSON lines ending with done" stream_is_valid files
-equals "done reports success" success "$(done_field files status)"
+expect_eq "the run succeeds (expected failures are ignored)" 0 "$RC"
+expect "the event stream is valid JSON lines ending with done" stream_is_valid files
+expect_eq "done reports success" success "$(done_field files status)"
 
 # CreateFile
-equals "CreateFile writes the content" "hello
+expect_eq "CreateFile writes the content" "hello
 world
 more" "$(cat "$R/new/deep/file.txt")"
-equals "CreateFile sets permissions, owner by name and group by number" "640 daemon bin" \
+expect_eq "CreateFile sets permissions, owner by name and group by number" "640 daemon bin" \
   "$(stat -c '%a %U %G' "$R/new/deep/file.txt")"
-equals "CreateFile encodes UTF-16 (little-endian, no BOM)" "6800e900" "$(od -An -tx1 "$R/u16.txt" | tr -d ' \n')"
-check "CreateFile creates an empty file" test -f "$R/plain.txt" -a ! -s "$R/plain.txt"
-equals "CreateFile with overwrite false refuses an existing file" ignored "$(status_of files NoOverwrite)"
-equals "... and says why" "CreateFile: $R/existing.txt exists and overwrite is false" "$(message_of files NoOverwrite)"
-equals "... and leaves it alone" old "$(cat "$R/existing.txt")"
+expect_eq "CreateFile encodes UTF-16 (little-endian, no BOM)" "6800e900" "$(od -An -tx1 "$R/u16.txt" | tr -d ' \n')"
+expect "CreateFile creates an empty file" test -f "$R/plain.txt" -a ! -s "$R/plain.txt"
+expect_eq "CreateFile with overwrite false refuses an existing file" ignored "$(status_of files NoOverwrite)"
+expect_eq "... and says why" "CreateFile: $R/existing.txt exists and overwrite is false" "$(message_of files NoOverwrite)"
+expect_eq "... and leaves it alone" old "$(cat "$R/existing.txt")"
 
 # AppendFile, ReadFile, chaining
-equals "AppendFile on a missing file fails" ignored "$(status_of files AppendMissing)"
-check "AppendFile does not create the missing file" test ! -e "$R/missing.txt"
-equals "ReadFile output content" "hello
+expect_eq "AppendFile on a missing file fails" ignored "$(status_of files AppendMissing)"
+expect "AppendFile does not create the missing file" test ! -e "$R/missing.txt"
+expect_eq "ReadFile output content" "hello
 world
 more" "$(output_of files Read content)"
-equals "ReadFile decodes UTF-16" "hé" "$(output_of files Read16 content)"
-equals "chaining of outputs and inputs[i] into a later step" "hello
+expect_eq "ReadFile decodes UTF-16" "hé" "$(output_of files Read16 content)"
+expect_eq "chaining of outputs and inputs[i] into a later step" "hello
 world
 more|hé|$R/u16.txt" "$(cat "$R/chained.txt")"
 
 # SetFileEncoding
-equals "SetFileEncoding converts UTF-8 to UTF-32-BE" "0000006100000062" "$(od -An -tx1 "$R/enc.txt" | tr -d ' \n')"
+expect_eq "SetFileEncoding converts UTF-8 to UTF-32-BE" "0000006100000062" "$(od -An -tx1 "$R/enc.txt" | tr -d ' \n')"
 
 # CopyFile, MoveFile
-equals "CopyFile to a file name" alpha "$(cat "$R/copy/renamed.txt")"
-check "CopyFile with a wildcard copies the matches only" test -f "$R/wild/b.txt" -a ! -e "$R/wild/c.log"
-equals "CopyFile keeps the source's permissions" 644 "$(stat -c %a "$R/wild/b.txt")"
-equals "CopyFile with overwrite false fails on an existing file" ignored "$(status_of files CopyNoOverwrite)"
-equals "... leaving the destination as it was" alpha "$(cat "$R/copy/renamed.txt")"
-check "MoveFile into a folder (trailing /) moves the file" test -f "$R/moved/a.txt" -a ! -e "$R/copy/a.txt"
+expect_eq "CopyFile to a file name" alpha "$(cat "$R/copy/renamed.txt")"
+expect "CopyFile with a wildcard copies the matches only" test -f "$R/wild/b.txt" -a ! -e "$R/wild/c.log"
+expect_eq "CopyFile keeps the source's permissions" 644 "$(stat -c %a "$R/wild/b.txt")"
+expect_eq "CopyFile with overwrite false fails on an existing file" ignored "$(status_of files CopyNoOverwrite)"
+expect_eq "... leaving the destination as it was" alpha "$(cat "$R/copy/renamed.txt")"
+expect "MoveFile into a folder (trailing /) moves the file" test -f "$R/moved/a.txt" -a ! -e "$R/copy/a.txt"
 
 # CopyFolder, MoveFolder
-check "CopyFolder into dest/ keeps the folder name, nested files and links" \
+expect "CopyFolder into dest/ keeps the folder name, nested files and links" \
   test -f "$R/tree/src/sub/d.txt" -a -L "$R/tree/src/link"
-equals "CopyFolder copies symbolic links as links" a.txt "$(readlink "$R/tree/src/link")"
-check "MoveFolder renames the folder" test -f "$R/tree3/sub/d.txt" -a ! -e "$R/tree2"
+expect_eq "CopyFolder copies symbolic links as links" a.txt "$(readlink "$R/tree/src/link")"
+expect "MoveFolder renames the folder" test -f "$R/tree3/sub/d.txt" -a ! -e "$R/tree2"
 
 # CreateFolder, symlinks
-equals "CreateFolder sets permissions and owner" "700 daemon" "$(stat -c '%a %U' "$R/dir/sub")"
-equals "CreateFolder with overwrite false fails on an existing folder" ignored "$(status_of files FolderNoOverwrite)"
-equals "CreateSymlink without force refuses an existing link" ignored "$(status_of files LinkExists)"
-equals "CreateSymlink with force replaces the link" "$R/src/b.txt" "$(readlink "$R/links/l1")"
-equals "CreateSymlink refuses a missing target" ignored "$(status_of files LinkMissingTarget)"
-check "... and creates nothing" test ! -e "$R/links/l2" -a ! -L "$R/links/l2"
+expect_eq "CreateFolder sets permissions and owner" "700 daemon" "$(stat -c '%a %U' "$R/dir/sub")"
+expect_eq "CreateFolder with overwrite false fails on an existing folder" ignored "$(status_of files FolderNoOverwrite)"
+expect_eq "CreateSymlink without force refuses an existing link" ignored "$(status_of files LinkExists)"
+expect_eq "CreateSymlink with force replaces the link" "$R/src/b.txt" "$(readlink "$R/links/l1")"
+expect_eq "CreateSymlink refuses a missing target" ignored "$(status_of files LinkMissingTarget)"
+expect "... and creates nothing" test ! -e "$R/links/l2" -a ! -L "$R/links/l2"
 
 # ListFiles
-equals "ListFiles with a pattern" "$R/src/a.txt,$R/src/b.txt" "$(output_of files List files)"
-equals "ListFiles recursive lists files in subfolders" \
+expect_eq "ListFiles with a pattern" "$R/src/a.txt,$R/src/b.txt" "$(output_of files List files)"
+expect_eq "ListFiles recursive lists files in subfolders" \
   "$R/src/a.txt,$R/src/b.txt,$R/src/c.log,$R/src/link,$R/src/sub/d.txt" "$(output_of files ListRec files)"
 
 # Owners and permissions
-equals "SetFileOwner without group uses the user's group" "daemon daemon" "$(stat -c '%U %G' "$R/plain.txt")"
-equals "SetFolderOwner sets the folder" "bin daemon" "$(stat -c '%U %G' "$R/tree/src")"
-equals "SetFolderOwner is recursive by default" "bin daemon" "$(stat -c '%U %G' "$R/tree/src/sub/d.txt")"
-equals "SetFolderOwner changes a link itself, not its target" "bin root" \
+expect_eq "SetFileOwner without group uses the user's group" "daemon daemon" "$(stat -c '%U %G' "$R/plain.txt")"
+expect_eq "SetFolderOwner sets the folder" "bin daemon" "$(stat -c '%U %G' "$R/tree/src")"
+expect_eq "SetFolderOwner is recursive by default" "bin daemon" "$(stat -c '%U %G' "$R/tree/src/sub/d.txt")"
+expect_eq "SetFolderOwner changes a link itself, not its target" "bin root" \
   "$(stat -c '%U' "$R/tree/src/link") $(stat -c '%U' "$R/src/a.txt")"
-equals "SetFolderOwner recursive false changes the folder only" "bin daemon" \
+expect_eq "SetFolderOwner recursive false changes the folder only" "bin daemon" \
   "$(stat -c '%U' "$R/dir") $(stat -c '%U' "$R/dir/sub")"
-equals "SetFilePermissions" 600 "$(stat -c %a "$R/plain.txt")"
-equals "SetFolderPermissions recursive" "750 750 750" \
+expect_eq "SetFilePermissions" 600 "$(stat -c %a "$R/plain.txt")"
+expect_eq "SetFolderPermissions recursive" "750 750 750" \
   "$(stat -c %a "$R/tree3") $(stat -c %a "$R/tree3/sub") $(stat -c %a "$R/tree3/sub/d.txt")"
-equals "SetFolderPermissions recursive false" "711 644" "$(stat -c %a "$R/wild") $(stat -c %a "$R/wild/b.txt")"
-equals "SetFilePermissions refuses non-octal permissions" ignored "$(status_of files BadPerm)"
+expect_eq "SetFolderPermissions recursive false" "711 644" "$(stat -c %a "$R/wild") $(stat -c %a "$R/wild/b.txt")"
+expect_eq "SetFilePermissions refuses non-octal permissions" ignored "$(status_of files BadPerm)"
 
 # Deleting
-check "DeleteFile deletes a file" test ! -e "$R/wild/a.txt"
-check "DeleteFile with a wildcard deletes the matching files only" \
+expect "DeleteFile deletes a file" test ! -e "$R/wild/a.txt"
+expect "DeleteFile with a wildcard deletes the matching files only" \
   test ! -e "$R/tree/src/a.txt" -a ! -e "$R/tree/src/b.txt" -a -e "$R/tree/src/c.log"
-equals "DeleteFile refuses a folder" ignored "$(status_of files DeleteFolderAsFile)"
-equals "DeleteFolder refuses a non-empty folder without force" ignored "$(status_of files DeleteNotEmpty)"
-check "DeleteFolder with force deletes the tree" test ! -e "$R/tree4"
-equals "S3 actions are refused in the guest" "S3 actions run on the host; this plan should not contain them" \
+expect_eq "DeleteFile refuses a folder" ignored "$(status_of files DeleteFolderAsFile)"
+expect_eq "DeleteFolder refuses a non-empty folder without force" ignored "$(status_of files DeleteNotEmpty)"
+expect "DeleteFolder with force deletes the tree" test ! -e "$R/tree4"
+expect_eq "S3 actions are refused in the guest" "S3 actions run on the host; this plan should not contain them" \
   "$(message_of files S3)"
-
-finish

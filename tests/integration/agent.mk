@@ -11,7 +11,7 @@ AGENT_HOST_TESTS = \
 	tests/integration/agent-web.sh
 AGENT_VM_TESTS = tests/integration/agent-vm.sh
 TESTS += $(AGENT_HOST_TESTS) $(AGENT_VM_TESTS)
-EXTRA_DIST += $(AGENT_HOST_TESTS) $(AGENT_VM_TESTS) tests/integration/agent-lib.sh tests/fixtures/plans
+EXTRA_DIST += $(AGENT_HOST_TESTS) $(AGENT_VM_TESTS) tests/integration/lib/agent.sh tests/fixtures/plans
 # The tests run the agent binary: build it first.
 $(AGENT_HOST_TESTS:.sh=.log) $(AGENT_VM_TESTS:.sh=.log): agent/kiln-agent
 

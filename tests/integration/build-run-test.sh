@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kiln run (apply one component, like awstoe run), kiln test (test phases
 # against an existing image) and SIGTERM in the middle of a boot.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
 tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
@@ -37,15 +37,11 @@ phases:
 YAML
 
 # 1. kiln run: the build phase only, result written, the image untouched
-"$KILN" run "$TEST_TMP/note.yaml" --image "$tiny" --phases build \
-    --parameters Word=hey --memory 512M --output "$TEST_TMP/noted.qcow2" \
-    </dev/null > "$TEST_TMP/run.out" 2>&1
-status=$?
-cat "$TEST_TMP/run.out"
-[ $status -eq 0 ] || fail "kiln run exited $status"
+expect_exit 0 --out "$TEST_TMP/run.out" "$KILN" run "$TEST_TMP/note.yaml" --image "$tiny" \
+    --phases build --parameters Word=hey --memory 512M --output "$TEST_TMP/noted.qcow2" </dev/null
 [ -f "$TEST_TMP/noted.qcow2" ] || fail "kiln run wrote no output"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "kiln run changed the image"
-facts=$(guestfish --ro -a "$TEST_TMP/noted.qcow2" -i <<'GF' 2>&1
+facts=$(test_guestfish --ro -a "$TEST_TMP/noted.qcow2" -i <<'GF' 2>&1
 cat /etc/kiln-note
 echo
 is-file /usr/local/libexec/kiln/kiln-agent
@@ -54,23 +50,17 @@ GF
 echo "$facts"
 grep -qx hey <<<"$facts" || fail "the component's file is not in the output"
 grep -qx true <<<"$facts" && fail "the agent was left in the output of kiln run"
-assert_no_leftovers
+expect_no_leftovers
 ok "kiln run applies one component and writes the result"
 
 # 2. kiln test: the test phase passes on the result, fails on the original
-"$KILN" test "$TEST_TMP/noted.qcow2" --component "$TEST_TMP/note.yaml" \
-    --parameters Word=hey --memory 512M </dev/null > "$TEST_TMP/test-pass.out" 2>&1
-status=$?
-cat "$TEST_TMP/test-pass.out"
-[ $status -eq 0 ] || fail "kiln test on the noted image exited $status"
-"$KILN" test "$tiny" --component "$TEST_TMP/note.yaml" --component command-succeeds \
-    --parameters "Word=hey,command=true" --memory 512M </dev/null > "$TEST_TMP/test-fail.out" 2>&1
-status=$?
-cat "$TEST_TMP/test-fail.out"
-[ $status -eq 1 ] || fail "kiln test on the original image exited $status, expected 1"
+expect_exit 0 --out "$TEST_TMP/test-pass.out" "$KILN" test "$TEST_TMP/noted.qcow2" \
+    --component "$TEST_TMP/note.yaml" --parameters Word=hey --memory 512M </dev/null
+expect_exit 1 --out "$TEST_TMP/test-fail.out" "$KILN" test "$tiny" --component "$TEST_TMP/note.yaml" \
+    --component command-succeeds --parameters "Word=hey,command=true" --memory 512M </dev/null
 grep -q "step 'Present'" "$TEST_TMP/test-fail.out" || fail "the failing test step is not named"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "kiln test changed the image"
-assert_no_leftovers
+expect_no_leftovers
 ok "kiln test passes and fails as the test phase says"
 
 # 3. SIGTERM while a step runs: the domain is destroyed, nothing is left
@@ -88,21 +78,16 @@ YAML
 "$KILN" run "$TEST_TMP/sleepy.yaml" --image "$tiny" --memory 512M \
     --output "$TEST_TMP/never.qcow2" </dev/null > "$TEST_TMP/term.out" 2>&1 &
 pid=$!
-for _ in $(seq 1 600); do
-  grep -q "sleepy/build/Sleep" "$TEST_TMP/term.out" && break
-  kill -0 $pid 2>/dev/null || break
-  sleep 1
-done
-grep -q "sleepy/build/Sleep" "$TEST_TMP/term.out" || { cat "$TEST_TMP/term.out"; fail "the step never started"; }
+wait_for --while "$pid" "the step to start" grep -q "sleepy/build/Sleep" "$TEST_TMP/term.out"
 t0=$(date +%s)
 kill -TERM $pid
 wait $pid
 status=$?
 cat "$TEST_TMP/term.out"
-echo "stopped $(( $(date +%s) - t0 )) s after SIGTERM"
+note "stopped $(( $(date +%s) - t0 )) s after SIGTERM"
 [ $status -eq 1 ] || fail "expected exit 1 after SIGTERM, got $status"
 grep -qi "interrupted\|signal" "$TEST_TMP/term.out" || fail "the interruption is not reported"
 [ ! -e "$TEST_TMP/never.qcow2" ] || fail "an output was written after SIGTERM"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "the image changed"
-assert_no_leftovers
+expect_no_leftovers
 ok "SIGTERM destroys the domain and removes the work files"

@@ -2,7 +2,7 @@
 # The build spine end to end on the tiny image: inject, build boot (with an
 # exit-194 rerun and a Reboot that resumes), generalize, test boot, output.
 # The output is then read back with guestfish by this test.
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
 tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
@@ -21,7 +21,6 @@ components:
 build:
   memory: 512M
   vcpus: 2
-  timeout: 20m
 outputs:
   name: spine-out
   formats: [qcow2]
@@ -29,11 +28,8 @@ outputs:
 YAML
 
 start=$(date +%s)
-"$KILN" build --force "$TEST_TMP/recipe.yaml" </dev/null > "$TEST_TMP/build.out" 2>&1
-status=$?
-cat "$TEST_TMP/build.out"
-[ $status -eq 0 ] || fail "kiln build exited $status"
-echo "build took $(( $(date +%s) - start )) s"
+expect_exit 0 --out "$TEST_TMP/build.out" "$KILN" build --force "$TEST_TMP/recipe.yaml" </dev/null
+note "build took $(( $(date +%s) - start )) s"
 
 out="$TEST_TMP/out/spine-out/spine-out.qcow2"
 (cd "$TEST_TMP/out/spine-out" && sha256sum --quiet -c SHA256SUMS) || fail "SHA256SUMS does not check"
@@ -49,7 +45,7 @@ backing=$(qemu-img info --output=json "$out" | jq -r '."backing-filename" // emp
 [ -z "$backing" ] || fail "the output still has a backing file: $backing"
 
 # Read the result back, independently of kiln.
-guestfish --ro -a "$out" -i <<'GF' > "$TEST_TMP/facts" 2>&1 || { cat "$TEST_TMP/facts"; fail "guestfish could not read the output"; }
+test_guestfish --ro -a "$out" -i <<'GF' > "$TEST_TMP/facts" 2>&1 || { cat "$TEST_TMP/facts"; fail "guestfish could not read the output"; }
 echo greeting=
 cat /etc/kiln-test/greeting.txt
 echo
@@ -76,15 +72,9 @@ echo end
 GF
 cat "$TEST_TMP/facts"
 facts=$(cat "$TEST_TMP/facts")
-expect() { grep -qxF -- "$1" <<<"$facts" || fail "expected the line '$1' in the output facts"; }
-expect "howdy from kiln"
-expect "computed-howdy"
-expect "0:apple"
-expect "1:pear"
-expect "first"
-expect "resumed"
-expect "before"
-expect "after"
+for line in "howdy from kiln" computed-howdy 0:apple 1:pear first resumed before after; do
+  expect_line "$TEST_TMP/facts" "$line"
+done
 # mode 0640 on a regular file = 0100640 = 33184
 grep -q '^mode: 33184$' <<<"$facts" || fail "greeting.txt mode is not 0640"
 [ "$(grep -c '^after$' <<<"$facts")" -eq 1 ] || fail "the step after the Reboot ran more than once"
@@ -96,13 +86,13 @@ sed -n '/^hostkeys=$/,/^end$/p' <<<"$facts" | grep -q ssh_host && fail "SSH host
 
 grep -q 'test-phase-ran\|GreetingSurvives' "$KILN_HOME"/logs/spine-test/1.0.0/*.log || fail "the build log does not show the test phase"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "the parent image changed"
-assert_no_leftovers
+expect_no_leftovers
 
 # The same recipe again: the build key matches, nothing is rebuilt.
 "$KILN" build "$TEST_TMP/recipe.yaml" </dev/null > "$TEST_TMP/again.out" 2>&1 || { cat "$TEST_TMP/again.out"; fail "the second build failed"; }
 cat "$TEST_TMP/again.out"
 grep -q "up to date" "$TEST_TMP/again.out" || fail "an identical build was not recognised"
-assert_no_leftovers
+expect_no_leftovers
 
 # kiln images / kiln logs on the build just made (the newest spine-test).
 "$KILN" images show spine-test --json > "$TEST_TMP/show.json" || fail "kiln images show failed"

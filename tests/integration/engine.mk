@@ -8,5 +8,4 @@ EXTRA_DIST += \
 	tests/integration/build-spine.sh \
 	tests/integration/build-failures.sh \
 	tests/integration/build-run-test.sh \
-	tests/integration/lib/common.sh \
 	tests/fixtures/spine

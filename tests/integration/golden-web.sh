@@ -1,41 +1,81 @@
 #!/usr/bin/env bash
-# The README's main job, end to end under TCG: the debian-12 template (cached
-# in the test run's kiln home by template-debian12.sh, built here otherwise)
-# -> `kiln build examples/golden-web/recipe.yaml` (update-os, NGINX installed
+# The README's first command, as a new user runs it: its kiln part is read
+# from README.md's Quick start (so the two cannot drift) and run with
+# nothing but PATH, HOME and an empty KILN_HOME in the environment (env -i:
+# no LIBGUESTFS_*, no KILN_ACCEL, no template or accelerator probe cached
+# from an earlier run).  That is `kiln template build debian-12`, then
+# `kiln build examples/golden-web/recipe.yaml` (update-os, NGINX installed
 # and enabled, `nginx -v` and http://127.0.0.1/ tested on a fresh boot) ->
 # raw, VMDK and VHDX with SHA256SUMS, manifest and the AWS readiness lint.
-# Then the raw artifact itself is booted by `kiln test`: NGINX must answer on
-# it.  (A failing test phase failing the build is tested on the tiny image,
+# Then, in the same scrubbed environment, `kiln inspect` reads the raw
+# artifact and `kiln test` boots it: NGINX must answer on it.  (A failing
+# test phase failing the build is tested on the tiny image,
 # template-components-tiny.sh, where a boot costs seconds, not minutes.)
-. "$(dirname "$0")/lib/common.sh"
+#
+# The command runs in a scratch copy of the repository's layout (./kiln is
+# the built kiln, examples/golden-web a copy), so the artifacts land there
+# and not in the source tree.  Its home is the debian home of the template
+# tests, emptied first: template-debian12.sh and
+# template-components-debian.sh, which run after this test, find the
+# template it built (lib/template.sh).
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/template.sh"
 
-[ "$(id -u)" -eq 0 ] || skip "the debian-12 template needs root to build (mmdebstrap chroot mode)"
-command -v mmdebstrap >/dev/null || skip "mmdebstrap is not installed (scripts/install-deps)"
-for t in jq qemu-img sha256sum; do
-  command -v "$t" >/dev/null || skip "$t is not installed (scripts/install-deps)"
-done
+requires_root   # the debian-12 template: mmdebstrap in chroot mode
+requires mmdebstrap
+for t in jq qemu-img sha256sum env; do requires "$t"; done
 
-dist="$TEST_TMP/dist"
+# ---- the command, from the README ---------------------------------------
+# The Quick start's first command ends `... make -j"$(nproc)" && <kiln part>`.
+readme_cmd=$(sed -n '/^## Quick start/,/^## /p' "$top_srcdir/README.md" |
+  grep -m1 -F 'make -j"$(nproc)" && ' | sed 's/.*make -j"$(nproc)" && //')
+[ -n "$readme_cmd" ] || fail "no 'make -j\"\$(nproc)\" && ...' line in README.md's Quick start"
+case $readme_cmd in
+  *"./kiln build examples/golden-web/recipe.yaml"*) ;;
+  *) fail "the README's command no longer builds examples/golden-web (the checks below are about it): $readme_cmd" ;;
+esac
+note "the README's command: $readme_cmd"
+
+use_debian_home
+rm -rf "$KILN_HOME" && mkdir -p "$KILN_HOME" || fail "cannot empty $KILN_HOME"
+
+mkdir -p "$TEST_TMP/readme/examples" || fail "mkdir"
+readme=$(cd "$TEST_TMP/readme" && pwd -P)   # as kiln prints it
+ln -s "$KILN" "$readme/kiln" || fail "ln -s $KILN"
+cp -r "$top_srcdir/examples/golden-web" "$readme/examples/" || fail "cp examples/golden-web"
+rm -rf "$readme/examples/golden-web/dist"
+
+# scrubbed CMD...: CMD in $readme with a new user's environment
+scrubbed () {
+  (cd "$readme" && env -i PATH="$PATH" HOME="$HOME" KILN_HOME="$KILN_HOME" "$@")
+}
+
 start=$(date +%s)
-"$KILN" build "$top_srcdir/examples/golden-web/recipe.yaml" --output-dir "$dist" \
-  </dev/null > "$TEST_TMP/build.out" 2>&1
-status=$?
-cat "$TEST_TMP/build.out"
-[ $status -eq 0 ] || fail "kiln build examples/golden-web/recipe.yaml exited $status"
-echo "# measure: golden-web build $(( $(date +%s) - start )) s"
-assert_no_leftovers
+expect_exit 0 --out "$TEST_TMP/build.out" scrubbed sh -c "$readme_cmd" < /dev/null
+note "measure: the README's command (template + golden-web build) $(( $(date +%s) - start )) s"
+ok "the README's first command works in a new user's environment"
 
+dist="$readme/examples/golden-web/dist"
 for step in update-os/build/UpdatePackages update-os/validate/NoPendingUpdates \
             install-packages/build/InstallPackages enable-service/build/EnableService \
             update-os/test/PackageDatabaseHealthy enable-service/test/ServiceEnabledAndActive \
             command-succeeds/test/RunCommand http-ok/test/Fetch; do
-  grep -q "step: $step: success" "$TEST_TMP/build.out" || fail "no successful step $step"
+  expect_grep -F "step: $step: success" "$TEST_TMP/build.out"
 done
-grep -q "artifacts, SHA256SUMS and manifest.json are in $dist" "$TEST_TMP/build.out" \
-  || fail "the build did not say where the artifacts are"
+expect_grep -F "artifacts, SHA256SUMS and manifest.json are in $dist" "$TEST_TMP/build.out"
 ok "golden-web builds; nginx -v and http://127.0.0.1/ pass on the test boot"
+# (kiln's temporary files went to the scrubbed environment's /tmp, shared
+# with everything else on the machine: only the home and the guests are
+# checked here)
+expect_no_scrubbed_leftovers () {
+  local n
+  n=$(( $(kiln_qemu_count "$KILN_HOME") + $(kiln_qemu_count "$readme") ))
+  [ "$n" -eq 0 ] || fail "$n kiln qemu process(es) left running"
+  [ -z "$(ls -A "$KILN_HOME/work" 2> /dev/null)" ] || fail "work directories left: $(ls "$KILN_HOME/work")"
+}
+expect_no_scrubbed_leftovers
 
-# The artifacts, read back by independent tools.
+# ---- the artifacts, read back by independent tools ----------------------
 # each build's outputs are in a directory of their own, named like them
 sums=$(ls "$dist"/golden-web-*/SHA256SUMS 2>/dev/null | head -n1)
 [ -n "$sums" ] || fail "no $dist/golden-web-*/SHA256SUMS: $(ls -R "$dist")"
@@ -72,13 +112,20 @@ errors=$(jq '[.lint.findings[] | select(.severity == "error")] | length' "$m")
 jq -e '.guest.distro == "debian"' "$m" >/dev/null || fail "manifest: guest is not debian: $(jq -c .guest "$m")"
 ok "raw, vmdk (streamOptimized), vhdx, SHA256SUMS and manifest check out; AWS lint has no error"
 
-# The raw artifact boots, and NGINX answers on it.
-"$KILN" test "$raw" --component service-running --parameters service=nginx \
-  --component http-ok </dev/null > "$TEST_TMP/test.out" 2>&1
-status=$?
-cat "$TEST_TMP/test.out"
-[ $status -eq 0 ] || fail "kiln test on the raw artifact exited $status"
-grep -q "step: http-ok/test/Fetch: success" "$TEST_TMP/test.out" || fail "http-ok did not pass on the raw artifact"
-ok "the raw artifact boots and NGINX answers 200"
+# ---- kiln inspect and kiln test on the raw artifact, still scrubbed ------
+start=$(date +%s)
+expect_exit 0 scrubbed ./kiln inspect "$raw" --target aws --json < /dev/null > "$TEST_TMP/inspect.json"
+note "measure: kiln inspect $(( $(date +%s) - start )) s"
+jq -e '.guest.distro == "debian" and .guest.majorVersion == 12' "$TEST_TMP/inspect.json" > /dev/null \
+  || fail "kiln inspect: not Debian 12: $(jq -c .guest "$TEST_TMP/inspect.json")"
+jq -e '[.findings[] | select(.severity == "error")] | length == 0' "$TEST_TMP/inspect.json" > /dev/null \
+  || fail "kiln inspect: AWS errors: $(jq -c .findings "$TEST_TMP/inspect.json")"
+ok "kiln inspect reads the raw artifact: Debian 12, ready for AWS"
 
-assert_no_leftovers
+start=$(date +%s)
+expect_exit 0 --out "$TEST_TMP/test.out" scrubbed ./kiln test "$raw" \
+  --component service-running --parameters service=nginx --component http-ok < /dev/null
+note "measure: kiln test $(( $(date +%s) - start )) s"
+expect_grep -F "step: http-ok/test/Fetch: success" "$TEST_TMP/test.out"
+ok "the raw artifact boots and NGINX answers 200"
+expect_no_scrubbed_leftovers

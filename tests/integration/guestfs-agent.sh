@@ -1,12 +1,12 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # guestfs-agent.sh - install_agent puts the agent, plan and start-up hook
 # where docs/agent-protocol.md says; remove_agent (in a later launch, as in a
 # build) leaves every file byte-identical to before.  rc.local: the line goes
 # before `exit 0`, and a rc.local kiln created is removed again.
-. "$top_srcdir/tests/integration/guestfs-lib.sh"
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/guestfs-disks.sh"
 build_tiny_disks
-W=$(mktemp -d "$WORK/tmp.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+W=$TEST_TMP
 
 printf '\177ELF fake agent\n' > "$W/agent"
 printf '{"version": 1, "runId": "t-1-build", "stage": "build", "documents": []}\n' > "$W/plan.json"
@@ -87,4 +87,3 @@ diff -u "$W/r4" "$W/r5" || fail "rc.local without a final newline not restored"
 # SELinux guest: the first boot relabels what kiln wrote; undone by remove
 expect_line "$W/rc.out" "exists /.autorelabel yes"
 diff -u "$W/r6" "$W/r7" || fail "SELinux guest not restored"
-exit 0

@@ -1,13 +1,13 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # guestfs-generalize.sh - the generalize stage as a build runs it (agent
 # installed, then generalize + zero free space in one launch):
 # every listed item is gone and named in the actions, machine-id is empty
 # but present, what must stay stays; fstrim gives the space of a deleted
 # 48 MiB file back (qcow2 allocation measured); the parent never changes.
-. "$top_srcdir/tests/integration/guestfs-lib.sh"
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/guestfs-disks.sh"
 build_tiny_disks
-W=$(mktemp -d "$WORK/tmp.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+W=$TEST_TMP
 
 parent="$TINY_DIR/sd.qcow2"
 parent_sum=$(sha256sum < "$parent")
@@ -20,7 +20,7 @@ head -c $((48 * 1024 * 1024)) /dev/urandom > "$W/big"
 # an overlay grown by 64 MiB (kiln's overlay + resize) + the writes below
 "$GT" overlay "$parent" qcow2 "$W/sd.qcow2" || fail "overlay"
 "$GT" resize "$W/sd.qcow2" qcow2 $(( (160 + 64) * 1048576 )) || fail "resize"
-"$GT" info "$W/sd.qcow2" qcow2 > "$W/info"
+"$GT" info "$W/sd.qcow2" qcow2 > "$W/info" || fail "info"
 expect_line "$W/info" "backing_file=$parent"
 expect_line "$W/info" "backing_format=qcow2"
 expect_line "$W/info" "virtual_size=$(( (160 + 64) * 1048576 ))"
@@ -116,4 +116,3 @@ grep 'kiln: \(fstrim\|zero_free_space\|generalized\|appliance launched\)' "$W/ge
 [ "$(stat -c %Y.%y "$parent")" = "$parent_mtime" ] || fail "parent mtime changed"
 "$GT" check "$W/sd.qcow2" qcow2 || fail "overlay check"
 grep '^# time' "$W/gen.out"
-exit 0

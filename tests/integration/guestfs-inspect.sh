@@ -1,10 +1,10 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # guestfs-inspect.sh - OS facts and packages of the tiny disks; a disk with
 # no OS and a disk with two OSes are refused with clear errors (exit 2).
-. "$top_srcdir/tests/integration/guestfs-lib.sh"
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/guestfs-disks.sh"
 build_tiny_disks
-W=$(mktemp -d "$WORK/tmp.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+W=$TEST_TMP
 
 # One launch: facts + packages (a read-only handle on the cached disk).
 "$GT" --ro --log "$W/sd.log" "$TINY_DIR/sd.qcow2" inspect list-packages \
@@ -26,24 +26,13 @@ grep -q 'kiln: appliance launched in' "$W/sd.log" || fail "no launch time in the
 [ ! -s "$W/sd.err" ] || { cat "$W/sd.err"; fail "stderr not empty"; }
 
 # Data but no operating system: exit 2 and the message says so.
-set +e
-"$GT" --ro "$TINY_DIR/noos.qcow2" inspect > "$W/noos.out" 2> "$W/noos.err"
-rc=$?
-set -e
-cat "$W/noos.err"
-[ "$rc" = 2 ] || fail "no-OS disk: exit $rc, expected 2"
-grep -qF "no operating system found in $TINY_DIR/noos.qcow2" "$W/noos.err" ||
-  fail "no-OS message"
+expect_exit 2 --out "$W/noos.out" "$GT" --ro "$TINY_DIR/noos.qcow2" inspect
+expect_grep -F "no operating system found in $TINY_DIR/noos.qcow2" "$W/noos.out"
+ok "a disk with data but no OS: exit 2, says so"
 
 # Two roots: exit 2, both named.
-set +e
-"$GT" --ro "$TINY_DIR/two.qcow2" inspect > "$W/two.out" 2> "$W/two.err"
-rc=$?
-set -e
-cat "$W/two.err"
-[ "$rc" = 2 ] || fail "two-OS disk: exit $rc, expected 2"
-grep -q "holds 2 operating systems: /dev/sda1 (.*), /dev/sda2 (.*)" "$W/two.err" ||
-  fail "two-OS message"
+expect_exit 2 --out "$W/two.out" "$GT" --ro "$TINY_DIR/two.qcow2" inspect
+expect_grep "holds 2 operating systems: /dev/sda1 (.*), /dev/sda2 (.*)" "$W/two.out"
+ok "a disk with two OSes: exit 2, both named"
 
 grep '^# time' "$W/sd.out" | sed 's/^/sd: /'
-exit 0

@@ -1,5 +1,5 @@
 # tests/integration/guestfs.mk: libguestfs and qemu-img backends against
-# real appliances and real images (tiny disks built by guestfs-lib.sh).
+# real appliances and real images (tiny disks built by lib/guestfs-disks.sh).
 check_PROGRAMS += tests/integration/kiln-guest-test
 tests_integration_kiln_guest_test_SOURCES = tests/integration/kiln-guest-test.c
 tests_integration_kiln_guest_test_CFLAGS = $(AM_CFLAGS) $(BACKEND_CFLAGS)
@@ -11,7 +11,7 @@ GUESTFS_TESTS = \
 	tests/integration/guestfs-generalize.sh \
 	tests/integration/qemu-img-convert.sh
 TESTS += $(GUESTFS_TESTS)
-EXTRA_DIST += $(GUESTFS_TESTS) tests/integration/guestfs-lib.sh
+EXTRA_DIST += $(GUESTFS_TESTS) tests/integration/lib/guestfs-disks.sh
 clean-local: clean-tiny-disks
 clean-tiny-disks:
 	rm -rf tests/integration/guestfs-work

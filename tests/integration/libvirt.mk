@@ -29,5 +29,5 @@ tests/integration/libvirt-reboot.log: tests/integration/libvirt-timeout.log
 tests/integration/libvirt-sigterm.log: tests/integration/libvirt-reboot.log
 tests/integration/libvirt-devices.log: tests/integration/libvirt-sigterm.log
 tests/integration/libvirt-accel.log: tests/integration/libvirt-devices.log
-EXTRA_DIST += $(LIBVIRT_ITESTS) tests/integration/libvirt-lib.sh \
+EXTRA_DIST += $(LIBVIRT_ITESTS) tests/integration/lib/libvirt.sh \
 	tests/integration/probe-init.c

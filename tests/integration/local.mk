@@ -10,3 +10,5 @@ include $(srcdir)/tests/integration/guestfs.mk
 include $(srcdir)/tests/integration/agent.mk
 include $(srcdir)/tests/integration/doctor.mk
 include $(srcdir)/tests/integration/conventions.mk
+# The tests' one vocabulary: every tests/integration/*.sh sources it.
+EXTRA_DIST += tests/integration/lib/functions.sh

@@ -1,12 +1,12 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # qemu-img-convert.sh - kiln_qemu_img_convert on a real guest disk into
 # every output format kiln distributes; each result is checked by
 # `qemu-img compare` against the source; a failing conversion leaves no
 # partial file.  No appliance launch here (beyond the shared tiny disks).
-. "$top_srcdir/tests/integration/guestfs-lib.sh"
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/guestfs-disks.sh"
 build_tiny_disks
-W=$(mktemp -d "$WORK/tmp.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+W=$TEST_TMP
 
 src="$TINY_DIR/sd.qcow2"
 src_sum=$(sha256sum < "$src")
@@ -48,4 +48,3 @@ cat "$W/bad.err"
 [ ! -e "$W/bad.vmdk" ] || fail "partial output left behind"
 
 [ "$(sha256sum < "$src")" = "$src_sum" ] || fail "the source's backing file changed"
-exit 0

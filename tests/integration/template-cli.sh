@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kiln template list/build: arguments, template errors, the store - without
 # building (the build itself is template-debian12.sh).
-. "$top_srcdir/tests/integration/lib/common.sh"
+. "$(dirname "$0")/lib/functions.sh"
+requires jq
+# an empty home of its own: nothing is built here
 export KILN_HOME="$TEST_TMP/home"
 
 out=$("$KILN" template list) || fail "template list exited $?"

@@ -7,10 +7,12 @@
 # http-ok, package-installed, file-contains, command-succeeds.  Their
 # test phases run on the test boot; the output is then read back
 # independently with guestfish.  (update-os runs in the golden-web build.)
-. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/template.sh"
 
-[ "$(id -u)" -eq 0 ] || skip "the debian-12 template needs root to build (mmdebstrap chroot mode)"
-command -v mmdebstrap >/dev/null || skip "mmdebstrap is not installed (scripts/install-deps)"
+requires_root   # the debian-12 template: mmdebstrap in chroot mode
+requires mmdebstrap
+use_debian_home
 
 fixtures="$top_srcdir/tests/fixtures/recipes"
 cp -r "$fixtures/components" "$TEST_TMP/"
@@ -18,11 +20,8 @@ sed -e "s|^  formats: .*|  formats: [qcow2]\n  name: components-debian\n  direct
     "$fixtures/components-debian.yaml" > "$TEST_TMP/recipe.yaml"
 
 start=$(date +%s)
-"$KILN" build "$TEST_TMP/recipe.yaml" </dev/null > "$TEST_TMP/build.out" 2>&1
-status=$?
-cat "$TEST_TMP/build.out"
-[ $status -eq 0 ] || fail "kiln build exited $status"
-echo "# measure: components-debian build $(( $(date +%s) - start )) s"
+expect_exit 0 --out "$TEST_TMP/build.out" "$KILN" build "$TEST_TMP/recipe.yaml" </dev/null
+note "measure: components-debian build $(( $(date +%s) - start )) s"
 
 for step in set-timezone/test/TimezoneOnBoot set-locale/test/LocaleOnBoot \
             install-packages/test/PackagesStillInstalled \
@@ -43,7 +42,7 @@ ok "every component's build and test phases pass on debian-12"
 # each build writes its outputs to a directory named like them
 out="$TEST_TMP/out/components-debian/components-debian.qcow2"
 [ -f "$out" ] || fail "no output image $out"
-guestfish --ro -a "$out" -i <<'GF' > "$TEST_TMP/facts" 2>&1 || { cat "$TEST_TMP/facts"; fail "guestfish could not read the output"; }
+test_guestfish --ro -a "$out" -i <<'GF' > "$TEST_TMP/facts" 2>&1 || { cat "$TEST_TMP/facts"; fail "guestfish could not read the output"; }
 echo ==localtime
 readlink /etc/localtime
 echo ==locale

@@ -2,7 +2,7 @@
 # The built-in component library: every document validates, documents its
 # parameters, has a test phase; the example and fixture recipes that use
 # them validate.
-. "$top_srcdir/tests/integration/lib/common.sh"
+. "$(dirname "$0")/lib/functions.sh"
 
 lib="$top_srcdir/components"
 expected="command-succeeds configure-cloud-init create-user enable-service

@@ -2,8 +2,8 @@
 # The UEFI variant: GPT, an EFI system partition with GRUB at the fallback
 # path EFI/BOOT/BOOTX64.EFI, booted through OVMF (no NVRAM entry needed).
 # Same checks as template-debian12.sh.
-. "$top_srcdir/tests/integration/lib/common.sh"
-. "$top_srcdir/tests/integration/template-lib.sh"
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/template.sh"
 # A second full template build and boot (~8 min under TCG): opt-in, so that
 # `make check` (and CI) stays well under an hour on machines without KVM.
 [ -n "${KILN_SLOW_TESTS:-}" ] || skip "the UEFI template build is a slow test: run with KILN_SLOW_TESTS=1"

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # test-image-boots.sh - the tiny test image (scripts/make-test-image) is what
 # the integration tests need: MBR, ext4 root by UUID, one Linux root for
 # libguestfs inspection, the generalization targets; it boots from its own
@@ -8,61 +8,35 @@
 #
 # One libguestfs launch (checks + a marker appended to rc.local in an
 # overlay), one VM run of two boots, one short run of the no-bootloader image.
-# KILN_TINY_BOOT_LIMIT (default 20) is the allowed seconds from VM start to
-# rc.local on the first boot.
-[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-set -u
+# The time from VM start to rc.local is reported, not judged.
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/tiny-image.sh"
 
-: "${top_srcdir:?}" "${top_builddir:?}"
-limit=${KILN_TINY_BOOT_LIMIT:-20}
-
-fails=0
-pass() { echo "ok - $*"; }
-fail() { echo "not ok - $*"; fails=$((fails + 1)); }
-check() { # check DESCRIPTION COMMAND...
-  local what=$1; shift
-  if "$@"; then pass "$what"; else fail "$what"; fi
-}
-skip() { echo "SKIP: $*"; exit 77; }
+for tool in qemu-system-x86_64 qemu-img guestfish socat flock dumpe2fs jq; do
+  command -v "$tool" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
+  requires "$tool"
+done
 now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
 
-for tool in qemu-system-x86_64 qemu-img guestfish socat flock timeout dumpe2fs jq; do
-  command -v "$tool" >/dev/null 2>&1 || PATH=$PATH:/usr/sbin:/sbin
-  command -v "$tool" >/dev/null 2>&1 || skip "$tool not found (scripts/install-deps)"
-done
-export LIBGUESTFS_BACKEND=${LIBGUESTFS_BACKEND-direct}
-export LIBGUESTFS_BACKEND_SETTINGS=${LIBGUESTFS_BACKEND_SETTINGS-force_tcg}
-
-. "$top_srcdir/tests/integration/lib/tiny-image.sh"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-test-image-boots.XXXXXX") || exit 1
-pids=()
-cleanup() {
-  local p
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  wait 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+work=$TEST_TMP
 
 # ------------------------------------------------------------------ build
 t0=$(now_ms)
-img=$(kiln_tiny_image) || { echo "not ok - building the tiny image"; exit 1; }
-echo "# image $img ready after $(( ($(now_ms) - t0) / 1000 )) s (built now or reused)"
+img=$(kiln_tiny_image) || fail "building the tiny image"
+note "image $img ready after $(( ($(now_ms) - t0) / 1000 )) s (built now or reused)"
 
 # ------------------------------------------------------------ container
-info=$(qemu-img info --output=json "$img") || { fail "qemu-img info"; exit 1; }
+info=$(qemu-img info --output=json "$img") || fail "qemu-img info"
 vsize=$(jq -r '."virtual-size"' <<<"$info")
 asize=$(jq -r '."actual-size"' <<<"$info")
 format=$(jq -r '.format' <<<"$info")
-echo "# image: format $format, virtual $((vsize / 1048576)) MiB, allocated $((asize / 1048576)) MiB"
-check "image is qcow2" [ "$format" = qcow2 ]
-check "virtual size <= 256 MiB ($vsize bytes)" [ "$vsize" -le $((256 * 1048576)) ]
+note "image: format $format, virtual $((vsize / 1048576)) MiB, allocated $((asize / 1048576)) MiB"
+expect "image is qcow2" [ "$format" = qcow2 ]
+expect "virtual size <= 256 MiB ($vsize bytes)" [ "$vsize" -le $((256 * 1048576)) ]
 
 # -------------------------------------------- one appliance: checks + marker
 overlay=$work/overlay.qcow2
-qemu-img create -q -f qcow2 -b "$img" -F qcow2 "$overlay" || { fail "overlay"; exit 1; }
+qemu-img create -q -f qcow2 -b "$img" -F qcow2 "$overlay" || fail "overlay"
 
 # rc.local marker: boot 1 reports over the agent port with bash, notes the
 # boot on disk and reboots; boot 2 reports whether ext4 had to replay its
@@ -86,7 +60,7 @@ EOF
 
 gf_out=$work/guestfish.out
 t_gf=$(now_ms)
-guestfish --rw --format=qcow2 -a "$overlay" > "$gf_out" 2> "$work/guestfish.err" <<EOF
+test_guestfish --rw --format=qcow2 -a "$overlay" > "$gf_out" 2> "$work/guestfish.err" <<EOF
 run
 echo @parttype
 part-get-parttype /dev/sda
@@ -145,40 +119,39 @@ upload "$work/rc.local.new" /etc/rc.local
 umount-all
 EOF
 gf_rc=$?
-echo "# guestfish (one launch, checks + rc.local marker): $(( ($(now_ms) - t_gf) / 1000 )) s"
+note "guestfish (one launch, checks + rc.local marker): $(( ($(now_ms) - t_gf) / 1000 )) s"
 if [ $gf_rc -ne 0 ]; then
   cat "$work/guestfish.err"
-  fail "guestfish checks ran"
-  exit 1
+  fail "guestfish checks did not run"
 fi
 # section NAME: the lines guestfish printed after "@NAME"
 section() { awk -v s="@$1" '/^@/ { on = ($0 == s); next } on' "$gf_out"; }
 
 uuid=$(section uuid)
-check "MBR partition table (msdos)" [ "$(section parttype)" = msdos ]
-check "exactly one partition, /dev/sda1" [ "$(section partitions)" = /dev/sda1 ]
-check "partition 1 is bootable" [ "$(section bootable)" = true ]
-check "partition 1 is type 0x83 (Linux)" grep -Eqx "0x83|131" <(section mbrid)
-check "root filesystem is ext4" [ "$(section fstype)" = ext4 ]
-check "root filesystem has a UUID ($uuid)" [ -n "$uuid" ]
-check "libguestfs inspection finds exactly one root, /dev/sda1" [ "$(section roots)" = /dev/sda1 ]
-check "inspected OS type is linux ($(section product))" [ "$(section ostype)" = linux ]
-check "/etc/fstab mounts / by UUID" grep -Eq "^UUID=$uuid[[:space:]]+/[[:space:]]+ext4" <(section fstab)
-check "extlinux.conf boots root=UUID=$uuid on ttyS0" \
+expect "MBR partition table (msdos)" [ "$(section parttype)" = msdos ]
+expect "exactly one partition, /dev/sda1" [ "$(section partitions)" = /dev/sda1 ]
+expect "partition 1 is bootable" [ "$(section bootable)" = true ]
+expect "partition 1 is type 0x83 (Linux)" grep -Eqx "0x83|131" <(section mbrid)
+expect "root filesystem is ext4" [ "$(section fstype)" = ext4 ]
+expect "root filesystem has a UUID ($uuid)" [ -n "$uuid" ]
+expect "libguestfs inspection finds exactly one root, /dev/sda1" [ "$(section roots)" = /dev/sda1 ]
+expect "inspected OS type is linux ($(section product))" [ "$(section ostype)" = linux ]
+expect "/etc/fstab mounts / by UUID" grep -Eq "^UUID=$uuid[[:space:]]+/[[:space:]]+ext4" <(section fstab)
+expect "extlinux.conf boots root=UUID=$uuid on ttyS0" \
   grep -Eq "APPEND .*root=UUID=$uuid .*console=ttyS0" <(section extlinux)
-check "extlinux is installed (ldlinux.sys)" [ "$(section ldlinux)" = true ]
-check "modules for the kernel are in the root fs" grep -q '/virtio_console.ko$' <(section modules)
-check "rc.local has no 'exit 0'" bash -c '! grep -Eq "^[[:space:]]*exit 0" "$1"' _ "$work/rc.local.orig"
-check "rc.local starts with #!/bin/sh" grep -q '^#!/bin/sh' "$work/rc.local.orig"
-check "passwd has root and kiln 1000:1000" \
+expect "extlinux is installed (ldlinux.sys)" [ "$(section ldlinux)" = true ]
+expect "modules for the kernel are in the root fs" grep -q '/virtio_console.ko$' <(section modules)
+expect "rc.local has no 'exit 0'" bash -c '! grep -Eq "^[[:space:]]*exit 0" "$1"' _ "$work/rc.local.orig"
+expect "rc.local starts with #!/bin/sh" grep -q '^#!/bin/sh' "$work/rc.local.orig"
+expect "passwd has root and kiln 1000:1000" \
   bash -c 'grep -q "^root:x:0:0:" <<<"$1" && grep -q "^kiln:x:1000:1000:" <<<"$1"' _ "$(section passwd)"
-check "group has kiln 1000" grep -q '^kiln:x:1000:' <(section group)
-check "/etc/shadow is root:shadow 0640" \
+expect "group has kiln 1000" grep -q '^kiln:x:1000:' <(section group)
+expect "/etc/shadow is root:shadow 0640" \
   bash -c 'grep -q "^mode: 33184$" <<<"$1" && grep -q "^uid: 0$" <<<"$1" && grep -q "^gid: 42$" <<<"$1"' _ "$(section shadow)"
-check "/etc/machine-id is not empty" [ "$(section machineid)" -gt 0 ]
-check "generalization targets and bash are present" \
+expect "/etc/machine-id is not empty" [ "$(section machineid)" -gt 0 ]
+expect "generalization targets and bash are present" \
   bash -c '[ "$(grep -c "^true$" <<<"$1")" -eq 11 ]' _ "$(section present)"
-check "a file in /tmp and in /var/tmp" [ "$(section tmpfiles | grep -c .)" -ge 2 ]
+expect "a file in /tmp and in /var/tmp" [ "$(section tmpfiles | grep -c .)" -ge 2 ]
 
 # ------------------------------------------------------------ boot it
 serial=$work/serial.log
@@ -194,8 +167,8 @@ qemu-system-x86_64 "${qemu_common[@]}" -serial "file:$serial" \
   -device virtserialport,chardev=agent,name=org.kiln.agent.0 \
   2> "$work/qemu.err" &
 qpid=$!
-pids+=("$qpid")
-for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
+cleanup_fn kill_if_running "$qpid"
+wait_for --while "$qpid" "qemu's agent socket" test -S "$sock"
 # Read the agent port, stamping each line with ms since VM start and the CPU
 # ms qemu used so far (comparable between loaded and idle hosts).
 hz=$(getconf CLK_TCK)
@@ -208,83 +181,55 @@ socat -u "UNIX-CONNECT:$sock" - 2>/dev/null |
   while IFS= read -r line; do
     echo "$(( $(now_ms) - t_start )) $(qemu_cpu_ms) $line"
   done > "$agent" &
-pids+=("$!")
+reader=$!
 
-exited=
-for _ in $(seq 1800); do   # 180 s for two boots even on a loaded machine
-  kill -0 "$qpid" 2>/dev/null || { exited=1; break; }
-  sleep 0.1
-done
+# Two boots, then the guest powers itself off.
+note "waiting for the guest to boot twice and power off"
+qrc=0
+wait "$qpid" || qrc=$?
 t_end=$(now_ms)
-if [ -n "$exited" ]; then
-  wait "$qpid"; qrc=$?
-else
-  kill "$qpid"; qrc=timeout
-fi
-sleep 0.2
-echo "# serial console:"; sed 's/^/#   /' "$serial" | tr -d '\r'
-echo "# agent port:"; sed 's/^/#   /' "$agent"
+wait "$reader"
+note "serial console:"; sed 's/^/#   /' "$serial" | tr -d '\r'
+note "agent port:"; sed 's/^/#   /' "$agent"
 
-check "the console shows the kernel (its version, from the initramfs)" \
+expect "the console shows the kernel (its version, from the initramfs)" \
   grep -q "kiln-tiny initramfs: kernel [0-9]" "$serial"
-check "rc.local ran (console)" grep -q "kiln-tiny: rc.local ran" "$serial"
+expect "rc.local ran (console)" grep -q "kiln-tiny: rc.local ran" "$serial"
 boot1=$(grep ' kiln-test boot=1 ' "$agent" | head -n1)
 boot2=$(grep ' kiln-test boot=2 ' "$agent" | head -n1)
-check "boot 1: rc.local wrote to org.kiln.agent.0 with /bin/bash as root" \
+expect "boot 1: rc.local wrote to org.kiln.agent.0 with /bin/bash as root" \
   grep -Eq 'bash=5\.[0-9.]+.* user=root port=/dev/vport[0-9]+p[0-9]+' <<<"$boot1"
-check "boot 2 after 'reboot': rc.local ran again, the file from boot 1 is there" \
+expect "boot 2 after 'reboot': rc.local ran again, the file from boot 1 is there" \
   grep -q ' booted=1' <<<"$boot2"
-check "reboot was clean (no ext4 journal replay on boot 2)" grep -q ' replays=0 ' <<<"$boot2"
-check "the VM exited by itself after 'poweroff' (status $qrc)" [ "$qrc" = 0 ]
-check "console shows the power-down" grep -q "reboot: Power down" "$serial"
+expect "reboot was clean (no ext4 journal replay on boot 2)" grep -q ' replays=0 ' <<<"$boot2"
+expect "the VM exited by itself after 'poweroff' (status $qrc)" [ "$qrc" = 0 ]
+expect "console shows the power-down" grep -q "reboot: Power down" "$serial"
 
 read -r ms1 cpu1 _ <<<"$boot1"
 up1=$(sed -n 's/.* uptime=\([0-9.]*\) .*/\1/p' <<<"$boot1")
-echo "# first boot: rc.local reached ${ms1:-?} ms after VM start (qemu CPU ${cpu1:-?} ms, guest uptime ${up1:-?} s); whole run (2 boots + 2 shutdowns) $((t_end - t_start)) ms"
-if [ -n "$ms1" ]; then
-  if [ "$ms1" -le $((limit * 1000)) ]; then
-    pass "time to userland ${ms1} ms <= ${limit} s"
-  else
-    read -r load1 _ < /proc/loadavg
-    ncpu=$(nproc)
-    if awk -v l="$load1" -v n="$ncpu" 'BEGIN { exit !(l > 2 * n) }'; then
-      echo "# WARNING: time to userland ${ms1} ms > ${limit} s, but the host is overloaded (load $load1 on $ncpu CPUs): not counted"
-    else
-      fail "time to userland ${ms1} ms <= ${limit} s (load $load1 on $ncpu CPUs)"
-    fi
-  fi
-else
-  fail "time to userland measured"
-fi
+note "measure: first boot reached rc.local ${ms1:-?} ms after VM start (qemu CPU ${cpu1:-?} ms, guest uptime ${up1:-?} s); whole run (2 boots + 2 shutdowns) $((t_end - t_start)) ms"
 
 # Clean poweroff: the filesystem in the overlay is marked clean.
-if [ -n "$exited" ]; then
-  qemu-img convert -O raw "$overlay" "$work/after.raw" &&
-    dumpe2fs -h "$work/after.raw?offset=1048576" > "$work/dumpe2fs.out" 2>/dev/null
-  check "after poweroff the root filesystem is clean" grep -Eq '^Filesystem state: +clean$' "$work/dumpe2fs.out"
-  check "after poweroff the journal needs no recovery" bash -c '! grep -q needs_recovery "$1"' _ "$work/dumpe2fs.out"
-  rm -f "$work/after.raw"
-fi
+qemu-img convert -O raw "$overlay" "$work/after.raw" &&
+  dumpe2fs -h "$work/after.raw?offset=1048576" > "$work/dumpe2fs.out" 2>/dev/null
+expect "after poweroff the root filesystem is clean" grep -Eq '^Filesystem state: +clean$' "$work/dumpe2fs.out"
+expect_not "after poweroff the journal needs no recovery" grep -q needs_recovery "$work/dumpe2fs.out"
+rm -f "$work/after.raw"
 
 # ------------------------------------------------ the image that never boots
-noboot=$(kiln_tiny_image --no-bootloader) || { fail "building the --no-bootloader image"; exit 1; }
+noboot=$(kiln_tiny_image --no-bootloader) || fail "building the --no-bootloader image"
 nb_overlay=$work/noboot.qcow2
 nb_serial=$work/noboot-serial.log
-qemu-img create -q -f qcow2 -b "$noboot" -F qcow2 "$nb_overlay"
+qemu-img create -q -f qcow2 -b "$noboot" -F qcow2 "$nb_overlay" || fail "overlay"
 qemu-system-x86_64 "${qemu_common[@]}" -serial "file:$nb_serial" \
   -drive "file=$nb_overlay,if=virtio,format=qcow2" 2> "$work/qemu-noboot.err" &
 nbpid=$!
-pids+=("$nbpid")
+cleanup_fn kill_if_running "$nbpid"
+wait_for --while "$nbpid" "SeaBIOS to try the disk" grep -qs "Booting from Hard Disk" "$nb_serial"
+ok "--no-bootloader: SeaBIOS tried the disk"
+# Nothing comes after that: watch the console for a while (a slow host only
+# makes the watch weaker, never the verdict wrong).
 sleep 10
-if kill -0 "$nbpid" 2>/dev/null; then
-  pass "--no-bootloader: the VM is still running after 10 s"
-  kill "$nbpid"; wait "$nbpid" 2>/dev/null
-else
-  fail "--no-bootloader: the VM is still running after 10 s"
-fi
-check "--no-bootloader: SeaBIOS tried the disk" grep -q "Booting from Hard Disk" "$nb_serial"
-check "--no-bootloader: no bootloader, kernel or userland output" \
-  bash -c '! grep -Eq "SYSLINUX|kiln-tiny|Linux version" "$1"' _ "$nb_serial"
-
-echo "# $fails failure(s)"
-[ "$fails" -eq 0 ]
+expect "--no-bootloader: the VM is still running" kill -0 "$nbpid"
+expect_not "--no-bootloader: no bootloader, kernel or userland output" \
+  grep -Eq "SYSLINUX|kiln-tiny|Linux version" "$nb_serial"

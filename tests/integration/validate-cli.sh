@@ -1,37 +1,33 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # validate-cli.sh - the `kiln validate` command line: options, exit codes,
 # sorted output, --json, and that nothing on disk changes.
-: "${top_srcdir:?}" "${KILN:?}"
+. "$(dirname "$0")/lib/functions.sh"
+requires jq
+
 fixtures="$top_srcdir/tests/fixtures"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check () {   # check DESCRIPTION COMMAND...
-  d=$1; shift
-  if "$@"; then echo "ok   $d"; else echo "FAIL $d"; fail=1; fi
-}
+tmp=$TEST_TMP
 
-"$KILN" validate --help > "$tmp/help" 2>&1
-check "--help exits 0" test $? -eq 0
-check "--help lists --kind and --json" grep -q -- "--kind" "$tmp/help"
-check "--help lists --json" grep -q -- "--json" "$tmp/help"
+expect_exit 0 --out "$tmp/help" "$KILN" validate --help
+expect_grep -- "--kind" "$tmp/help"
+expect_grep -- "--json" "$tmp/help"
+ok "--help exits 0 and lists --kind and --json"
 
-"$KILN" validate > /dev/null 2>&1
-check "no FILE: exit 2" test $? -eq 2
-"$KILN" validate --kind bogus "$fixtures/good/loops.yaml" > "$tmp/out" 2>&1
-check "--kind bogus: exit 2" test $? -eq 2
-check "--kind bogus: says what it expected" grep -q "expected --kind component, recipe or pipeline" "$tmp/out"
-"$KILN" validate --frobnicate x > /dev/null 2>&1
-check "unknown option: exit 2" test $? -eq 2
+expect_exit 2 "$KILN" validate
+ok "no FILE: exit 2"
+expect_exit 2 --out "$tmp/out" "$KILN" validate --kind bogus "$fixtures/good/loops.yaml"
+expect_grep "expected --kind component, recipe or pipeline" "$tmp/out"
+ok "--kind bogus: exit 2, says what it expected"
+expect_exit 2 "$KILN" validate --frobnicate x
+ok "unknown option: exit 2"
 
-"$KILN" validate "$fixtures/good/loops.yaml" "$fixtures/good/conditions.yaml" > "$tmp/out" 2>&1
-check "two valid files: exit 0" test $? -eq 0
-"$KILN" validate --kind component "$fixtures/good/loops.yaml" > /dev/null 2>&1
-check "--kind component on a component: exit 0" test $? -eq 0
+expect_exit 0 "$KILN" validate "$fixtures/good/loops.yaml" "$fixtures/good/conditions.yaml"
+ok "two valid files: exit 0"
+expect_exit 0 "$KILN" validate --kind component "$fixtures/good/loops.yaml"
+ok "--kind component on a component: exit 0"
 
-"$KILN" validate "$tmp/does-not-exist.yaml" > "$tmp/out" 2>&1
-check "missing file: exit 2" test $? -eq 2
-check "missing file: says it cannot read it" grep -q "does-not-exist.yaml: error: cannot read the file" "$tmp/out"
+expect_exit 2 --out "$tmp/out" "$KILN" validate "$tmp/does-not-exist.yaml"
+expect_grep "does-not-exist.yaml: error: cannot read the file" "$tmp/out"
+ok "missing file: exit 2, says it cannot read it"
 
 # Every error of a file, sorted by position, in one run.
 cat > "$tmp/many.yaml" <<'YAML'
@@ -51,15 +47,15 @@ phases:
         inputs:
           - pth: /x
 YAML
-"$KILN" validate "$tmp/many.yaml" "$fixtures/good/loops.yaml" > "$tmp/out" 2> "$tmp/err"
-check "one bad file among good ones: exit 2" test $? -eq 2
-grep -c ': error: ' "$tmp/err" > "$tmp/count"
-check "every error reported (5)" test "$(cat "$tmp/count")" -eq 5
-cut -d: -f2 "$tmp/err" > "$tmp/lines"
-sort -n -c "$tmp/lines" 2>/dev/null
-check "errors sorted by line" test $? -eq 0
-check "the valid file is reported valid" grep -q "loops.yaml: valid component" "$tmp/out"
-check "error format FILE:LINE:COL: error:" grep -q "^$tmp/many.yaml:8:25: error: expected -1 (no limit) or 1 or more seconds" "$tmp/err"
+rc=0
+"$KILN" validate "$tmp/many.yaml" "$fixtures/good/loops.yaml" > "$tmp/out" 2> "$tmp/err" || rc=$?
+cat "$tmp/out" "$tmp/err"
+expect_eq "one bad file among good ones: exit 2" 2 "$rc"
+expect_eq "every error reported" 5 "$(grep -c ': error: ' "$tmp/err")"
+expect "errors sorted by line" sort -n -c <(cut -d: -f2 "$tmp/err")
+expect_grep "loops.yaml: valid component" "$tmp/out"
+expect_grep "^$tmp/many.yaml:8:25: error: expected -1 (no limit) or 1 or more seconds" "$tmp/err"
+ok "the valid file is reported valid; errors read FILE:LINE:COL: error:"
 
 # Warnings alone do not fail.
 cat > "$tmp/warn.yaml" <<'YAML'
@@ -72,32 +68,23 @@ phases:
         inputs:
           commands: ['echo {{ loop.value }}']
 YAML
-"$KILN" validate "$tmp/warn.yaml" > "$tmp/out" 2>&1
-check "warnings only: exit 0" test $? -eq 0
-check "warning printed" grep -q "warn.yaml:8:28: warning: " "$tmp/out"
+expect_exit 0 --out "$tmp/out" "$KILN" validate "$tmp/warn.yaml"
+expect_grep "warn.yaml:8:28: warning: " "$tmp/out"
+ok "warnings only: exit 0, warning printed"
 
 # --json: one document with every file.
-"$KILN" validate --json "$tmp/many.yaml" "$fixtures/good/loops.yaml" > "$tmp/json" 2> "$tmp/err"
-check "--json with a bad file: exit 2" test $? -eq 2
-check "--json prints nothing on stderr" test ! -s "$tmp/err"
-if command -v python3 > /dev/null 2>&1; then
-  python3 - "$tmp/json" "$tmp/many.yaml" <<'PY'
-import json, sys
-d = json.load(open(sys.argv[1]))
-files = d["files"]
-assert len(files) == 2, files
-bad, good = files
-assert bad["file"] == sys.argv[2] and bad["kind"] == "component"
-assert bad["valid"] is False and len(bad["diagnostics"]) == 5
-e = bad["diagnostics"][0]
-assert e["line"] == 8 and e["column"] == 25 and e["severity"] == "error", e
-assert good["valid"] is True and good["diagnostics"] == []
-assert d["valid"] is False
-PY
-  check "--json document has files, verdicts and diagnostics" test $? -eq 0
-else
-  check "--json mentions the verdicts" grep -q '"valid" : false' "$tmp/json"
-fi
+rc=0
+"$KILN" validate --json "$tmp/many.yaml" "$fixtures/good/loops.yaml" > "$tmp/json" 2> "$tmp/err" || rc=$?
+expect_eq "--json with a bad file: exit 2" 2 "$rc"
+expect "--json prints nothing on stderr" test ! -s "$tmp/err"
+expect "--json document has files, verdicts and diagnostics" jq -e --arg bad "$tmp/many.yaml" '
+  (.files | length == 2)
+  and .files[0].file == $bad and .files[0].kind == "component"
+  and .files[0].valid == false and (.files[0].diagnostics | length == 5)
+  and .files[0].diagnostics[0].line == 8 and .files[0].diagnostics[0].column == 25
+  and .files[0].diagnostics[0].severity == "error"
+  and .files[1].valid == true and .files[1].diagnostics == []
+  and .valid == false' "$tmp/json"
 
 # Nothing on disk changes: validation writes nothing, not even next to the
 # documents or in the working directory.
@@ -106,6 +93,4 @@ cp "$fixtures/good/transfers.yaml" "$tmp/many.yaml" "$tmp/ro/"
 ( cd "$tmp/ro" && ls -lA --time-style=full-iso > ../before && \
   "$KILN" validate transfers.yaml many.yaml > /dev/null 2>&1; \
   ls -lA --time-style=full-iso > ../after )
-check "nothing on disk changes" cmp -s "$tmp/before" "$tmp/after"
-
-exit $fail
+expect "nothing on disk changes" cmp -s "$tmp/before" "$tmp/after"

@@ -15,7 +15,8 @@ include $(srcdir)/tests/unit/backends.mk
 include $(srcdir)/tests/unit/doctor.mk
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
-# `make check-unit` runs only the unit tests (the ASan build uses it).
+# `make check-unit` runs only the unit tests, kiln's and the agent's
+# (agent/local.mk); the ASan build of .ci/run uses it.
 check-unit:
-	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(UNIT_TESTS)"
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS="$(UNIT_TESTS) $(AGENT_UNIT_TESTS)"
 .PHONY: check-unit

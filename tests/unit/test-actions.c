@@ -13,7 +13,7 @@ static const char *const linux_actions[] = {
 };
 
 static void
-test_table (void **state)
+test_action_table_knows_linux_actions_and_refuses_windows_ones (void **state)
 {
   for (guint i = 0; linux_actions[i]; i++)
     {
@@ -200,7 +200,7 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_table),
+    cmocka_unit_test (test_action_table_knows_linux_actions_and_refuses_windows_ones),
     cmocka_unit_test (test_shapes_outputs_where),
     cmocka_unit_test (test_permissions_and_encoding),
     cmocka_unit_test (test_inputs_accepted),

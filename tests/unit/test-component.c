@@ -12,7 +12,7 @@ fixture (const char *rel)
 }
 
 static void
-test_model (void **state)
+test_component_loads_parameters_constants_and_phases (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   g_autofree char *path = fixture ("good/transfers.yaml");
@@ -235,7 +235,7 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_model),
+    cmocka_unit_test (test_component_loads_parameters_constants_and_phases),
     cmocka_unit_test (test_fixtures_valid),
     cmocka_unit_test (test_collects_every_error),
     cmocka_unit_test (test_schema_versions),

@@ -12,7 +12,7 @@ check (const char *yaml, gboolean is_if, KilnDiags *diags)
 }
 
 static void
-test_valid (void **state)
+test_condition_accepts_every_operator_form (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   const char *good[] = {
@@ -47,7 +47,7 @@ test_valid (void **state)
 }
 
 static void
-test_refused (void **state)
+test_condition_refuses_bad_shapes_at_their_position (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   assert_false (check ("fileExists: /a\nfolderExists: /b\n", TRUE, diags));
@@ -70,7 +70,7 @@ test_refused (void **state)
 }
 
 static void
-test_depth (void **state)
+test_condition_nests_at_most_four_levels (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   const char *four = "not:\n  not:\n    not:\n      not:\n"
@@ -84,7 +84,7 @@ test_depth (void **state)
 }
 
 static void
-test_regex (void **state)
+test_condition_patterns_are_re2_only (void **state)
 {
   char *problem = NULL;
   assert_true (kiln_condition_regex_ok ("^[a-z]+\\d{2,3}$", NULL));
@@ -115,10 +115,10 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_valid),
-    cmocka_unit_test (test_refused),
-    cmocka_unit_test (test_depth),
-    cmocka_unit_test (test_regex),
+    cmocka_unit_test (test_condition_accepts_every_operator_form),
+    cmocka_unit_test (test_condition_refuses_bad_shapes_at_their_position),
+    cmocka_unit_test (test_condition_nests_at_most_four_levels),
+    cmocka_unit_test (test_condition_patterns_are_re2_only),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

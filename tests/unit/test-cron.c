@@ -609,7 +609,7 @@ check_oncalendar (const char *expr)
 }
 
 static void
-test_oncalendar (void **state)
+test_cron_converts_to_systemd_oncalendar (void **state)
 {
   const char *exprs[] = {
     "cron(0 3 * * ? *)", "cron(0 10 ? * 2-6 *)", "cron(0/15 * * * ? *)",
@@ -731,7 +731,7 @@ main (void)
     cmocka_unit_test (test_next_property),
     cmocka_unit_test (test_to_crontab),
     cmocka_unit_test (test_schema_positions),
-    cmocka_unit_test (test_oncalendar),
+    cmocka_unit_test (test_cron_converts_to_systemd_oncalendar),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -65,7 +65,7 @@ test_parse_errors (void **state)
 }
 
 static void
-test_list (void **state)
+test_format_list_refuses_duplicates_clashes_and_nothing (void **state)
 {
   g_autoptr (GError) error = NULL;
   const char *const ok[] = { "raw, vmdk", "ova", NULL };
@@ -95,7 +95,7 @@ has_opt (const KilnFormatProfile *p, const char *opt)
 }
 
 static void
-test_profiles (void **state)
+test_format_profiles_give_the_qemu_img_options (void **state)
 {
   g_autoptr (KilnFormat) vmdk = kiln_format_parse ("vmdk", NULL);
   g_autoptr (KilnFormatProfile) p = kiln_format_profile (vmdk, NULL);
@@ -216,8 +216,8 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_parse_defaults),
     cmocka_unit_test (test_parse_errors),
-    cmocka_unit_test (test_list),
-    cmocka_unit_test (test_profiles),
+    cmocka_unit_test (test_format_list_refuses_duplicates_clashes_and_nothing),
+    cmocka_unit_test (test_format_profiles_give_the_qemu_img_options),
     cmocka_unit_test (test_round_up),
     cmocka_unit_test (test_vhd_footer),
     cmocka_unit_test (test_vmdk_header),

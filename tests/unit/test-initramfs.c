@@ -125,7 +125,7 @@ test_single_compressed (void **state)
 }
 
 static void
-test_garbage (void **state)
+test_initramfs_listing_refuses_garbage (void **state)
 {
   g_autoptr (GByteArray) a = g_byte_array_new ();
   g_byte_array_append (a, (const guint8 *) "this is not an initramfs", 24);
@@ -169,7 +169,7 @@ main (void)
     cmocka_unit_test (test_microcode_then_gzip),
     cmocka_unit_test (test_microcode_then_xz),
     cmocka_unit_test (test_single_compressed),
-    cmocka_unit_test (test_garbage),
+    cmocka_unit_test (test_initramfs_listing_refuses_garbage),
     cmocka_unit_test (test_host_initramfs),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -3,7 +3,9 @@
  * The integration tests read a guest's channel; these pin down the edges
  * that a guest makes hard to produce on purpose: lines split across writes,
  * a partial line at EOF, many short lines, the 1 MiB limit, deadlines,
- * cancellation, wait_shutoff keeping the data.
+ * cancellation, wait_shutoff keeping the data.  Reads that expect data or
+ * the end of the stream have no deadline (a hang is caught by the per-test
+ * limit of `make check`); only the tests of the deadline itself set one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -70,7 +72,7 @@ static void
 expect_line (Pair *p, const char *expected)
 {
   g_autofree char *line = NULL;
-  assert_int_equal (next (p, in_ms (5000), &line), KILN_CHANNEL_LINE);
+  assert_int_equal (next (p, -1, &line), KILN_CHANNEL_LINE);
   assert_string_equal (line, expected);
 }
 
@@ -87,13 +89,12 @@ test_split_partial_eof (void **state)
   assert_null (line);
   gint64 waited = g_get_monotonic_time () - t0;
   assert_true (waited >= 200 * 1000);
-  assert_true (waited < 1000 * 1000);
   puts_ (p.writer, "c\ntail");
   expect_line (&p, "bc");
   close (p.writer);
   expect_line (&p, "tail");  /* a partial line at EOF is handed over */
-  assert_int_equal (next (&p, in_ms (1000), &line), KILN_CHANNEL_STOPPED);
   assert_int_equal (next (&p, -1, &line), KILN_CHANNEL_STOPPED);
+  assert_int_equal (next (&p, -1, &line), KILN_CHANNEL_STOPPED);  /* and stays so */
   kiln_domain_destroy (p.dom);
 }
 
@@ -129,7 +130,7 @@ test_many_lines (void **state)
       expect_line (&p, expected);
     }
   g_autofree char *line = NULL;
-  assert_int_equal (next (&p, in_ms (5000), &line), KILN_CHANNEL_STOPPED);
+  assert_int_equal (next (&p, -1, &line), KILN_CHANNEL_STOPPED);
   g_thread_join (t);
   kiln_domain_destroy (p.dom);
 }
@@ -156,7 +157,7 @@ test_line_limit (void **state)
   WriterJob job = { p.writer, 0, KILN_CHANNEL_MAX_LINE };
   GThread *t = g_thread_new ("writer", write_big, &job);
   g_autofree char *line = NULL;
-  assert_int_equal (next (&p, in_ms (10000), &line), KILN_CHANNEL_LINE);
+  assert_int_equal (next (&p, -1, &line), KILN_CHANNEL_LINE);
   assert_int_equal (strlen (line), KILN_CHANNEL_MAX_LINE);
   expect_line (&p, "after");
   g_thread_join (t);
@@ -168,12 +169,12 @@ test_line_limit (void **state)
   t = g_thread_new ("writer", write_big, &job);
   g_autoptr (GError) error = NULL;
   g_clear_pointer (&line, g_free);
-  assert_int_equal (kiln_domain_read_line (p.dom, in_ms (10000), &line, NULL, &error),
+  assert_int_equal (kiln_domain_read_line (p.dom, -1, &line, NULL, &error),
                     KILN_CHANNEL_ERROR);
   assert_null (line);
   assert_non_null (strstr (error->message, "longer than"));
   expect_line (&p, "after");
-  assert_int_equal (next (&p, in_ms (5000), &line), KILN_CHANNEL_STOPPED);
+  assert_int_equal (next (&p, -1, &line), KILN_CHANNEL_STOPPED);
   g_thread_join (t);
   kiln_domain_destroy (p.dom);
 }
@@ -187,17 +188,16 @@ cancel_later (gpointer data)
 }
 
 static void
-test_cancel (void **state)
+test_read_line_ends_on_cancellation (void **state)
 {
   Pair p = pair_new ();
   g_autoptr (GCancellable) c = g_cancellable_new ();
   GThread *t = g_thread_new ("cancel", cancel_later, c);
   g_autoptr (GError) error = NULL;
   g_autofree char *line = NULL;
-  gint64 t0 = g_get_monotonic_time ();
+  /* no deadline: only the cancellation can end this read */
   assert_int_equal (kiln_domain_read_line (p.dom, -1, &line, c, &error), KILN_CHANNEL_ERROR);
   assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
-  assert_true (g_get_monotonic_time () - t0 < 2 * G_USEC_PER_SEC);
   g_thread_join (t);
   close (p.writer);
   kiln_domain_destroy (p.dom);
@@ -211,7 +211,7 @@ test_wait_keeps_lines (void **state)
   WriterJob job = { p.writer, 50000, 0 };
   GThread *t = g_thread_new ("writer", write_many, &job);
   g_autoptr (GError) error = NULL;
-  assert_true (kiln_domain_wait_shutoff (p.dom, in_ms (10000), &error));
+  assert_true (kiln_domain_wait_shutoff (p.dom, -1, &error));
   g_thread_join (t);
   for (guint i = 0; i < job.count; i++)
     {
@@ -219,7 +219,7 @@ test_wait_keeps_lines (void **state)
       expect_line (&p, expected);
     }
   g_autofree char *line = NULL;
-  assert_int_equal (next (&p, in_ms (1000), &line), KILN_CHANNEL_STOPPED);
+  assert_int_equal (next (&p, -1, &line), KILN_CHANNEL_STOPPED);
   kiln_domain_destroy (p.dom);
 
   /* And it times out on a channel that stays open. */
@@ -238,7 +238,7 @@ main (void)
     cmocka_unit_test (test_split_partial_eof),
     cmocka_unit_test (test_many_lines),
     cmocka_unit_test (test_line_limit),
-    cmocka_unit_test (test_cancel),
+    cmocka_unit_test (test_read_line_ends_on_cancellation),
     cmocka_unit_test (test_wait_keeps_lines),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

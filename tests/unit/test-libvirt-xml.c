@@ -197,7 +197,7 @@ test_direct_kernel_seed_no_channel (void **state)
 
 /* Caller text is data: markup characters in paths and names survive. */
 static void
-test_escaping (void **state)
+test_domain_xml_keeps_markup_in_caller_text_as_data (void **state)
 {
   KilnDomainSpec spec = build_spec ();
   spec.disk = "/tmp/a'b\"c<d>&e]]>.qcow2";
@@ -219,7 +219,7 @@ main (void)
     cmocka_unit_test (test_build_domain_tcg),
     cmocka_unit_test (test_kvm_uefi_network),
     cmocka_unit_test (test_direct_kernel_seed_no_channel),
-    cmocka_unit_test (test_escaping),
+    cmocka_unit_test (test_domain_xml_keeps_markup_in_caller_text_as_data),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -16,7 +16,7 @@ net (KilnLintFacts *f, guint i)
 }
 
 static void
-test_fstab (void **state)
+test_fstab_entries_unescaped_with_their_lines (void **state)
 {
   g_autoptr (GPtrArray) e = kiln_parse_fstab (
       "# comment\n\nUUID=abc / ext4 errors=remount-ro 0 1\n"
@@ -47,7 +47,7 @@ test_bus_names (void **state)
 }
 
 static void
-test_networkd (void **state)
+test_networkd_files_give_dhcp_matches_and_mac_pins (void **state)
 {
   g_autoptr (KilnLintFacts) f = kiln_lint_facts_new ();
   kiln_parse_networkd (f, "/etc/systemd/network/10-dhcp.network",
@@ -76,7 +76,7 @@ test_networkd (void **state)
 }
 
 static void
-test_ifupdown (void **state)
+test_ifupdown_counts_only_interfaces_brought_up (void **state)
 {
   g_autoptr (KilnLintFacts) f = kiln_lint_facts_new ();
   kiln_parse_ifupdown (f, "/etc/network/interfaces",
@@ -93,7 +93,7 @@ test_ifupdown (void **state)
 }
 
 static void
-test_netplan (void **state)
+test_netplan_gives_matches_and_ignores_broken_yaml (void **state)
 {
   g_autoptr (KilnLintFacts) f = kiln_lint_facts_new ();
   kiln_parse_netplan (f, "/etc/netplan/50-cloud-init.yaml",
@@ -162,7 +162,7 @@ test_udev_and_cmdline (void **state)
 }
 
 static void
-test_modules (void **state)
+test_module_lists_give_module_names (void **state)
 {
   g_autoptr (GHashTable) set = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                       g_free, NULL);
@@ -196,14 +196,14 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_fstab),
+    cmocka_unit_test (test_fstab_entries_unescaped_with_their_lines),
     cmocka_unit_test (test_bus_names),
-    cmocka_unit_test (test_networkd),
-    cmocka_unit_test (test_ifupdown),
-    cmocka_unit_test (test_netplan),
+    cmocka_unit_test (test_networkd_files_give_dhcp_matches_and_mac_pins),
+    cmocka_unit_test (test_ifupdown_counts_only_interfaces_brought_up),
+    cmocka_unit_test (test_netplan_gives_matches_and_ignores_broken_yaml),
     cmocka_unit_test (test_nm_and_ifcfg),
     cmocka_unit_test (test_udev_and_cmdline),
-    cmocka_unit_test (test_modules),
+    cmocka_unit_test (test_module_lists_give_module_names),
     cmocka_unit_test (test_cloud_cfg),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -167,7 +167,7 @@ test_bootloader_bios (void **state)
 }
 
 static void
-test_uefi (void **state)
+test_lint_uefi_needs_an_esp_and_the_fallback_loader (void **state)
 {
   g_autoptr (KilnLintFacts) f = good ();
   g_free (f->firmware);
@@ -214,7 +214,7 @@ test_fstab_and_cmdline (void **state)
 }
 
 static void
-test_drivers (void **state)
+test_lint_finds_missing_storage_and_network_drivers (void **state)
 {
   g_autoptr (KilnLintFacts) f = good ();
   g_hash_table_remove (f->initramfs_modules, "nvme");
@@ -262,7 +262,7 @@ test_drivers (void **state)
 }
 
 static void
-test_dhcp (void **state)
+test_lint_finds_missing_dhcp_and_pinned_interface_names (void **state)
 {
   g_autoptr (KilnLintFacts) f = good ();
   f->cloud_init = FALSE;
@@ -307,7 +307,7 @@ test_mac_pins (void **state)
 }
 
 static void
-test_agents (void **state)
+test_lint_missing_guest_agent_severity_per_target (void **state)
 {
   g_autoptr (KilnLintFacts) f = good ();
   f->cloud_init = f->waagent = f->vmtools = f->qemu_ga = FALSE;
@@ -364,7 +364,7 @@ test_size_and_swap (void **state)
 }
 
 static void
-test_formats (void **state)
+test_lint_flags_formats_a_target_cannot_import (void **state)
 {
   g_autoptr (KilnLintFacts) f = good ();
   const char *const q[] = { "qcow2,vmdk:monolithicSparse", NULL };
@@ -384,7 +384,7 @@ test_formats (void **state)
 }
 
 static void
-test_output (void **state)
+test_lint_findings_errors_first_in_json_and_text (void **state)
 {
   g_autoptr (KilnLintFacts) f = good ();
   f->cloud_init = f->waagent = FALSE;
@@ -410,16 +410,16 @@ main (void)
     cmocka_unit_test (test_os_and_kernel),
     cmocka_unit_test (test_os_not_linux),
     cmocka_unit_test (test_bootloader_bios),
-    cmocka_unit_test (test_uefi),
+    cmocka_unit_test (test_lint_uefi_needs_an_esp_and_the_fallback_loader),
     cmocka_unit_test (test_fstab_and_cmdline),
-    cmocka_unit_test (test_drivers),
-    cmocka_unit_test (test_dhcp),
+    cmocka_unit_test (test_lint_finds_missing_storage_and_network_drivers),
+    cmocka_unit_test (test_lint_finds_missing_dhcp_and_pinned_interface_names),
     cmocka_unit_test (test_mac_pins),
-    cmocka_unit_test (test_agents),
+    cmocka_unit_test (test_lint_missing_guest_agent_severity_per_target),
     cmocka_unit_test (test_partitions_fs_arch),
     cmocka_unit_test (test_size_and_swap),
-    cmocka_unit_test (test_formats),
-    cmocka_unit_test (test_output),
+    cmocka_unit_test (test_lint_flags_formats_a_target_cannot_import),
+    cmocka_unit_test (test_lint_findings_errors_first_in_json_and_text),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -30,7 +30,7 @@ expand (const char *yaml, GHashTable *values)
   } while (0)
 
 static void
-test_expand (void **state)
+test_loop_expands_for_and_foreach (void **state)
 {
   g_autoptr (GHashTable) v = g_hash_table_new (g_str_hash, g_str_equal);
   g_hash_table_insert (v, "N", "3");
@@ -70,7 +70,7 @@ test_expand (void **state)
 }
 
 static void
-test_static (void **state)
+test_loop_is_static_unless_its_list_is_chained (void **state)
 {
   g_autoptr (KilnDoc) a = test_yaml ("forEach: {list: '{{ build.S.outputs.stdout }}'}\n");
   assert_false (kiln_loop_is_static (a->root, NULL));
@@ -88,7 +88,7 @@ test_static (void **state)
 }
 
 static void
-test_check (void **state)
+test_loop_check_refuses_bad_loops_at_their_position (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   assert_true (check ("for: {start: 0, end: 99999, updateBy: 1}\n", NULL,
@@ -123,9 +123,9 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_expand),
-    cmocka_unit_test (test_static),
-    cmocka_unit_test (test_check),
+    cmocka_unit_test (test_loop_expands_for_and_foreach),
+    cmocka_unit_test (test_loop_is_static_unless_its_list_is_chained),
+    cmocka_unit_test (test_loop_check_refuses_bad_loops_at_their_position),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -69,7 +69,7 @@ test_secret_names (void **state)
 }
 
 static void
-test_manifest (void **state)
+test_manifest_records_the_build_and_redacts_secrets (void **state)
 {
   KilnManifestParam p1 = { "port", "8080", FALSE };
   KilnManifestParam p2 = { "admin", "hunter2-marked", TRUE };
@@ -151,7 +151,7 @@ test_manifest (void **state)
 }
 
 static void
-test_purl (void **state)
+test_purl_for_deb_and_rpm_with_epoch (void **state)
 {
   KilnPackage deb = { "bash", "5.2.15-2+b2", "amd64" };
   g_autofree char *p1 = kiln_purl ("deb", "debian", 12, &deb);
@@ -186,7 +186,7 @@ test_package_version_from_database_row (void **state)
 }
 
 static void
-test_sbom (void **state)
+test_sbom_is_cyclonedx_without_duplicate_packages (void **state)
 {
   g_autoptr (GPtrArray) pkgs = g_ptr_array_new_with_free_func (
       (GDestroyNotify) kiln_package_free);
@@ -312,10 +312,10 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_secret_names),
-    cmocka_unit_test (test_manifest),
-    cmocka_unit_test (test_purl),
+    cmocka_unit_test (test_manifest_records_the_build_and_redacts_secrets),
+    cmocka_unit_test (test_purl_for_deb_and_rpm_with_epoch),
     cmocka_unit_test (test_package_version_from_database_row),
-    cmocka_unit_test (test_sbom),
+    cmocka_unit_test (test_sbom_is_cyclonedx_without_duplicate_packages),
     cmocka_unit_test (test_cloud_import),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

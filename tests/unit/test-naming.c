@@ -22,7 +22,7 @@ expand (const char *tmpl)
 }
 
 static void
-test_expand (void **state)
+test_naming_expands_kiln_and_imagebuilder_variables (void **state)
 {
   struct { const char *tmpl, *want; } cases[] = {
     { "web-golden-{{ kiln:buildDate }}", "web-golden-2026-11-22T22-03-00Z" },
@@ -58,7 +58,7 @@ check_bad (const char *tmpl, gsize want_off, const char *fragment)
 }
 
 static void
-test_check (void **state)
+test_naming_check_refuses_bad_name_templates (void **state)
 {
   assert_true (kiln_naming_check ("web-{{ kiln:buildDate }}", "web", "1.0.0",
                                   NULL, NULL));
@@ -111,7 +111,7 @@ test_file_name (void **state)
 }
 
 static void
-test_positions (void **state)
+test_naming_errors_point_into_every_scalar_style (void **state)
 {
   const char *text =
     "a: web-{{ kiln:buildate }}\n"
@@ -155,10 +155,10 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_expand),
-    cmocka_unit_test (test_check),
+    cmocka_unit_test (test_naming_expands_kiln_and_imagebuilder_variables),
+    cmocka_unit_test (test_naming_check_refuses_bad_name_templates),
     cmocka_unit_test (test_file_name),
-    cmocka_unit_test (test_positions),
+    cmocka_unit_test (test_naming_errors_point_into_every_scalar_style),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

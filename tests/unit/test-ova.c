@@ -98,7 +98,7 @@ read_tar (const char *path)
 }
 
 static void
-test_ova (void **state)
+test_ova_is_ustar_with_ovf_mf_and_disk_in_order (void **state)
 {
   Fixture *f = *state;
   g_autofree char *ova = g_build_filename (f->dir, "web.ova", NULL);
@@ -157,7 +157,7 @@ test_ova_cancel_removes_file (void **state)
 }
 
 static void
-test_sha256 (void **state)
+test_sha256_of_files_and_sorted_sums_listing (void **state)
 {
   Fixture *f = *state;
   g_autoptr (GError) error = NULL;
@@ -179,10 +179,10 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown (test_ova, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_ova_is_ustar_with_ovf_mf_and_disk_in_order, setup, teardown),
     cmocka_unit_test_setup_teardown (test_ova_cancel_removes_file, setup,
                                      teardown),
-    cmocka_unit_test_setup_teardown (test_sha256, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_sha256_of_files_and_sorted_sums_listing, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -67,7 +67,7 @@ count (Parsed *p, const char *expr)
   do { g_autofree char *v_ = xp (p, expr); assert_string_equal (v_, want); } while (0)
 
 static void
-test_descriptor (void **state)
+test_ovf_descriptor_describes_disk_and_hardware (void **state)
 {
   KilnOvfSpec s = {
     .vm_name = "web <golden> & co",
@@ -191,7 +191,7 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_descriptor),
+    cmocka_unit_test (test_ovf_descriptor_describes_disk_and_hardware),
     cmocka_unit_test (test_bios_and_controllers),
     cmocka_unit_test (test_os_types),
   };

@@ -34,7 +34,7 @@ load (void)
 }
 
 static void
-test_bind (void **state)
+test_params_bind_defaults_and_supplied_values (void **state)
 {
   g_autoptr (KilnComponent) c = load ();
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
@@ -102,7 +102,7 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_bind),
+    cmocka_unit_test (test_params_bind_defaults_and_supplied_values),
     cmocka_unit_test (test_missing_and_unknown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

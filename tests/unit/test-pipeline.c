@@ -95,7 +95,7 @@ test_crontab_defaults (void **state)
 }
 
 static void
-test_timezones (void **state)
+test_timezone_names_only_from_tzdata (void **state)
 {
   assert_true (kiln_timezone_is_valid ("UTC"));
   assert_true (kiln_timezone_is_valid ("Europe/Berlin"));
@@ -118,7 +118,7 @@ load_string (const char *name, const char *text, KilnDiags *diags)
 }
 
 static void
-test_errors (void **state)
+test_pipeline_errors_at_their_position (void **state)
 {
   const char *good_recipe = "recipe: " TEST_SRCDIR
                             "/tests/fixtures/good/recipe-minimal.yaml\n";
@@ -189,8 +189,8 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_aws_in_berlin),
     cmocka_unit_test (test_crontab_defaults),
-    cmocka_unit_test (test_timezones),
-    cmocka_unit_test (test_errors),
+    cmocka_unit_test (test_timezone_names_only_from_tzdata),
+    cmocka_unit_test (test_pipeline_errors_at_their_position),
     cmocka_unit_test (test_recipe_errors_in_recipe_file),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -144,7 +144,7 @@ test_overlay_leaves_parent_alone (void **state)
 }
 
 static void
-test_check (void **state)
+test_qemu_img_check_reports_a_damaged_qcow2 (void **state)
 {
   g_autoptr (GError) error = NULL;
   g_autofree char *raw = make_raw ("check.raw", 1 << 20, 512, 3);
@@ -366,7 +366,7 @@ main (void)
     cmocka_unit_test (test_info_raw),
     cmocka_unit_test (test_info_missing_is_input_error),
     cmocka_unit_test (test_overlay_leaves_parent_alone),
-    cmocka_unit_test (test_check),
+    cmocka_unit_test (test_qemu_img_check_reports_a_damaged_qcow2),
     cmocka_unit_test (test_convert_formats),
     cmocka_unit_test (test_convert_error_removes_partial),
     cmocka_unit_test (test_convert_cancel_removes_partial),

@@ -43,7 +43,7 @@ print_diags (const KilnDiags *diags)
 }
 
 static void
-test_defaults (void **state)
+test_recipe_minimal_gets_the_defaults (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   g_autoptr (KilnRecipe) r = parse_string (
@@ -93,7 +93,7 @@ test_defaults (void **state)
 }
 
 static void
-test_full (void **state)
+test_recipe_full_reads_every_key (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   g_autoptr (KilnRecipe) r = kiln_recipe_load (
@@ -151,7 +151,7 @@ test_full (void **state)
 }
 
 static void
-test_parents (void **state)
+test_recipe_parent_is_a_recipe_or_an_image (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   g_autoptr (KilnRecipe) r = kiln_recipe_load (
@@ -255,7 +255,7 @@ test_all_errors_in_one_pass (void **state)
 }
 
 static void
-test_components (void **state)
+test_recipe_components_resolve_with_positions_and_secrets (void **state)
 {
   g_autofree char *tmp = g_dir_make_tmp ("kiln-recipe-XXXXXX", NULL);
   g_autofree char *lib = g_build_filename (tmp, "data", NULL);
@@ -350,7 +350,7 @@ test_components (void **state)
 }
 
 static void
-test_names (void **state)
+test_recipe_names_and_paths_relative_to_the_recipe (void **state)
 {
   assert_true (kiln_name_is_valid ("web-golden"));
   assert_true (kiln_name_is_valid ("0day"));
@@ -371,7 +371,7 @@ test_names (void **state)
 }
 
 static void
-test_shapes (void **state)
+test_recipe_refuses_wrong_shapes_at_their_position (void **state)
 {
   struct { const char *text; int line, col; const char *frag; } cases[] = {
     { "", 1, 1, "found an empty document" },
@@ -442,13 +442,13 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_defaults),
-    cmocka_unit_test (test_full),
-    cmocka_unit_test (test_parents),
+    cmocka_unit_test (test_recipe_minimal_gets_the_defaults),
+    cmocka_unit_test (test_recipe_full_reads_every_key),
+    cmocka_unit_test (test_recipe_parent_is_a_recipe_or_an_image),
     cmocka_unit_test (test_all_errors_in_one_pass),
-    cmocka_unit_test (test_components),
-    cmocka_unit_test (test_names),
-    cmocka_unit_test (test_shapes),
+    cmocka_unit_test (test_recipe_components_resolve_with_positions_and_secrets),
+    cmocka_unit_test (test_recipe_names_and_paths_relative_to_the_recipe),
+    cmocka_unit_test (test_recipe_refuses_wrong_shapes_at_their_position),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -29,7 +29,7 @@ run_out (const char *const *argv)
 }
 
 static void
-test_texts (void **state)
+test_seed_texts_quote_their_values (void **state)
 {
   KilnSeedSpec spec = { .instance_id = "kiln-web-1-test", .hostname = "web" };
   g_autofree char *meta = kiln_seed_meta_data (&spec);
@@ -48,7 +48,7 @@ test_texts (void **state)
 }
 
 static void
-test_volume (void **state)
+test_seed_volume_is_a_vfat_cidata_disk (void **state)
 {
   g_autofree char *dir = g_dir_make_tmp ("test-seed-XXXXXX", NULL);
   g_autofree char *img = g_build_filename (dir, "seed.img", NULL);
@@ -83,8 +83,8 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_texts),
-    cmocka_unit_test (test_volume),
+    cmocka_unit_test (test_seed_texts_quote_their_values),
+    cmocka_unit_test (test_seed_volume_is_a_vfat_cidata_disk),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

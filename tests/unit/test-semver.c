@@ -9,7 +9,7 @@
 #include "documents/semver.h"
 
 static void
-test_parse (void **state)
+test_semver_parse_takes_exact_versions_only (void **state)
 {
   KilnSemver v;
   const char *why;
@@ -41,7 +41,7 @@ test_parse (void **state)
 }
 
 static void
-test_patterns (void **state)
+test_semver_patterns_parse_or_say_why_not (void **state)
 {
   struct { const char *s, *full; } good[] = {
     { "x.x.x", "x.x.x" }, { "1.x.x", "1.x.x" }, { "1.6.x", "1.6.x" },
@@ -76,7 +76,7 @@ test_patterns (void **state)
 }
 
 static void
-test_newest (void **state)
+test_semver_newest_picks_the_newest_match (void **state)
 {
   /* the example of awstoe.md section 4 */
   const char *const avail[] = { "1.6.8", "2.2.4", "1.7.8", "junk", NULL };
@@ -127,7 +127,7 @@ test_newest (void **state)
 }
 
 static void
-test_compare (void **state)
+test_semver_compare_orders_numerically (void **state)
 {
   KilnSemver a = { 1, 10, 0 }, b = { 1, 9, 99 }, c = { 2, 0, 0 };
   assert_true (kiln_semver_compare (&a, &b) > 0);
@@ -142,10 +142,10 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_parse),
-    cmocka_unit_test (test_patterns),
-    cmocka_unit_test (test_newest),
-    cmocka_unit_test (test_compare),
+    cmocka_unit_test (test_semver_parse_takes_exact_versions_only),
+    cmocka_unit_test (test_semver_patterns_parse_or_say_why_not),
+    cmocka_unit_test (test_semver_newest_picks_the_newest_match),
+    cmocka_unit_test (test_semver_compare_orders_numerically),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -44,7 +44,7 @@ expect_error (const char *text, int line, int col, const char *fragment)
 }
 
 static void
-test_defaults (void **state)
+test_template_minimal_gets_the_defaults (void **state)
 {
   g_autoptr (KilnTemplate) t = load_ok (minimal);
   assert_string_equal (t->name, "t1");
@@ -65,7 +65,7 @@ test_defaults (void **state)
 }
 
 static void
-test_full (void **state)
+test_template_full_reads_every_key (void **state)
 {
   g_autoptr (KilnTemplate) t = load_ok (
       "name: web.base-2\n"
@@ -101,7 +101,7 @@ test_full (void **state)
 }
 
 static void
-test_errors (void **state)
+test_template_errors_at_their_position (void **state)
 {
   expect_error ("name: t\ndistribution: debian\nsuite: bookworm\n", 1, 1,
                 "missing required key 'packages'");
@@ -148,7 +148,7 @@ test_errors (void **state)
 }
 
 static void
-test_warnings (void **state)
+test_template_warns_on_duplicates_and_missing_cloud_init (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   g_autoptr (KilnTemplate) t = kiln_template_load_string (
@@ -164,7 +164,7 @@ test_warnings (void **state)
 }
 
 static void
-test_digest (void **state)
+test_template_digest_follows_content_not_form (void **state)
 {
   g_autoptr (KilnTemplate) a = load_ok (minimal);
   /* comments, key order, quoting, description and name do not matter */
@@ -210,7 +210,7 @@ test_shipped_templates (void **state)
 }
 
 static void
-test_find (void **state)
+test_template_find_takes_names_not_paths (void **state)
 {
   g_setenv ("KILN_DATADIR", TEST_SRCDIR, TRUE);
   g_autofree char *p = kiln_template_find ("debian-12");
@@ -325,13 +325,13 @@ main (void)
   g_autofree char *home = g_dir_make_tmp ("test-template-XXXXXX", NULL);
   g_setenv ("KILN_HOME", home, TRUE);
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_defaults),
-    cmocka_unit_test (test_full),
-    cmocka_unit_test (test_errors),
-    cmocka_unit_test (test_warnings),
-    cmocka_unit_test (test_digest),
+    cmocka_unit_test (test_template_minimal_gets_the_defaults),
+    cmocka_unit_test (test_template_full_reads_every_key),
+    cmocka_unit_test (test_template_errors_at_their_position),
+    cmocka_unit_test (test_template_warns_on_duplicates_and_missing_cloud_init),
+    cmocka_unit_test (test_template_digest_follows_content_not_form),
     cmocka_unit_test (test_shipped_templates),
-    cmocka_unit_test (test_find),
+    cmocka_unit_test (test_template_find_takes_names_not_paths),
     cmocka_unit_test (test_apt_sources),
     cmocka_unit_test (test_store_lookup),
   };

@@ -94,7 +94,7 @@ test_size_format (void **state)
 }
 
 static void
-test_duration (void **state)
+test_duration_parse_wants_units_largest_first (void **state)
 {
   struct { const char *s; gint64 v; } good[] = {
     { "90s", 90 }, { "60m", 3600 }, { "2h", 7200 }, { "1h30m", 5400 },
@@ -138,7 +138,7 @@ test_duration (void **state)
 }
 
 static void
-test_schema (void **state)
+test_schema_sizes_and_durations_check_their_bounds (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   const char *text = "disk: 8 gigs\nmemory: 128M\ntimeout: 45\nok: 2G\n"
@@ -180,8 +180,8 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_size_parse),
     cmocka_unit_test (test_size_format),
-    cmocka_unit_test (test_duration),
-    cmocka_unit_test (test_schema),
+    cmocka_unit_test (test_duration_parse_wants_units_largest_first),
+    cmocka_unit_test (test_schema_sizes_and_durations_check_their_bounds),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

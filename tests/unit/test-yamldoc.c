@@ -28,7 +28,7 @@ expect_error (const char *text, int line, int col, const char *fragment)
 }
 
 static void
-test_positions (void **state)
+test_yaml_nodes_carry_line_and_column (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   g_autoptr (KilnDoc) doc = load ("name: x\nphases:\n  - name: build\n"
@@ -63,7 +63,7 @@ test_quoted_and_null (void **state)
 }
 
 static void
-test_refusals (void **state)
+test_yaml_refuses_duplicates_anchors_and_bad_bytes (void **state)
 {
   expect_error ("a: 1\nb: 2\na: 3\n", 3, 1, "duplicate key 'a'");
   expect_error ("a: &x 1\nb: *x\n", 1, 4, "anchor");
@@ -75,7 +75,7 @@ test_refusals (void **state)
 }
 
 static void
-test_depth (void **state)
+test_yaml_nests_at_most_64_levels (void **state)
 {
   GString *s = g_string_new ("");
   for (int i = 0; i < 70; i++)
@@ -110,7 +110,7 @@ test_to_json (void **state)
 }
 
 static void
-test_empty (void **state)
+test_yaml_comment_only_document_has_no_root (void **state)
 {
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   g_autoptr (KilnDoc) doc = load ("# only a comment\n", diags);
@@ -122,13 +122,13 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_positions),
+    cmocka_unit_test (test_yaml_nodes_carry_line_and_column),
     cmocka_unit_test (test_quoted_and_null),
-    cmocka_unit_test (test_refusals),
-    cmocka_unit_test (test_depth),
+    cmocka_unit_test (test_yaml_refuses_duplicates_anchors_and_bad_bytes),
+    cmocka_unit_test (test_yaml_nests_at_most_64_levels),
     cmocka_unit_test (test_size_limit),
     cmocka_unit_test (test_to_json),
-    cmocka_unit_test (test_empty),
+    cmocka_unit_test (test_yaml_comment_only_document_has_no_root),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

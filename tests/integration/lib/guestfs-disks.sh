@@ -1,9 +1,10 @@
-# guestfs-lib.sh - sourced by the guestfs-*.sh and qemu-img-*.sh tests.
+# guestfs-disks.sh - the tiny test disks of the guestfs-*.sh and
+# qemu-img-*.sh tests (sourced after functions.sh).
 #
-# Builds the tiny test disks once (one guestfish launch, cached in the build
-# tree and shared by the tests through a lock) and gives each test its own
-# qcow2 overlay on them, so the cached disks double as "parent images that
-# must never change".
+# Builds the disks once (one guestfish launch, cached in the build tree and
+# shared by the tests through a lock) and gives each test its own qcow2
+# overlay on them, so the cached disks double as "parent images that must
+# never change".
 #
 #   sd.qcow2    GPT: ESP (vfat, /boot/efi) + ext4 root; "Debian 12" with a
 #               fake systemd (/sbin/init -> /lib/systemd/systemd), dpkg
@@ -13,38 +14,29 @@
 #               `exit 0`.
 #   two.qcow2   two Linux roots (inspection must refuse to choose)
 #   noos.qcow2  a filesystem with data but no operating system
-
-set -eu
-: "${top_srcdir:?}" "${top_builddir:?}"
+#
+# The disks are made with guestfish (test_guestfish: an independent tool);
+# kiln's backend is driven by tests/integration/kiln-guest-test ($GT), which
+# chooses TCG as kiln's stages do once kiln has decided.
 
 GT="$top_builddir/tests/integration/kiln-guest-test"
-WORK="$top_builddir/tests/integration/guestfs-work"
-TINY_DIR="$WORK/tiny-disks"
-mkdir -p "$WORK"
+TINY_DIR="$top_builddir/tests/integration/guestfs-work/tiny-disks"
 
-fail () { echo "FAIL: $*" >&2; exit 1; }
-skip () { echo "SKIP: $*" >&2; exit 77; }
-note () { echo "# $*"; }
-
-command -v guestfish >/dev/null || skip "guestfish (libguestfs-tools) is needed to build the test disks"
-command -v qemu-img >/dev/null || skip "qemu-img is needed"
-[ -x /bin/busybox ] || skip "/bin/busybox (busybox-static) is needed for the test disks"
+requires guestfish
+requires qemu-img
+requires test -x /bin/busybox
 [ -x "$GT" ] || fail "$GT not built (make check builds it)"
 
-# Never rely on the caller's environment for libguestfs: the driver sets the
-# backend itself; guestfish (only used to build the disks) gets it here.
-export LIBGUESTFS_BACKEND=direct
-export LIBGUESTFS_BACKEND_SETTINGS=force_tcg
-
 build_tiny_disks () {
-  stamp_want=$(cat "$top_srcdir/tests/integration/guestfs-lib.sh" /bin/busybox | sha256sum | cut -c1-16)
+  local stamp_want t0
+  stamp_want=$(cat "$top_srcdir/tests/integration/lib/guestfs-disks.sh" /bin/busybox | sha256sum | cut -c1-16)
   mkdir -p "$TINY_DIR"
   (
     flock 9
     if [ "$(cat "$TINY_DIR/stamp" 2>/dev/null)" = "$stamp_want" ]; then exit 0; fi
     rm -f "$TINY_DIR"/*.qcow2 "$TINY_DIR/stamp"
     t0=$(date +%s)
-    guestfish <<GF || exit 1
+    test_guestfish <<GF || exit 1
 disk-create $TINY_DIR/sd.qcow2 qcow2 160M
 disk-create $TINY_DIR/rc.qcow2 qcow2 128M
 disk-create $TINY_DIR/two.qcow2 qcow2 96M
@@ -213,11 +205,3 @@ new_overlay () {
     fail "qemu-img create overlay on $1"
 }
 
-# expect_line FILE TEXT: FILE has a line exactly TEXT
-expect_line () {
-  grep -qxF -- "$2" "$1" || { echo "--- $1:" >&2; cat "$1" >&2; fail "expected line '$2' in $1"; }
-}
-# expect_no_line FILE TEXT
-expect_no_line () {
-  if grep -qxF -- "$2" "$1"; then fail "unexpected line '$2' in $1"; fi
-}

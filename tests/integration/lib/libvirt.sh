@@ -1,53 +1,54 @@
-# libvirt-lib.sh - shared by tests/integration/libvirt-*.sh (sourced)
+# libvirt.sh - booting test guests under real libvirt (sourced after
+# functions.sh by tests/integration/libvirt-*.sh).
 #
 # Boots the host's distribution kernel (newest /boot/vmlinuz-*) straight into
 # a busybox initramfs built here: /init loads virtio_console (+ deps, and
 # virtio_blk) from /lib/modules, finds the port named org.kiln.agent.0 and
 # acts out the scenario named by kilnmode= on the kernel command line.
-# Everything runs under TCG in a private embedded libvirt root.
+# Everything runs under TCG in a private embedded libvirt root, driven by
+# tests/integration/kiln-domain-test (which chooses TCG as kiln's build
+# stages do once kiln has decided).
+#
+#   lv_build_initramfs        $LV_INITRD (and $LV_KERNEL)
+#   lv_run MODE OUT [OPTS]    boot in MODE; driver output in OUT, status $LV_RC
+#   lv_get KEY OUT            "KEY value" from a driver output file
+#   lv_qemu_pids              this test's qemu processes
+#   lv_expect_clean           no qemu of ours, no active domain in the root
 
-set -u
-
-: "${top_builddir:?run from make check}"
-: "${top_srcdir:?run from make check}"
 DRIVER="$top_builddir/tests/integration/kiln-domain-test"
-LV_TMP=$(mktemp -d /tmp/kiln-libvirt-test.XXXXXX)
-LV_ROOT="$LV_TMP/root"
-LV_DOMAINS=""
-
-lv_log () { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
-lv_fail () { lv_log "FAIL: $*"; exit 1; }
-lv_skip () { lv_log "SKIP: $*"; exit 77; }
+[ -x "$DRIVER" ] || fail "$DRIVER is not built (make check builds it)"
+LV_TMP=$TEST_TMP
+# The embedded root holds unix sockets, whose paths must stay short.
+LV_ROOT=$(mktemp -d /tmp/kiln-lv-XXXXXX) || fail "mktemp"
+cleanup_fn rm -rf "$LV_ROOT" "$LV_ROOT-2"
 
 # qemu processes of this test's domains (their command line holds the root)
 lv_qemu_pids () { pgrep -f -- "-name guest=kiln-[^ ]*.*$LV_ROOT" || true; }
 
-lv_cleanup () {
-  [ -n "${LV_KEEP:-}" ] && { lv_log "kept $LV_TMP"; return; }
-  # A test that failed half-way must not leave a guest running: end the
-  # qemu processes it started, by pid.
-  for pid in $(lv_qemu_pids); do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$LV_TMP"
+# A test that failed half-way must not leave a guest running: end the qemu
+# processes it started, by pid.
+lv_kill_leftover_guests () {
+  local pid
+  for pid in $(lv_qemu_pids); do kill -KILL "$pid" 2> /dev/null; done
 }
-trap lv_cleanup EXIT
+cleanup_fn lv_kill_leftover_guests
 
-# After every test: no qemu of ours, and the embedded root lists no active domain.
-lv_assert_clean () {
-  local pids
-  sleep 0.5
+# After every test: no qemu of ours, and the embedded root lists no active
+# domain (destroying a domain waits for its qemu to end).
+lv_expect_clean () {
+  local pids list
   pids=$(lv_qemu_pids)
-  [ -z "$pids" ] || lv_fail "qemu still running after the test: $pids"
-  local list
-  list=$("$DRIVER" --root "$LV_ROOT" list) || lv_fail "cannot list domains: $list"
-  echo "$list" | grep -qx 'active-count 0' || lv_fail "domains still active: $list"
+  [ -z "$pids" ] || fail "qemu still running after the test: $pids"
+  list=$("$DRIVER" --root "$LV_ROOT" list) || fail "cannot list domains: $list"
+  echo "$list" | grep -qx 'active-count 0' || fail "domains still active: $list"
 }
 
 lv_find_kernel () {
   LV_KERNEL=$(ls -1 /boot/vmlinuz-* 2>/dev/null | sort -V | tail -n 1)
-  [ -n "$LV_KERNEL" ] && [ -r "$LV_KERNEL" ] || lv_skip "no readable kernel in /boot"
+  [ -n "$LV_KERNEL" ] && [ -r "$LV_KERNEL" ] || skip "no readable kernel in /boot"
   LV_KVER=${LV_KERNEL#/boot/vmlinuz-}
   LV_MODDIR=/lib/modules/$LV_KVER
-  [ -d "$LV_MODDIR" ] || lv_skip "no $LV_MODDIR for $LV_KERNEL"
+  [ -d "$LV_MODDIR" ] || skip "no $LV_MODDIR for $LV_KERNEL"
 }
 
 # Copies module $1 (decompressed) into $2.
@@ -70,9 +71,9 @@ LV_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virti
 lv_build_initramfs () {
   lv_find_kernel
   local bb
-  bb=$(command -v busybox) || lv_skip "busybox (busybox-static) not installed"
-  file -L "$bb" 2>/dev/null | grep -q 'statically linked' || lv_skip "$bb is not static (install busybox-static)"
-  command -v cpio >/dev/null || lv_skip "cpio not installed"
+  bb=$(command -v busybox) || skip "busybox (busybox-static) not installed"
+  file -L "$bb" 2>/dev/null | grep -q 'statically linked' || skip "$bb is not static (install busybox-static)"
+  command -v cpio >/dev/null || skip "cpio not installed"
 
   local dir="$LV_TMP/initramfs"
   mkdir -p "$dir/bin" "$dir/dev" "$dir/proc" "$dir/sys" "$dir/lib/modules"
@@ -82,7 +83,7 @@ lv_build_initramfs () {
     # Built into the kernel is fine too (then there is nothing to load).
     lv_copy_module "$m" "$dir/lib/modules" || \
       grep -q "/$m.ko" "$LV_MODDIR/modules.builtin" 2>/dev/null || \
-      lv_skip "module $m not found for $LV_KVER"
+      skip "module $m not found for $LV_KVER"
   done
   cat > "$dir/init" <<'EOF'
 #!/bin/busybox sh
@@ -96,15 +97,13 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
 done
 mode=$(sed -n 's/.*kilnmode=\([a-z]*\).*/\1/p' /proc/cmdline)
 port=
-i=0
-while [ -z "$port" ] && [ $i -lt 200 ]; do
+while [ -z "$port" ]; do
   for f in /sys/class/virtio-ports/*/name; do
     [ -r "$f" ] && [ "$(cat "$f")" = org.kiln.agent.0 ] && port=/dev/$(basename "$(dirname "$f")")
   done
   [ -n "$port" ] && [ -e "$port" ] && break
   port=
   sleep 0.1
-  i=$((i+1))
 done
 echo "kiln-test-init: mode=$mode port=$port"
 [ -n "$port" ] || { echo "kiln-test-init: no agent port"; poweroff -f; }
@@ -152,7 +151,7 @@ poweroff -f
 EOF
   chmod 0755 "$dir/init"
   (cd "$dir" && find . | cpio -o -H newc --quiet > "$LV_TMP/initramfs.cpio") || \
-    lv_fail "cannot build the initramfs"
+    fail "cannot build the initramfs"
   LV_INITRD="$LV_TMP/initramfs.cpio"
 }
 
