@@ -1,11 +1,14 @@
 # src/base/: what every part of the core uses: diagnostics, "did you mean",
-# paths, the progress reporter, work directories, signals.
+# paths, the progress reporter, work directories, signals, confined
+# removal (confine.c) and process owners (owner.c).
 src_libkilncore_a_SOURCES += \
 	src/base/diag.c src/base/diag.h \
 	src/base/suggest.c src/base/suggest.h \
 	src/base/paths.c src/base/paths.h \
 	src/base/reporter.c src/base/reporter.h \
 	src/base/workspace.c src/base/workspace.h \
+	src/base/confine.c src/base/confine.h \
+	src/base/owner.c src/base/owner.h \
 	src/base/signals.c src/base/signals.h
 # paths.c bakes in the directories configure chose (AM_CPPFLAGS): rebuild it
 # when they change, or a re-configured --prefix installs a stale binary.

@@ -5,6 +5,7 @@
 
 #include "store/build-ref.h"
 #include "store/catalog.h"
+#include "store/store.h"
 #include "commands.h"
 #include "common/kiln.h"
 #include "base/paths.h"
@@ -61,10 +62,11 @@ kiln_cmd_logs (int argc, char **argv)
           ref.name, db);
       return fail (KILN_EXIT_BAD_INPUT, msg);
     }
-  g_autoptr (KilnCatalog) cat = kiln_catalog_open (db, &error);
-  if (!cat)
+  g_autoptr (KilnStore) store = kiln_store_open (kiln_home (), &error);
+  if (!store)
     return fail (KILN_EXIT_HOST, error->message);
-  g_autoptr (KilnBuildRecord) r = kiln_build_ref_find (cat, &ref, &error);
+  g_autoptr (KilnBuildRecord) r
+      = kiln_build_ref_find (kiln_store_catalog (store), &ref, &error);
   if (!r)
     return fail (kiln_exit_code_for_error (error), error->message);
   g_autofree char *build = kiln_build_record_ref (r);
@@ -73,14 +75,20 @@ kiln_cmd_logs (int argc, char **argv)
       g_autofree char *msg = g_strdup_printf ("build %s has no log", build);
       return fail (KILN_EXIT_FAILED, msg);
     }
+  /* the log is where the store's layout puts it, whatever the catalog
+   * says (a file anyone may edit) */
+  g_autofree char *path = kiln_store_log_path (store, r->name, r->version,
+                                               r->build_number, &error);
+  if (!path)
+    return fail (KILN_EXIT_FAILED, error->message);
   if (path_only)
     {
-      printf ("%s\n", r->log_path);
+      printf ("%s\n", path);
       return KILN_EXIT_OK;
     }
-  g_autofree char *text = NULL;
   gsize len = 0;
-  if (!g_file_get_contents (r->log_path, &text, &len, &error))
+  g_autofree char *text = kiln_store_read_log (store, r, &len, &error);
+  if (!text)
     {
       g_autofree char *msg = g_strdup_printf ("build %s: %s", build,
                                               error->message);

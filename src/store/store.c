@@ -1,7 +1,6 @@
 /* store.c - the image store under $KILN_HOME (layout in store.h) */
 #include "store.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -10,11 +9,10 @@
 #include <unistd.h>
 
 #include "backends/qemu-img.h"
+#include "base/confine.h"
 #include "common/kiln.h"
 
 #define IMAGE_NAME "image.qcow2"
-/* deeper than anything kiln writes; a limit on the removal's recursion */
-#define MAX_DEPTH 64
 
 struct KilnStore {
   char *images;            /* HOME/images */
@@ -128,125 +126,15 @@ kiln_store_log_path (KilnStore *store, const char *name, const char *version,
   return parts ? join_below (store->logs, parts) : NULL;
 }
 
-/* --- removal without following symbolic links ------------------------ */
+/* --- removal, through confine.h ---------------------------------------- */
 
-static gboolean
-errno_error (GError **error, int err, const char *what, const char *path)
-{
-  g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot %s %s: %s", what,
-               path, g_strerror (err));
-  return FALSE;
-}
-
-/* Remove the entry name of the directory parent_fd and, when it is a
- * directory, everything in it.  A symbolic link is an entry like a file:
- * it is removed, never what it points to.  shown is the entry's path, for
- * errors. */
-static gboolean
-remove_entry_at (int parent_fd, const char *name, const char *shown,
-                 guint depth, GError **error)
-{
-  struct stat st;
-  if (fstatat (parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    return errno == ENOENT ? TRUE : errno_error (error, errno, "stat", shown);
-  if (!S_ISDIR (st.st_mode))
-    {
-      if (unlinkat (parent_fd, name, 0) < 0 && errno != ENOENT)
-        return errno_error (error, errno, "remove", shown);
-      return TRUE;
-    }
-  if (depth >= MAX_DEPTH)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot remove %s: "
-                   "more than %d directories deep", shown, MAX_DEPTH);
-      return FALSE;
-    }
-  /* O_NOFOLLOW: a directory swapped for a link since the fstatat fails */
-  int fd = openat (parent_fd, name,
-                   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0)
-    return errno_error (error, errno, "open", shown);
-  DIR *dir = fdopendir (fd);
-  if (!dir)
-    {
-      int err = errno;
-      close (fd);
-      return errno_error (error, err, "read", shown);
-    }
-  /* names first, removal after: readdir is unspecified while entries go */
-  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  struct dirent *e;
-  while ((e = readdir (dir)))
-    if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0)
-      g_ptr_array_add (names, g_strdup (e->d_name));
-  gboolean ok = TRUE;
-  for (guint i = 0; ok && i < names->len; i++)
-    {
-      g_autofree char *child = g_build_filename (shown, names->pdata[i],
-                                                 NULL);
-      ok = remove_entry_at (dirfd (dir), names->pdata[i], child, depth + 1,
-                            error);
-    }
-  closedir (dir);
-  if (ok && unlinkat (parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return errno_error (error, errno, "remove", shown);
-  return ok;
-}
-
-/* Remove root/parts[0]/.../parts[n-1] with everything under it.  root is
- * the store's own directory and is trusted as it is; each part above the
- * last must be a real directory (a symbolic link there stops the removal
- * with an error); the last is removed as remove_entry_at() does.  A path
- * that is not there is removed already. */
+/* Remove root/parts... with everything under it: the walk from the root
+ * follows no link and crosses no mount (confine.h). */
 static gboolean
 remove_below (const char *root, char **parts, GError **error)
 {
-  g_autofree char *shown = join_below (root, parts);
-  int fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return errno == ENOENT ? TRUE : errno_error (error, errno, "open", root);
-  g_autofree char *walked = g_strdup (root);
-  guint n = g_strv_length (parts);
-  gboolean ok = TRUE;
-  for (guint i = 0; ok && i + 1 < n; i++)
-    {
-      char *next_walked = g_build_filename (walked, parts[i], NULL);
-      g_free (walked);
-      walked = next_walked;
-      struct stat st;
-      if (fstatat (fd, parts[i], &st, AT_SYMLINK_NOFOLLOW) < 0)
-        {
-          if (errno != ENOENT)
-            ok = errno_error (error, errno, "stat", walked);
-          close (fd);
-          return ok; /* not there: nothing to remove */
-        }
-      if (!S_ISDIR (st.st_mode))
-        {
-          if (S_ISLNK (st.st_mode))
-            g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                         "refusing to remove %s: %s is a symbolic link, "
-                         "and the image store does not follow links",
-                         shown, walked);
-          else
-            g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                         "refusing to remove %s: %s is not a directory",
-                         shown, walked);
-          close (fd);
-          return FALSE;
-        }
-      int next = openat (fd, parts[i],
-                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (next < 0)
-        ok = errno_error (error, errno, "open", walked);
-      close (fd);
-      fd = next;
-    }
-  if (ok)
-    ok = remove_entry_at (fd, parts[n - 1], shown, 0, error);
-  if (fd >= 0)
-    close (fd);
-  return ok;
+  g_autofree char *path = join_below (root, parts);
+  return kiln_remove_below (root, path, error);
 }
 
 static gboolean
@@ -280,12 +168,43 @@ kiln_store_prepare_log (KilnStore *store, gint64 build_id, GError **error)
   if (!log)
     return NULL;
   g_autofree char *dir = g_path_get_dirname (log);
-  if (g_mkdir_with_parents (dir, 0755) < 0)
+  if (!kiln_mkdir_below (store->logs, dir, 0755, error))
+    return NULL;
+  /* the log is opened by name: whatever an earlier run or someone else
+   * left there (a link to a file elsewhere) goes first */
+  if (!kiln_remove_below (store->logs, log, error))
+    return NULL;
+  return g_steal_pointer (&log);
+}
+
+char *
+kiln_store_read_log (KilnStore *store, const KilnBuildRecord *r, gsize *len,
+                     GError **error)
+{
+  g_autofree char *log = kiln_store_log_path (store, r->name, r->version,
+                                              r->build_number, error);
+  if (!log)
+    return NULL;
+  int fd = kiln_open_below (store->logs, log, O_RDONLY, 0, error);
+  if (fd < 0)
+    return NULL;
+  g_autoptr (GByteArray) text = g_byte_array_new ();
+  guint8 buf[65536];
+  ssize_t n;
+  while ((n = read (fd, buf, sizeof buf)) > 0)
+    g_byte_array_append (text, buf, n);
+  int err = errno;
+  close (fd);
+  if (n < 0)
     {
-      errno_error (error, errno, "create", dir);
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot read %s: %s",
+                   log, g_strerror (err));
       return NULL;
     }
-  return g_steal_pointer (&log);
+  if (len)
+    *len = text->len;
+  g_byte_array_append (text, (const guint8 *) "", 1);
+  return (char *) g_byte_array_free (g_steal_pointer (&text), FALSE);
 }
 
 gboolean
@@ -317,13 +236,8 @@ kiln_store_put_image (KilnStore *store, gint64 build_id, const char *src,
     return NULL;
   g_autofree char *dir = kiln_store_build_dir (store, r->name, r->version,
                                                r->build_number, error);
-  if (!dir)
+  if (!dir || !kiln_mkdir_below (store->images, dir, 0755, error))
     return NULL;
-  if (g_mkdir_with_parents (dir, 0755) < 0)
-    {
-      errno_error (error, errno, "create", dir);
-      return NULL;
-    }
   g_autofree char *tmp = g_build_filename (dir, "." IMAGE_NAME ".tmp", NULL);
   g_autofree char *image = g_build_filename (dir, IMAGE_NAME, NULL);
   g_autofree char *digest = NULL;

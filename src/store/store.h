@@ -11,10 +11,11 @@
  * records images, artifacts and logs in the catalog.  Everything that
  * removes a build's image goes through here: `kiln images rm` and `prune`
  * and a recipe's outputs.retain use kiln_store_remove() and
- * kiln_store_retain().  The store deletes only the layout paths above,
- * walking down from HOME/images (or HOME/logs) one directory at a time
- * without following symbolic links, so neither a link inside the store nor
- * a catalog entry can make it delete anything elsewhere.  Artifacts in
+ * kiln_store_retain().  The store deletes, creates and reads only the
+ * layout paths above, walking down from HOME/images (or HOME/logs) one
+ * directory at a time without following symbolic links or crossing a mount
+ * (src/base/confine.h), so neither a link or a mount inside the store nor
+ * a catalog entry can make it delete or read anything elsewhere.  Artifacts in
  * output directories belong to the user and are never touched.
  *
  * Later: layers shared between builds get their bookkeeping here, beside
@@ -59,6 +60,11 @@ char *kiln_store_prepare_log (KilnStore *store, gint64 build_id,
                               GError **error);
 gboolean kiln_store_record_log (KilnStore *store, gint64 build_id,
                                 const char *log_path, GError **error);
+/* The text of r's log (NUL-terminated; *len without the NUL), read from its
+ * layout path below HOME/logs, never from a path the catalog names: a
+ * link or a mount there is refused (confine.h). */
+char *kiln_store_read_log (KilnStore *store, const KilnBuildRecord *r,
+                           gsize *len, GError **error);
 gboolean kiln_store_record_artifact (KilnStore *store, gint64 build_id,
                                      const char *format, const char *path,
                                      guint64 size, const char *sha256,

@@ -335,6 +335,32 @@ write_image_json (const char *dir, const KilnTemplate *t, const char *mirror,
   return g_file_set_contents (path, text, -1, error);
 }
 
+/* Removal in the template store stays in it (src/base/confine.h). */
+static void
+remove_in_store (const char *path)
+{
+  g_autofree char *root = g_build_filename (kiln_home (), "templates", NULL);
+  g_autoptr (GError) error = NULL;
+  if (!kiln_remove_below (root, path, &error))
+    g_warning ("%s", error->message);
+}
+
+/* DIGEST.part-PID directories of builds that were killed: with the
+ * template's lock held, every one but ours is stale. */
+static void
+remove_stale_parts (const char *final_dir, const char *ours)
+{
+  g_autofree char *name_dir = g_path_get_dirname (final_dir);
+  g_autoptr (GDir) d = g_dir_open (name_dir, 0, NULL);
+  const char *n;
+  while (d && (n = g_dir_read_name (d)))
+    {
+      g_autofree char *p = g_build_filename (name_dir, n, NULL);
+      if (strstr (n, ".part-") && strcmp (p, ours) != 0)
+        remove_in_store (p);
+    }
+}
+
 static gboolean
 build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
                   GCancellable *cancellable, GError **error)
@@ -346,13 +372,12 @@ build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
   g_autofree char *final_dir = kiln_template_store_dir (t->name, t->digest);
   g_autofree char *part_dir = g_strdup_printf ("%s.part-%d", final_dir,
                                                (int) getpid ());
-  kiln_remove_tree (part_dir);
-  if (g_mkdir_with_parents (part_dir, 0755) < 0)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
-                   part_dir, g_strerror (errno));
-      return FALSE;
-    }
+  g_autofree char *store_root = g_build_filename (kiln_home (), "templates",
+                                                  NULL);
+  remove_stale_parts (final_dir, part_dir);
+  remove_in_store (part_dir);
+  if (!kiln_mkdir_below (store_root, part_dir, 0755, error))
+    return FALSE;
   g_autoptr (KilnWorkspace) ws = kiln_workspace_new ("template", error);
   if (!ws)
     return FALSE;
@@ -371,7 +396,7 @@ build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
   KilnAccel accel = kiln_accel_decide (NULL, r, error);
   if (accel == KILN_ACCEL_AUTO)
     {
-      kiln_remove_tree (part_dir);
+      remove_in_store (part_dir);
       return FALSE;
     }
 
@@ -421,7 +446,7 @@ build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
           kiln_home (), "templates", t->name, "failed-build.log", NULL);
       if (rename (log_path, failed_log) == 0 && error && *error)
         g_prefix_error (error, "(full log: %s) ", failed_log);
-      kiln_remove_tree (part_dir);
+      remove_in_store (part_dir);
       return FALSE;
     }
   if (r)
@@ -433,12 +458,12 @@ build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
                           stats.filesystem_s, stats.partition_s,
                           stats.bootloader_s, stats.convert_s, stats.total_s);
     }
-  kiln_remove_tree (final_dir);
+  remove_in_store (final_dir);
   if (rename (part_dir, final_dir) < 0)
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot rename %s: %s",
                    part_dir, g_strerror (errno));
-      kiln_remove_tree (part_dir);
+      remove_in_store (part_dir);
       return FALSE;
     }
   return TRUE;

@@ -4,3 +4,9 @@ UNIT_TESTS += tests/unit/test-store
 tests_unit_test_store_SOURCES = tests/unit/test-store.c
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# confined removal (src/base/confine.c) with real links and, as root, real
+# mounts; work directories of killed owners (src/base/workspace.c)
+UNIT_TESTS += tests/unit/test-confine
+tests_unit_test_confine_SOURCES = tests/unit/test-confine.c
+tests_unit_test_confine_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_confine_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
