@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -301,6 +302,109 @@ open_free_embed_root (const char *base, GError **error)
       return NULL;
     }
   g_assert_not_reached ();
+}
+
+/* ---- domains of a kiln that was killed ---------------------------------- */
+
+/* The pid QEMU wrote for domain name in root, when that process is QEMU
+ * running that domain (its command line says guest=NAME), else 0: a pid
+ * file outlives its process and pids are reused. */
+static pid_t
+orphan_qemu_pid (const char *root, const char *name)
+{
+  g_autofree char *pid_file = g_strdup_printf ("%s/run/qemu/%s.pid", root,
+                                               name);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (pid_file, &text, &len, NULL) || len > 32)
+    return 0;
+  gint64 pid = g_ascii_strtoll (text, NULL, 10);
+  if (pid <= 1)
+    return 0;
+  g_autofree char *cmdline_path = g_strdup_printf ("/proc/%" G_GINT64_FORMAT
+                                                   "/cmdline", pid);
+  g_autofree char *cmdline = NULL;
+  gsize cmd_len = 0;
+  if (!g_file_get_contents (cmdline_path, &cmdline, &cmd_len, NULL))
+    return 0;
+  g_autofree char *want = g_strdup_printf ("guest=%s,", name);
+  /* arguments are NUL-separated: look at each */
+  for (gsize off = 0; off < cmd_len; off += strlen (cmdline + off) + 1)
+    if (g_str_has_prefix (cmdline + off, want))
+      return (pid_t) pid;
+  return 0;
+}
+
+/* Waits (a bounded while) for a killed process to be gone or a zombie:
+ * QEMU is not kiln's child, init reaps it. */
+static void
+wait_gone (pid_t pid)
+{
+  g_autofree char *stat_path = g_strdup_printf ("/proc/%d/stat", (int) pid);
+  for (int i = 0; i < 100; i++)
+    {
+      g_autofree char *stat = NULL;
+      if (!g_file_get_contents (stat_path, &stat, NULL, NULL))
+        return;
+      const char *p = strrchr (stat, ')');
+      if (p && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X'))
+        return;
+      g_usleep (50 * 1000);
+    }
+}
+
+static void
+reap_root (const char *root, GPtrArray *killed)
+{
+  g_autofree char *run = g_build_filename (root, "run", "qemu", NULL);
+  g_autoptr (GDir) d = g_dir_open (run, 0, NULL);
+  const char *entry;
+  while (d && (entry = g_dir_read_name (d)))
+    {
+      if (!g_str_has_suffix (entry, ".pid") || !g_str_has_prefix (entry, "kiln-"))
+        continue;
+      g_autofree char *name = g_strndup (entry, strlen (entry) - 4);
+      pid_t pid = orphan_qemu_pid (root, name);
+      if (pid > 0 && kill (pid, SIGKILL) != 0)
+        continue;
+      if (pid > 0)
+        {
+          wait_gone (pid);
+          if (killed)
+            g_ptr_array_add (killed, g_strdup (name));
+        }
+      /* libvirt forgets the domain: no reconnect to a dead monitor */
+      g_autofree char *pid_file = g_build_filename (run, entry, NULL);
+      g_autofree char *status = g_strdup_printf ("%s/%s.xml", run, name);
+      g_unlink (status);
+      g_unlink (pid_file);
+    }
+}
+
+guint
+kiln_hypervisor_reap_embedded (const char *embed_root, GPtrArray *killed)
+{
+  g_autofree char *base = g_canonicalize_filename (embed_root, NULL);
+  g_autofree char *lock_path = g_strconcat (base, ".lock", NULL);
+  int lock = open (lock_path, O_RDWR | O_CLOEXEC);
+  /* the lock kiln_hypervisor_open takes: nobody opens a root meanwhile */
+  if (lock >= 0 && flock (lock, LOCK_EX) != 0)
+    {
+      close (lock);
+      lock = -1;
+    }
+  guint before = killed ? killed->len : 0;
+  for (int i = 1; i <= EMBED_ROOT_FALLBACKS; i++)
+    {
+      g_autofree char *root = i == 1 ? g_strdup (base)
+                                     : g_strdup_printf ("%s-%d", base, i);
+      if (!g_file_test (root, G_FILE_TEST_IS_DIR) || embed_root_busy (root))
+        continue;
+      reap_root (root, killed);
+    }
+  if (lock >= 0)
+    close (lock);
+  return killed ? killed->len - before : 0;
 }
 
 void

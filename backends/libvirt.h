@@ -22,6 +22,15 @@ KilnHypervisor *kiln_hypervisor_open (const char *uri, const char *embed_root,
 void kiln_hypervisor_close (KilnHypervisor *hv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnHypervisor, kiln_hypervisor_close)
 
+/* The QEMU processes of kiln's domains (named kiln-*) still running in the
+ * embedded roots embed_root, embed_root-2 ... that no process has open:
+ * the kiln that started them was killed.  Each is killed (SIGKILL: nobody
+ * wants its disk any more) and forgotten by libvirt; without libvirt, so
+ * a process that already uses another root can do it too.  Their names
+ * are appended to killed (may be NULL); returns how many. */
+guint kiln_hypervisor_reap_embedded (const char *embed_root,
+                                     GPtrArray *killed);
+
 /* ---- the accelerator probe: mechanics only (the decision, the cache and
  * when to probe are src/build/accel-decide.c's) ---- */
 

@@ -18,7 +18,8 @@ typedef enum {
   KILN_ERROR_FAILED,         /* exit 1 */
   KILN_ERROR_INPUT,          /* exit 2 */
   KILN_ERROR_HOST,           /* exit 3 */
-  KILN_ERROR_CANCELLED,      /* SIGINT/SIGTERM: exit 1 */
+  KILN_ERROR_CANCELLED,      /* exit 1; a command stopped by a signal
+                              * exits 128 + the signal (130, 143) */
   KILN_ERROR_TIMEOUT,        /* a step or stage timed out: exit 1 */
 } KilnErrorCode;
 

@@ -18,6 +18,7 @@
 #include "common/kiln.h"
 #include "outputs/manifest.h"
 #include "store/lock.h"
+#include "store/recover.h"
 
 static void
 plan_component_free (gpointer p)
@@ -162,6 +163,15 @@ job_begin (JobRun *run, GError **error)
       kiln_reporter_info (ctx->r, "build %s/%s/%" G_GINT64_FORMAT
                           " (log %s)", job->name, job->version,
                           ctx->build_number, log);
+    }
+  else
+    {
+      /* run and test keep no catalog entry, but still clean up after a
+       * kiln that was killed (its work directory, its guests) */
+      g_autoptr (KilnStore) existing = kiln_store_open_existing (kiln_home (),
+                                                                 NULL);
+      if (!existing)
+        kiln_store_recover (NULL, kiln_home (), NULL, NULL);
     }
 
   ctx->ws = kiln_workspace_new (job->name ? job->name : "job", error);
@@ -418,5 +428,6 @@ kiln_job_execute (KilnJob *job)
   else if (!error)
     g_set_error (&error, KILN_ERROR, KILN_ERROR_FAILED, "failed");
   report_failure (&run->ctx, &st, error);
-  return kiln_exit_code_for_error (error);
+  /* like a shell's: 130 for SIGINT, 143 for SIGTERM, after the cleanup */
+  return signo ? 128 + signo : kiln_exit_code_for_error (error);
 }

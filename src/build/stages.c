@@ -17,6 +17,11 @@ kiln_stage_enter (KilnJobContext *ctx, const char *stage)
     }
   ctx->timing_stage = stage ? g_strdup (stage) : NULL;
   ctx->timing_start = now;
+  /* in the catalog before anyone sees it: a kiln killed now is reported
+   * as killed during this stage (src/store/recover.c) */
+  if (stage && ctx->store && ctx->build_id > 0)
+    kiln_catalog_set (kiln_store_catalog (ctx->store), ctx->build_id,
+                      "stage", stage, NULL);
   if (stage)
     kiln_reporter_stage (ctx->r, stage);
 }

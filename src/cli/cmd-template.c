@@ -14,6 +14,7 @@
 #include "common/kiln.h"
 #include "base/paths.h"
 #include "base/reporter.h"
+#include "base/signals.h"
 #include "templates/template.h"
 
 static void
@@ -146,19 +147,30 @@ cmd_build (const char *name, const char *mirror, gboolean refresh,
            gboolean json)
 {
   g_autoptr (KilnReporter) r = kiln_reporter_new (json);
+  /* SIGINT, SIGTERM, SIGHUP stop the build as they stop `kiln build`: the
+   * cancellable stops mmdebstrap and qemu-img, registered stops stop
+   * guests, the build cleans up and kiln exits 128 + the signal */
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (KilnSignalWatch) signals = kiln_signal_watch_new (cancellable);
   KilnTemplateBuildOptions opts = { .refresh = refresh, .mirror = mirror,
-                                    .reporter = r };
+                                    .reporter = r,
+                                    .cancellable = cancellable };
   g_autoptr (GError) error = NULL;
   gint64 t0 = g_get_monotonic_time ();
   g_autoptr (KilnTemplateImage) img = kiln_template_ensure (name, &opts,
                                                             &error);
   double secs = (g_get_monotonic_time () - t0) / 1e6;
-  if (!img)
+  int signo = kiln_signal_watch_fired (signals);
+  if (!img || signo)
     {
-      g_autofree char *msg = g_strdup_printf ("kiln template build %s: %s",
-                                              name, error->message);
+      g_autofree char *msg = signo ? g_strdup_printf (
+                                 "kiln template build %s: interrupted by "
+                                 "signal %d", name, signo)
+                                   : g_strdup_printf (
+                                 "kiln template build %s: %s", name,
+                                 error->message);
       kiln_reporter_result (r, FALSE, msg);
-      return kiln_exit_code_for_error (error);
+      return signo ? 128 + signo : kiln_exit_code_for_error (error);
     }
   if (json)
     {

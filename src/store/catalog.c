@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/owner.h"
 #include "common/kiln.h"
 
 struct KilnCatalog {
@@ -31,6 +32,18 @@ static const char schema[] =
   "CREATE TABLE IF NOT EXISTS digests ("
   "  path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT);";
 
+/* Columns added after the first release, to catalogs of any age: the
+ * process that runs a build (owner.h) and the stage it is in, so that a
+ * build whose kiln was killed can be told from one still running. */
+static const struct {
+  const char *name;
+  const char *type;
+} added_columns[] = {
+  { "owner_pid", "INTEGER" },
+  { "owner_start", "INTEGER" },
+  { "stage", "TEXT" },
+};
+
 static gboolean
 sql_fail (KilnCatalog *cat, const char *what, GError **error)
 {
@@ -44,6 +57,55 @@ now_iso (void)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   return g_date_time_format_iso8601 (now);
+}
+
+static gboolean
+has_column (sqlite3 *db, const char *name)
+{
+  sqlite3_stmt *st = NULL;
+  gboolean found = FALSE;
+  if (sqlite3_prepare_v2 (db, "PRAGMA table_info(builds)", -1, &st, NULL)
+      != SQLITE_OK)
+    return FALSE;
+  while (!found && sqlite3_step (st) == SQLITE_ROW)
+    found = g_strcmp0 ((const char *) sqlite3_column_text (st, 1), name) == 0;
+  sqlite3_finalize (st);
+  return found;
+}
+
+/* One transaction, so two kiln processes opening an old catalog at once
+ * add each column once. */
+static gboolean
+add_missing_columns (KilnCatalog *cat, GError **error)
+{
+  gboolean missing = FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (added_columns); i++)
+    missing |= !has_column (cat->db, added_columns[i].name);
+  if (!missing)
+    return TRUE;
+  if (sqlite3_exec (cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    return sql_fail (cat, "begin", error);
+  for (guint i = 0; i < G_N_ELEMENTS (added_columns); i++)
+    {
+      if (has_column (cat->db, added_columns[i].name))
+        continue;
+      g_autofree char *sql = g_strdup_printf (
+          "ALTER TABLE builds ADD COLUMN %s %s", added_columns[i].name,
+          added_columns[i].type);
+      if (sqlite3_exec (cat->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        {
+          sql_fail (cat, "add a column", error);
+          sqlite3_exec (cat->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+    }
+  if (sqlite3_exec (cat->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      sql_fail (cat, "commit", error);
+      sqlite3_exec (cat->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 KilnCatalog *
@@ -78,6 +140,8 @@ kiln_catalog_open (const char *path, GError **error)
       sqlite3_free (msg);
       return NULL;
     }
+  if (!add_missing_columns (cat, error))
+    return NULL;
   return g_steal_pointer (&cat);
 }
 
@@ -133,14 +197,18 @@ kiln_catalog_begin_build (KilnCatalog *cat, const char *name,
   {
     g_autoptr (sqlite3_stmt) st = prepare (
         cat, "INSERT INTO builds (name, version, build_number, state, "
-             "recipe_path, started) VALUES (?, ?, ?, 'pending', ?, ?)", error);
+             "recipe_path, started, owner_pid, owner_start) "
+             "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?)", error);
     if (!st)
       goto fail;
+    KilnOwner self = kiln_owner_self ();
     sqlite3_bind_text (st, 1, name, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (st, 2, version, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64 (st, 3, number);
     sqlite3_bind_text (st, 4, recipe_path, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text (st, 5, now, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64 (st, 6, self.pid);
+    sqlite3_bind_int64 (st, 7, (sqlite3_int64) self.start);
     if (sqlite3_step (st) != SQLITE_DONE)
       {
         sql_fail (cat, "insert build", error);
@@ -176,9 +244,13 @@ fail:
   return 0;
 }
 
-gboolean
-kiln_catalog_set_state (KilnCatalog *cat, gint64 build_id, const char *state,
-                        const char *detail, GError **error)
+/* The UPDATE and the INSERT of a state change; with only_if_abandoned
+ * the row changes only while it is unfinished and still owned by owner
+ * (*changed says whether it did). */
+static gboolean
+change_state (KilnCatalog *cat, gint64 build_id, const char *state,
+              const char *detail, const KilnOwner *only_if_abandoned,
+              gboolean *changed, GError **error)
 {
   g_autofree char *now = now_iso ();
   gboolean final = g_str_equal (state, "available")
@@ -186,15 +258,27 @@ kiln_catalog_set_state (KilnCatalog *cat, gint64 build_id, const char *state,
                    || g_str_equal (state, "cancelled");
   g_autoptr (sqlite3_stmt) up = prepare (
       cat, "UPDATE builds SET state = ?1, finished = CASE WHEN ?3 THEN ?2 "
-           "ELSE finished END WHERE id = ?4", error);
+           "ELSE finished END, failure = CASE WHEN ?5 THEN ?6 ELSE failure "
+           "END WHERE id = ?4 AND (NOT ?5 OR (state IN ('pending', "
+           "'building', 'testing', 'distributing') AND owner_pid IS ?7 AND "
+           "owner_start IS ?8))", error);
   if (!up)
     return FALSE;
   sqlite3_bind_text (up, 1, state, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (up, 2, now, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int (up, 3, final);
   sqlite3_bind_int64 (up, 4, build_id);
+  sqlite3_bind_int (up, 5, only_if_abandoned != NULL);
+  sqlite3_bind_text (up, 6, detail, -1, SQLITE_TRANSIENT);
+  if (only_if_abandoned && only_if_abandoned->pid > 0)
+    sqlite3_bind_int64 (up, 7, only_if_abandoned->pid);
+  if (only_if_abandoned && only_if_abandoned->pid > 0)
+    sqlite3_bind_int64 (up, 8, (sqlite3_int64) only_if_abandoned->start);
   if (sqlite3_step (up) != SQLITE_DONE)
     return sql_fail (cat, "update state", error);
+  *changed = sqlite3_changes (cat->db) > 0;
+  if (!*changed)
+    return TRUE;
 
   g_autoptr (sqlite3_stmt) ins = prepare (
       cat, "INSERT INTO build_states (build_id, state, at, detail) "
@@ -210,13 +294,56 @@ kiln_catalog_set_state (KilnCatalog *cat, gint64 build_id, const char *state,
   return TRUE;
 }
 
+/* A state change is one transaction: after a crash the catalog has both
+ * the build's state and its history entry, or neither. */
+static gboolean
+state_transaction (KilnCatalog *cat, gint64 build_id, const char *state,
+                   const char *detail, const KilnOwner *only_if_abandoned,
+                   gboolean *changed, GError **error)
+{
+  if (sqlite3_exec (cat->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+    return sql_fail (cat, "begin", error);
+  if (!change_state (cat, build_id, state, detail, only_if_abandoned,
+                     changed, error))
+    {
+      sqlite3_exec (cat->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  if (sqlite3_exec (cat->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      sql_fail (cat, "commit", error);
+      sqlite3_exec (cat->db, "ROLLBACK", NULL, NULL, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+kiln_catalog_set_state (KilnCatalog *cat, gint64 build_id, const char *state,
+                        const char *detail, GError **error)
+{
+  gboolean changed;
+  return state_transaction (cat, build_id, state, detail, NULL, &changed,
+                            error);
+}
+
+gboolean
+kiln_catalog_fail_abandoned (KilnCatalog *cat, const KilnBuildRecord *r,
+                             const char *detail, gboolean *changed,
+                             GError **error)
+{
+  KilnOwner owner = { .pid = r->owner_pid, .start = r->owner_start };
+  return state_transaction (cat, r->id, "failed", detail, &owner, changed,
+                            error);
+}
+
 gboolean
 kiln_catalog_set (KilnCatalog *cat, gint64 build_id, const char *column,
                   const char *value, GError **error)
 {
   static const char *const columns[] = {
     "build_key", "parent", "parent_digest", "image_path", "image_digest",
-    "log_path", "failure", NULL
+    "log_path", "failure", "stage", NULL
   };
   /* column is never user text, but keep the SQL closed anyway */
   if (!g_strv_contains (columns, column))
@@ -296,13 +423,14 @@ kiln_build_record_free (KilnBuildRecord *r)
   g_free (r->failure);
   g_free (r->started);
   g_free (r->finished);
+  g_free (r->stage);
   g_free (r);
 }
 
 #define RECORD_COLUMNS                                                        \
   "id, name, version, build_number, state, build_key, parent, "              \
   "parent_digest, image_path, image_digest, log_path, failure, started, "    \
-  "finished"
+  "finished, owner_pid, owner_start, stage"
 
 static char *
 col_text (sqlite3_stmt *st, int i)
@@ -329,6 +457,9 @@ record_from_row (sqlite3_stmt *st)
   r->failure = col_text (st, 11);
   r->started = col_text (st, 12);
   r->finished = col_text (st, 13);
+  r->owner_pid = sqlite3_column_int64 (st, 14);
+  r->owner_start = (guint64) sqlite3_column_int64 (st, 15);
+  r->stage = col_text (st, 16);
   return r;
 }
 
@@ -456,4 +587,27 @@ kiln_catalog_file_digest (KilnCatalog *cat, const char *path, GError **error)
       sqlite3_step (ins);
     }
   return digest;
+}
+
+GPtrArray *
+kiln_catalog_list_unfinished (KilnCatalog *cat, GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, "SELECT " RECORD_COLUMNS " FROM builds WHERE state IN "
+           "('pending', 'building', 'testing', 'distributing') ORDER BY id",
+      error);
+  if (!st)
+    return NULL;
+  GPtrArray *out
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_build_record_free);
+  int rc;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    g_ptr_array_add (out, record_from_row (st));
+  if (rc != SQLITE_DONE)
+    {
+      g_ptr_array_unref (out);
+      sql_fail (cat, "list unfinished builds", error);
+      return NULL;
+    }
+  return out;
 }

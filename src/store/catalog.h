@@ -1,7 +1,10 @@
 /* catalog.h - the SQLite catalog of builds, their states and artifacts
  *
- * Every state change is recorded before it is acted on (docs/design.md, "The state machine").
+ * Every state change is recorded before it is acted on (docs/design.md, "The state machine"),
+ * the build's state and its history entry in one transaction.
  * States: pending building testing distributing available failed cancelled.
+ * A build records its owner (the kiln process, owner.h) when it begins and
+ * its stage as it enters each (src/store/recover.c uses both).
  */
 #pragma once
 
@@ -24,7 +27,7 @@ gboolean kiln_catalog_set_state (KilnCatalog *cat, gint64 build_id,
                                  GError **error);
 
 /* Set one text column of a build: build_key, parent, parent_digest,
- * log_path, image_path, image_digest, failure. */
+ * log_path, image_path, image_digest, failure, stage. */
 gboolean kiln_catalog_set (KilnCatalog *cat, gint64 build_id,
                            const char *column, const char *value,
                            GError **error);
@@ -54,6 +57,9 @@ typedef struct {
   char *failure;
   char *started;
   char *finished;
+  gint64 owner_pid;          /* the kiln process running it (owner.h); */
+  guint64 owner_start;       /* 0 for builds recorded before owners were */
+  char *stage;               /* the stage it is in or failed in, or NULL */
 } KilnBuildRecord;
 
 void kiln_build_record_free (KilnBuildRecord *r);
@@ -67,6 +73,15 @@ GPtrArray *kiln_catalog_list_builds (KilnCatalog *cat, const char *name,
 /* The newest available build of name whose build key is key (the cache). */
 KilnBuildRecord *kiln_catalog_find_by_key (KilnCatalog *cat, const char *name,
                                            const char *key, GError **error);
+/* Builds in pending, building, testing or distributing, oldest first. */
+GPtrArray *kiln_catalog_list_unfinished (KilnCatalog *cat, GError **error);
+/* Marks r failed with detail (also its failure column) in one transaction,
+ * only if it is still unfinished and owned by the owner r names: of two
+ * kiln processes recovering the same build one changes it (*changed). */
+gboolean kiln_catalog_fail_abandoned (KilnCatalog *cat,
+                                      const KilnBuildRecord *r,
+                                      const char *detail, gboolean *changed,
+                                      GError **error);
 gboolean kiln_catalog_delete_build (KilnCatalog *cat, gint64 build_id,
                                     GError **error);
 

@@ -1,8 +1,9 @@
 # src/store/: kiln's state under $KILN_HOME: the image store (layout,
 # storing, retention), the SQLite catalog, locks, build references
-# (name/version/number).
+# (name/version/number), recovery after a killed kiln (recover.c).
 src_libkilncore_a_SOURCES += \
 	src/store/store.c src/store/store.h \
+	src/store/recover.c src/store/recover.h \
 	src/store/catalog.c src/store/catalog.h \
 	src/store/lock.c src/store/lock.h \
 	src/store/build-ref.c src/store/build-ref.h

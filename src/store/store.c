@@ -11,6 +11,7 @@
 #include "backends/qemu-img.h"
 #include "base/confine.h"
 #include "common/kiln.h"
+#include "recover.h"
 
 #define IMAGE_NAME "image.qcow2"
 
@@ -35,7 +36,11 @@ kiln_store_open (const char *home, GError **error)
 {
   g_autofree char *db = g_build_filename (home, "catalog.db", NULL);
   KilnCatalog *catalog = kiln_catalog_open (db, error);
-  return catalog ? store_new (home, catalog) : NULL;
+  if (!catalog)
+    return NULL;
+  KilnStore *store = store_new (home, catalog);
+  kiln_store_recover (store, home, NULL, NULL);
+  return store;
 }
 
 KilnStore *

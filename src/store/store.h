@@ -29,7 +29,9 @@
 
 typedef struct KilnStore KilnStore;
 
-/* The store under home; creates the catalog when there is none. */
+/* The store under home; creates the catalog when there is none.  What a
+ * kiln that was killed left behind is recovered first (recover.h), with a
+ * line on stderr for each thing recovered. */
 KilnStore *kiln_store_open (const char *home, GError **error);
 /* The same, but NULL without an error when nothing was ever built there
  * (no catalog): commands that only read or remove must not create one. */

@@ -10,3 +10,9 @@ UNIT_TESTS += tests/unit/test-confine
 tests_unit_test_confine_SOURCES = tests/unit/test-confine.c
 tests_unit_test_confine_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_confine_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# crash safety: one transaction per state change, owners, recovery after a
+# killed kiln (src/store/recover.c) with a real child process
+UNIT_TESTS += tests/unit/test-recover
+tests_unit_test_recover_SOURCES = tests/unit/test-recover.c
+tests_unit_test_recover_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_test_recover_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)

@@ -1,0 +1,92 @@
+/* recover.c - what a kiln that was killed left behind (recover.h) */
+#include "recover.h"
+
+#include "backends/libvirt.h"
+#include "base/owner.h"
+#include "base/workspace.h"
+
+static void
+say (KilnRecoverFn fn, gpointer data, const char *fmt, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static void
+say (KilnRecoverFn fn, gpointer data, const char *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree char *msg = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  if (fn)
+    fn (msg, data);
+  else
+    g_printerr ("kiln: %s\n", msg);
+}
+
+/* The builds whose kiln is gone: failed, their store directory removed. */
+static guint
+recover_builds (KilnStore *store, KilnRecoverFn fn, gpointer data)
+{
+  KilnCatalog *cat = kiln_store_catalog (store);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) builds = kiln_catalog_list_unfinished (cat, &error);
+  if (!builds)
+    {
+      say (fn, data, "cannot look for builds of killed kiln processes: %s",
+           error->message);
+      return 0;
+    }
+  guint found = 0;
+  for (guint i = 0; i < builds->len; i++)
+    {
+      const KilnBuildRecord *r = builds->pdata[i];
+      KilnOwner owner = { .pid = r->owner_pid, .start = r->owner_start };
+      if (kiln_owner_alive (&owner))
+        continue;
+      g_autofree char *detail
+          = r->stage ? g_strdup_printf ("kiln was killed during %s", r->stage)
+                     : g_strdup ("kiln was killed before the build's first "
+                                 "stage");
+      gboolean changed = FALSE;
+      g_clear_error (&error);
+      if (!kiln_catalog_fail_abandoned (cat, r, detail, &changed, &error))
+        {
+          say (fn, data, "build %s/%s/%" G_GINT64_FORMAT ": %s", r->name,
+               r->version, r->build_number, error->message);
+          continue;
+        }
+      if (!changed)
+        continue; /* another kiln recovered it just now */
+      found++;
+      if (!kiln_store_discard_image (store, r->id, &error))
+        say (fn, data, "build %s/%s/%" G_GINT64_FORMAT ": %s", r->name,
+             r->version, r->build_number, error->message);
+      g_autofree char *who
+          = r->owner_pid > 0 ? g_strdup_printf (" (process %" G_GINT64_FORMAT
+                                                ")", r->owner_pid)
+                             : g_strdup ("");
+      say (fn, data, "build %s/%s/%" G_GINT64_FORMAT " marked failed: %s%s",
+           r->name, r->version, r->build_number, detail, who);
+    }
+  return found;
+}
+
+guint
+kiln_store_recover (KilnStore *store, const char *home, KilnRecoverFn fn,
+                    gpointer data)
+{
+  guint found = store ? recover_builds (store, fn, data) : 0;
+  g_autoptr (GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
+  found += kiln_workspace_reap (home, dirs);
+  for (guint i = 0; i < dirs->len; i++)
+    say (fn, data, "removed the work directory %s of a kiln that was killed",
+         (char *) dirs->pdata[i]);
+  /* a killed kiln's guests outlive it (libvirt started them detached);
+   * cheap to look for, so looked for every time */
+  g_autofree char *embed_root = g_build_filename (home, "libvirt", NULL);
+  g_autoptr (GPtrArray) domains = g_ptr_array_new_with_free_func (g_free);
+  found += kiln_hypervisor_reap_embedded (embed_root, domains);
+  for (guint i = 0; i < domains->len; i++)
+    say (fn, data, "stopped the domain %s, left running by a kiln that was "
+         "killed", (char *) domains->pdata[i]);
+  return found;
+}

@@ -1,0 +1,25 @@
+/* recover.h - what a kiln that was killed left behind, cleaned up by the
+ * next kiln that opens the store
+ *
+ * A build records its owner (pid and start time, src/base/owner.h) and
+ * the stage it is in.  When the owner is gone while the build is still
+ * pending, building, testing or distributing, the kiln running it was
+ * killed (SIGKILL, a crash, a power cut): the build is marked failed
+ * ("kiln was killed during STAGE"), its directory in the image store (a
+ * half-written .tmp image) is removed, and so are the work directories of
+ * dead owners with their socket directories (src/base/workspace.h) and the
+ * QEMU processes of their domains in kiln's embedded libvirt roots
+ * ($KILN_HOME/libvirt, backends/libvirt.h).  Only $KILN_HOME's embedded
+ * driver is reaped: domains on another URI are left alone.
+ */
+#pragma once
+
+#include "store.h"
+
+/* One line per thing recovered, for the user (stderr by default). */
+typedef void (*KilnRecoverFn) (const char *message, gpointer data);
+
+/* Recovers what dead owners left under home; returns how many builds,
+ * work directories and domains it found.  fn NULL: print to stderr. */
+guint kiln_store_recover (KilnStore *store, const char *home,
+                          KilnRecoverFn fn, gpointer data);
