@@ -1,0 +1,6 @@
+# tests/reliability/local.mk - fault tests: kiln killed, signalled or
+# starved mid-build on the tiny image, and what the next kiln finds.  They
+# share tests/integration/lib (functions.sh, tiny-image.sh).
+RELIABILITY_TESTS = tests/reliability/kill-during-boot.sh
+TESTS += $(RELIABILITY_TESTS)
+EXTRA_DIST += $(RELIABILITY_TESTS)
