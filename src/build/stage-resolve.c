@@ -10,6 +10,7 @@
 #include "backends/qemu-img.h"
 #include "base/paths.h"
 #include "common/kiln.h"
+#include "store/build-secret.h"
 
 static const char *const build_phases[] = { "build", "validate", NULL };
 static const char *const test_phases[] = { "test", NULL };
@@ -31,12 +32,21 @@ kiln_resolved_free (KilnResolved *res)
 }
 
 /* The build key: what makes two builds identical (the parent's digest, each
- * component's text and bound parameters, the agent). */
+ * component's text and bound parameters, the agent).  An HMAC keyed with
+ * $KILN_HOME's secret (store/build-secret.h): the key is shown in the
+ * catalog, the log and the manifest, and must say nothing about the
+ * parameters' values, secret ones included. */
 static char *
 compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
                    GError **error)
 {
-  g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autoptr (GBytes) secret = kiln_build_secret_load (kiln_home (), error);
+  if (!secret)
+    return NULL;
+  gsize secret_len = 0;
+  const guchar *secret_bytes = g_bytes_get_data (secret, &secret_len);
+  g_autoptr (GHmac) sum = g_hmac_new (G_CHECKSUM_SHA256, secret_bytes,
+                                      secret_len);
   g_autofree char *agent_digest = NULL;
   g_autoptr (GFile) agent = g_file_new_for_path (res->agent_path);
   g_autofree char *agent_bytes = NULL;
@@ -48,9 +58,9 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
   agent_digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
                                               (guchar *) agent_bytes,
                                               agent_len);
-  g_checksum_update (sum, (guchar *) "kiln-build-key-1\n", -1);
-  g_checksum_update (sum, (guchar *) res->parent_digest, -1);
-  g_checksum_update (sum, (guchar *) "\n", 1);
+  g_hmac_update (sum, (guchar *) "kiln-build-key-2\n", -1);
+  g_hmac_update (sum, (guchar *) res->parent_digest, -1);
+  g_hmac_update (sum, (guchar *) "\n", 1);
   for (guint i = 0; i < ctx->job->components->len; i++)
     {
       const KilnPlanComponent *pc = ctx->job->components->pdata[i];
@@ -59,7 +69,7 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
           G_CHECKSUM_SHA256, (guchar *) doc->text, doc->text_len);
       g_autofree char *head = g_strdup_printf ("component %s %s\n", pc->ref,
                                                text_digest);
-      g_checksum_update (sum, (guchar *) head, -1);
+      g_hmac_update (sum, (guchar *) head, -1);
       if (pc->params)
         {
           g_autoptr (GList) keys = g_hash_table_get_keys (pc->params);
@@ -69,13 +79,13 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
               g_autofree char *kv = g_strdup_printf (
                   "param %s=%s\n", (char *) l->data,
                   (char *) g_hash_table_lookup (pc->params, l->data));
-              g_checksum_update (sum, (guchar *) kv, -1);
+              g_hmac_update (sum, (guchar *) kv, -1);
             }
         }
     }
   g_autofree char *tail = g_strdup_printf ("agent %s\n", agent_digest);
-  g_checksum_update (sum, (guchar *) tail, -1);
-  return g_strdup (g_checksum_get_string (sum));
+  g_hmac_update (sum, (guchar *) tail, -1);
+  return g_strdup (g_hmac_get_string (sum));
 }
 
 /* The plans the job's boots run: build (build and validate phases, or the

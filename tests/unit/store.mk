@@ -16,3 +16,9 @@ UNIT_TESTS += tests/unit/test-recover
 tests_unit_test_recover_SOURCES = tests/unit/test-recover.c
 tests_unit_test_recover_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_unit_test_recover_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# the build key's per-home secret (src/store/build-secret.c): real files,
+# real concurrent processes
+UNIT_TESTS += tests/unit/test-build-secret
+tests_unit_test_build_secret_SOURCES = tests/unit/test-build-secret.c
+tests_unit_test_build_secret_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_build_secret_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
