@@ -32,7 +32,7 @@ static const char *const top_keys[] = {
   "phases", NULL
 };
 static const char *const param_keys[] = {
-  "type", "default", "description", NULL
+  "type", "default", "description", "allowedValues", NULL
 };
 static const char *const constant_keys[] = { "type", "value", NULL };
 static const char *const phase_keys[] = { "name", "steps", NULL };
@@ -72,6 +72,7 @@ param_free (KilnParam *p)
   g_free (p->type);
   g_free (p->default_value);
   g_free (p->description);
+  g_strfreev (p->allowed_values);
   g_free (p);
 }
 
@@ -268,6 +269,47 @@ check_type_string (Ctx *x, const KilnNode *body, const char *what)
                      "type components have), found %s", what, q);
 }
 
+/* allowedValues: a list of strings; the default must be one of them (the
+ * values bound later are checked by kiln_params_bind). */
+static void
+parse_allowed_values (Ctx *x, KilnParam *p, const KilnNode *body,
+                      const char *what)
+{
+  const KilnNode *list = kiln_node_map_get (body, "allowedValues");
+  if (!list)
+    return;
+  g_autofree char *fw = g_strdup_printf ("'allowedValues' of %s", what);
+  if (!kiln_schema_expect_seq (x->diags, list, fw))
+    return;
+  if (kiln_node_seq_size (list) == 0)
+    {
+      kiln_schema_error (x->diags, list, "expected at least one value in %s, "
+                         "found an empty list", fw);
+      return;
+    }
+  g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
+  gboolean ok = TRUE;
+  for (guint i = 0; i < kiln_node_seq_size (list); i++)
+    {
+      const KilnNode *v = kiln_node_seq_get (list, i);
+      if (!kiln_node_is_scalar (v) || kiln_node_is_null (v))
+        {
+          kiln_schema_error (x->diags, v, "expected a string in %s, found %s",
+                             fw, kiln_node_describe (v));
+          ok = FALSE;
+          continue;
+        }
+      g_strv_builder_add (values, v->scalar);
+    }
+  if (!ok)
+    return;
+  p->allowed_values = g_strv_builder_end (values);
+  if (p->default_value)
+    kiln_params_check_allowed (p, p->default_value,
+                               kiln_node_map_get (body, "default"),
+                               "its default", x->diags);
+}
+
 static void
 parse_parameters (Ctx *x, const KilnNode *root, GHashTable *seen)
 {
@@ -297,6 +339,7 @@ parse_parameters (Ctx *x, const KilnNode *root, GHashTable *seen)
       else if (def)
         p->default_value = g_strdup (def->scalar);
       p->description = optional_string (x, body, "description", what);
+      parse_allowed_values (x, p, body, what);
       g_ptr_array_add (x->c->parameters, p);
     }
 }
@@ -683,6 +726,8 @@ check_child_parameters (Ctx *x, const KilnComponent *child,
   g_autoptr (GHashTable) supplied = g_hash_table_new (g_str_hash,
                                                       g_str_equal);
   g_autoptr (GHashTable) nodes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) value_nodes = g_hash_table_new (g_str_hash,
+                                                         g_str_equal);
   for (guint i = 0; i < kiln_node_seq_size (list); i++)
     {
       const KilnNode *e = kiln_node_seq_get (list, i);
@@ -692,10 +737,15 @@ check_child_parameters (Ctx *x, const KilnComponent *child,
         continue;   /* reported by the inputs check */
       g_hash_table_insert (supplied, n->scalar, v->scalar);
       g_hash_table_insert (nodes, n->scalar, (gpointer) n);
+      g_hash_table_insert (value_nodes, n->scalar, (gpointer) v);
     }
   const KilnNode *at = list ? list : inputs;
-  GHashTable *bound = kiln_params_bind (child, supplied, nodes, at,
-                                        KILN_PARAMS_STRICT, x->diags);
+  /* a value naming this document's parameters is checked once the plan
+   * knows it */
+  GHashTable *bound = kiln_params_bind_at (child, supplied, nodes,
+                                           value_nodes, at,
+                                           KILN_PARAMS_STRICT_UNRESOLVED,
+                                           x->diags);
   if (bound)
     g_hash_table_unref (bound);
   (void) what;

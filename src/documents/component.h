@@ -17,6 +17,7 @@ typedef struct {
   char *type;               /* "string" */
   char *default_value;      /* NULL when the parameter has no default */
   char *description;        /* may be NULL */
+  char **allowed_values;    /* allowedValues, or NULL when not declared */
   const KilnNode *node;     /* the parameter's entry */
 } KilnParam;
 

@@ -231,6 +231,68 @@ test_doc_kinds (void **state)
   assert_diag (diags, 1, 1, "missing required key 'schemaVersion'");
 }
 
+/* allowedValues: a non-empty list of strings holding the default, which is
+ * reported at its own position when it is not one of them. */
+static void
+test_allowed_values_declared (void **state)
+{
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnComponent) c = test_component (
+    "schemaVersion: 1.0\n"
+    "parameters:\n"
+    "  - Mode:\n"
+    "      type: string\n"
+    "      default: fast\n"
+    "      allowedValues: [fast, safe]\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['echo {{ Mode }}']\n", diags);
+  assert_non_null (c);
+  assert_int_equal (kiln_diags_count (diags), 0);
+  const KilnParam *mode = kiln_component_get_param (c, "Mode");
+  assert_non_null (mode->allowed_values);
+  assert_int_equal (g_strv_length (mode->allowed_values), 2);
+  assert_string_equal (mode->allowed_values[1], "safe");
+
+  g_autoptr (KilnDiags) d2 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c2 = test_component (
+    "schemaVersion: 1.0\n"
+    "parameters:\n"
+    "  - Mode:\n"
+    "      type: string\n"
+    "      default: Fast\n"
+    "      allowedValues: [fast, safe]\n"
+    "  - Empty:\n"
+    "      type: string\n"
+    "      allowedValues: []\n"
+    "  - Nested:\n"
+    "      type: string\n"
+    "      allowedValues: [[a]]\n"
+    "  - Scalar:\n"
+    "      type: string\n"
+    "      allowedValues: a\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: [echo]\n", d2);
+  assert_null (c2);
+  assert_diag (d2, 5, 16, "expected one of the allowedValues of parameter "
+               "'Mode' (fast, safe) for its default, found 'Fast'; did you "
+               "mean 'fast'?");
+  assert_diag (d2, 9, 22, "expected at least one value in 'allowedValues' "
+               "of parameter 'Empty', found an empty list");
+  assert_diag (d2, 12, 23, "expected a string in 'allowedValues' of "
+               "parameter 'Nested', found a list");
+  assert_int_equal (kiln_diags_error_count (d2), 4);
+}
+
 int
 main (void)
 {
@@ -243,6 +305,7 @@ main (void)
     cmocka_unit_test (test_error_flood_is_bounded),
     cmocka_unit_test (test_execute_document),
     cmocka_unit_test (test_doc_kinds),
+    cmocka_unit_test (test_allowed_values_declared),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
