@@ -36,6 +36,8 @@ static const char *const param_keys[] = {
 };
 static const char *const constant_keys[] = { "type", "value", NULL };
 static const char *const phase_keys[] = { "name", "steps", NULL };
+/* The phases Image Builder runs: a document needs at least one of them; any
+ * other (unique) name is allowed and runs only when asked for by name. */
 static const char *const phase_names[] = {
   "build", "validate", "test", NULL
 };
@@ -591,6 +593,65 @@ check_loop_names (Ctx *x, const KilnPhase *phase)
     }
 }
 
+/* AWSTOE takes any phase name (unique in the document); Image Builder runs
+ * build and validate in its build stage, test in its test stage, and other
+ * phases only when a caller names them.  Returns FALSE when the name is
+ * unusable. */
+static gboolean
+check_phase_name (Ctx *x, const KilnNode *name)
+{
+  if (!*name->scalar)
+    {
+      kiln_schema_error (x->diags, name, "expected a phase name, found an "
+                         "empty string");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* At least one of build, validate, test (AWSTOE's rule).  Without one, a
+ * name close to one of them is the typo to point at; with one, such a name
+ * is a phase that kiln build would quietly not run: a warning. */
+static void
+check_standard_phase (Ctx *x, const KilnNode *list)
+{
+  gboolean have_standard = FALSE;
+  for (guint i = 0; i < x->c->phases->len; i++)
+    have_standard |= g_strv_contains (phase_names, ((KilnPhase *)
+                                      x->c->phases->pdata[i])->name);
+  gboolean reported = FALSE;
+  for (guint i = 0; i < x->c->phases->len; i++)
+    {
+      const KilnPhase *ph = x->c->phases->pdata[i];
+      if (g_strv_contains (phase_names, ph->name))
+        continue;
+      const KilnNode *name = kiln_node_map_get (ph->node, "name");
+      g_autofree char *hint = kiln_suggest_suffix (ph->name, phase_names);
+      if (!*hint)
+        continue;
+      if (have_standard)
+        kiln_schema_warning (x->diags, name, "phase '%s' runs only when "
+                             "named (kiln run --phases %s); kiln build runs "
+                             "build, validate and test%s", ph->name, ph->name,
+                             hint);
+      else
+        kiln_schema_error (x->diags, name, "expected at least one phase "
+                           "named build, validate or test, found '%s'%s",
+                           ph->name, hint);
+      reported = TRUE;
+    }
+  if (!have_standard && !reported && x->c->phases->len > 0)
+    {
+      g_autoptr (GString) names = g_string_new (NULL);
+      for (guint i = 0; i < x->c->phases->len; i++)
+        g_string_append_printf (names, "%s'%s'", i ? ", " : "",
+                                ((KilnPhase *) x->c->phases->pdata[i])->name);
+      kiln_schema_error (x->diags, list, "expected at least one phase named "
+                         "build, validate or test (AWSTOE's rule), found only "
+                         "%s", names->str);
+    }
+}
+
 static void
 parse_phases (Ctx *x, const KilnNode *root)
 {
@@ -624,23 +685,8 @@ parse_phases (Ctx *x, const KilnNode *root)
       g_free (pw);
       pw = g_strdup_printf ("phase '%s'", name->scalar);
       kiln_schema_check_keys (x->diags, pm, pw, phase_keys);
-      if (strcmp (name->scalar, "container-host-test") == 0)
-        {
-          kiln_schema_error (x->diags, name, "phase 'container-host-test' "
-                             "cannot run in kiln: it tests container images "
-                             "on their build host; kiln builds VM images "
-                             "(use a 'test' phase)");
-          continue;
-        }
-      if (!g_strv_contains (phase_names, name->scalar))
-        {
-          g_autofree char *q = kiln_quote_for_message (name->scalar);
-          g_autofree char *hint = kiln_suggest_suffix (name->scalar,
-                                                       phase_names);
-          kiln_schema_error (x->diags, name, "expected a phase name (build, "
-                             "validate or test), found %s%s", q, hint);
-          continue;
-        }
+      if (!check_phase_name (x, name))
+        continue;
       const KilnNode *prev = g_hash_table_lookup (seen, name->scalar);
       if (prev)
         {
@@ -674,6 +720,7 @@ parse_phases (Ctx *x, const KilnNode *root)
                                      names));
       check_loop_names (x, phase);
     }
+  check_standard_phase (x, list);
 }
 
 /* ---- references ------------------------------------------------------- */
@@ -760,10 +807,17 @@ check_child_phases (Ctx *x, const KilnComponent *child, const KilnNode *ph)
   for (guint i = 0; parts[i]; i++)
     {
       g_strstrip (parts[i]);
-      if (*parts[i] && !kiln_component_get_phase (child, parts[i]))
-        kiln_schema_error (x->diags, ph, "phase '%s' listed in 'phases' is "
-                           "not in the document '%s'", parts[i],
-                           child->path);
+      if (!*parts[i] || kiln_component_get_phase (child, parts[i]))
+        continue;
+      g_autoptr (GPtrArray) names = g_ptr_array_new ();
+      for (guint p = 0; p < child->phases->len; p++)
+        g_ptr_array_add (names, ((KilnPhase *) child->phases->pdata[p])->name);
+      g_ptr_array_add (names, NULL);
+      g_autofree char *hint = kiln_suggest_suffix (
+          parts[i], (const char *const *) names->pdata);
+      kiln_schema_error (x->diags, ph, "phase '%s' listed in 'phases' is "
+                         "not in the document '%s'%s", parts[i], child->path,
+                         hint);
     }
 }
 

@@ -41,7 +41,8 @@ typedef struct {
 } KilnStep;
 
 typedef struct {
-  char *name;               /* "build", "validate", "test" */
+  char *name;               /* unique; "build", "validate", "test" or any
+                             * other name (run only when asked for) */
   GPtrArray *steps;         /* KilnStep* */
   const KilnNode *node;
 } KilnPhase;

@@ -293,6 +293,113 @@ test_allowed_values_declared (void **state)
   assert_int_equal (kiln_diags_error_count (d2), 4);
 }
 
+/* Phase names as AWSTOE takes them: any unique name, at least one of
+ * build, validate, test; chaining reaches any phase of the component. */
+static void
+test_phase_names (void **state)
+{
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnComponent) c = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: prepare-host\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: [echo a]\n"
+    "  - name: container-host-test\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['echo {{ prepare-host.A.outputs.stdout }}']\n"
+    "  - name: test\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['echo {{ container-host-test.A.outputs.stdout }}']\n"
+    "      - name: B\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['echo {{ test.A.outputs.stdout }}']\n",
+    diags);
+  if (!c)
+    kiln_diags_print (diags, stderr);
+  assert_non_null (c);
+  assert_int_equal (kiln_diags_count (diags), 0);
+  assert_int_equal (c->phases->len, 3);
+  assert_string_equal (((KilnPhase *) c->phases->pdata[0])->name,
+                       "prepare-host");
+
+  /* no standard phase: the near miss is the error */
+  g_autoptr (KilnDiags) d3 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c3 = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: Build\n"
+    "    steps: [{name: A, action: Reboot}]\n"
+    "  - name: deploy\n"
+    "    steps: [{name: A, action: Reboot}]\n", d3);
+  assert_null (c3);
+  assert_diag (d3, 3, 11, "expected at least one phase named build, validate "
+               "or test, found 'Build'; did you mean 'build'?");
+  /* none at all */
+  g_autoptr (KilnDiags) d4 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c4 = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: deploy\n"
+    "    steps: [{name: A, action: Reboot}]\n", d4);
+  assert_null (c4);
+  assert_diag (d4, 3, 3, "expected at least one phase named build, validate "
+               "or test (AWSTOE's rule), found only 'deploy'");
+  /* a near miss next to a standard phase is a warning; a duplicate is
+   * still an error */
+  g_autoptr (KilnDiags) d5 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c5 = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps: [{name: A, action: Reboot}]\n"
+    "  - name: tset\n"
+    "    steps: [{name: A, action: Reboot}]\n"
+    "  - name: tset\n"
+    "    steps: [{name: A, action: Reboot}]\n", d5);
+  assert_null (c5);
+  assert_diag (d5, 5, 11, "phase 'tset' runs only when named (kiln run "
+               "--phases tset); kiln build runs build, validate and test; "
+               "did you mean 'test'?");
+  assert_diag (d5, 7, 11, "duplicate phase 'tset'");
+
+  /* chaining: into a phase the component lacks (with a hint from its own
+   * phases); across the build and test boots of kiln build */
+  g_autoptr (KilnDiags) d6 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c6 = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: [echo a]\n"
+    "  - name: test\n"
+    "    steps:\n"
+    "      - name: B\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands:\n"
+    "            - echo {{ biuld.A.outputs.stdout }}\n"
+    "            - echo {{ build.A.outputs.stdout }}\n", d6);
+  assert_null (c6);
+  assert_diag (d6, 15, 20, "'{{ biuld.A.outputs.stdout }}' refers to phase "
+               "'biuld', which this component does not have; did you mean "
+               "'build'?");
+  assert_diag (d6, 16, 20, "chaining does not cross into the test stage");
+}
+
 int
 main (void)
 {
@@ -306,6 +413,7 @@ main (void)
     cmocka_unit_test (test_execute_document),
     cmocka_unit_test (test_doc_kinds),
     cmocka_unit_test (test_allowed_values_declared),
+    cmocka_unit_test (test_phase_names),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
