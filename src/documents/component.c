@@ -173,6 +173,28 @@ optional_string (Ctx *x, const KilnNode *map, const char *key,
 
 /* ---- top level, parameters, constants --------------------------------- */
 
+/* AWSTOE ignores top-level keys it does not know (tooling adds `version:`
+ * and the like): a warning.  A key close to a known one is a typo that
+ * would lose that part of the document (`phase:` for `phases:`): an error. */
+static void
+check_top_keys (KilnDiags *diags, const KilnNode *root)
+{
+  for (guint i = 0; i < kiln_node_map_size (root); i++)
+    {
+      const KilnNode *k = kiln_node_map_key (root, i);
+      if (g_strv_contains (top_keys, k->scalar))
+        continue;
+      g_autofree char *hint = kiln_suggest_suffix (k->scalar, top_keys);
+      if (*hint)
+        kiln_schema_error (diags, k, "unknown key '%s' in the component%s",
+                           k->scalar, hint);
+      else
+        kiln_schema_warning (diags, k, "unknown top-level key '%s' in the "
+                             "component: ignored, as AWSTOE ignores it",
+                             k->scalar);
+    }
+}
+
 static void
 check_schema_version (Ctx *x, const KilnNode *root)
 {
@@ -939,7 +961,7 @@ component_from_doc (KilnDoc *doc, KilnDiags *diags, guint depth,
                        kiln_node_describe (root));
   else
     {
-      kiln_schema_check_keys (diags, root, "the component", top_keys);
+      check_top_keys (diags, root);
       x.c->name = optional_string (&x, root, "name", "the component");
       x.c->description = optional_string (&x, root, "description",
                                           "the component");

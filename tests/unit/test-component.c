@@ -96,7 +96,7 @@ test_collects_every_error (void **state)
   g_autoptr (KilnComponent) c = test_component (
     "name: t\n"
     "schemaVersion: 2\n"
-    "extra: 1\n"
+    "phase: 1\n"
     "phases:\n"
     "  - name: build\n"
     "    steps:\n"
@@ -116,7 +116,8 @@ test_collects_every_error (void **state)
     "        action: Nope\n", diags);
   assert_null (c);
   assert_diag (diags, 2, 16, "expected schemaVersion 1.0, found '2'");
-  assert_diag (diags, 3, 1, "unknown key 'extra' in the component");
+  assert_diag (diags, 3, 1, "unknown key 'phase' in the component; did you "
+               "mean 'phases'?");
   assert_diag (diags, 9, 20, "expected one of Abort, Continue, Ignore");
   assert_diag (diags, 12, 15, "duplicate step name 'A'");
   assert_diag (diags, 16, 26, "expected octal permissions");
@@ -400,6 +401,35 @@ test_phase_names (void **state)
   assert_diag (d6, 16, 20, "chaining does not cross into the test stage");
 }
 
+/* Top-level keys AWSTOE does not know: a warning; one close to a known key
+ * (it would lose that part of the document) stays an error. */
+static void
+test_top_level_keys (void **state)
+{
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnComponent) c = test_component (
+    "version: 2.1.0\n"
+    "schemaVersion: 1\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps: [{name: A, action: Reboot}]\n", diags);
+  assert_non_null (c);
+  assert_diag (diags, 1, 1, "unknown top-level key 'version' in the "
+               "component: ignored");
+  assert_int_equal (kiln_diags_count (diags), 1);
+  assert_int_equal (kiln_diags_error_count (diags), 0);
+
+  g_autoptr (KilnDiags) d2 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c2 = test_component (
+    "schemaVersion: 1.0\n"
+    "Phases:\n"
+    "  - name: build\n"
+    "    steps: [{name: A, action: Reboot}]\n", d2);
+  assert_null (c2);
+  assert_diag (d2, 2, 1, "unknown key 'Phases' in the component; did you "
+               "mean 'phases'?");
+}
+
 int
 main (void)
 {
@@ -414,6 +444,7 @@ main (void)
     cmocka_unit_test (test_doc_kinds),
     cmocka_unit_test (test_allowed_values_declared),
     cmocka_unit_test (test_phase_names),
+    cmocka_unit_test (test_top_level_keys),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
