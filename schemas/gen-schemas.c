@@ -9,7 +9,8 @@
  *   "x-kiln-keys": NAME or [NAME | "+key", ...]
  *       the object's "properties" must be exactly the table's keys (a
  *       mismatch stops the build, naming the difference), and
- *       "additionalProperties": false is added;
+ *       "additionalProperties": false is added unless the object says
+ *       otherwise (a component's top level: unknown keys are a warning);
  *   "x-kiln-enum": NAME          "enum" is the table's values;
  *   "x-kiln-each": {"table": NAME, "schema": S}
  *       adds a property with schema S for every value of the table;
@@ -301,7 +302,8 @@ check_keys (JsonObject *o, const char *path, GError **error)
                    "from what kiln validate accepts:%s", path, diff->str);
       return FALSE;
     }
-  json_object_set_boolean_member (o, "additionalProperties", FALSE);
+  if (!json_object_has_member (o, "additionalProperties"))
+    json_object_set_boolean_member (o, "additionalProperties", FALSE);
   return TRUE;
 }
 

@@ -76,10 +76,11 @@ add_yaml_member (JsonBuilder *b, const char *name, const KilnNode *n,
   json_builder_add_value (b, substitute (raw, values));
 }
 
+/* phases NULL: every phase */
 static gboolean
 phase_selected (const char *name, const char *const *phases)
 {
-  return phases && g_strv_contains (phases, name);
+  return !phases || g_strv_contains (phases, name);
 }
 
 static gboolean add_document (JsonBuilder *b, const KilnComponent *c,
@@ -213,7 +214,7 @@ add_document (JsonBuilder *b, const KilnComponent *c, GHashTable *values,
   for (guint p = 0; p < c->phases->len; p++)
     {
       const KilnPhase *ph = c->phases->pdata[p];
-      if (phases && !phase_selected (ph->name, phases))
+      if (!phase_selected (ph->name, phases))
         continue;
       json_builder_begin_object (b);
       json_builder_set_member_name (b, KILN_PHASE_KEY_NAME);

@@ -17,7 +17,8 @@ typedef struct {
 typedef struct {
   const char *run_id;         /* e.g. "web-golden-1.2.0-7-build" */
   const char *stage;          /* "build" or "test" */
-  const char *const *phases;  /* phase names to run, NULL-terminated */
+  const char *const *phases;  /* phase names to run, NULL-terminated;
+                               * NULL: every phase, in document order */
   gboolean poweroff;          /* the agent powers the guest off when done */
 } KilnPlanOptions;
 
@@ -29,6 +30,6 @@ char *kiln_plan_compile (GPtrArray *components /* KilnPlanComponent* */,
                          const KilnPlanOptions *opts, guint *n_steps,
                          GError **error);
 
-/* Does any selected phase of any component have steps? */
+/* Does any selected phase (NULL: any) of any component have steps? */
 gboolean kiln_plan_has_steps (GPtrArray *components,
                               const char *const *phases);

@@ -12,9 +12,10 @@
 #include "common/kiln.h"
 #include "store/build-secret.h"
 
+/* kiln build runs the phases Image Builder runs in its build and test
+ * stages; any other phase runs only when `kiln run --phases` names it. */
 static const char *const build_phases[] = { "build", "validate", NULL };
 static const char *const test_phases[] = { "test", NULL };
-static const char *const all_phases[] = { "build", "validate", "test", NULL };
 
 void
 kiln_resolved_free (KilnResolved *res)
@@ -88,8 +89,35 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
   return g_strdup (g_hmac_get_string (sum));
 }
 
+/* kiln build says which phases of its components it does not run (a
+ * container-host-test phase, a phase of the team's own). */
+static void
+report_phases_not_run (KilnJobContext *ctx)
+{
+  for (guint i = 0; i < ctx->job->components->len; i++)
+    {
+      const KilnPlanComponent *pc = ctx->job->components->pdata[i];
+      g_autoptr (GPtrArray) skipped = g_ptr_array_new ();
+      for (guint p = 0; p < pc->component->phases->len; p++)
+        {
+          const KilnPhase *ph = pc->component->phases->pdata[p];
+          if (!g_strv_contains (build_phases, ph->name)
+              && !g_strv_contains (test_phases, ph->name))
+            g_ptr_array_add (skipped, ph->name);
+        }
+      if (skipped->len == 0)
+        continue;
+      g_ptr_array_add (skipped, NULL);
+      g_autofree char *names = g_strjoinv (", ", (char **) skipped->pdata);
+      kiln_reporter_info (ctx->r, "component %s: not running phase%s %s "
+                          "(kiln build runs build, validate and test; "
+                          "`kiln run --phases` runs any phase)", pc->ref,
+                          skipped->len > 2 ? "s" : "", names);
+    }
+}
+
 /* The plans the job's boots run: build (build and validate phases, or the
- * phases `kiln run` chose) and test. */
+ * phases `kiln run` chose: all by default) and test. */
 static gboolean
 compile_plans (KilnJobContext *ctx, KilnResolved *res, GError **error)
 {
@@ -105,9 +133,10 @@ compile_plans (KilnJobContext *ctx, KilnResolved *res, GError **error)
     {
       opts.stage = "build";
       opts.phases = job->kind == KILN_JOB_RUN
-                        ? (job->phases ? (const char *const *) job->phases
-                                       : all_phases)
+                        ? (const char *const *) job->phases   /* NULL: all */
                         : build_phases;
+      if (job->kind == KILN_JOB_BUILD)
+        report_phases_not_run (ctx);
       res->build_plan = kiln_plan_compile (job->components, &opts,
                                            &res->build_steps, error);
       if (!res->build_plan)

@@ -32,10 +32,12 @@ static const char *const top_keys[] = {
   "phases", NULL
 };
 static const char *const param_keys[] = {
-  "type", "default", "description", NULL
+  "type", "default", "description", "allowedValues", NULL
 };
 static const char *const constant_keys[] = { "type", "value", NULL };
 static const char *const phase_keys[] = { "name", "steps", NULL };
+/* The phases Image Builder runs: a document needs at least one of them; any
+ * other (unique) name is allowed and runs only when asked for by name. */
 static const char *const phase_names[] = {
   "build", "validate", "test", NULL
 };
@@ -72,6 +74,7 @@ param_free (KilnParam *p)
   g_free (p->type);
   g_free (p->default_value);
   g_free (p->description);
+  g_strfreev (p->allowed_values);
   g_free (p);
 }
 
@@ -169,6 +172,28 @@ optional_string (Ctx *x, const KilnNode *map, const char *key,
 }
 
 /* ---- top level, parameters, constants --------------------------------- */
+
+/* AWSTOE ignores top-level keys it does not know (tooling adds `version:`
+ * and the like): a warning.  A key close to a known one is a typo that
+ * would lose that part of the document (`phase:` for `phases:`): an error. */
+static void
+check_top_keys (KilnDiags *diags, const KilnNode *root)
+{
+  for (guint i = 0; i < kiln_node_map_size (root); i++)
+    {
+      const KilnNode *k = kiln_node_map_key (root, i);
+      if (g_strv_contains (top_keys, k->scalar))
+        continue;
+      g_autofree char *hint = kiln_suggest_suffix (k->scalar, top_keys);
+      if (*hint)
+        kiln_schema_error (diags, k, "unknown key '%s' in the component%s",
+                           k->scalar, hint);
+      else
+        kiln_schema_warning (diags, k, "unknown top-level key '%s' in the "
+                             "component: ignored, as AWSTOE ignores it",
+                             k->scalar);
+    }
+}
 
 static void
 check_schema_version (Ctx *x, const KilnNode *root)
@@ -268,6 +293,47 @@ check_type_string (Ctx *x, const KilnNode *body, const char *what)
                      "type components have), found %s", what, q);
 }
 
+/* allowedValues: a list of strings; the default must be one of them (the
+ * values bound later are checked by kiln_params_bind). */
+static void
+parse_allowed_values (Ctx *x, KilnParam *p, const KilnNode *body,
+                      const char *what)
+{
+  const KilnNode *list = kiln_node_map_get (body, "allowedValues");
+  if (!list)
+    return;
+  g_autofree char *fw = g_strdup_printf ("'allowedValues' of %s", what);
+  if (!kiln_schema_expect_seq (x->diags, list, fw))
+    return;
+  if (kiln_node_seq_size (list) == 0)
+    {
+      kiln_schema_error (x->diags, list, "expected at least one value in %s, "
+                         "found an empty list", fw);
+      return;
+    }
+  g_autoptr (GStrvBuilder) values = g_strv_builder_new ();
+  gboolean ok = TRUE;
+  for (guint i = 0; i < kiln_node_seq_size (list); i++)
+    {
+      const KilnNode *v = kiln_node_seq_get (list, i);
+      if (!kiln_node_is_scalar (v) || kiln_node_is_null (v))
+        {
+          kiln_schema_error (x->diags, v, "expected a string in %s, found %s",
+                             fw, kiln_node_describe (v));
+          ok = FALSE;
+          continue;
+        }
+      g_strv_builder_add (values, v->scalar);
+    }
+  if (!ok)
+    return;
+  p->allowed_values = g_strv_builder_end (values);
+  if (p->default_value)
+    kiln_params_check_allowed (p, p->default_value,
+                               kiln_node_map_get (body, "default"),
+                               "its default", x->diags);
+}
+
 static void
 parse_parameters (Ctx *x, const KilnNode *root, GHashTable *seen)
 {
@@ -297,6 +363,7 @@ parse_parameters (Ctx *x, const KilnNode *root, GHashTable *seen)
       else if (def)
         p->default_value = g_strdup (def->scalar);
       p->description = optional_string (x, body, "description", what);
+      parse_allowed_values (x, p, body, what);
       g_ptr_array_add (x->c->parameters, p);
     }
 }
@@ -548,6 +615,65 @@ check_loop_names (Ctx *x, const KilnPhase *phase)
     }
 }
 
+/* AWSTOE takes any phase name (unique in the document); Image Builder runs
+ * build and validate in its build stage, test in its test stage, and other
+ * phases only when a caller names them.  Returns FALSE when the name is
+ * unusable. */
+static gboolean
+check_phase_name (Ctx *x, const KilnNode *name)
+{
+  if (!*name->scalar)
+    {
+      kiln_schema_error (x->diags, name, "expected a phase name, found an "
+                         "empty string");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* At least one of build, validate, test (AWSTOE's rule).  Without one, a
+ * name close to one of them is the typo to point at; with one, such a name
+ * is a phase that kiln build would quietly not run: a warning. */
+static void
+check_standard_phase (Ctx *x, const KilnNode *list)
+{
+  gboolean have_standard = FALSE;
+  for (guint i = 0; i < x->c->phases->len; i++)
+    have_standard |= g_strv_contains (phase_names, ((KilnPhase *)
+                                      x->c->phases->pdata[i])->name);
+  gboolean reported = FALSE;
+  for (guint i = 0; i < x->c->phases->len; i++)
+    {
+      const KilnPhase *ph = x->c->phases->pdata[i];
+      if (g_strv_contains (phase_names, ph->name))
+        continue;
+      const KilnNode *name = kiln_node_map_get (ph->node, "name");
+      g_autofree char *hint = kiln_suggest_suffix (ph->name, phase_names);
+      if (!*hint)
+        continue;
+      if (have_standard)
+        kiln_schema_warning (x->diags, name, "phase '%s' runs only when "
+                             "named (kiln run --phases %s); kiln build runs "
+                             "build, validate and test%s", ph->name, ph->name,
+                             hint);
+      else
+        kiln_schema_error (x->diags, name, "expected at least one phase "
+                           "named build, validate or test, found '%s'%s",
+                           ph->name, hint);
+      reported = TRUE;
+    }
+  if (!have_standard && !reported && x->c->phases->len > 0)
+    {
+      g_autoptr (GString) names = g_string_new (NULL);
+      for (guint i = 0; i < x->c->phases->len; i++)
+        g_string_append_printf (names, "%s'%s'", i ? ", " : "",
+                                ((KilnPhase *) x->c->phases->pdata[i])->name);
+      kiln_schema_error (x->diags, list, "expected at least one phase named "
+                         "build, validate or test (AWSTOE's rule), found only "
+                         "%s", names->str);
+    }
+}
+
 static void
 parse_phases (Ctx *x, const KilnNode *root)
 {
@@ -581,23 +707,8 @@ parse_phases (Ctx *x, const KilnNode *root)
       g_free (pw);
       pw = g_strdup_printf ("phase '%s'", name->scalar);
       kiln_schema_check_keys (x->diags, pm, pw, phase_keys);
-      if (strcmp (name->scalar, "container-host-test") == 0)
-        {
-          kiln_schema_error (x->diags, name, "phase 'container-host-test' "
-                             "cannot run in kiln: it tests container images "
-                             "on their build host; kiln builds VM images "
-                             "(use a 'test' phase)");
-          continue;
-        }
-      if (!g_strv_contains (phase_names, name->scalar))
-        {
-          g_autofree char *q = kiln_quote_for_message (name->scalar);
-          g_autofree char *hint = kiln_suggest_suffix (name->scalar,
-                                                       phase_names);
-          kiln_schema_error (x->diags, name, "expected a phase name (build, "
-                             "validate or test), found %s%s", q, hint);
-          continue;
-        }
+      if (!check_phase_name (x, name))
+        continue;
       const KilnNode *prev = g_hash_table_lookup (seen, name->scalar);
       if (prev)
         {
@@ -631,6 +742,7 @@ parse_phases (Ctx *x, const KilnNode *root)
                                      names));
       check_loop_names (x, phase);
     }
+  check_standard_phase (x, list);
 }
 
 /* ---- references ------------------------------------------------------- */
@@ -683,6 +795,8 @@ check_child_parameters (Ctx *x, const KilnComponent *child,
   g_autoptr (GHashTable) supplied = g_hash_table_new (g_str_hash,
                                                       g_str_equal);
   g_autoptr (GHashTable) nodes = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) value_nodes = g_hash_table_new (g_str_hash,
+                                                         g_str_equal);
   for (guint i = 0; i < kiln_node_seq_size (list); i++)
     {
       const KilnNode *e = kiln_node_seq_get (list, i);
@@ -692,10 +806,15 @@ check_child_parameters (Ctx *x, const KilnComponent *child,
         continue;   /* reported by the inputs check */
       g_hash_table_insert (supplied, n->scalar, v->scalar);
       g_hash_table_insert (nodes, n->scalar, (gpointer) n);
+      g_hash_table_insert (value_nodes, n->scalar, (gpointer) v);
     }
   const KilnNode *at = list ? list : inputs;
-  GHashTable *bound = kiln_params_bind (child, supplied, nodes, at,
-                                        KILN_PARAMS_STRICT, x->diags);
+  /* a value naming this document's parameters is checked once the plan
+   * knows it */
+  GHashTable *bound = kiln_params_bind_at (child, supplied, nodes,
+                                           value_nodes, at,
+                                           KILN_PARAMS_STRICT_UNRESOLVED,
+                                           x->diags);
   if (bound)
     g_hash_table_unref (bound);
   (void) what;
@@ -710,10 +829,17 @@ check_child_phases (Ctx *x, const KilnComponent *child, const KilnNode *ph)
   for (guint i = 0; parts[i]; i++)
     {
       g_strstrip (parts[i]);
-      if (*parts[i] && !kiln_component_get_phase (child, parts[i]))
-        kiln_schema_error (x->diags, ph, "phase '%s' listed in 'phases' is "
-                           "not in the document '%s'", parts[i],
-                           child->path);
+      if (!*parts[i] || kiln_component_get_phase (child, parts[i]))
+        continue;
+      g_autoptr (GPtrArray) names = g_ptr_array_new ();
+      for (guint p = 0; p < child->phases->len; p++)
+        g_ptr_array_add (names, ((KilnPhase *) child->phases->pdata[p])->name);
+      g_ptr_array_add (names, NULL);
+      g_autofree char *hint = kiln_suggest_suffix (
+          parts[i], (const char *const *) names->pdata);
+      kiln_schema_error (x->diags, ph, "phase '%s' listed in 'phases' is "
+                         "not in the document '%s'%s", parts[i], child->path,
+                         hint);
     }
 }
 
@@ -835,7 +961,7 @@ component_from_doc (KilnDoc *doc, KilnDiags *diags, guint depth,
                        kiln_node_describe (root));
   else
     {
-      kiln_schema_check_keys (diags, root, "the component", top_keys);
+      check_top_keys (diags, root);
       x.c->name = optional_string (&x, root, "name", "the component");
       x.c->description = optional_string (&x, root, "description",
                                           "the component");

@@ -17,6 +17,7 @@ typedef struct {
   char *type;               /* "string" */
   char *default_value;      /* NULL when the parameter has no default */
   char *description;        /* may be NULL */
+  char **allowed_values;    /* allowedValues, or NULL when not declared */
   const KilnNode *node;     /* the parameter's entry */
 } KilnParam;
 
@@ -40,7 +41,8 @@ typedef struct {
 } KilnStep;
 
 typedef struct {
-  char *name;               /* "build", "validate", "test" */
+  char *name;               /* unique; "build", "validate", "test" or any
+                             * other name (run only when asked for) */
   GPtrArray *steps;         /* KilnStep* */
   const KilnNode *node;
 } KilnPhase;

@@ -5,6 +5,7 @@
 
 #include "schema.h"
 #include "base/suggest.h"
+#include "vars.h"
 
 static char *
 component_label (const KilnComponent *c)
@@ -38,17 +39,48 @@ cmp_str (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+gboolean
+kiln_params_check_allowed (const KilnParam *p, const char *value,
+                           const KilnNode *at, const char *whose,
+                           KilnDiags *diags)
+{
+  if (!p->allowed_values || g_strv_contains ((const char *const *)
+                                             p->allowed_values, value))
+    return TRUE;
+  g_autofree char *q = kiln_quote_for_message (value);
+  g_autofree char *all = g_strjoinv (", ", p->allowed_values);
+  g_autofree char *hint = kiln_suggest_suffix (value, (const char *const *)
+                                               p->allowed_values);
+  /* without a node (a command-line value): the parameter's document */
+  const char *file = at ? at->file : p->node ? p->node->file : NULL;
+  kiln_diags_add (diags, KILN_DIAG_ERROR, file,
+                  at ? at->line : 0, at ? at->col : 0, "expected one of the "
+                  "allowedValues of parameter '%s' (%s) for %s, found %s%s",
+                  p->name, all, whose, q, hint);
+  return FALSE;
+}
+
 GHashTable *
 kiln_params_bind (const KilnComponent *c, GHashTable *supplied,
                   GHashTable *supplied_nodes, const KilnNode *at,
                   KilnParamsMode mode, KilnDiags *diags)
 {
+  return kiln_params_bind_at (c, supplied, supplied_nodes, NULL, at, mode,
+                              diags);
+}
+
+GHashTable *
+kiln_params_bind_at (const KilnComponent *c, GHashTable *supplied,
+                     GHashTable *supplied_nodes, GHashTable *value_nodes,
+                     const KilnNode *at, KilnParamsMode mode,
+                     KilnDiags *diags)
+{
   g_autoptr (GHashTable) out = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                       g_free, g_free);
   guint errors = kiln_diags_error_count (diags);
   g_autofree char *label = component_label (c);
-  KilnDiagSeverity unknown_sev = mode == KILN_PARAMS_STRICT
-                                   ? KILN_DIAG_ERROR : KILN_DIAG_WARNING;
+  KilnDiagSeverity unknown_sev = mode == KILN_PARAMS_LENIENT
+                                   ? KILN_DIAG_WARNING : KILN_DIAG_ERROR;
 
   g_autoptr (GPtrArray) names = g_ptr_array_new ();
   for (guint i = 0; i < c->parameters->len; i++)
@@ -73,8 +105,18 @@ kiln_params_bind (const KilnComponent *c, GHashTable *supplied,
             ? g_hash_table_lookup (supplied_nodes, name) : NULL;
           if (!where)
             where = at;
-          if (kiln_component_get_param (c, name))
+          const KilnParam *param = kiln_component_get_param (c, name);
+          if (param)
             {
+              const KilnNode *vat = value_nodes
+                ? g_hash_table_lookup (value_nodes, name) : NULL;
+              if (!(mode == KILN_PARAMS_STRICT_UNRESOLVED && value
+                    && kiln_vars_has_refs (value)))
+                kiln_params_check_allowed (param, value ? value : "",
+                                           vat ? vat : where,
+                                           mode == KILN_PARAMS_LENIENT
+                                             ? "the value of --parameters"
+                                             : "the value given", diags);
               g_hash_table_insert (out, g_strdup (name),
                                    g_strdup (value ? value : ""));
               continue;

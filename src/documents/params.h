@@ -14,6 +14,10 @@ typedef enum {
   /* `kiln run --parameters`: like awstoe, undeclared names are ignored with
    * a warning. */
   KILN_PARAMS_LENIENT,
+  /* Like STRICT, for values that may still hold {{ references }} to the
+   * caller's parameters (ExecuteDocument's inputs before the plan substitutes
+   * them): such values are checked against allowedValues later. */
+  KILN_PARAMS_STRICT_UNRESOLVED,
 } KilnParamsMode;
 
 /* supplied: name -> value (strings).  `at` is where the values were given
@@ -25,3 +29,17 @@ typedef enum {
 GHashTable *kiln_params_bind (const KilnComponent *c, GHashTable *supplied,
                               GHashTable *supplied_nodes, const KilnNode *at,
                               KilnParamsMode mode, KilnDiags *diags);
+/* The same, with value_nodes (name -> the value's const KilnNode*, may be
+ * NULL) for the position of a value that is not one of its parameter's
+ * allowedValues (else the name's node, else `at`). */
+GHashTable *kiln_params_bind_at (const KilnComponent *c, GHashTable *supplied,
+                                 GHashTable *supplied_nodes,
+                                 GHashTable *value_nodes, const KilnNode *at,
+                                 KilnParamsMode mode, KilnDiags *diags);
+
+/* A parameter with allowedValues takes only one of them: reports at `at`
+ * (may be NULL: the component's file) and returns FALSE otherwise.  `whose`
+ * says where the value came from ("its default", "the value given"). */
+gboolean kiln_params_check_allowed (const KilnParam *p, const char *value,
+                                    const KilnNode *at, const char *whose,
+                                    KilnDiags *diags);

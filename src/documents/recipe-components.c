@@ -47,9 +47,10 @@ kiln_recipe_resolve_components (KilnRecipe *r, KilnDiags *diags)
       if (!c->component)
         continue;
       g_clear_pointer (&c->bound, g_hash_table_unref);
-      c->bound = kiln_params_bind (c->component, c->parameters,
-                                   c->parameter_nodes, c->ref_node,
-                                   KILN_PARAMS_STRICT, diags);
+      c->bound = kiln_params_bind_at (c->component, c->parameters,
+                                      c->parameter_nodes,
+                                      c->parameter_value_nodes, c->ref_node,
+                                      KILN_PARAMS_STRICT, diags);
     }
   return kiln_diags_error_count (diags) == errors;
 }

@@ -107,6 +107,7 @@ component_free (gpointer p)
   g_free (c->path);
   g_clear_pointer (&c->parameters, g_hash_table_unref);
   g_clear_pointer (&c->parameter_nodes, g_hash_table_unref);
+  g_clear_pointer (&c->parameter_value_nodes, g_hash_table_unref);
   g_clear_pointer (&c->secret_parameters, g_hash_table_unref);
   g_clear_pointer (&c->component, kiln_component_free);
   g_clear_pointer (&c->bound, g_hash_table_unref);
@@ -364,6 +365,8 @@ add_parameter (KilnRecipeComponent *c, const KilnNode *name_node,
   g_hash_table_insert (c->parameters, g_strdup (name), g_strdup (v->scalar));
   g_hash_table_insert (c->parameter_nodes, g_strdup (name),
                        (gpointer) name_node);
+  g_hash_table_insert (c->parameter_value_nodes, g_strdup (name),
+                       (gpointer) v);
   if (secret)
     g_hash_table_add (c->secret_parameters, g_strdup (name));
 }
@@ -438,6 +441,8 @@ parse_component_entry (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
                                          g_free);
   c->parameter_nodes = g_hash_table_new_full (g_str_hash, g_str_equal,
                                               g_free, NULL);
+  c->parameter_value_nodes = g_hash_table_new_full (g_str_hash, g_str_equal,
+                                                    g_free, NULL);
   c->secret_parameters = g_hash_table_new_full (g_str_hash, g_str_equal,
                                                 g_free, NULL);
   if (looks_like_component_path (c->ref))

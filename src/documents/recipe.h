@@ -81,6 +81,7 @@ typedef struct {
   GHashTable *parameters;      /* name -> value as supplied (strings) */
   GHashTable *parameter_nodes; /* name -> const KilnNode* (the name as
                                 * written: a key, or a list item's name) */
+  GHashTable *parameter_value_nodes; /* name -> the value's const KilnNode* */
   GHashTable *secret_parameters; /* names marked `secret: true` (a set) */
   const KilnNode *node;        /* the list entry */
   const KilnNode *ref_node;    /* the component name or path scalar */

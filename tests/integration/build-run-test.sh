@@ -28,6 +28,12 @@ phases:
         action: ExecuteBash
         inputs:
           commands: ['cat /etc/kiln-note; echo']
+  - name: deploy-check
+    steps:
+      - name: Mark
+        action: ExecuteBash
+        inputs:
+          commands: ['echo deployed > /etc/kiln-deploy']
   - name: test
     steps:
       - name: Present
@@ -36,19 +42,25 @@ phases:
           commands: ['test "$(cat /etc/kiln-note)" = "{{ Word }}"']
 YAML
 
-# 1. kiln run: the build phase only, result written, the image untouched
+# 1. kiln run: the phases named (any name, like awstoe run --phases), result
+# written, the image untouched; a phase the component lacks is refused first
+expect_exit 2 --out "$TEST_TMP/run-bad.out" "$KILN" run "$TEST_TMP/note.yaml" --image "$tiny" \
+    --phases build,deploy-chek --memory 512M </dev/null
+expect_grep -F "no phase 'deploy-chek' in the component; did you mean 'deploy-check'?" "$TEST_TMP/run-bad.out"
 expect_exit 0 --out "$TEST_TMP/run.out" "$KILN" run "$TEST_TMP/note.yaml" --image "$tiny" \
-    --phases build --parameters Word=hey --memory 512M --output "$TEST_TMP/noted.qcow2" </dev/null
+    --phases build,deploy-check --parameters Word=hey --memory 512M --output "$TEST_TMP/noted.qcow2" </dev/null
 [ -f "$TEST_TMP/noted.qcow2" ] || fail "kiln run wrote no output"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "kiln run changed the image"
 facts=$(test_guestfish --ro -a "$TEST_TMP/noted.qcow2" -i <<'GF' 2>&1
 cat /etc/kiln-note
 echo
+cat /etc/kiln-deploy
 is-file /usr/local/libexec/kiln/kiln-agent
 GF
 )
 echo "$facts"
 grep -qx hey <<<"$facts" || fail "the component's file is not in the output"
+grep -qx deployed <<<"$facts" || fail "the deploy-check phase named in --phases did not run"
 grep -qx true <<<"$facts" && fail "the agent was left in the output of kiln run"
 expect_no_leftovers
 ok "kiln run applies one component and writes the result"

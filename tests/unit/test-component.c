@@ -96,7 +96,7 @@ test_collects_every_error (void **state)
   g_autoptr (KilnComponent) c = test_component (
     "name: t\n"
     "schemaVersion: 2\n"
-    "extra: 1\n"
+    "phase: 1\n"
     "phases:\n"
     "  - name: build\n"
     "    steps:\n"
@@ -116,7 +116,8 @@ test_collects_every_error (void **state)
     "        action: Nope\n", diags);
   assert_null (c);
   assert_diag (diags, 2, 16, "expected schemaVersion 1.0, found '2'");
-  assert_diag (diags, 3, 1, "unknown key 'extra' in the component");
+  assert_diag (diags, 3, 1, "unknown key 'phase' in the component; did you "
+               "mean 'phases'?");
   assert_diag (diags, 9, 20, "expected one of Abort, Continue, Ignore");
   assert_diag (diags, 12, 15, "duplicate step name 'A'");
   assert_diag (diags, 16, 26, "expected octal permissions");
@@ -231,6 +232,204 @@ test_doc_kinds (void **state)
   assert_diag (diags, 1, 1, "missing required key 'schemaVersion'");
 }
 
+/* allowedValues: a non-empty list of strings holding the default, which is
+ * reported at its own position when it is not one of them. */
+static void
+test_allowed_values_declared (void **state)
+{
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnComponent) c = test_component (
+    "schemaVersion: 1.0\n"
+    "parameters:\n"
+    "  - Mode:\n"
+    "      type: string\n"
+    "      default: fast\n"
+    "      allowedValues: [fast, safe]\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['echo {{ Mode }}']\n", diags);
+  assert_non_null (c);
+  assert_int_equal (kiln_diags_count (diags), 0);
+  const KilnParam *mode = kiln_component_get_param (c, "Mode");
+  assert_non_null (mode->allowed_values);
+  assert_int_equal (g_strv_length (mode->allowed_values), 2);
+  assert_string_equal (mode->allowed_values[1], "safe");
+
+  g_autoptr (KilnDiags) d2 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c2 = test_component (
+    "schemaVersion: 1.0\n"
+    "parameters:\n"
+    "  - Mode:\n"
+    "      type: string\n"
+    "      default: Fast\n"
+    "      allowedValues: [fast, safe]\n"
+    "  - Empty:\n"
+    "      type: string\n"
+    "      allowedValues: []\n"
+    "  - Nested:\n"
+    "      type: string\n"
+    "      allowedValues: [[a]]\n"
+    "  - Scalar:\n"
+    "      type: string\n"
+    "      allowedValues: a\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: [echo]\n", d2);
+  assert_null (c2);
+  assert_diag (d2, 5, 16, "expected one of the allowedValues of parameter "
+               "'Mode' (fast, safe) for its default, found 'Fast'; did you "
+               "mean 'fast'?");
+  assert_diag (d2, 9, 22, "expected at least one value in 'allowedValues' "
+               "of parameter 'Empty', found an empty list");
+  assert_diag (d2, 12, 23, "expected a string in 'allowedValues' of "
+               "parameter 'Nested', found a list");
+  assert_int_equal (kiln_diags_error_count (d2), 4);
+}
+
+/* Phase names as AWSTOE takes them: any unique name, at least one of
+ * build, validate, test; chaining reaches any phase of the component. */
+static void
+test_phase_names (void **state)
+{
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnComponent) c = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: prepare-host\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: [echo a]\n"
+    "  - name: container-host-test\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['echo {{ prepare-host.A.outputs.stdout }}']\n"
+    "  - name: test\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['echo {{ container-host-test.A.outputs.stdout }}']\n"
+    "      - name: B\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['echo {{ test.A.outputs.stdout }}']\n",
+    diags);
+  if (!c)
+    kiln_diags_print (diags, stderr);
+  assert_non_null (c);
+  assert_int_equal (kiln_diags_count (diags), 0);
+  assert_int_equal (c->phases->len, 3);
+  assert_string_equal (((KilnPhase *) c->phases->pdata[0])->name,
+                       "prepare-host");
+
+  /* no standard phase: the near miss is the error */
+  g_autoptr (KilnDiags) d3 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c3 = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: Build\n"
+    "    steps: [{name: A, action: Reboot}]\n"
+    "  - name: deploy\n"
+    "    steps: [{name: A, action: Reboot}]\n", d3);
+  assert_null (c3);
+  assert_diag (d3, 3, 11, "expected at least one phase named build, validate "
+               "or test, found 'Build'; did you mean 'build'?");
+  /* none at all */
+  g_autoptr (KilnDiags) d4 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c4 = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: deploy\n"
+    "    steps: [{name: A, action: Reboot}]\n", d4);
+  assert_null (c4);
+  assert_diag (d4, 3, 3, "expected at least one phase named build, validate "
+               "or test (AWSTOE's rule), found only 'deploy'");
+  /* a near miss next to a standard phase is a warning; a duplicate is
+   * still an error */
+  g_autoptr (KilnDiags) d5 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c5 = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps: [{name: A, action: Reboot}]\n"
+    "  - name: tset\n"
+    "    steps: [{name: A, action: Reboot}]\n"
+    "  - name: tset\n"
+    "    steps: [{name: A, action: Reboot}]\n", d5);
+  assert_null (c5);
+  assert_diag (d5, 5, 11, "phase 'tset' runs only when named (kiln run "
+               "--phases tset); kiln build runs build, validate and test; "
+               "did you mean 'test'?");
+  assert_diag (d5, 7, 11, "duplicate phase 'tset'");
+
+  /* chaining: into a phase the component lacks (with a hint from its own
+   * phases); across the build and test boots of kiln build */
+  g_autoptr (KilnDiags) d6 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c6 = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: A\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: [echo a]\n"
+    "  - name: test\n"
+    "    steps:\n"
+    "      - name: B\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands:\n"
+    "            - echo {{ biuld.A.outputs.stdout }}\n"
+    "            - echo {{ build.A.outputs.stdout }}\n", d6);
+  assert_null (c6);
+  assert_diag (d6, 15, 20, "'{{ biuld.A.outputs.stdout }}' refers to phase "
+               "'biuld', which this component does not have; did you mean "
+               "'build'?");
+  assert_diag (d6, 16, 20, "chaining does not cross into the test stage");
+}
+
+/* Top-level keys AWSTOE does not know: a warning; one close to a known key
+ * (it would lose that part of the document) stays an error. */
+static void
+test_top_level_keys (void **state)
+{
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnComponent) c = test_component (
+    "version: 2.1.0\n"
+    "schemaVersion: 1\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps: [{name: A, action: Reboot}]\n", diags);
+  assert_non_null (c);
+  assert_diag (diags, 1, 1, "unknown top-level key 'version' in the "
+               "component: ignored");
+  assert_int_equal (kiln_diags_count (diags), 1);
+  assert_int_equal (kiln_diags_error_count (diags), 0);
+
+  g_autoptr (KilnDiags) d2 = kiln_diags_new ();
+  g_autoptr (KilnComponent) c2 = test_component (
+    "schemaVersion: 1.0\n"
+    "Phases:\n"
+    "  - name: build\n"
+    "    steps: [{name: A, action: Reboot}]\n", d2);
+  assert_null (c2);
+  assert_diag (d2, 2, 1, "unknown key 'Phases' in the component; did you "
+               "mean 'phases'?");
+}
+
 int
 main (void)
 {
@@ -243,6 +442,9 @@ main (void)
     cmocka_unit_test (test_error_flood_is_bounded),
     cmocka_unit_test (test_execute_document),
     cmocka_unit_test (test_doc_kinds),
+    cmocka_unit_test (test_allowed_values_declared),
+    cmocka_unit_test (test_phase_names),
+    cmocka_unit_test (test_top_level_keys),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -80,6 +80,39 @@ static const char s3_yaml[] =
   "          - source: s3://bucket/key\n"
   "            destination: /tmp/key\n";
 
+/* allowedValues hold when a parent's parameter reaches the child */
+static const char picky_yaml[] =
+  "name: picky\n"
+  "schemaVersion: 1.0\n"
+  "parameters:\n"
+  "  - Mode:\n"
+  "      type: string\n"
+  "      allowedValues: [fast, safe]\n"
+  "phases:\n"
+  "  - name: build\n"
+  "    steps:\n"
+  "      - name: Say\n"
+  "        action: ExecuteBash\n"
+  "        inputs:\n"
+  "          commands: ['echo {{ Mode }}']\n";
+
+static const char picky_parent_yaml[] =
+  "name: parent\n"
+  "schemaVersion: 1.0\n"
+  "parameters:\n"
+  "  - Who:\n"
+  "      type: string\n"
+  "phases:\n"
+  "  - name: build\n"
+  "    steps:\n"
+  "      - name: Child\n"
+  "        action: ExecuteDocument\n"
+  "        inputs:\n"
+  "          document: picky.yaml\n"
+  "          parameters:\n"
+  "            - name: Mode\n"
+  "              value: '{{ Who }}'\n";
+
 typedef struct {
   char *dir;
   GPtrArray *components;
@@ -226,6 +259,32 @@ test_s3_refused (void **state)
   assert_non_null (strstr (error->message, "step 'Fetch'"));
 }
 
+static void
+test_allowed_values_through_execute_document (void **state)
+{
+  Fixture *f = *state;
+  static const char *const phases[] = { "build", "validate", NULL };
+  g_autofree char *picky = g_build_filename (f->dir, "picky.yaml", NULL);
+  assert_true (g_file_set_contents (picky, picky_yaml, -1, NULL));
+  add (f, "parent.yaml", picky_parent_yaml, "slow");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = compile (f, "build", phases, NULL, &error);
+  assert_null (root);
+  assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
+  assert_non_null (strstr (error->message, "step 'Child'"));
+  assert_non_null (strstr (error->message, "allowedValues of parameter "
+                           "'Mode' (fast, safe)"));
+  assert_non_null (strstr (error->message, "found 'slow'"));
+
+  g_ptr_array_set_size (f->components, 0);
+  add (f, "parent.yaml", picky_parent_yaml, "safe");
+  g_clear_error (&error);
+  g_autoptr (JsonNode) ok = compile (f, "build", phases, NULL, &error);
+  assert_non_null (ok);
+  assert_string_equal (path_str (ok, "$.documents[0].phases[0].steps[0].inputs.document.phases[0].steps[0].inputs.commands[0]"),
+                       "echo safe");
+}
+
 int
 main (void)
 {
@@ -233,6 +292,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_build_plan, setup, teardown),
     cmocka_unit_test_setup_teardown (test_test_plan, setup, teardown),
     cmocka_unit_test_setup_teardown (test_s3_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown (
+        test_allowed_values_through_execute_document, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
