@@ -63,7 +63,13 @@ kiln_initramfs_list (const char *path, GError **error)
   gsize len = 0;
   if (!g_file_get_contents (path, &data, &len, error))
     return NULL;
+  return kiln_initramfs_list_data ((const guint8 *) data, len, path, error);
+}
 
+GPtrArray *
+kiln_initramfs_list_data (const guint8 *data, gsize len, const char *name,
+                          GError **error)
+{
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
   gsize off = 0;
   int segment = 0;
@@ -75,13 +81,12 @@ kiln_initramfs_list (const char *path, GError **error)
       if (off >= len)
         break;
       g_autoptr (GError) local = NULL;
-      gssize used = read_one ((const guint8 *) data + off, len - off, out,
-                              &local);
+      gssize used = read_one (data + off, len - off, out, &local);
       if (used < 0)
         {
           g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
                        "cannot read the initramfs %s (archive %d at byte "
-                       "%" G_GSIZE_FORMAT "): %s", path, segment + 1, off,
+                       "%" G_GSIZE_FORMAT "): %s", name, segment + 1, off,
                        local->message);
           return NULL;
         }
