@@ -2,16 +2,51 @@
 #include "boot-events.h"
 
 #include <json-glib/json-glib.h>
+#include <string.h>
 
 #include "common/kiln-json.h"
 #include "common/kiln-protocol.h"
+
+/* Events are flat objects (step-end's outputs one level down); anything
+ * much deeper is not an event. */
+#define EVENT_MAX_DEPTH 32
+
+/* The guest names a step's timeoutSeconds: any number may arrive.  Times
+ * saturate instead of overflowing (a deadline past the end of time is no
+ * deadline; the stage's own timeout still holds). */
+static gint64
+seconds_plus (gint64 a, gint64 b)
+{
+  return a > G_MAXINT64 - b ? G_MAXINT64 : a + b;
+}
+
+static gint64
+deadline_after (gint64 now_us, gint64 seconds)
+{
+  if (seconds <= 0)
+    return now_us;
+  if (seconds > (G_MAXINT64 - now_us) / G_USEC_PER_SEC)
+    return G_MAXINT64;
+  return now_us + seconds * G_USEC_PER_SEC;
+}
+
+/* Here rather than in boot.c: the event reader fills the result. */
+void
+kiln_boot_result_clear (KilnBootResult *res)
+{
+  g_clear_pointer (&res->failed_document, g_free);
+  g_clear_pointer (&res->failed_phase, g_free);
+  g_clear_pointer (&res->failed_step, g_free);
+  g_clear_pointer (&res->failure_message, g_free);
+  memset (res, 0, sizeof *res);
+}
 
 void
 kiln_boot_follow_init (KilnBootFollow *f, const KilnBootLimits *limits,
                        gint64 now_us)
 {
   f->waiting = KILN_BOOT_WAIT_HELLO;
-  f->wait_deadline = now_us + limits->boot_timeout_s * G_USEC_PER_SEC;
+  f->wait_deadline = deadline_after (now_us, limits->boot_timeout_s);
   f->step_name = NULL;
   f->step_timeout = 0;
 }
@@ -33,15 +68,17 @@ kiln_boot_follow_line (KilnBootFollow *f, const char *line,
                        const KilnBootLimits *limits, KilnReporter *r,
                        gint64 now_us, KilnBootResult *res)
 {
-  const gint64 us = G_USEC_PER_SEC;
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, line, -1, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = kiln_json_parse_bounded (line, -1,
+                                                       EVENT_MAX_DEPTH,
+                                                       &error);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      kiln_reporter_log (r, "unparseable line from the guest: %s", line);
+      kiln_reporter_log (r, "unparseable line from the guest (%s): %s",
+                         error ? error->message : "not a JSON object", line);
       return FALSE;
     }
-  JsonObject *ev = json_node_get_object (json_parser_get_root (parser));
+  JsonObject *ev = json_node_get_object (root);
   kiln_reporter_agent_event (r, ev, line);
   const char *name = kiln_json_member_string (ev, KILN_EVENT_KEY_EVENT);
   if (g_strcmp0 (name, KILN_EVENT_HELLO) == 0)
@@ -59,8 +96,8 @@ kiln_boot_follow_line (KilnBootFollow *f, const char *line,
       if (f->step_timeout > 0)
         {
           f->waiting = KILN_BOOT_WAIT_STEP;
-          f->wait_deadline = now_us
-                             + (f->step_timeout + limits->step_grace_s) * us;
+          f->wait_deadline = deadline_after (
+              now_us, seconds_plus (f->step_timeout, limits->step_grace_s));
         }
       else
         f->waiting = KILN_BOOT_WAIT_AGENT;
@@ -74,7 +111,7 @@ kiln_boot_follow_line (KilnBootFollow *f, const char *line,
     {
       res->reboots++;
       f->waiting = KILN_BOOT_WAIT_HELLO;
-      f->wait_deadline = now_us + limits->boot_timeout_s * us;
+      f->wait_deadline = deadline_after (now_us, limits->boot_timeout_s);
     }
   else if (g_strcmp0 (name, KILN_EVENT_DONE) == 0)
     {

@@ -8,16 +8,6 @@
 #include "build/boot-events.h"
 #include "common/kiln.h"
 
-void
-kiln_boot_result_clear (KilnBootResult *res)
-{
-  g_clear_pointer (&res->failed_document, g_free);
-  g_clear_pointer (&res->failed_phase, g_free);
-  g_clear_pointer (&res->failed_step, g_free);
-  g_clear_pointer (&res->failure_message, g_free);
-  memset (res, 0, sizeof *res);
-}
-
 /* A signal stops the guest at once; the stage then unwinds through the
  * cancelled channel read. */
 static void
