@@ -44,16 +44,6 @@ dict_of() {
   esac
 }
 
-# fuzz-guest-files: libarchive allocates a cpio header's name size (up to
-# 4 GiB) before it checks it against the data; the memory is not touched
-# (RSS stays small, and -rss_limit_mb still holds), so a single malloc may
-# be larger there (docs/reliability.md)
-limits_of() {
-  case $1 in
-    fuzz-guest-files) echo "-malloc_limit_mb=4200" ;;
-  esac
-}
-
 status=0
 for target in "$@"; do
   fuzzer="$builddir/tests/fuzz/$target"
@@ -71,8 +61,7 @@ for target in "$@"; do
   # -runs=0: every input of the corpus once, nothing new
   echo "run-fuzz.sh: $target: replaying $(ls "$seeds" | wc -l) inputs"
   rc=0
-  # shellcheck disable=SC2046
-  "$fuzzer" -runs=0 -timeout=10 -rss_limit_mb=2048 $(limits_of "$target") \
+  "$fuzzer" -runs=0 -timeout=10 -rss_limit_mb=2048 \
     -artifact_prefix="$tw/artifacts/" "$seeds" >"$tw/replay.log" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
     tail -n 40 "$tw/replay.log" >&2
@@ -91,7 +80,7 @@ for target in "$@"; do
   # libFuzzer writes new inputs to the first directory: a scratch one
   # shellcheck disable=SC2046
   "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=65536 $(dict_of "$target") $(limits_of "$target") \
+    -max_len=65536 $(dict_of "$target") \
     -artifact_prefix="$tw/artifacts/" -print_final_stats=1 \
     "$tw/corpus" "$seeds" >"$tw/fuzz.log" 2>&1 || rc=$?
   grep -E '^stat::number_of_executed_units|^stat::new_units_added' "$tw/fuzz.log" \
@@ -112,7 +101,7 @@ for target in "$@"; do
     cp "$seeds"/seed-* "$tw/merged"/
     find "$seeds" -type f ! -name 'seed-*' -exec cp {} "$tw/found"/ \;
     "$fuzzer" -merge=1 -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-      $(limits_of "$target") "$tw/merged" "$tw/found" "$tw/corpus" \
+      "$tw/merged" "$tw/found" "$tw/corpus" \
       >"$tw/merge.log" 2>&1
     find "$seeds" -type f ! -name 'seed-*' -delete
     room=$((max - $(ls "$seeds" | wc -l)))
