@@ -19,6 +19,9 @@
 #define PLAN_PATH STATE_DIR "/plan.json"
 #define FILES_DIR STATE_DIR "/files"
 #define INSTALLED_PATH STATE_DIR "/installed.json"
+/* what kiln writes there is a few hundred bytes, one level deep */
+#define INSTALLED_MAX_BYTES (64 * 1024)
+#define INSTALLED_MAX_DEPTH 8
 #define AGENT_LOG "/var/log/kiln-agent.log"
 #define UNIT_PATH "/etc/systemd/system/kiln-agent.service"
 #define WANTS_DIR "/etc/systemd/system/multi-user.target.wants"
@@ -118,19 +121,25 @@ installed_load (KilnGuest *kg, Installed *in)
   in->rc_local_mode = -1;
   if (!kiln_guest_is_file (kg, INSTALLED_PATH))
     return FALSE;
-  g_autofree char *text = NULL;
+  /* A build step may have rewritten the record: it is guest data, read
+   * with a size and a nesting limit (json-glib recurses per level). */
   gsize len = 0;
-  if (!kiln_guest_read (kg, INSTALLED_PATH, &text, &len, NULL))
-    return FALSE;
-  g_autoptr (JsonParser) p = json_parser_new ();
-  if (!json_parser_load_from_data (p, text, len, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+  g_autofree char *text = kiln_guest_read_max (kg, INSTALLED_PATH,
+                                               INSTALLED_MAX_BYTES, &len);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = NULL;
+  if (text)
+    root = kiln_json_parse_bounded (text, len, INSTALLED_MAX_DEPTH, &error);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
     {
-      kiln_guest_log (kg, "warning: %s is not valid JSON; removing the agent "
-                      "by its fixed paths", INSTALLED_PATH);
+      kiln_guest_log (kg, "warning: %s is not a JSON object of at most %u "
+                      "bytes (%s); removing the agent by its fixed paths",
+                      INSTALLED_PATH, INSTALLED_MAX_BYTES,
+                      error ? error->message
+                            : text ? "not an object" : "too large");
       return FALSE;
     }
-  JsonObject *o = json_node_get_object (json_parser_get_root (p));
+  JsonObject *o = json_node_get_object (root);
   const char *start = kiln_json_member_string (o, "start");
   in->method = START_RC_LOCAL;
   for (guint i = 0; i < G_N_ELEMENTS (start_method_names); i++)

@@ -1,6 +1,10 @@
 /* kiln-json.c - the JSON helpers the core and the backends share */
 #include "kiln-json.h"
 
+#include <string.h>
+
+#include "kiln.h"
+
 const char *
 kiln_json_member_string (JsonObject *o, const char *name)
 {
@@ -18,9 +22,17 @@ kiln_json_member_int (JsonObject *o, const char *name, gint64 fallback)
   if (!n || !JSON_NODE_HOLDS_VALUE (n))
     return fallback;
   GType t = json_node_get_value_type (n);
-  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE)
+  if (t == G_TYPE_INT64)
     return json_node_get_int (n);
-  return fallback;
+  if (t != G_TYPE_DOUBLE)
+    return fallback;
+  /* json-glib's own conversion of 1e300 is undefined behaviour */
+  double d = json_node_get_double (n);
+  if (d >= 9223372036854775807.0)
+    return G_MAXINT64;
+  if (d <= -9223372036854775808.0)
+    return G_MININT64;
+  return (gint64) d;
 }
 
 guint64
@@ -28,6 +40,63 @@ kiln_json_member_uint (JsonObject *o, const char *name)
 {
   gint64 v = kiln_json_member_int (o, name, 0);
   return v > 0 ? (guint64) v : 0;
+}
+
+/* The deepest nesting of arrays and objects in text, counting only
+ * brackets outside strings; stops counting past limit. */
+static guint
+nesting_depth (const char *text, gsize len, guint limit)
+{
+  guint depth = 0, deepest = 0;
+  gboolean in_string = FALSE;
+  for (gsize i = 0; i < len && deepest <= limit; i++)
+    {
+      char c = text[i];
+      if (in_string)
+        {
+          if (c == '\\')
+            i++;
+          else if (c == '"')
+            in_string = FALSE;
+        }
+      else if (c == '"')
+        in_string = TRUE;
+      else if (c == '[' || c == '{')
+        {
+          depth++;   /* not inside MAX (): it evaluates twice */
+          deepest = MAX (deepest, depth);
+        }
+      else if ((c == ']' || c == '}') && depth > 0)
+        depth--;
+    }
+  return deepest;
+}
+
+JsonNode *
+kiln_json_parse_bounded (const char *text, gssize len, guint max_depth,
+                         GError **error)
+{
+  gsize n = len < 0 ? strlen (text) : (gsize) len;
+  if (nesting_depth (text, n, max_depth) > max_depth)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "JSON nested more than %u levels deep", max_depth);
+      return NULL;
+    }
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) local = NULL;
+  if (!json_parser_load_from_data (parser, text, n, &local))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT, "%s", local->message);
+      return NULL;
+    }
+  JsonNode *root = json_parser_get_root (parser);
+  if (!root)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT, "empty JSON text");
+      return NULL;
+    }
+  return json_node_ref (root);
 }
 
 void

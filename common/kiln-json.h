@@ -10,13 +10,21 @@
 
 /* The member `name` of o when it is a string, else NULL. */
 const char *kiln_json_member_string (JsonObject *o, const char *name);
-/* The member `name` of o when it is a number (as an integer), else
- * fallback. */
+/* The member `name` of o when it is a number (as an integer; a number
+ * beyond gint64 saturates), else fallback. */
 gint64 kiln_json_member_int (JsonObject *o, const char *name,
                              gint64 fallback);
 /* A size or count: the member as an integer when it is a positive number,
  * else 0. */
 guint64 kiln_json_member_uint (JsonObject *o, const char *name);
+
+/* Parses JSON that came from outside kiln (a guest, a tool) after making
+ * sure it nests at most max_depth arrays and objects deep: json-glib
+ * recurses once per level, and a line of a few hundred thousand '['
+ * exhausts the stack.  NULL with error (KILN_ERROR_INPUT) when it is not
+ * JSON or nests deeper. */
+JsonNode *kiln_json_parse_bounded (const char *text, gssize len,
+                                   guint max_depth, GError **error);
 
 /* Adds member `name`: the string value, or null when value is NULL. */
 void kiln_json_add_string_or_null (JsonBuilder *b, const char *name,

@@ -15,5 +15,6 @@ src_libkilncore_a_SOURCES += \
 	src/build/failure-report.c \
 	src/build/plan.c src/build/plan.h \
 	src/build/boot.c src/build/boot.h \
+	src/build/boot-events.c src/build/boot-events.h \
 	src/build/accel-decide.c src/build/accel-decide.h \
 	src/build/parent.c src/build/parent.h

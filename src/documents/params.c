@@ -105,6 +105,15 @@ kiln_params_bind_at (const KilnComponent *c, GHashTable *supplied,
             ? g_hash_table_lookup (supplied_nodes, name) : NULL;
           if (!where)
             where = at;
+          /* a value goes into the plan, which is JSON: UTF-8 only (a
+           * --param from the command line may be any bytes) */
+          if (value && !g_utf8_validate (value, -1, NULL))
+            {
+              report (diags, KILN_DIAG_ERROR, c, where, "the value of "
+                      "parameter '%s' of %s is not valid UTF-8", name,
+                      label);
+              continue;
+            }
           const KilnParam *param = kiln_component_get_param (c, name);
           if (param)
             {

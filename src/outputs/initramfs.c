@@ -56,6 +56,56 @@ read_one (const guint8 *data, gsize len, GPtrArray *out, GError **error)
   return used;
 }
 
+/* The 8 hex digits at p, or -1. */
+static gint64
+newc_hex (const guint8 *p)
+{
+  gint64 v = 0;
+  for (int i = 0; i < 8; i++)
+    {
+      int d = g_ascii_xdigit_value (p[i]);
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
+/* An uncompressed newc cpio (the usual first initramfs segment) whose
+ * headers claim names or files larger than the data that is left: FALSE.
+ * The initramfs is guest data, and libarchive allocates a claimed name
+ * size (up to 4 GiB) before it checks it against the input (found by
+ * fuzz-guest-files).  Anything else (another format, a compressed
+ * segment, a malformed header) is left to libarchive. */
+static gboolean
+newc_sizes_fit (const guint8 *data, gsize len)
+{
+  const gsize header = 110;
+  gsize p = 0;
+  while (len - p >= header
+         && (memcmp (data + p, "070701", 6) == 0
+             || memcmp (data + p, "070702", 6) == 0))
+    {
+      gint64 filesize = newc_hex (data + p + 54);
+      gint64 namesize = newc_hex (data + p + 94);
+      if (filesize < 0 || namesize < 0)
+        return TRUE;
+      if ((guint64) namesize > len - p - header)
+        return FALSE;
+      gsize name_end = (p + header + (gsize) namesize + 3) & ~(gsize) 3;
+      if (name_end > len)
+        return TRUE;   /* truncated padding: libarchive says so */
+      if (namesize == 11 && memcmp (data + p + header, "TRAILER!!!", 10) == 0)
+        return TRUE;
+      if ((guint64) filesize > len - name_end)
+        return FALSE;
+      p = (name_end + (gsize) filesize + 3) & ~(gsize) 3;
+      if (p > len)
+        return TRUE;
+    }
+  return TRUE;
+}
+
 GPtrArray *
 kiln_initramfs_list (const char *path, GError **error)
 {
@@ -63,7 +113,13 @@ kiln_initramfs_list (const char *path, GError **error)
   gsize len = 0;
   if (!g_file_get_contents (path, &data, &len, error))
     return NULL;
+  return kiln_initramfs_list_data ((const guint8 *) data, len, path, error);
+}
 
+GPtrArray *
+kiln_initramfs_list_data (const guint8 *data, gsize len, const char *name,
+                          GError **error)
+{
   g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
   gsize off = 0;
   int segment = 0;
@@ -75,13 +131,20 @@ kiln_initramfs_list (const char *path, GError **error)
       if (off >= len)
         break;
       g_autoptr (GError) local = NULL;
-      gssize used = read_one ((const guint8 *) data + off, len - off, out,
-                              &local);
+      if (!newc_sizes_fit (data + off, len - off))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "cannot read the initramfs %s (archive %d at byte "
+                       "%" G_GSIZE_FORMAT "): a cpio header claims more "
+                       "bytes than the file holds", name, segment + 1, off);
+          return NULL;
+        }
+      gssize used = read_one (data + off, len - off, out, &local);
       if (used < 0)
         {
           g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
                        "cannot read the initramfs %s (archive %d at byte "
-                       "%" G_GSIZE_FORMAT "): %s", path, segment + 1, off,
+                       "%" G_GSIZE_FORMAT "): %s", name, segment + 1, off,
                        local->message);
           return NULL;
         }

@@ -11,6 +11,9 @@
 
 /* Every member path (char*, without a leading "./"), in archive order. */
 GPtrArray *kiln_initramfs_list (const char *path, GError **error);
+/* The same for an initramfs already in memory (name is for messages). */
+GPtrArray *kiln_initramfs_list_data (const guint8 *data, gsize len,
+                                     const char *name, GError **error);
 
 /* The kernel modules among those paths: a set of names ("nvme",
  * "virtio_blk"), dashes turned into underscores like modprobe does. */

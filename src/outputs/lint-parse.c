@@ -4,6 +4,15 @@
 #include "lint-parse.h"
 #include "documents/yamldoc.h"
 
+/* The line split at runs of blanks.  Bytes, not UTF-8: a guest file may hold
+ * anything, and a UTF-8 regex returns NULL on invalid text (found by
+ * fuzz-guest-files: a NULL deref on /etc/network/interfaces). */
+static GStrv
+split_blanks (const char *line)
+{
+  return g_regex_split_simple ("[ \t]+", line, G_REGEX_RAW, 0);
+}
+
 /* --- fstab --- */
 
 /* fstab escapes spaces and tabs as \040 and \011. */
@@ -37,7 +46,7 @@ kiln_parse_fstab (const char *text)
       char *line = g_strstrip (lines[i]);
       if (!*line || *line == '#')
         continue;
-      g_auto (GStrv) fields = g_regex_split_simple ("[ \t]+", line, 0, 0);
+      g_auto (GStrv) fields = split_blanks (line);
       if (g_strv_length (fields) < 2)
         continue;
       KilnFstabEntry *e = g_new0 (KilnFstabEntry, 1);
@@ -187,8 +196,7 @@ kiln_parse_ifupdown (KilnLintFacts *f, const char *path, const char *text)
   /* Only interfaces brought up at boot count. */
   for (gsize i = 0; lines[i]; i++)
     {
-      g_auto (GStrv) w = g_regex_split_simple ("[ \t]+", g_strstrip (lines[i]),
-                                               0, 0);
+      g_auto (GStrv) w = split_blanks (g_strstrip (lines[i]));
       if (w[0] && (strcmp (w[0], "auto") == 0
                    || g_str_has_prefix (w[0], "allow-")))
         for (gsize j = 1; w[j]; j++)
@@ -199,7 +207,7 @@ kiln_parse_ifupdown (KilnLintFacts *f, const char *path, const char *text)
   for (gsize i = 0; lines[i]; i++)
     {
       char *line = g_strstrip (lines[i]);
-      g_auto (GStrv) w = g_regex_split_simple ("[ \t]+", line, 0, 0);
+      g_auto (GStrv) w = split_blanks (line);
       if (!w[0] || g_strv_length (w) < 4)
         {
           if (w[0] && strcmp (w[0], "hwaddress") == 0 && w[1])

@@ -3,13 +3,24 @@
 
 #include "sbom.h"
 
+/* A copy of text that is valid UTF-8: package databases and os-release
+ * come from the guest, and JSON (the SBOM, the manifest) must be UTF-8. */
+static char *
+utf8_copy (const char *text)
+{
+  if (!text)
+    return NULL;
+  return g_utf8_validate (text, -1, NULL) ? g_strdup (text)
+                                          : g_utf8_make_valid (text, -1);
+}
+
 KilnPackage *
 kiln_package_new (const char *name, const char *version, const char *arch)
 {
   KilnPackage *p = g_new0 (KilnPackage, 1);
-  p->name = g_strdup (name);
-  p->version = g_strdup (version);
-  p->arch = g_strdup (arch);
+  p->name = utf8_copy (name);
+  p->version = utf8_copy (version);
+  p->arch = utf8_copy (arch);
   return p;
 }
 
@@ -209,18 +220,19 @@ kiln_sbom_build (const KilnSbomInput *in)
     }
   if (in->product_name)
     {
+      g_autofree char *product = utf8_copy (in->product_name);
       json_builder_set_member_name (b, "description");
-      json_builder_add_string_value (b, in->product_name);
+      json_builder_add_string_value (b, product);
     }
   json_builder_set_member_name (b, "properties");
   json_builder_begin_array (b);
   struct { const char *k; char *v; } props[] = {
-    { "kiln:guest:distro", g_strdup (in->distro) },
+    { "kiln:guest:distro", utf8_copy (in->distro) },
     { "kiln:guest:version",
       in->distro ? g_strdup_printf ("%d.%d", in->major_version,
                                     in->minor_version) : NULL },
-    { "kiln:guest:arch", g_strdup (in->arch) },
-    { "kiln:guest:packageFormat", g_strdup (in->package_format) },
+    { "kiln:guest:arch", utf8_copy (in->arch) },
+    { "kiln:guest:packageFormat", utf8_copy (in->package_format) },
   };
   for (gsize i = 0; i < G_N_ELEMENTS (props); i++)
     {

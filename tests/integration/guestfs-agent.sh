@@ -11,6 +11,8 @@ W=$TEST_TMP
 printf '\177ELF fake agent\n' > "$W/agent"
 printf '{"version": 1, "runId": "t-1-build", "stage": "build", "documents": []}\n' > "$W/plan.json"
 echo 'not json' > "$W/bad.json"
+# a record a build step rewrote: nested deeper than kiln reads back
+deep_json=$(printf '%.0s[' $(seq 1 5000))
 
 run () { # run LABEL DISK ARGS...: one launch, output kept in $W/LABEL.out
   label=$1; shift
@@ -68,7 +70,10 @@ run rc "$W/rc.qcow2" \
   mkdir /etc/selinux 0755 \
   write-text /etc/selinux/config '# x\nSELINUX=enforcing\nSELINUXTYPE=targeted\n' 0644 \
   manifest "$W/r6" install-agent "$W/agent" "$W/plan.json" \
-  exists /.autorelabel remove-agent manifest "$W/r7"
+  exists /.autorelabel remove-agent manifest "$W/r7" \
+  install-agent "$W/agent" "$W/plan.json" \
+  write-text /var/lib/kiln-agent/installed.json "$deep_json" 0600 \
+  remove-agent exists /usr/local/libexec/kiln/kiln-agent
 
 printf '#!/bin/sh -e\n# rc.local\necho started > /dev/console\n\n/usr/local/libexec/kiln/kiln-agent --boot & # kiln-agent\nexit 0\n' > "$W/want1"
 diff -u "$W/want1" "$W/rc.local.1" || fail "agent line not inserted before exit 0"
@@ -87,3 +92,7 @@ diff -u "$W/r4" "$W/r5" || fail "rc.local without a final newline not restored"
 # SELinux guest: the first boot relabels what kiln wrote; undone by remove
 expect_line "$W/rc.out" "exists /.autorelabel yes"
 diff -u "$W/r6" "$W/r7" || fail "SELinux guest not restored"
+# installed.json is guest data: too deep is a warning, and the agent is
+# removed by its fixed paths
+expect_grep 'installed.json is not a JSON object .*nested more than 8 levels' "$W/rc.log"
+expect_line "$W/rc.out" "exists /usr/local/libexec/kiln/kiln-agent no"

@@ -21,6 +21,12 @@ tests_unit_test_accel_decide_SOURCES = tests/unit/test-accel-decide.c
 tests_unit_test_accel_decide_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_accel_decide_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
 
+# src/build/boot-events.c: hostile event lines
+UNIT_TESTS += tests/unit/test-boot-events
+tests_unit_test_boot_events_SOURCES = tests/unit/test-boot-events.c
+tests_unit_test_boot_events_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_boot_events_LDADD = $(UNIT_LDADD)
+
 # common/kiln-json.c
 UNIT_TESTS += tests/unit/test-kiln-json
 tests_unit_test_kiln_json_SOURCES = tests/unit/test-kiln-json.c

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/kiln.h"
 #include "common/kiln-json.h"
 
 static JsonNode *
@@ -46,6 +47,59 @@ test_member_getters_read_other_types_as_missing (void **state)
   assert_int_equal (kiln_json_member_int (NULL, "i", 7), 7);
 }
 
+/* A guest may send any number: one beyond gint64 saturates (json-glib's
+ * own conversion of 1e300 is undefined behaviour; found by fuzz-events). */
+static void
+test_member_int_saturates_huge_numbers (void **state)
+{
+  g_autoptr (JsonNode) root = parse (
+      "{\"big\": 1e300, \"small\": -1e300, \"max\": 9223372036854775807,"
+      " \"frac\": 2.9}");
+  JsonObject *o = json_node_get_object (root);
+  assert_true (kiln_json_member_int (o, "big", 0) == G_MAXINT64);
+  assert_true (kiln_json_member_int (o, "small", 0) == G_MININT64);
+  assert_true (kiln_json_member_int (o, "max", 0) == G_MAXINT64);
+  assert_int_equal (kiln_json_member_int (o, "frac", 0), 2);
+  assert_int_equal (kiln_json_member_uint (o, "small"), 0);
+}
+
+/* Guest JSON is parsed with a nesting limit: json-glib recurses once per
+ * level and a line of '[' exhausts the stack.  Brackets inside strings do
+ * not count. */
+static void
+test_parse_bounded_refuses_deep_nesting (void **state)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) ok = kiln_json_parse_bounded (
+      "{\"a\": [[{\"b\": \"[[[[[[[[[[\\\"[[[[\"}]]}", -1, 4, &error);
+  if (!ok)
+    fail_msg ("refused: %s", error->message);
+
+  gsize n = 200000;
+  g_autofree char *deep = g_malloc (2 * n + 1);
+  memset (deep, '[', n);
+  memset (deep + n, ']', n);
+  deep[2 * n] = '\0';
+  JsonNode *refused = kiln_json_parse_bounded (deep, -1, 32, &error);
+  assert_null (refused);
+  assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
+  assert_non_null (strstr (error->message, "32 levels"));
+  g_clear_error (&error);
+
+  /* exactly at the limit is fine; one more is not */
+  g_autoptr (JsonNode) at_limit = kiln_json_parse_bounded ("[[[1]]]", 7, 3,
+                                                           &error);
+  assert_non_null (at_limit);
+  assert_null (kiln_json_parse_bounded ("[[[[1]]]]", 9, 3, &error));
+  g_clear_error (&error);
+
+  assert_null (kiln_json_parse_bounded ("{\"a\": ", -1, 8, &error));
+  assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
+  g_clear_error (&error);
+  assert_null (kiln_json_parse_bounded ("", 0, 8, &error));
+  assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
+}
+
 static void
 test_to_text_is_pretty_with_a_final_newline (void **state)
 {
@@ -84,6 +138,8 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_member_getters_read_other_types_as_missing),
+    cmocka_unit_test (test_member_int_saturates_huge_numbers),
+    cmocka_unit_test (test_parse_bounded_refuses_deep_nesting),
     cmocka_unit_test (test_to_text_is_pretty_with_a_final_newline),
     cmocka_unit_test (test_add_string_or_null),
   };

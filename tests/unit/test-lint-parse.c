@@ -92,6 +92,29 @@ test_ifupdown_counts_only_interfaces_brought_up (void **state)
   assert_int_equal (f->mac_pins->len, 1);
 }
 
+/* Guest files may hold bytes that are not UTF-8: ifupdown and fstab lines
+ * are still split (a UTF-8 regex gave NULL and kiln crashed; found by
+ * fuzz-guest-files). */
+static void
+test_lines_not_utf8_are_read (void **state)
+{
+  g_autoptr (KilnLintFacts) f = kiln_lint_facts_new ();
+  kiln_parse_ifupdown (f, "/etc/network/interfaces",
+                       "\xff\xff auto eth0\n"
+                       "auto eth0 \xb7\xc2\n"
+                       "iface eth0 inet dhcp \xff\n"
+                       "hwaddress \xc0\xc0\n");
+  assert_int_equal (f->net_configs->len, 1);
+  assert_string_equal (net (f, 0)->match, "eth0");
+  assert_true (net (f, 0)->dhcp);
+  assert_int_equal (f->mac_pins->len, 1);
+
+  g_autoptr (GPtrArray) e = kiln_parse_fstab (
+      "UUID=\xfe / ext4 defaults 0 1\n\x80\n");
+  assert_int_equal (e->len, 1);
+  assert_string_equal (((KilnFstabEntry *) e->pdata[0])->mountpoint, "/");
+}
+
 static void
 test_netplan_gives_matches_and_ignores_broken_yaml (void **state)
 {
@@ -200,6 +223,7 @@ main (void)
     cmocka_unit_test (test_bus_names),
     cmocka_unit_test (test_networkd_files_give_dhcp_matches_and_mac_pins),
     cmocka_unit_test (test_ifupdown_counts_only_interfaces_brought_up),
+    cmocka_unit_test (test_lines_not_utf8_are_read),
     cmocka_unit_test (test_netplan_gives_matches_and_ignores_broken_yaml),
     cmocka_unit_test (test_nm_and_ifcfg),
     cmocka_unit_test (test_udev_and_cmdline),

@@ -214,6 +214,33 @@ test_sbom_is_cyclonedx_without_duplicate_packages (void **state)
                        str_at (root, "$.components[1].bom-ref"));
 }
 
+/* Package rows and os-release come from the guest: bytes that are not
+ * UTF-8 (found by fuzz-guest-files) must not make the SBOM invalid JSON. */
+static void
+test_sbom_of_invalid_utf8_guest_data_is_json (void **state)
+{
+  KilnPackageRow row = { "vim\xff", 2, "9.0.19\x80\x83\x03", "1.fc39",
+                         "x86\xc0_64" };
+  g_autoptr (GPtrArray) pkgs = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) kiln_package_free);
+  g_ptr_array_add (pkgs, kiln_package_from_row (&row));
+  assert_true (g_utf8_validate (((KilnPackage *) pkgs->pdata[0])->version,
+                                -1, NULL));
+  KilnSbomInput in = {
+    .image_name = "web", .image_version = "1.2.0", .distro = "fedora\xfe",
+    .product_name = "Fedora \xe2\x82 Linux", .major_version = 39,
+    .arch = "x86_64", .package_format = "rpm", .packages = pkgs,
+    .kiln_version = "0.1.0", .timestamp = "2025-01-02T03:04:05Z",
+  };
+  g_autoptr (JsonNode) root = kiln_sbom_build (&in);
+  g_autofree char *text = json_to_string (root, FALSE);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) again = json_from_string (text, &error);
+  assert_null (error);
+  assert_non_null (again);
+  assert_non_null (strstr (str_at (again, "$.components[0].name"), "vim"));
+}
+
 static KilnArtifact *
 art (const char *format, const char *sub, const char *file)
 {
@@ -316,6 +343,7 @@ main (void)
     cmocka_unit_test (test_purl_for_deb_and_rpm_with_epoch),
     cmocka_unit_test (test_package_version_from_database_row),
     cmocka_unit_test (test_sbom_is_cyclonedx_without_duplicate_packages),
+    cmocka_unit_test (test_sbom_of_invalid_utf8_guest_data_is_json),
     cmocka_unit_test (test_cloud_import),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

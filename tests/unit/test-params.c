@@ -169,6 +169,23 @@ test_allowed_values (void **state)
   assert_string_equal (g_hash_table_lookup (v5, "Mode"), "safe");
 }
 
+/* A value goes into the plan (JSON): bytes that are not UTF-8 (a --param
+ * from the command line) are refused by name; fuzz-plan found the agent
+ * refusing such a plan. */
+static void
+test_value_not_utf8_is_refused (void **state)
+{
+  g_autoptr (KilnComponent) c = load ();
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (GHashTable) s = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (s, "Host", "wor\x9c\xf5ld");
+  g_autoptr (GHashTable) v = kiln_params_bind (c, s, NULL, NULL,
+                                               KILN_PARAMS_LENIENT, diags);
+  assert_null (v);
+  assert_diag (diags, 0, 0, "the value of parameter 'Host' of component "
+               "'demo' is not valid UTF-8");
+}
+
 int
 main (void)
 {
@@ -176,6 +193,7 @@ main (void)
     cmocka_unit_test (test_params_bind_defaults_and_supplied_values),
     cmocka_unit_test (test_missing_and_unknown),
     cmocka_unit_test (test_allowed_values),
+    cmocka_unit_test (test_value_not_utf8_is_refused),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
