@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/kiln.h"
+#include "connect.h"
 #include "naming.h"
 #include "scalarpos.h"
 #include "schema.h"
@@ -474,30 +475,22 @@ parse_components (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
 
 /* ---- build ---- */
 
+/* Only the connections connect.h lists: a URI can run programs on this
+ * host.  Each problem points at the transport or parameter it names. */
 static void
 parse_connect (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
 {
-  static const char *const words[] = { "embed", NULL };
   if (!kiln_schema_expect_scalar (diags, n, "'build.connect'"))
     return;
   const char *s = n->scalar;
-  if (strcmp (s, "embed") == 0)
-    return;
-  const char *sep = strstr (s, "://");
-  gboolean scheme_ok = sep && sep > s && g_ascii_isalpha (*s);
-  for (const char *p = s; scheme_ok && p < sep; p++)
-    if (!g_ascii_isalnum (*p) && !strchr ("+.-", *p))
-      scheme_ok = FALSE;
-  if (scheme_ok && g_uri_is_valid (s, G_URI_FLAGS_NONE, NULL))
+  g_autoptr (GPtrArray) problems = kiln_connect_problems (s);
+  for (guint i = 0; i < problems->len; i++)
     {
-      r->build.connect = g_strdup (s);
-      return;
+      const KilnConnectProblem *p = problems->pdata[i];
+      kiln_scalar_error (diags, r->doc, n, p->offset, "%s", p->message);
     }
-  g_autofree char *q = kiln_quote_for_message (s);
-  g_autofree char *hint = kiln_suggest_suffix (s, words);
-  kiln_schema_error (diags, n, "expected embed or a libvirt URI like "
-                     "qemu:///system for 'build.connect', found %s%s", q,
-                     hint);
+  if (problems->len == 0 && strcmp (s, "embed") != 0)
+    r->build.connect = g_strdup (s);
 }
 
 static void

@@ -404,7 +404,7 @@ test_recipe_refuses_wrong_shapes_at_their_position (void **state)
       "  - {component: a, parameters: [{name: k, value: v, secret: 1x}]}\n", 5,
       61, "expected true or false for a parameter's 'secret'" },
     { "name: x\nversion: 1.0.0\nparent: p\nbuild: {connect: 'qemu system'}\n",
-      4, 18, "expected embed or a libvirt URI" },
+      4, 19, "which is not a libvirt URI" },
     { "name: x\nversion: 1.0.0\nparent: p\noutputs: {tags: {aws:x: y}}\n",
       4, 18, "reserved by AWS" },
     { "name: x\nversion: 1.0.0\nparent: p\n"
@@ -425,7 +425,8 @@ test_recipe_refuses_wrong_shapes_at_their_position (void **state)
     }
   /* good URIs */
   const char *uris[] = { "qemu:///system", "qemu:///session",
-                         "qemu+ssh://root@host/system", "test:///default" };
+                         "qemu+ssh://root@host/system",
+                         "qemu+tls://host/session" };
   for (gsize i = 0; i < G_N_ELEMENTS (uris); i++)
     {
       g_autofree char *text = g_strdup_printf (

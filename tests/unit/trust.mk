@@ -5,3 +5,7 @@ UNIT_TESTS += tests/unit/test-escape
 tests_unit_test_escape_SOURCES = tests/unit/test-escape.c
 tests_unit_test_escape_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_escape_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test-connect
+tests_unit_test_connect_SOURCES = tests/unit/test-connect.c
+tests_unit_test_connect_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_connect_LDADD = $(UNIT_LDADD)

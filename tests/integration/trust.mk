@@ -1,0 +1,4 @@
+# tests/integration/trust.mk - hostile documents stay in their place
+# (issue 13): connections, modes, non-regular files.
+TESTS += tests/integration/trust-connect.sh
+EXTRA_DIST += tests/integration/trust-connect.sh
