@@ -2,6 +2,7 @@
 #include "reporter.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/kiln-json.h"
@@ -95,6 +96,9 @@ kiln_reporter_open_log (KilnReporter *r, const char *path, GError **error)
   /* "w": a build number an up-to-date run gave back is used again, and
    * its log must not start with that run's lines. */
   FILE *f = fopen (path, "w");
+  /* private (docs/outputs.md), also when an older kiln made it readable */
+  if (f && fchmod (fileno (f), 0600) < 0)
+    g_clear_pointer (&f, fclose);
   if (!f)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),

@@ -2,3 +2,5 @@
 # (issue 13): connections, modes, non-regular files.
 TESTS += tests/integration/trust-connect.sh
 EXTRA_DIST += tests/integration/trust-connect.sh
+TESTS += tests/integration/trust-modes.sh
+EXTRA_DIST += tests/integration/trust-modes.sh
