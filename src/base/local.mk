@@ -7,7 +7,8 @@ src_libkilncore_a_SOURCES += \
 	src/base/reporter.c src/base/reporter.h \
 	src/base/workspace.c src/base/workspace.h \
 	src/base/signals.c src/base/signals.h \
-	src/base/escape.c src/base/escape.h
+	src/base/escape.c src/base/escape.h \
+	src/base/image-file.c src/base/image-file.h
 # paths.c bakes in the directories configure chose (AM_CPPFLAGS): rebuild it
 # when they change, or a re-configured --prefix installs a stale binary.
 src/base/paths.$(OBJEXT) src/base/tests_fuzz_libkilnfuzz_a-paths.$(OBJEXT): Makefile

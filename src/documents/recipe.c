@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "base/image-file.h"
 #include "common/kiln.h"
 #include "connect.h"
 #include "naming.h"
@@ -238,11 +239,14 @@ parse_parent (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
         kiln_schema_warning (diags, n, "the parent image %s does not exist "
                              "(yet): a build needs it at %s", q,
                              p->image_path);
-      else if (g_file_test (p->image_path, G_FILE_TEST_IS_DIR))
+      else
         {
-          kiln_schema_error (diags, n, "expected a disk image file for "
-                             "'parent', found the directory %s", q);
-          return;
+          /* a FIFO would hang the build, /dev/zero is no disk
+           * (base/image-file.h) */
+          const char *what = kiln_image_file_problem (p->image_path, FALSE);
+          if (what)
+            kiln_schema_error (diags, n, "expected a disk image file for "
+                               "'parent', found %s, %s", q, what);
         }
       return;
     }

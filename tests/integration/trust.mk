@@ -4,3 +4,5 @@ TESTS += tests/integration/trust-connect.sh
 EXTRA_DIST += tests/integration/trust-connect.sh
 TESTS += tests/integration/trust-modes.sh
 EXTRA_DIST += tests/integration/trust-modes.sh
+TESTS += tests/integration/trust-regular-files.sh
+EXTRA_DIST += tests/integration/trust-regular-files.sh

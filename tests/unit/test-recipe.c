@@ -201,7 +201,7 @@ test_recipe_parent_is_a_recipe_or_an_image (void **state)
               "name: x\nversion: 1.0.0\nparent: ../dir.qcow2\n");
   g_autoptr (KilnDiags) d4 = kiln_diags_new ();
   assert_null (kiln_recipe_load (rp, d4));
-  assert_true (kiln_diags_find (d4, 3, 9, "found the directory"));
+  assert_true (kiln_diags_find (d4, 3, 9, "found '../dir.qcow2', a directory"));
   remove_tree (tmp);
 }
 

@@ -9,3 +9,7 @@ UNIT_TESTS += tests/unit/test-connect
 tests_unit_test_connect_SOURCES = tests/unit/test-connect.c
 tests_unit_test_connect_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_connect_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test-image-file
+tests_unit_test_image_file_SOURCES = tests/unit/test-image-file.c
+tests_unit_test_image_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_image_file_LDADD = $(UNIT_LDADD)
