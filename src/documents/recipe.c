@@ -846,7 +846,9 @@ kiln_recipe_parse_lenient (KilnDoc *doc, KilnDiags *diags)
                       "document");
       return NULL;
     }
-  if (!kiln_schema_expect_map (diags, root, "a recipe"))
+  if (!kiln_schema_expect_map (diags, root, "a recipe")
+      || !kiln_schema_has_known_key (diags, root, "a recipe (name, version, "
+                                     "parent, ...)", top_keys))
     return NULL;
   kiln_schema_check_keys (diags, root, "a recipe", top_keys);
 

@@ -439,6 +439,47 @@ test_recipe_refuses_wrong_shapes_at_their_position (void **state)
     }
 }
 
+/* A component path that names something else (`component: /etc/shadow`):
+ * one error at that file, which never echoes its lines back (issue 13,
+ * item 7). */
+static void
+test_recipe_component_that_is_not_a_document (void **state)
+{
+  (void) state;
+  g_autofree char *tmp = g_dir_make_tmp ("kiln-recipe-XXXXXX", NULL);
+  write_file (tmp, "shadow",
+              "root:$6$s3cr3tsalt$hash:19000:0:99999:7:::\n"
+              "daemon:*:19000:0:99999:7:::\n"
+              "builder:$6$other$hash:19000:0:99999:7:::\n");
+  write_file (tmp, "recipe.yaml",
+              "name: x\nversion: 1.0.0\nparent: p\ncomponents:\n"
+              "  - component: ./shadow\n");
+  g_autofree char *rp = g_build_filename (tmp, "recipe.yaml", NULL);
+  g_autoptr (KilnDiags) d = kiln_diags_new ();
+  g_autoptr (KilnRecipe) r = kiln_recipe_load (rp, d);
+  assert_null (r);
+  guint about_shadow = 0;
+  for (guint i = 0; i < kiln_diags_count (d); i++)
+    {
+      const KilnDiag *x = kiln_diags_get (d, i);
+      if (strstr (x->message, "$6$") || strstr (x->message, "daemon")
+          || strstr (x->message, "19000"))
+        {
+          print_diags (d);
+          fail_msg ("a line of the file echoed: %s", x->message);
+        }
+      if (x->file && g_str_has_suffix (x->file, "shadow"))
+        about_shadow++;
+    }
+  if (about_shadow != 1)
+    print_diags (d);
+  assert_int_equal (about_shadow, 1);
+  assert_true (kiln_diags_find (d, 1, 1, "expected a component (a mapping "
+                                "with schemaVersion and phases), found a "
+                                "mapping with none of its keys (3 keys)"));
+  remove_tree (tmp);
+}
+
 int
 main (void)
 {
@@ -450,6 +491,7 @@ main (void)
     cmocka_unit_test (test_recipe_components_resolve_with_positions_and_secrets),
     cmocka_unit_test (test_recipe_names_and_paths_relative_to_the_recipe),
     cmocka_unit_test (test_recipe_refuses_wrong_shapes_at_their_position),
+    cmocka_unit_test (test_recipe_component_that_is_not_a_document),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
