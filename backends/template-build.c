@@ -107,6 +107,15 @@ wait_for_exit (GSubprocess *p, guint seconds)
   return done;
 }
 
+/* In the child: the tools that build the guest's tree (mmdebstrap, mkfs)
+ * create its files with the caller's umask, as before kiln made its own
+ * state private (common/kiln.h). */
+static void
+restore_user_umask (gpointer data)
+{
+  umask ((mode_t) GPOINTER_TO_UINT (data));
+}
+
 /* Runs argv with stdout and stderr appended to the log (or stdout captured
  * into *out).  input, when not NULL, is written to its stdin. */
 gboolean
@@ -120,6 +129,8 @@ kiln_tb_run (Ctx *c, const char *const *argv, const char *const *env,
   if (out)
     flags |= G_SUBPROCESS_FLAGS_STDOUT_PIPE;
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (flags);
+  g_subprocess_launcher_set_child_setup (
+      l, restore_user_umask, GUINT_TO_POINTER (kiln_user_umask ()), NULL);
   g_subprocess_launcher_setenv (l, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_setenv (l, "DEBIAN_FRONTEND", "noninteractive", TRUE);
   for (guint i = 0; env && env[i] && env[i + 1]; i += 2)

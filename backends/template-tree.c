@@ -61,12 +61,27 @@ tree_mkdir (Ctx *c, const char *rel, GError **error)
   if (!check_parents (c, rel, error))
     return FALSE;
   g_autofree char *p = tree_path (c, rel);
-  if (g_mkdir_with_parents (p, 0755) < 0)
+  /* each directory made is 0755, whatever kiln's own (private) umask */
+  gsize root_len = strlen (c->root);
+  if (strlen (p) <= root_len + 1)
+    return TRUE;   /* the root itself */
+  for (char *q = p + root_len + 1;; q++)
     {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
-                   "cannot create /%s in the tree: %s", rel,
-                   g_strerror (errno));
-      return FALSE;
+      if (*q != '/' && *q != '\0')
+        continue;
+      char saved = *q;
+      *q = '\0';
+      gboolean made = mkdir (p, 0755) == 0;
+      if ((!made && errno != EEXIST) || (made && chmod (p, 0755) < 0))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "cannot create /%s in the tree: %s", rel,
+                       g_strerror (errno));
+          return FALSE;
+        }
+      *q = saved;
+      if (!saved)
+        break;
     }
   return TRUE;
 }

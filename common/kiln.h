@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 /* Exit codes (README.md, docs/kiln.1). */
 enum {
@@ -25,3 +26,11 @@ typedef enum {
 
 /* Map a GError (any domain) to an exit code. */
 int kiln_exit_code_for_error (const GError *error);
+
+/* kiln's own state is private (docs/outputs.md, "Who can read what"):
+ * main() calls kiln_umask_init() before it does anything else, which sets
+ * the umask to 077 and remembers the caller's.  What kiln writes into the
+ * user's own directories (artifacts, `kiln run --output`) and the programs
+ * that build a guest's file tree get the caller's umask back explicitly. */
+void kiln_umask_init (void);
+mode_t kiln_user_umask (void);

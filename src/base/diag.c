@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "escape.h"
+
 struct KilnDiags {
   GPtrArray *items;   /* KilnDiag*, owned */
 };
@@ -117,10 +119,15 @@ char *
 kiln_diag_format (const KilnDiag *d)
 {
   const char *sev = d->severity == KILN_DIAG_ERROR ? "error" : "warning";
+  g_autofree char *text = NULL;
   if (d->line > 0)
-    return g_strdup_printf ("%s:%d:%d: %s: %s", d->file, d->line,
+    text = g_strdup_printf ("%s:%d:%d: %s: %s", d->file, d->line,
                             d->col > 0 ? d->col : 1, sev, d->message);
-  return g_strdup_printf ("%s: %s: %s", d->file, sev, d->message);
+  else
+    text = g_strdup_printf ("%s: %s: %s", d->file, sev, d->message);
+  /* file names and quoted values come from documents: text output shows
+   * their control characters escaped (kiln_diags_to_json keeps them) */
+  return kiln_escape_text (text, -1);
 }
 
 void

@@ -46,7 +46,8 @@ void kiln_diags_merge (KilnDiags *dst, const KilnDiags *src);
 /* Sort by file, line, column; keeps insertion order for ties. */
 void kiln_diags_sort (KilnDiags *diags);
 
-/* "FILE:LINE:COL: error: message\n" per entry. */
+/* "FILE:LINE:COL: error: message\n" per entry, control characters
+ * escaped (base/escape.h). */
 void kiln_diags_print (const KilnDiags *diags, FILE *out);
 char *kiln_diag_format (const KilnDiag *d);
 

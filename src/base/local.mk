@@ -9,7 +9,9 @@ src_libkilncore_a_SOURCES += \
 	src/base/workspace.c src/base/workspace.h \
 	src/base/confine.c src/base/confine.h \
 	src/base/owner.c src/base/owner.h \
-	src/base/signals.c src/base/signals.h
+	src/base/signals.c src/base/signals.h \
+	src/base/escape.c src/base/escape.h \
+	src/base/image-file.c src/base/image-file.h
 # paths.c bakes in the directories configure chose (AM_CPPFLAGS): rebuild it
 # when they change, or a re-configured --prefix installs a stale binary.
 src/base/paths.$(OBJEXT) src/base/tests_fuzz_libkilnfuzz_a-paths.$(OBJEXT): Makefile

@@ -20,3 +20,17 @@ char *kiln_templates_dir (void);
 char *kiln_agent_path (void);
 /* TRUE when running from the build tree. */
 gboolean kiln_running_uninstalled (void);
+
+/* $KILN_HOME holds build logs (what steps printed) and the catalog: it is
+ * created 0700 and, when it exists with group or other access and belongs
+ * to this user, narrowed to 0700 (docs/outputs.md).  FALSE with an error
+ * when it cannot be created. */
+gboolean kiln_home_make_private (GError **error);
+
+/* g_mkdir_with_parents for the user's own directories (an output
+ * directory): each directory made gets 0777 minus the caller's umask, not
+ * kiln's private one.  0, or -1 with errno. */
+int kiln_mkdir_for_user (const char *path);
+/* The mode a file kiln writes for the user ends with: 0666 minus the
+ * caller's umask. */
+mode_t kiln_user_file_mode (void);

@@ -2,9 +2,11 @@
 #include "reporter.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/kiln-json.h"
+#include "escape.h"
 #include "common/kiln-protocol.h"
 
 #define TAIL_LINES 40
@@ -75,11 +77,16 @@ log_raw (KilnReporter *r, const char *text)
     g_string_append (r->pending, text);
 }
 
+/* The log and the screen are text: what documents and guests wrote into
+ * a message shows its control characters escaped (base/escape.h); the
+ * --json events keep them (JSON escapes them itself). */
 static void
 log_line (KilnReporter *r, const char *tag, const char *msg)
 {
+  g_autofree char *safe = kiln_escape_text (msg, -1);
   g_autofree char *line = g_strdup_printf ("[%8.1fs] %-6s %s\n",
-                                           kiln_reporter_elapsed (r), tag, msg);
+                                           kiln_reporter_elapsed (r), tag,
+                                           safe);
   log_raw (r, line);
 }
 
@@ -89,6 +96,9 @@ kiln_reporter_open_log (KilnReporter *r, const char *path, GError **error)
   /* "w": a build number an up-to-date run gave back is used again, and
    * its log must not start with that run's lines. */
   FILE *f = fopen (path, "w");
+  /* private (docs/outputs.md), also when an older kiln made it readable */
+  if (f && fchmod (fileno (f), 0600) < 0)
+    g_clear_pointer (&f, fclose);
   if (!f)
     {
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
@@ -128,9 +138,9 @@ show_status (KilnReporter *r)
 {
   if (!r->tty)
     return;
+  g_autofree char *step = kiln_escape_text (r->step, -1);
   fprintf (stderr, "\r\033[K[%6.0fs] %s%s%s", kiln_reporter_elapsed (r),
-           r->stage ? r->stage : "", r->step ? ": " : "",
-           r->step ? r->step : "");
+           r->stage ? r->stage : "", step ? ": " : "", step ? step : "");
   fflush (stderr);
   r->status_shown = TRUE;
 }
@@ -142,7 +152,8 @@ say (KilnReporter *r, const char *prefix, const char *msg)
   if (r->json)
     return;
   clear_status (r);
-  fprintf (stderr, "[%6.1fs] %s%s\n", kiln_reporter_elapsed (r), prefix, msg);
+  g_autofree char *safe = kiln_escape_text (msg, -1);
+  fprintf (stderr, "[%6.1fs] %s%s\n", kiln_reporter_elapsed (r), prefix, safe);
   show_status (r);
 }
 
@@ -360,6 +371,16 @@ kiln_reporter_append_file (KilnReporter *r, const char *title,
   gsize len = 0;
   if (!g_file_get_contents (path, &text, &len, NULL))
     return;
+  /* a console's lines end in \r\n; its colours and cursor moves are
+   * escaped like every other guest text */
+  GString *lines = g_string_sized_new (len);
+  for (gsize i = 0; i < len; i++)
+    if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
+      g_string_append_c (lines, text[i]);
+  g_free (text);
+  text = kiln_escape_text (lines->str, (gssize) lines->len);
+  len = strlen (text);
+  g_string_free (lines, TRUE);
   g_mutex_lock (&r->lock);
   g_autofree char *head = g_strdup_printf ("----- %s (%s) -----\n", title, path);
   log_raw (r, head);
@@ -389,8 +410,9 @@ kiln_reporter_progress (KilnReporter *r, const char *task, double fraction)
         bar[i] = i < filled ? '#' : '.';
       bar[width] = '\0';
       clear_status (r);
+      g_autofree char *safe = kiln_escape_text (task, -1);
       fprintf (stderr, "\r\033[K[%6.0fs] %-24s [%s] %5.1f%%",
-               kiln_reporter_elapsed (r), task, bar, fraction * 100);
+               kiln_reporter_elapsed (r), safe, bar, fraction * 100);
       fflush (stderr);
       r->status_shown = TRUE;
     }
@@ -405,7 +427,8 @@ kiln_reporter_result (KilnReporter *r, gboolean ok, const char *summary)
   if (!r->json)
     {
       clear_status (r);
-      fprintf (stderr, "%s\n", summary);
+      g_autofree char *safe = kiln_escape_text (summary, -1);
+      fprintf (stderr, "%s\n", safe);
     }
   g_autoptr (JsonObject) o = json_object_new ();
   json_object_set_boolean_member (o, "success", ok);

@@ -42,6 +42,8 @@ kiln_workspace_new (const char *prefix, GError **error)
   g_autofree char *tmpl = NULL;
   KilnWorkspace *ws;
 
+  if (!kiln_home_make_private (error))
+    return NULL;
   if (g_mkdir_with_parents (root, 0700) < 0)
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,

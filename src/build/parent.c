@@ -6,6 +6,7 @@
 
 #include "store/catalog.h"
 #include "common/kiln.h"
+#include "base/image-file.h"
 #include "base/paths.h"
 #include "documents/semver.h"
 #include "templates/template.h"
@@ -68,6 +69,9 @@ kiln_parent_resolve (const KilnParentRef *ref, char **path, char **format,
                        g_strerror (errno));
           return FALSE;
         }
+      if (!kiln_image_file_check (ref->image_path, "the parent image",
+                                  FALSE, error))
+        return FALSE;
       *path = g_strdup (ref->image_path);
       return TRUE;
     case KILN_PARENT_RECIPE:

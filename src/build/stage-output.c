@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 
+#include "base/paths.h"
 #include "backends/guestfs.h"
 #include "backends/qemu-img.h"
 #include "common/kiln.h"
@@ -33,10 +34,11 @@ kiln_stage_output (KilnJobContext *ctx, const KilnMachine *m,
   if (!kiln_qemu_img_convert (&spec, kiln_stage_image_progress, ctx,
                               ctx->cancellable, error))
     return FALSE;
-  if (g_rename (tmp, out) < 0)
+  /* the result is the user's: their umask, not kiln's private one */
+  if (g_chmod (tmp, kiln_user_file_mode ()) < 0 || g_rename (tmp, out) < 0)
     {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "rename %s: %s", tmp,
-                   g_strerror (errno));
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot move %s to "
+                   "%s: %s", tmp, out, g_strerror (errno));
       g_unlink (tmp);
       return FALSE;
     }

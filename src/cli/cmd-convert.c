@@ -24,6 +24,8 @@ static const char description[] =
   "sbom.cdx.json (when the guest has a package database) and aws-*.json\n"
   "(AWS CLI input, when an artifact can be imported) into the output\n"
   "directory, all at once at the end: an interrupted run leaves nothing.\n"
+  "IMAGE is a regular file or a block device (a FIFO, a character device\n"
+  "or a directory is refused).\n"
   "\n"
   "Exit status: 0 done, 1 conversion failed or lint errors, 2 bad input,\n"
   "3 host problem.";

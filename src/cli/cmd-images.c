@@ -22,6 +22,7 @@
 #include "common/kiln-json.h"
 #include "store/lock.h"
 #include "outputs/manifest.h"
+#include "base/escape.h"
 #include "base/paths.h"
 
 static const char usage_text[] =
@@ -43,12 +44,14 @@ static const char usage_text[] =
   "  --json      print JSON instead of text\n"
   "  -h, --help  show this help\n";
 
+static int usage_error (const char *fmt, const char *arg) G_GNUC_PRINTF (1, 0);
+
 static int
 usage_error (const char *fmt, const char *arg)
 {
-  fprintf (stderr, "kiln images: ");
-  fprintf (stderr, fmt, arg);
-  fprintf (stderr, "\nRun 'kiln images --help' for usage.\n");
+  g_autofree char *msg = g_strdup_printf (fmt, arg);
+  kiln_print_text (stderr, "kiln images: %s\nRun 'kiln images --help' for "
+                   "usage.\n", msg);
   return KILN_EXIT_BAD_INPUT;
 }
 
@@ -143,7 +146,7 @@ cmd_list (const char *name, gboolean all, gboolean json)
   g_autoptr (KilnStore) store = open_store (&error);
   if (error)
     {
-      fprintf (stderr, "kiln images: %s\n", error->message);
+      kiln_print_text (stderr, "kiln images: %s\n", error->message);
       return KILN_EXIT_HOST;
     }
   g_autoptr (GPtrArray) builds
@@ -152,7 +155,7 @@ cmd_list (const char *name, gboolean all, gboolean json)
               : g_ptr_array_new ();
   if (!builds)
     {
-      fprintf (stderr, "kiln images: %s\n", error->message);
+      kiln_print_text (stderr, "kiln images: %s\n", error->message);
       return KILN_EXIT_HOST;
     }
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -171,14 +174,14 @@ cmd_list (const char *name, gboolean all, gboolean json)
           continue;
         }
       if (shown++ == 0)
-        printf ("%-32s %-12s %-20s %10s  %s\n", "BUILD", "STATE",
+        kiln_print_text (stdout, "%-32s %-12s %-20s %10s  %s\n", "BUILD", "STATE",
                 "FINISHED (UTC)", "SIZE", "IMAGE");
       g_autofree char *ref = kiln_build_record_ref (r);
       gint64 size = store_size (r);
       g_autofree char *size_text = size >= 0 ? g_format_size (size)
                                              : g_strdup ("-");
       g_autofree char *finished = short_time (r->finished);
-      printf ("%-32s %-12s %-20s %10s  %s\n", ref, r->state, finished,
+      kiln_print_text (stdout, "%-32s %-12s %-20s %10s  %s\n", ref, r->state, finished,
               size_text,
               size >= 0 ? r->image_path : "-");
     }
@@ -187,7 +190,7 @@ cmd_list (const char *name, gboolean all, gboolean json)
   if (json)
     print_json (b);
   else if (shown == 0)
-    printf (name ? "No builds of %s.\n" : "No builds yet.\n", name);
+    kiln_print_text (stdout, name ? "No builds of %s.\n" : "No builds yet.\n", name);
   return KILN_EXIT_OK;
 }
 
@@ -199,7 +202,7 @@ find_build (const char *text, KilnStore **store_out, KilnBuildRecord **out)
   g_auto (KilnBuildRef) ref = { 0 };
   if (!kiln_build_ref_parse (text, &ref, &error))
     {
-      fprintf (stderr, "kiln images: %s\n", error->message);
+      kiln_print_text (stderr, "kiln images: %s\n", error->message);
       return KILN_EXIT_BAD_INPUT;
     }
   g_autoptr (KilnStore) store = open_store (&error);
@@ -212,7 +215,7 @@ find_build (const char *text, KilnStore **store_out, KilnBuildRecord **out)
                              : NULL;
   if (!r)
     {
-      fprintf (stderr, "kiln images: %s\n", error->message);
+      kiln_print_text (stderr, "kiln images: %s\n", error->message);
       return kiln_exit_code_for_error (error);
     }
   *store_out = g_steal_pointer (&store);
@@ -240,26 +243,26 @@ cmd_show (const char *text, gboolean json)
   g_autofree char *ref = kiln_build_record_ref (r);
   gint64 size = store_size (r);
   g_autofree char *size_text = size >= 0 ? g_format_size (size) : NULL;
-  printf ("build     %s\n", ref);
-  printf ("state     %s\n", r->state);
-  printf ("started   %s\n", r->started ? r->started : "-");
-  printf ("finished  %s\n", r->finished ? r->finished : "-");
+  kiln_print_text (stdout, "build     %s\n", ref);
+  kiln_print_text (stdout, "state     %s\n", r->state);
+  kiln_print_text (stdout, "started   %s\n", r->started ? r->started : "-");
+  kiln_print_text (stdout, "finished  %s\n", r->finished ? r->finished : "-");
   if (r->failure)
-    printf ("failure   %s\n", r->failure);
-  printf ("parent    %s%s%s\n", r->parent ? r->parent : "-",
+    kiln_print_text (stdout, "failure   %s\n", r->failure);
+  kiln_print_text (stdout, "parent    %s%s%s\n", r->parent ? r->parent : "-",
           r->parent_digest ? " sha256:" : "",
           r->parent_digest ? r->parent_digest : "");
   if (size >= 0)
-    printf ("image     %s (%s)\n", r->image_path, size_text);
+    kiln_print_text (stdout, "image     %s (%s)\n", r->image_path, size_text);
   else
-    printf ("image     - (not in the store)\n");
+    kiln_print_text (stdout, "image     - (not in the store)\n");
   if (r->build_key)
-    printf ("key       %s\n", r->build_key);
-  printf ("log       %s\n", r->log_path ? r->log_path : "-");
+    kiln_print_text (stdout, "key       %s\n", r->build_key);
+  kiln_print_text (stdout, "log       %s\n", r->log_path ? r->log_path : "-");
   for (guint i = 0; artifacts && i < artifacts->len; i++)
     {
       const char *p = artifacts->pdata[i];
-      printf ("%s %s%s\n", i == 0 ? "artifacts" : "         ", p,
+      kiln_print_text (stdout, "%s %s%s\n", i == 0 ? "artifacts" : "         ", p,
               g_file_test (p, G_FILE_TEST_EXISTS) ? "" : " (gone)");
     }
   return KILN_EXIT_OK;
@@ -295,19 +298,19 @@ cmd_rm (char **refs)
       int fd = lock_recipe (r->name, &error);
       if (fd < 0)
         {
-          fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
+          kiln_print_text (stderr, "kiln images: %s: %s\n", ref, error->message);
           rc = MAX (rc, kiln_exit_code_for_error (error));
           continue;
         }
       if (g_strcmp0 (r->state, "deleted") == 0)
-        printf ("%s: already removed\n", ref);
+        kiln_print_text (stdout, "%s: already removed\n", ref);
       else if (!kiln_store_remove (store, r, "kiln images rm", &error))
         {
-          fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
+          kiln_print_text (stderr, "kiln images: %s: %s\n", ref, error->message);
           rc = MAX (rc, kiln_exit_code_for_error (error));
         }
       else
-        printf ("%s: removed from the image store\n", ref);
+        kiln_print_text (stdout, "%s: removed from the image store\n", ref);
       close (fd);
     }
   return rc;
@@ -327,15 +330,15 @@ report_pruned (const KilnBuildRecord *r, KilnStoreAction action,
   g_autofree char *ref = kiln_build_record_ref (r);
   if (error)
     {
-      fprintf (stderr, "kiln images: %s: %s\n", ref, error->message);
+      kiln_print_text (stderr, "kiln images: %s: %s\n", ref, error->message);
       p->rc = KILN_EXIT_HOST;
       return;
     }
   if (action == KILN_STORE_REMOVED)
-    printf (p->dry ? "%s: would be removed from the image store\n"
+    kiln_print_text (stdout, p->dry ? "%s: would be removed from the image store\n"
                    : "%s: removed from the image store\n", ref);
   else
-    printf (p->dry ? "%s (%s): would be forgotten, with its log\n"
+    kiln_print_text (stdout, p->dry ? "%s (%s): would be forgotten, with its log\n"
                    : "%s (%s): forgotten, with its log\n", ref, r->state);
   p->removed++;
 }
@@ -350,7 +353,7 @@ prune_recipe (KilnStore *store, const char *name, guint keep,
   int fd = report->dry ? -1 : lock_recipe (name, &error);
   if (!report->dry && fd < 0)
     {
-      fprintf (stderr, "kiln images: %s: %s\n", name, error->message);
+      kiln_print_text (stderr, "kiln images: %s: %s\n", name, error->message);
       report->rc = MAX (report->rc, kiln_exit_code_for_error (error));
       return;
     }
@@ -363,7 +366,7 @@ prune_recipe (KilnStore *store, const char *name, guint keep,
   if (!kiln_store_retain (store, name, &policy, report_pruned, report,
                           &error))
     {
-      fprintf (stderr, "kiln images: %s\n", error->message);
+      kiln_print_text (stderr, "kiln images: %s\n", error->message);
       report->rc = KILN_EXIT_HOST;
     }
   if (fd >= 0)
@@ -381,17 +384,17 @@ cmd_prune (const char *name, gint keep, gboolean dry)
     {
       if (error)
         {
-          fprintf (stderr, "kiln images: %s\n", error->message);
+          kiln_print_text (stderr, "kiln images: %s\n", error->message);
           return KILN_EXIT_HOST;
         }
-      printf ("No builds yet.\n");
+      kiln_print_text (stdout, "No builds yet.\n");
       return KILN_EXIT_OK;
     }
   g_autoptr (GPtrArray) builds
       = kiln_catalog_list_builds (kiln_store_catalog (store), name, &error);
   if (!builds)
     {
-      fprintf (stderr, "kiln images: %s\n", error->message);
+      kiln_print_text (stderr, "kiln images: %s\n", error->message);
       return KILN_EXIT_HOST;
     }
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
@@ -403,7 +406,7 @@ cmd_prune (const char *name, gint keep, gboolean dry)
         prune_recipe (store, r->name, (guint) keep, &report);
     }
   if (report.removed == 0)
-    printf ("Nothing to prune.\n");
+    kiln_print_text (stdout, "Nothing to prune.\n");
   return report.rc;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "base/escape.h"
 #include "outputs/inspect-image.h"
 #include "common/kiln.h"
 #include "common/kiln-json.h"
@@ -51,76 +52,76 @@ print_text (const char *image, const KilnImageInspection *r,
   const KilnLintFacts *f = r->facts;
   g_autofree char *size = g_format_size_full (r->virtual_size,
                                               G_FORMAT_SIZE_IEC_UNITS);
-  printf ("image        %s (%s, %s)\n", image, r->format, size);
-  printf ("os           %s %s %d.%d, %s (%s)\n", os->type, os->distro,
+  kiln_print_text (stdout, "image        %s (%s, %s)\n", image, r->format, size);
+  kiln_print_text (stdout, "os           %s %s %d.%d, %s (%s)\n", os->type, os->distro,
           os->major_version, os->minor_version, os->arch,
           os->product_name ? os->product_name : "no product name");
-  printf ("firmware     %s, partition table %s, root %s on %s\n",
+  kiln_print_text (stdout, "firmware     %s, partition table %s, root %s on %s\n",
           os->firmware, f->partition_table ? f->partition_table : "none",
           os->root_fstype, os->root_device);
   g_autofree char *loaders = join (f->bootloaders, "none found");
-  printf ("boot         %s; MBR boot code %s%s\n", loaders,
+  kiln_print_text (stdout, "boot         %s; MBR boot code %s%s\n", loaders,
           yes_no (f->mbr_boot_code),
           f->bios_boot_partition ? ", BIOS boot partition" : "");
   if (f->esp_present)
-    printf ("esp          %s; fallback \\EFI\\BOOT\\BOOT*.EFI %s\n",
+    kiln_print_text (stdout, "esp          %s; fallback \\EFI\\BOOT\\BOOT*.EFI %s\n",
             f->esp_checked ? "mounted" : "not mounted by the guest",
             yes_no (f->efi_fallback));
   g_autofree char *roots = join (f->cmdline_roots, "none");
-  printf ("root=        %s\n", roots);
-  printf ("kernel       %s (%u installed)\n", f->kernel ? f->kernel : "none",
+  kiln_print_text (stdout, "root=        %s\n", roots);
+  kiln_print_text (stdout, "kernel       %s (%u installed)\n", f->kernel ? f->kernel : "none",
           f->kernels->len);
   if (f->initramfs_modules)
-    printf ("initramfs    %s: %u modules\n", f->initramfs_path,
+    kiln_print_text (stdout, "initramfs    %s: %u modules\n", f->initramfs_path,
             g_hash_table_size (f->initramfs_modules));
   else if (f->initramfs_path)
-    printf ("initramfs    %s: %s\n", f->initramfs_path,
+    kiln_print_text (stdout, "initramfs    %s: %s\n", f->initramfs_path,
             f->initramfs_error ? f->initramfs_error : "not read");
   else
-    printf ("initramfs    none found\n");
+    kiln_print_text (stdout, "initramfs    none found\n");
   for (guint i = 0; f->fstab_found && i < f->fstab->len; i++)
     {
       const KilnFstabEntry *e = f->fstab->pdata[i];
-      printf ("%-12s %s %s %s\n", i ? "" : "fstab", e->spec, e->mountpoint,
+      kiln_print_text (stdout, "%-12s %s %s %s\n", i ? "" : "fstab", e->spec, e->mountpoint,
               e->fstype);
     }
-  printf ("agents       cloud-init %s, waagent %s, open-vm-tools %s, qemu-ga "
+  kiln_print_text (stdout, "agents       cloud-init %s, waagent %s, open-vm-tools %s, qemu-ga "
           "%s, ssm %s\n", yes_no (f->cloud_init), yes_no (f->waagent),
           yes_no (f->vmtools), yes_no (f->qemu_ga), yes_no (f->ssm_agent));
   if (f->net_configs->len == 0)
-    printf ("network      no interface configuration%s\n",
+    kiln_print_text (stdout, "network      no interface configuration%s\n",
             f->network_manager ? " (NetworkManager)" : "");
   for (guint i = 0; i < f->net_configs->len; i++)
     {
       const KilnNetConfig *c = f->net_configs->pdata[i];
-      printf ("%-12s %s %s: %s (%s)\n", i ? "" : "network", c->manager,
+      kiln_print_text (stdout, "%-12s %s %s: %s (%s)\n", i ? "" : "network", c->manager,
               c->match ? c->match : "any", c->dhcp ? "dhcp" : "static",
               c->source);
     }
   for (guint i = 0; i < f->mac_pins->len; i++)
     {
       const KilnMacPin *m = f->mac_pins->pdata[i];
-      printf ("%-12s %s:%d %s\n", i ? "" : "MAC pinned", m->source, m->line,
+      kiln_print_text (stdout, "%-12s %s:%d %s\n", i ? "" : "MAC pinned", m->source, m->line,
               m->mac);
     }
   if (packages && r->packages)
     {
-      printf ("packages     %u\n", r->packages->len);
+      kiln_print_text (stdout, "packages     %u\n", r->packages->len);
       for (guint i = 0; i < r->packages->len; i++)
         {
           const KilnPackage *p = r->packages->pdata[i];
-          printf ("  %s %s %s\n", p->name, p->version ? p->version : "",
+          kiln_print_text (stdout, "  %s %s %s\n", p->name, p->version ? p->version : "",
                   p->arch ? p->arch : "");
         }
     }
   g_autofree char *tl = join (targets, "none (use --target)");
-  printf ("targets      %s\n\n", tl);
+  kiln_print_text (stdout, "targets      %s\n\n", tl);
   if (findings->len)
     {
       g_autofree char *text = kiln_lint_findings_format (findings);
-      printf ("%s\n", text);
+      kiln_print_text (stdout, "%s\n", text);
     }
-  printf ("%u error(s), %u warning(s), %u note(s)\n",
+  kiln_print_text (stdout, "%u error(s), %u warning(s), %u note(s)\n",
           kiln_lint_count (findings, KILN_LINT_ERROR),
           kiln_lint_count (findings, KILN_LINT_WARNING),
           kiln_lint_count (findings, KILN_LINT_INFO));

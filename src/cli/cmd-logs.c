@@ -8,6 +8,7 @@
 #include "store/store.h"
 #include "commands.h"
 #include "common/kiln.h"
+#include "base/escape.h"
 #include "base/paths.h"
 
 static const char usage_text[] =
@@ -94,6 +95,8 @@ kiln_cmd_logs (int argc, char **argv)
                                               error->message);
       return fail (KILN_EXIT_FAILED, msg);
     }
-  fwrite (text, 1, len, stdout);
+  /* the log holds what documents and guests printed */
+  g_autofree char *safe = kiln_escape_text (text, (gssize) len);
+  fputs (safe, stdout);
   return KILN_EXIT_OK;
 }

@@ -106,6 +106,8 @@ main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   quiet_libvirt_log (argv);
+  /* after the re-execution above, so the umask remembered is the caller's */
+  kiln_umask_init ();
 
   if (argc < 2)
     {

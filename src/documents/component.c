@@ -959,7 +959,9 @@ component_from_doc (KilnDoc *doc, KilnDiags *diags, guint depth,
     kiln_schema_error (diags, root, "expected a component (a mapping with "
                        "schemaVersion and phases), found %s",
                        kiln_node_describe (root));
-  else
+  else if (kiln_schema_has_known_key (diags, root, "a component (a mapping "
+                                      "with schemaVersion and phases)",
+                                      top_keys))
     {
       check_top_keys (diags, root);
       x.c->name = optional_string (&x, root, "name", "the component");

@@ -172,7 +172,9 @@ kiln_pipeline_from_doc (KilnDoc *doc, KilnDiags *diags)
                       "document");
       return NULL;
     }
-  if (!kiln_schema_expect_map (diags, root, "a pipeline"))
+  if (!kiln_schema_expect_map (diags, root, "a pipeline")
+      || !kiln_schema_has_known_key (diags, root, "a pipeline (pipeline, "
+                                     "recipe, schedule)", top_keys))
     return NULL;
   kiln_schema_check_keys (diags, root, "a pipeline", top_keys);
 

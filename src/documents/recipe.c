@@ -3,7 +3,9 @@
 
 #include <string.h>
 
+#include "base/image-file.h"
 #include "common/kiln.h"
+#include "connect.h"
 #include "naming.h"
 #include "scalarpos.h"
 #include "schema.h"
@@ -238,11 +240,14 @@ parse_parent (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
         kiln_schema_warning (diags, n, "the parent image %s does not exist "
                              "(yet): a build needs it at %s", q,
                              p->image_path);
-      else if (g_file_test (p->image_path, G_FILE_TEST_IS_DIR))
+      else
         {
-          kiln_schema_error (diags, n, "expected a disk image file for "
-                             "'parent', found the directory %s", q);
-          return;
+          /* a FIFO would hang the build, /dev/zero is no disk
+           * (base/image-file.h) */
+          const char *what = kiln_image_file_problem (p->image_path, FALSE);
+          if (what)
+            kiln_schema_error (diags, n, "expected a disk image file for "
+                               "'parent', found %s, %s", q, what);
         }
       return;
     }
@@ -479,30 +484,22 @@ parse_components (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
 
 /* ---- build ---- */
 
+/* Only the connections connect.h lists: a URI can run programs on this
+ * host.  Each problem points at the transport or parameter it names. */
 static void
 parse_connect (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
 {
-  static const char *const words[] = { "embed", NULL };
   if (!kiln_schema_expect_scalar (diags, n, "'build.connect'"))
     return;
   const char *s = n->scalar;
-  if (strcmp (s, "embed") == 0)
-    return;
-  const char *sep = strstr (s, "://");
-  gboolean scheme_ok = sep && sep > s && g_ascii_isalpha (*s);
-  for (const char *p = s; scheme_ok && p < sep; p++)
-    if (!g_ascii_isalnum (*p) && !strchr ("+.-", *p))
-      scheme_ok = FALSE;
-  if (scheme_ok && g_uri_is_valid (s, G_URI_FLAGS_NONE, NULL))
+  g_autoptr (GPtrArray) problems = kiln_connect_problems (s);
+  for (guint i = 0; i < problems->len; i++)
     {
-      r->build.connect = g_strdup (s);
-      return;
+      const KilnConnectProblem *p = problems->pdata[i];
+      kiln_scalar_error (diags, r->doc, n, p->offset, "%s", p->message);
     }
-  g_autofree char *q = kiln_quote_for_message (s);
-  g_autofree char *hint = kiln_suggest_suffix (s, words);
-  kiln_schema_error (diags, n, "expected embed or a libvirt URI like "
-                     "qemu:///system for 'build.connect', found %s%s", q,
-                     hint);
+  if (problems->len == 0 && strcmp (s, "embed") != 0)
+    r->build.connect = g_strdup (s);
 }
 
 static void
@@ -854,7 +851,9 @@ kiln_recipe_parse_lenient (KilnDoc *doc, KilnDiags *diags)
                       "document");
       return NULL;
     }
-  if (!kiln_schema_expect_map (diags, root, "a recipe"))
+  if (!kiln_schema_expect_map (diags, root, "a recipe")
+      || !kiln_schema_has_known_key (diags, root, "a recipe (name, version, "
+                                     "parent, ...)", top_keys))
     return NULL;
   kiln_schema_check_keys (diags, root, "a recipe", top_keys);
 

@@ -21,7 +21,8 @@
  *     accel: auto               # auto | kvm | tcg             (default auto)
  *     network: none             # none | user                  (default none)
  *     timeout: 60m              # 1m..7d, whole build stage    (default 60m)
- *     connect: embed            # embed | a libvirt URI        (default embed)
+ *     connect: embed            # embed, qemu:///system, qemu+ssh://H/system
+ *                               # ... (connect.h; default embed)
  *   outputs:                    # every key optional
  *     name: "{{ kiln:name }}-{{ kiln:buildDate }}"   # (default; naming.h)
  *     formats: [qcow2]          # qcow2 raw vmdk vhdx vhd ova, no duplicates

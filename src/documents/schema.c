@@ -101,6 +101,22 @@ kiln_schema_check_keys (KilnDiags *diags, const KilnNode *map,
   return ok;
 }
 
+gboolean
+kiln_schema_has_known_key (KilnDiags *diags, const KilnNode *map,
+                           const char *what, const char *const *allowed)
+{
+  guint n = kiln_node_map_size (map);
+  for (guint i = 0; i < n; i++)
+    if (g_strv_contains (allowed, kiln_node_map_key (map, i)->scalar))
+      return TRUE;
+  if (n == 0)
+    return TRUE;   /* {}: the missing keys say it best */
+  kiln_schema_error (diags, map, "expected %s, found a mapping with none of "
+                     "its keys (%u key%s): this file is not one", what, n,
+                     n == 1 ? "" : "s");
+  return FALSE;
+}
+
 const KilnNode *
 kiln_schema_require (KilnDiags *diags, const KilnNode *map, const char *key,
                      const char *what)

@@ -30,6 +30,14 @@ gboolean kiln_schema_check_keys (KilnDiags *diags, const KilnNode *map,
                                  const char *what,
                                  const char *const *allowed);
 
+/* FALSE, with one error at the map, when map has keys and none of them is
+ * in allowed: a path that names something else (`component: /etc/shadow`,
+ * a configuration file) is one error that does not echo the file's lines
+ * back as unknown keys.  what: "a component (a mapping with ...)". */
+gboolean kiln_schema_has_known_key (KilnDiags *diags, const KilnNode *map,
+                                    const char *what,
+                                    const char *const *allowed);
+
 /* The value of a required key; reports "missing required key 'k' in WHAT"
  * at the map's position and returns NULL when absent (or null). */
 const KilnNode *kiln_schema_require (KilnDiags *diags, const KilnNode *map,

@@ -6,6 +6,7 @@
 
 #include "inspect-image.h"
 
+#include "base/image-file.h"
 #include "backends/guestfs.h"
 #include "backends/qemu-img.h"
 #include "build/accel-decide.h"
@@ -30,6 +31,9 @@ char *
 kiln_image_format (const char *path, const char *given, guint64 *virtual_size,
                    GError **error)
 {
+  /* before qemu-img opens it: a FIFO would block it (base/image-file.h) */
+  if (!kiln_image_file_check (path, "the image", TRUE, error))
+    return NULL;
   g_autoptr (KilnImageInfo) info = kiln_qemu_img_info (path, given, error);
   if (!info)
     return NULL;

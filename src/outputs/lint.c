@@ -12,6 +12,7 @@
 #include "lint-parse.h"
 #include "lint.h"
 #include "ovf.h"
+#include "base/escape.h"
 #include "base/suggest.h"
 
 #define GiB (1024ULL * 1024 * 1024)
@@ -873,7 +874,9 @@ kiln_lint_findings_format (GPtrArray *findings)
                               kiln_lint_severity_name (x->severity),
                               x->target, x->id, x->message, x->fix);
     }
-  return g_string_free (s, FALSE);
+  /* messages quote what the guest's files say */
+  g_autofree char *raw = g_string_free (s, FALSE);
+  return kiln_escape_text (raw, -1);
 }
 
 const KilnLintFinding *

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "common/kiln.h"
 #include "common/kiln-json.h"
+#include "base/paths.h"
 #include "outputs.h"
 #include "ova.h"
 #include "ovf.h"
@@ -627,6 +628,21 @@ target_exists (const char *out_dir, const char *name)
 static gboolean
 rename_all (Dist *d, GPtrArray *names, const char *out_dir, GError **error)
 {
+  /* kiln's umask made them private; artifacts are the user's and get the
+   * user's umask (docs/outputs.md) */
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autofree char *from = g_build_filename (d->tmp_dir,
+                                                (const char *) names->pdata[i],
+                                                NULL);
+      if (chmod (from, kiln_user_file_mode ()) < 0)
+        {
+          int e = errno;
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "chmod %s: %s",
+                       from, g_strerror (e));
+          return FALSE;
+        }
+    }
   /* Data on disk before the names appear. */
   int dfd = open (d->tmp_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0)
@@ -948,7 +964,7 @@ kiln_distribute (const KilnDistributeSpec *spec,
     }
 
   g_autofree char *out_dir = g_canonicalize_filename (spec->output_dir, NULL);
-  if (g_mkdir_with_parents (out_dir, 0755) != 0)
+  if (kiln_mkdir_for_user (out_dir) != 0)
     {
       int e = errno;
       g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,

@@ -17,7 +17,9 @@ expect_refused () {
   local file=$1 at=$2 fragment=$3 where
   expect_exit 2 --out "$TEST_TMP/out" "$KILN" validate "$file"
   if [ -n "$at" ]; then where="$file:$at: error: "; else where="$file: error: "; fi
-  grep -F -- "$where" "$TEST_TMP/out" | expect_grep -F -- "$fragment" -
+  # not a pipe: expect_grep's fail must end this shell, not a subshell
+  grep -F -- "$where" "$TEST_TMP/out" > "$TEST_TMP/at" || true
+  expect_grep -F -- "$fragment" "$TEST_TMP/at"
   ok "$file"
 }
 

@@ -9,7 +9,9 @@ hello="$top_srcdir/examples/hello"
 
 expect_exit 0 --out "$tmp/out" "$KILN" validate \
   "$hello/recipe.yaml" "$hello/pipeline.yaml" "$hello/components/hello.yaml"
-grep -v 'tiny.qcow2' "$tmp/out" | expect_no_grep ': \(error\|warning\): ' -
+# not a pipe: expect_no_grep's fail must end this shell, not a subshell
+grep -v 'tiny.qcow2' "$tmp/out" > "$tmp/out-but-tiny" || true
+expect_no_grep ': \(error\|warning\): ' "$tmp/out-but-tiny"
 ok "examples/hello validates: no diagnostics but the missing parent image"
 
 # from another directory: every reference is relative to its document

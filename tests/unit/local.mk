@@ -13,6 +13,7 @@ include $(srcdir)/tests/unit/templates.mk
 include $(srcdir)/tests/unit/libvirt.mk
 include $(srcdir)/tests/unit/backends.mk
 include $(srcdir)/tests/unit/doctor.mk
+include $(srcdir)/tests/unit/trust.mk
 check_PROGRAMS += $(UNIT_TESTS)
 TESTS += $(UNIT_TESTS)
 # `make check-unit` runs only the unit tests, kiln's and the agent's

@@ -201,7 +201,7 @@ test_recipe_parent_is_a_recipe_or_an_image (void **state)
               "name: x\nversion: 1.0.0\nparent: ../dir.qcow2\n");
   g_autoptr (KilnDiags) d4 = kiln_diags_new ();
   assert_null (kiln_recipe_load (rp, d4));
-  assert_true (kiln_diags_find (d4, 3, 9, "found the directory"));
+  assert_true (kiln_diags_find (d4, 3, 9, "found '../dir.qcow2', a directory"));
   remove_tree (tmp);
 }
 
@@ -404,7 +404,7 @@ test_recipe_refuses_wrong_shapes_at_their_position (void **state)
       "  - {component: a, parameters: [{name: k, value: v, secret: 1x}]}\n", 5,
       61, "expected true or false for a parameter's 'secret'" },
     { "name: x\nversion: 1.0.0\nparent: p\nbuild: {connect: 'qemu system'}\n",
-      4, 18, "expected embed or a libvirt URI" },
+      4, 19, "which is not a libvirt URI" },
     { "name: x\nversion: 1.0.0\nparent: p\noutputs: {tags: {aws:x: y}}\n",
       4, 18, "reserved by AWS" },
     { "name: x\nversion: 1.0.0\nparent: p\n"
@@ -425,7 +425,8 @@ test_recipe_refuses_wrong_shapes_at_their_position (void **state)
     }
   /* good URIs */
   const char *uris[] = { "qemu:///system", "qemu:///session",
-                         "qemu+ssh://root@host/system", "test:///default" };
+                         "qemu+ssh://root@host/system",
+                         "qemu+tls://host/session" };
   for (gsize i = 0; i < G_N_ELEMENTS (uris); i++)
     {
       g_autofree char *text = g_strdup_printf (
@@ -436,6 +437,47 @@ test_recipe_refuses_wrong_shapes_at_their_position (void **state)
       assert_non_null (r);
       assert_string_equal (r->build.connect, uris[i]);
     }
+}
+
+/* A component path that names something else (`component: /etc/shadow`):
+ * one error at that file, which never echoes its lines back (issue 13,
+ * item 7). */
+static void
+test_recipe_component_that_is_not_a_document (void **state)
+{
+  (void) state;
+  g_autofree char *tmp = g_dir_make_tmp ("kiln-recipe-XXXXXX", NULL);
+  write_file (tmp, "shadow",
+              "root:$6$s3cr3tsalt$hash:19000:0:99999:7:::\n"
+              "daemon:*:19000:0:99999:7:::\n"
+              "builder:$6$other$hash:19000:0:99999:7:::\n");
+  write_file (tmp, "recipe.yaml",
+              "name: x\nversion: 1.0.0\nparent: p\ncomponents:\n"
+              "  - component: ./shadow\n");
+  g_autofree char *rp = g_build_filename (tmp, "recipe.yaml", NULL);
+  g_autoptr (KilnDiags) d = kiln_diags_new ();
+  g_autoptr (KilnRecipe) r = kiln_recipe_load (rp, d);
+  assert_null (r);
+  guint about_shadow = 0;
+  for (guint i = 0; i < kiln_diags_count (d); i++)
+    {
+      const KilnDiag *x = kiln_diags_get (d, i);
+      if (strstr (x->message, "$6$") || strstr (x->message, "daemon")
+          || strstr (x->message, "19000"))
+        {
+          print_diags (d);
+          fail_msg ("a line of the file echoed: %s", x->message);
+        }
+      if (x->file && g_str_has_suffix (x->file, "shadow"))
+        about_shadow++;
+    }
+  if (about_shadow != 1)
+    print_diags (d);
+  assert_int_equal (about_shadow, 1);
+  assert_true (kiln_diags_find (d, 1, 1, "expected a component (a mapping "
+                                "with schemaVersion and phases), found a "
+                                "mapping with none of its keys (3 keys)"));
+  remove_tree (tmp);
 }
 
 int
@@ -449,6 +491,7 @@ main (void)
     cmocka_unit_test (test_recipe_components_resolve_with_positions_and_secrets),
     cmocka_unit_test (test_recipe_names_and_paths_relative_to_the_recipe),
     cmocka_unit_test (test_recipe_refuses_wrong_shapes_at_their_position),
+    cmocka_unit_test (test_recipe_component_that_is_not_a_document),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -1,0 +1,8 @@
+# tests/integration/trust.mk - hostile documents stay in their place
+# (issue 13): connections, modes, non-regular files.
+TESTS += tests/integration/trust-connect.sh
+EXTRA_DIST += tests/integration/trust-connect.sh
+TESTS += tests/integration/trust-modes.sh
+EXTRA_DIST += tests/integration/trust-modes.sh
+TESTS += tests/integration/trust-regular-files.sh
+EXTRA_DIST += tests/integration/trust-regular-files.sh

@@ -1,0 +1,15 @@
+# tests/unit/trust.mk - unit tests of what keeps hostile documents and guest
+# text in their place (issue 13): escaping, connection URIs, number and name
+# rules, YAML tags.
+UNIT_TESTS += tests/unit/test-escape
+tests_unit_test_escape_SOURCES = tests/unit/test-escape.c
+tests_unit_test_escape_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_escape_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test-connect
+tests_unit_test_connect_SOURCES = tests/unit/test-connect.c
+tests_unit_test_connect_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_connect_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test-image-file
+tests_unit_test_image_file_SOURCES = tests/unit/test-image-file.c
+tests_unit_test_image_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_image_file_LDADD = $(UNIT_LDADD)
