@@ -56,17 +56,18 @@ read_one (const guint8 *data, gsize len, GPtrArray *out, GError **error)
   return used;
 }
 
-/* The 8 hex digits at p, or -1. */
-static gint64
+/* The 8-character hex field at p read as libarchive reads it: the hex
+ * digits up to the first other character. */
+static guint64
 newc_hex (const guint8 *p)
 {
-  gint64 v = 0;
+  guint64 v = 0;
   for (int i = 0; i < 8; i++)
     {
       int d = g_ascii_xdigit_value (p[i]);
       if (d < 0)
-        return -1;
-      v = v * 16 + d;
+        break;
+      v = v * 16 + (guint64) d;
     }
   return v;
 }
@@ -76,7 +77,7 @@ newc_hex (const guint8 *p)
  * The initramfs is guest data, and libarchive allocates a claimed name
  * size (up to 4 GiB) before it checks it against the input (found by
  * fuzz-guest-files).  Anything else (another format, a compressed
- * segment, a malformed header) is left to libarchive. */
+ * segment) is left to libarchive. */
 static gboolean
 newc_sizes_fit (const guint8 *data, gsize len)
 {
@@ -86,18 +87,16 @@ newc_sizes_fit (const guint8 *data, gsize len)
          && (memcmp (data + p, "070701", 6) == 0
              || memcmp (data + p, "070702", 6) == 0))
     {
-      gint64 filesize = newc_hex (data + p + 54);
-      gint64 namesize = newc_hex (data + p + 94);
-      if (filesize < 0 || namesize < 0)
-        return TRUE;
-      if ((guint64) namesize > len - p - header)
+      guint64 filesize = newc_hex (data + p + 54);
+      guint64 namesize = newc_hex (data + p + 94);
+      if (namesize > len - p - header)
         return FALSE;
       gsize name_end = (p + header + (gsize) namesize + 3) & ~(gsize) 3;
       if (name_end > len)
         return TRUE;   /* truncated padding: libarchive says so */
       if (namesize == 11 && memcmp (data + p + header, "TRAILER!!!", 10) == 0)
         return TRUE;
-      if ((guint64) filesize > len - name_end)
+      if (filesize > len - name_end)
         return FALSE;
       p = (name_end + (gsize) filesize + 3) & ~(gsize) 3;
       if (p > len)
