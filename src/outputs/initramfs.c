@@ -56,52 +56,42 @@ read_one (const guint8 *data, gsize len, GPtrArray *out, GError **error)
   return used;
 }
 
-/* The 8 hex digits at p, or -1. */
-static gint64
-newc_hex (const guint8 *p)
+/* Is p (at least 110 bytes) what libarchive takes for a newc header:
+ * "070701" or "070702", and 110 hex characters in all? */
+static gboolean
+newc_header_at (const guint8 *p)
 {
-  gint64 v = 0;
-  for (int i = 0; i < 8; i++)
-    {
-      int d = g_ascii_xdigit_value (p[i]);
-      if (d < 0)
-        return -1;
-      v = v * 16 + d;
-    }
-  return v;
+  if (memcmp (p, "07070", 5) != 0 || (p[5] != '1' && p[5] != '2'))
+    return FALSE;
+  for (int i = 6; i < 110; i++)
+    if (!g_ascii_isxdigit (p[i]))
+      return FALSE;
+  return TRUE;
 }
 
-/* An uncompressed newc cpio (the usual first initramfs segment) whose
- * headers claim names or files larger than the data that is left: FALSE.
- * The initramfs is guest data, and libarchive allocates a claimed name
- * size (up to 4 GiB) before it checks it against the input (found by
- * fuzz-guest-files).  Anything else (another format, a compressed
- * segment, a malformed header) is left to libarchive. */
+/* Does any newc header libarchive could read in data (it resynchronizes:
+ * after a damaged header it searches forward for the next one) claim a
+ * name longer than the data left?  The initramfs is guest data, and
+ * libarchive allocates a claimed name size (up to 4 GiB) before it checks
+ * it against the input (found by fuzz-guest-files).  A file's size needs
+ * no check: libarchive reads file data in blocks. */
 static gboolean
-newc_sizes_fit (const guint8 *data, gsize len)
+newc_names_fit (const guint8 *data, gsize len)
 {
   const gsize header = 110;
-  gsize p = 0;
-  while (len - p >= header
-         && (memcmp (data + p, "070701", 6) == 0
-             || memcmp (data + p, "070702", 6) == 0))
+  for (gsize p = 0; len >= header && p <= len - header; p++)
     {
-      gint64 filesize = newc_hex (data + p + 54);
-      gint64 namesize = newc_hex (data + p + 94);
-      if (filesize < 0 || namesize < 0)
-        return TRUE;
-      if ((guint64) namesize > len - p - header)
+      const guint8 *hit = memchr (data + p, '0', len - header + 1 - p);
+      if (!hit)
+        break;
+      p = (gsize) (hit - data);
+      if (!newc_header_at (hit))
+        continue;
+      guint64 namesize = 0;
+      for (int i = 94; i < 102; i++)
+        namesize = namesize * 16 + (guint64) g_ascii_xdigit_value (hit[i]);
+      if (namesize > len - p - header)
         return FALSE;
-      gsize name_end = (p + header + (gsize) namesize + 3) & ~(gsize) 3;
-      if (name_end > len)
-        return TRUE;   /* truncated padding: libarchive says so */
-      if (namesize == 11 && memcmp (data + p + header, "TRAILER!!!", 10) == 0)
-        return TRUE;
-      if ((guint64) filesize > len - name_end)
-        return FALSE;
-      p = (name_end + (gsize) filesize + 3) & ~(gsize) 3;
-      if (p > len)
-        return TRUE;
     }
   return TRUE;
 }
@@ -131,12 +121,12 @@ kiln_initramfs_list_data (const guint8 *data, gsize len, const char *name,
       if (off >= len)
         break;
       g_autoptr (GError) local = NULL;
-      if (!newc_sizes_fit (data + off, len - off))
+      if (!newc_names_fit (data + off, len - off))
         {
           g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
                        "cannot read the initramfs %s (archive %d at byte "
-                       "%" G_GSIZE_FORMAT "): a cpio header claims more "
-                       "bytes than the file holds", name, segment + 1, off);
+                       "%" G_GSIZE_FORMAT "): a cpio header claims a name "
+                       "longer than the file", name, segment + 1, off);
           return NULL;
         }
       gssize used = read_one (data + off, len - off, out, &local);
