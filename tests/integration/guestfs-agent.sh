@@ -70,6 +70,15 @@ expect_line "$W/unit-nic" "Wants=network-online.target"
 expect_line "$W/unit-nic" "After=network-online.target cloud-config.service"
 expect_line "$W/sd-remove.out" "exists /etc/systemd/system/systemd-networkd-wait-online.service.d no"
 diff -u "$W/m0" "$W/m3" || fail "remove_agent (network card) did not restore the systemd guest"
+# an independent reader agrees: no kiln unit and no kiln drop-in is left
+left=$(test_guestfish --ro -a "$W/sd.qcow2" -i <<'GF' 2>&1
+exists /etc/systemd/system/kiln-agent.service
+exists /etc/systemd/system/systemd-networkd-wait-online.service.d
+exists /lib/systemd/system/systemd-networkd-wait-online.service
+GF
+)
+expect_eq "guestfish: the unit, the drop-in folder, the guest's own unit" \
+  "false false true" "$(echo $left)"
 grep -q 'kiln: agent removed: .*/etc/systemd/system/multi-user.target.wants/kiln-agent.service' "$W/sd-remove.log" ||
   fail "removal not logged"
 
