@@ -383,8 +383,12 @@ main (int argc, char **argv)
   else
     {
       agent_save_state (&a);
-      if (o.boot)
+      /* only when a step needs what cloud-init does (src/build/plan.c) */
+      const json *wc = json_get (a.plan, KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT);
+      if (o.boot && wc && wc->type == JSON_BOOL && wc->boolean)
         wait_for_cloud_init ();
+      else if (o.boot && cond_binary_exists ("cloud-init"))
+        event_log ("info", "not waiting for cloud-init's final stage: no step needs it");
       r = runner_run_plan (&a);
       switch (r)
         {

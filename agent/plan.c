@@ -169,6 +169,9 @@ plan_check (const json *plan, const char *where, char **err)
   v = json_get (plan, KILN_PLAN_KEY_POWEROFF);
   if (v && v->type != JSON_NULL && v->type != JSON_BOOL)
     return shape_error (err, where, KILN_PLAN_KEY_POWEROFF, "true or false", v);
+  v = json_get (plan, KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT);
+  if (v && v->type != JSON_NULL && v->type != JSON_BOOL)
+    return shape_error (err, where, KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT, "true or false", v);
   const json *docs = json_get (plan, KILN_PLAN_KEY_DOCUMENTS);
   if (!docs || docs->type != JSON_ARRAY)
     return shape_error (err, where, KILN_PLAN_KEY_DOCUMENTS, "a list", docs);

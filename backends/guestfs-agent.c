@@ -34,6 +34,18 @@
 #define OPENRC_LOCAL_INIT "/etc/init.d/local"
 #define OPENRC_DEFAULT "/etc/runlevels/default"
 #define OPENRC_LOCAL_LINK OPENRC_DEFAULT "/local"
+#define SYSTEM_UNIT_DIR "/etc/systemd/system"
+/* Written for a boot without a network card: the wait-online services would
+ * wait for a link that never comes (their own timeout, 60-120 s).  Removed
+ * with the agent, so the image keeps its own behaviour. */
+#define NO_NIC_DROP_IN "zz-kiln-no-network-card.conf"
+static const char *const wait_online_units[] = {
+  "systemd-networkd-wait-online.service",
+  "NetworkManager-wait-online.service",
+  "ifupdown-wait-online.service",
+};
+static const char *const unit_dirs[] = { "/lib/systemd/system",
+                                         "/usr/lib/systemd/system" };
 #define SELINUX_CONFIG "/etc/selinux/config"
 #define AUTORELABEL "/.autorelabel"
 
@@ -173,23 +185,28 @@ has_cloud_init (KilnGuest *kg)
 }
 
 static char *
-systemd_unit (KilnGuest *kg)
+systemd_unit (KilnGuest *kg, gboolean nic)
 {
   /* Type=simple: the boot finishes normally while the agent works (a
    * oneshot would hold multi-user.target until the whole plan ran, and a
    * step waiting for the system to be up would deadlock).  When cloud-init
    * is present the unit starts after cloud-config.service (not
    * cloud-init.target: that target is ordered after multi-user.target, which
-   * this unit is wanted by: an ordering cycle) and the agent also runs
-   * `cloud-init status --wait`. */
+   * this unit is wanted by: an ordering cycle); the agent waits for the
+   * final stage itself only when the plan says a step needs it.  Without a
+   * network card there is no network to wait for. */
   gboolean ci = has_cloud_init (kg);
+  g_autofree char *after = g_strjoin (
+      " ", nic ? "network-online.target" : "", ci ? "cloud-config.service" : "",
+      NULL);
+  g_strstrip (after);
   return g_strdup_printf (
       "# Installed by kiln for one build; removed when the image is "
       "generalized.\n"
       "[Unit]\n"
       "Description=kiln image build agent\n"
-      "Wants=network-online.target\n"
-      "After=network-online.target%s\n"
+      "%s"
+      "%s%s%s"
       "ConditionPathExists=" PLAN_PATH "\n"
       "\n"
       "[Service]\n"
@@ -201,7 +218,49 @@ systemd_unit (KilnGuest *kg)
       "\n"
       "[Install]\n"
       "WantedBy=multi-user.target\n",
-      ci ? " cloud-config.service" : "");
+      nic ? "Wants=network-online.target\n" : "", *after ? "After=" : "",
+      after, *after ? "\n" : "");
+}
+
+static gboolean
+unit_exists (KilnGuest *kg, const char *unit)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (unit_dirs); i++)
+    {
+      g_autofree char *path = g_build_filename (unit_dirs[i], unit, NULL);
+      if (kiln_guest_exists (kg, path))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static char *
+no_nic_drop_in_path (const char *unit)
+{
+  return g_strdup_printf (SYSTEM_UNIT_DIR "/%s.d/" NO_NIC_DROP_IN, unit);
+}
+
+/* The image's wait-online services are skipped while the plan is there
+ * (a boot without a network card). */
+static gboolean
+install_no_nic_drop_ins (KilnGuest *kg, Installed *in, GError **error)
+{
+  static const char text[] =
+      "# Written by kiln for a build or test boot without a network card;\n"
+      "# removed with the kiln agent.\n"
+      "[Unit]\n"
+      "ConditionPathExists=!" PLAN_PATH "\n";
+  for (guint i = 0; i < G_N_ELEMENTS (wait_online_units); i++)
+    {
+      if (!unit_exists (kg, wait_online_units[i]))
+        continue;
+      g_autofree char *path = no_nic_drop_in_path (wait_online_units[i]);
+      g_autofree char *dir = g_path_get_dirname (path);
+      if (!kiln_guest_mkdir_p_tracked (kg, dir, 0755, in->created_dirs, error)
+          || !kiln_guest_write (kg, path, text, strlen (text), 0644, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* Text with every line that ends in the marker dropped. */
@@ -286,13 +345,15 @@ install_rc_local (KilnGuest *kg, Installed *in, GError **error)
 }
 
 static gboolean
-install_start (KilnGuest *kg, Installed *in, GError **error)
+install_start (KilnGuest *kg, Installed *in, gboolean nic, GError **error)
 {
   switch (in->method)
     {
     case START_SYSTEMD:
       {
-        g_autofree char *unit = systemd_unit (kg);
+        g_autofree char *unit = systemd_unit (kg, nic);
+        if (!nic && !install_no_nic_drop_ins (kg, in, error))
+          return FALSE;
         if (!kiln_guest_mkdir_p_tracked (kg, WANTS_DIR, 0755, in->created_dirs,
                                          error)
             || !kiln_guest_write (kg, UNIT_PATH, unit, strlen (unit), 0644,
@@ -354,7 +415,7 @@ selinux_active (KilnGuest *kg)
 
 gboolean
 kiln_guest_install_agent (KilnGuest *kg, const char *agent_binary,
-                          const char *plan_json, GError **error)
+                          const char *plan_json, gboolean nic, GError **error)
 {
   /* a plan that is not JSON is a kiln bug (or a path passed as text) */
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -397,7 +458,7 @@ kiln_guest_install_agent (KilnGuest *kg, const char *agent_binary,
   g_autofree char *record = installed_to_json (&in);
   if (!kiln_guest_write (kg, INSTALLED_PATH, record, strlen (record), 0600,
                          error)
-      || !install_start (kg, &in, error))
+      || !install_start (kg, &in, nic, error))
     return FALSE;
   if (selinux_active (kg) && !kiln_guest_lexists (kg, AUTORELABEL))
     {
@@ -464,6 +525,12 @@ kiln_guest_remove_agent_report (KilnGuest *kg, GPtrArray *removed,
   g_auto (Installed) in = { 0 };
   gboolean recorded = installed_load (kg, &in);
   /* Without a record every start method is undone by its fixed path. */
+  for (guint i = 0; i < G_N_ELEMENTS (wait_online_units); i++)
+    {
+      g_autofree char *path = no_nic_drop_in_path (wait_online_units[i]);
+      if (!remove_path (kg, path, removed, error))
+        return FALSE;
+    }
   if (!remove_path (kg, WANTS_LINK, removed, error)
       || !remove_path (kg, UNIT_PATH, removed, error)
       || !remove_path (kg, LOCAL_D_START, removed, error)

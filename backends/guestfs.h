@@ -43,9 +43,12 @@ gboolean kiln_guest_mkdir_p (KilnGuest *g, const char *path, int mode,
 
 /* Upload the agent (agent_binary: a host path) and the plan (plan_json: the
  * JSON text) and enable the agent at boot (systemd unit, else /etc/rc.local
- * and OpenRC local.d) - docs/agent-protocol.md. */
+ * and OpenRC local.d) - docs/agent-protocol.md.  nic: the boot has a
+ * network card (the agent waits for network-online.target); without one the
+ * guest's wait-online services are skipped for that boot. */
 gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
-                                   const char *plan_json, GError **error);
+                                   const char *plan_json, gboolean nic,
+                                   GError **error);
 /* Remove everything install_agent added (and the agent's state and log). */
 gboolean kiln_guest_remove_agent (KilnGuest *g, GError **error);
 

@@ -218,6 +218,8 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_PLAN_KEY_PHASES           "phases"      /* the phases to run */
 #define KILN_PLAN_KEY_POWEROFF         "poweroff"
 #define KILN_PLAN_KEY_DOCUMENTS        "documents"
+/* true: the agent waits for cloud-init's final stage before the first step */
+#define KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT "waitForCloudInit"
 /* a documents[] entry (and ExecuteDocument's inline document) */
 #define KILN_DOCUMENT_KEY_NAME         "name"
 #define KILN_DOCUMENT_KEY_FILE         "file"

@@ -233,6 +233,43 @@ add_document (JsonBuilder *b, const KilnComponent *c, GHashTable *values,
   return TRUE;
 }
 
+/* Does a step need what cloud-init does at boot?  With kiln's seed
+ * (backends/seed.h) cloud-init's init and config stages run before the agent
+ * starts (the unit is ordered after cloud-config.service); its final stage
+ * runs after multi-user.target and does nothing a step relies on (no
+ * user-data scripts, no packages) - unless the step works with cloud-init
+ * itself: runs it, reads its status or instance data, or changes its
+ * configuration (configure-cloud-init).  Those steps are recognised by what
+ * they name; the agent then waits for `cloud-init status --wait` first. */
+static gboolean
+documents_use_cloud_init (const char *documents_json)
+{
+  static const char *const marks[] = { "cloud-init", "cloud_init",
+                                       "/etc/cloud", "/var/lib/cloud",
+                                       "/run/cloud-init" };
+  g_autofree char *lower = g_ascii_strdown (documents_json, -1);
+  for (guint i = 0; i < G_N_ELEMENTS (marks); i++)
+    if (strstr (lower, marks[i]))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+kiln_plan_waits_for_cloud_init (const char *plan_json)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  if (!json_parser_load_from_data (p, plan_json, -1, NULL))
+    return FALSE;
+  JsonNode *root = json_parser_get_root (p);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return FALSE;
+  JsonNode *v = json_object_get_member (json_node_get_object (root),
+                                        KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT);
+  return v && JSON_NODE_HOLDS_VALUE (v)
+         && json_node_get_value_type (v) == G_TYPE_BOOLEAN
+         && json_node_get_boolean (v);
+}
+
 gboolean
 kiln_plan_has_steps (GPtrArray *components, const char *const *phases)
 {
@@ -288,5 +325,10 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
   if (n_steps)
     *n_steps = steps;
   g_autoptr (JsonNode) root = json_builder_get_root (b);
+  JsonObject *plan = json_node_get_object (root);
+  g_autofree char *documents = json_to_string (
+      json_object_get_member (plan, KILN_PLAN_KEY_DOCUMENTS), FALSE);
+  json_object_set_boolean_member (plan, KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT,
+                                  documents_use_cloud_init (documents));
   return json_to_string (root, TRUE);
 }

@@ -30,6 +30,9 @@ char *kiln_plan_compile (GPtrArray *components /* KilnPlanComponent* */,
                          const KilnPlanOptions *opts, guint *n_steps,
                          GError **error);
 
+/* The plan's waitForCloudInit member (FALSE when absent or unreadable). */
+gboolean kiln_plan_waits_for_cloud_init (const char *plan_json);
+
 /* Does any selected phase (NULL: any) of any component have steps? */
 gboolean kiln_plan_has_steps (GPtrArray *components,
                               const char *const *phases);

@@ -69,7 +69,19 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
   g_autofree char *instance = g_strdup_printf ("kiln-%s-%s-%" G_GINT64_FORMAT
                                                "-%s", job->name, what,
                                                ctx->build_number, uuid);
-  KilnSeedSpec seed_spec = { .instance_id = instance, .hostname = NULL };
+  /* The build boot makes no SSH host keys: generalize removes them again,
+   * and cloud-init's key generation holds the boot (it runs before
+   * sysinit.target).  The test boot keeps cloud-init's default - it boots
+   * the shipped image as a user would, and a test may check that sshd runs
+   * on an image whose keys only cloud-init makes. */
+  gboolean build = g_strcmp0 (what, "build") == 0;
+  KilnSeedSpec seed_spec = {
+    .instance_id = instance,
+    .hostname = NULL,
+    .extra_user_data = build ? "ssh_deletekeys: false\n"
+                               "ssh_genkeytypes: []\n"
+                             : NULL,
+  };
   if (!kiln_seed_create (&seed_spec, seed, error))
     return FALSE;
   spec.seed_disk = seed;

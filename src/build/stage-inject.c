@@ -5,6 +5,7 @@
 
 #include "backends/guestfs.h"
 #include "backends/qemu-img.h"
+#include "plan.h"
 
 gboolean
 kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
@@ -14,10 +15,19 @@ kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
   g_autoptr (KilnGuest) g = kiln_stage_open_guest (ctx, m, disk, error);
   if (!g)
     return FALSE;
-  if (!kiln_guest_install_agent (g, res->agent_path, plan, error))
+  /* the boot's network card decides whether the guest waits for a network */
+  gboolean nic = ctx->job->network_user;
+  if (!kiln_guest_install_agent (g, res->agent_path, plan, nic, error))
     return FALSE;
-  kiln_reporter_info (ctx->r, "injected the kiln agent and the %s plan",
-                      what);
+  kiln_reporter_info (ctx->r, "injected the kiln agent and the %s plan (%s; "
+                      "%s)", what,
+                      nic ? "network card: the agent starts when the "
+                            "network is online"
+                          : "no network card: no wait for a network",
+                      kiln_plan_waits_for_cloud_init (plan)
+                          ? "a step needs cloud-init: the agent waits for "
+                            "its final stage"
+                          : "no step needs cloud-init's final stage");
   return kiln_guest_close (g_steal_pointer (&g), error);
 }
 

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # kiln run (apply one component, like awstoe run), kiln test (test phases
 # against an existing image) and SIGTERM in the middle of a boot.
+# The component also puts a stand-in for cloud-init into the image: the test
+# boot's agent must start its steps without waiting for cloud-init's final
+# stage (no step of that plan needs it), which the stand-in would record.
 . "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
@@ -28,6 +31,16 @@ phases:
         action: ExecuteBash
         inputs:
           commands: ['cat /etc/kiln-note; echo']
+      - name: StandIn
+        action: CreateFile
+        inputs:
+          - path: /usr/bin/cloud-init
+            permissions: '0755'
+            content: |
+              #!/bin/sh
+              # stand-in: records that someone waited for the final stage
+              if [ "$1 $2" = "status --wait" ]; then : > /var/kiln-final-waited; fi
+              exit 0
   - name: deploy-check
     steps:
       - name: Mark
@@ -40,6 +53,10 @@ phases:
         action: ExecuteBash
         inputs:
           commands: ['test "$(cat /etc/kiln-note)" = "{{ Word }}"']
+      - name: NotWaited
+        action: ExecuteBash
+        inputs:
+          commands: ['test ! -e /var/kiln-final-waited']
 YAML
 
 # 1. kiln run: the phases named (any name, like awstoe run --phases), result
@@ -66,8 +83,16 @@ expect_no_leftovers
 ok "kiln run applies one component and writes the result"
 
 # 2. kiln test: the test phase passes on the result, fails on the original
-expect_exit 0 --out "$TEST_TMP/test-pass.out" "$KILN" test "$TEST_TMP/noted.qcow2" \
+expect_exit 0 --out "$TEST_TMP/test-pass.out" "$KILN" test "$TEST_TMP/noted.qcow2" --json \
     --component "$TEST_TMP/note.yaml" --parameters Word=hey --memory 512M </dev/null
+# the agent said so before the first event of its first step (the events'
+# order), and never waited
+expect_grep "not waiting for cloud-init's final stage" "$TEST_TMP/test-pass.out"
+no_wait=$(grep -n "not waiting for cloud-init's final stage" "$TEST_TMP/test-pass.out" | head -1 | cut -d: -f1)
+first_step=$(grep -n '"step":"Present"' "$TEST_TMP/test-pass.out" | head -1 | cut -d: -f1)
+[ -n "$first_step" ] && [ "$no_wait" -lt "$first_step" ] ||
+  fail "the agent's no-wait log does not come before its first step"
+expect_no_grep "waiting for cloud-init to finish" "$TEST_TMP/test-pass.out"
 expect_exit 1 --out "$TEST_TMP/test-fail.out" "$KILN" test "$tiny" --component "$TEST_TMP/note.yaml" \
     --component command-succeeds --parameters "Word=hey,command=true" --memory 512M </dev/null
 grep -q "step 'Present'" "$TEST_TMP/test-fail.out" || fail "the failing test step is not named"

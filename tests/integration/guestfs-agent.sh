@@ -22,9 +22,18 @@ run () { # run LABEL DISK ARGS...: one launch, output kept in $W/LABEL.out
 }
 
 # ---- systemd guest, install and remove in two launches ----
+# The guest has a wait-online service and cloud-init; the boot has no
+# network card: the agent does not wait for a network, the wait-online
+# service gets kiln's drop-in for that boot, and removal takes it away.
 new_overlay sd "$W/sd.qcow2"
-run sd-install "$W/sd.qcow2" manifest "$W/m0" \
-  install-agent "$W/agent" "$W/plan.json" \
+run sd-install "$W/sd.qcow2" \
+  mkdir /lib/systemd/system 0755 \
+  write-text /lib/systemd/system/systemd-networkd-wait-online.service '[Service]\nExecStart=/bin/true\n' 0644 \
+  mkdir /etc/cloud 0755 \
+  manifest "$W/m0" \
+  install-agent-no-nic "$W/agent" "$W/plan.json" \
+  read /etc/systemd/system/systemd-networkd-wait-online.service.d/zz-kiln-no-network-card.conf "$W/dropin" \
+  exists /etc/systemd/system/NetworkManager-wait-online.service.d \
   read /etc/systemd/system/kiln-agent.service "$W/unit" \
   read /var/lib/kiln-agent/plan.json "$W/plan.got" \
   read /var/lib/kiln-agent/installed.json "$W/installed.json" \
@@ -34,6 +43,11 @@ expect_line "$W/unit" "ExecStart=/usr/local/libexec/kiln/kiln-agent --boot"
 expect_line "$W/unit" "WantedBy=multi-user.target"
 expect_line "$W/unit" "StandardOutput=journal+console"
 expect_line "$W/unit" "Type=simple"
+expect_line "$W/unit" "After=cloud-config.service"
+expect_no_grep "network-online" "$W/unit"
+expect_line "$W/dropin" "ConditionPathExists=!/var/lib/kiln-agent/plan.json"
+# only for the wait-online services the guest has
+expect_line "$W/sd-install.out" "exists /etc/systemd/system/NetworkManager-wait-online.service.d no"
 sha=$(sha256sum < "$W/agent" | cut -d' ' -f1)
 expect_line "$W/m1" "file 0755 0:0 $(wc -c < "$W/agent") $sha /usr/local/libexec/kiln/kiln-agent"
 grep -q "^file 0600 0:0 [0-9]* [0-9a-f]* /var/lib/kiln-agent/plan.json$" "$W/m1" || fail "plan mode"
@@ -45,8 +59,28 @@ grep -q '"/usr/local/libexec"' "$W/installed.json" || fail "created dirs not rec
 # systemd guest: rc.local untouched
 if grep -q ' /etc/rc.local$' "$W/m1"; then fail "rc.local created on a systemd guest"; fi
 
-run sd-remove "$W/sd.qcow2" remove-agent manifest "$W/m2"
+# ... and in the same launch a boot with a network card: the agent waits
+# for the network, no drop-in
+run sd-remove "$W/sd.qcow2" remove-agent manifest "$W/m2" \
+  install-agent "$W/agent" "$W/plan.json" \
+  read /etc/systemd/system/kiln-agent.service "$W/unit-nic" \
+  exists /etc/systemd/system/systemd-networkd-wait-online.service.d \
+  remove-agent manifest "$W/m3"
 diff -u "$W/m0" "$W/m2" || fail "remove_agent did not restore the systemd guest"
+expect_no_grep "zz-kiln" "$W/m2"
+expect_line "$W/unit-nic" "Wants=network-online.target"
+expect_line "$W/unit-nic" "After=network-online.target cloud-config.service"
+expect_line "$W/sd-remove.out" "exists /etc/systemd/system/systemd-networkd-wait-online.service.d no"
+diff -u "$W/m0" "$W/m3" || fail "remove_agent (network card) did not restore the systemd guest"
+# an independent reader agrees: no kiln unit and no kiln drop-in is left
+left=$(test_guestfish --ro -a "$W/sd.qcow2" -i <<'GF' 2>&1
+exists /etc/systemd/system/kiln-agent.service
+exists /etc/systemd/system/systemd-networkd-wait-online.service.d
+exists /lib/systemd/system/systemd-networkd-wait-online.service
+GF
+)
+expect_eq "guestfish: the unit, the drop-in folder, the guest's own unit" \
+  "false false true" "$(echo $left)"
 grep -q 'kiln: agent removed: .*/etc/systemd/system/multi-user.target.wants/kiln-agent.service' "$W/sd-remove.log" ||
   fail "removal not logged"
 

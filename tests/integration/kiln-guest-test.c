@@ -12,6 +12,7 @@
  *   inspect                  key=value lines of the OS facts
  *   list-packages            "pkg NAME VERSION ARCH" lines
  *   install-agent AGENT PLAN PLAN is a host file holding the plan JSON
+ *   install-agent-no-nic AGENT PLAN   the same for a boot without a NIC
  *   remove-agent
  *   generalize               "action ..." lines
  *   zero                     discard/zero free space
@@ -360,11 +361,15 @@ main (int argc, char **argv)
               printf ("pkg %s %s %s\n", p->name, p->version, p->arch);
             }
         }
-      else if (strcmp (cmd, "install-agent") == 0 && need (argc, i, 2, cmd))
+      else if ((strcmp (cmd, "install-agent") == 0
+                || strcmp (cmd, "install-agent-no-nic") == 0)
+               && need (argc, i, 2, cmd))
         {
           g_autofree char *plan = NULL;
+          gboolean nic = strcmp (cmd, "install-agent") == 0;
           ok = g_file_get_contents (argv[i + 2], &plan, NULL, &error)
-               && kiln_guest_install_agent (kg, argv[i + 1], plan, &error);
+               && kiln_guest_install_agent (kg, argv[i + 1], plan, nic,
+                                            &error);
           i += 2;
         }
       else if (strcmp (cmd, "remove-agent") == 0)

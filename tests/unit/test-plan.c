@@ -229,6 +229,62 @@ test_build_plan (void **state)
   assert_int_equal (json_array_get_int_element (json_node_get_array (t), 0), 30);
 }
 
+static const char ci_yaml[] =
+    "name: ci\n"
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: Seed\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['cat /var/lib/cloud/instance/user-data.txt']\n"
+    "  - name: test\n"
+    "    steps:\n"
+    "      - name: Up\n"
+    "        action: ExecuteBash\n"
+    "        inputs:\n"
+    "          commands: ['true']\n";
+
+static gboolean
+waits (JsonNode *root)
+{
+  JsonNode *v = json_object_get_member (json_node_get_object (root),
+                                        "waitForCloudInit");
+  assert_non_null (v);
+  return json_node_get_boolean (v);
+}
+
+/* The agent waits for cloud-init's final stage only when a step of the
+ * plan works with cloud-init; the member is in every plan. */
+static void
+test_wait_for_cloud_init (void **state)
+{
+  Fixture *f = *state;
+  static const char *const build[] = { "build", "validate", NULL };
+  static const char *const test[] = { "test", NULL };
+  g_autoptr (GError) error = NULL;
+  add (f, "parent.yaml", parent_yaml, "kiln");
+  g_autoptr (JsonNode) plain = compile (f, "build", build, NULL, &error);
+  assert_non_null (plain);
+  assert_false (waits (plain));
+  g_autofree char *text = json_to_string (plain, FALSE);
+  assert_false (kiln_plan_waits_for_cloud_init (text));
+
+  add (f, "ci.yaml", ci_yaml, NULL);
+  g_autoptr (JsonNode) needs = compile (f, "build", build, NULL, &error);
+  assert_non_null (needs);
+  assert_true (waits (needs));
+  g_free (text);
+  text = json_to_string (needs, FALSE);
+  assert_true (kiln_plan_waits_for_cloud_init (text));
+  /* only the phases in the plan count: the test phase does not need it */
+  g_autoptr (JsonNode) tests = compile (f, "test", test, NULL, &error);
+  assert_non_null (tests);
+  assert_false (waits (tests));
+  assert_false (kiln_plan_waits_for_cloud_init ("not json"));
+}
+
 static void
 test_test_plan (void **state)
 {
@@ -291,6 +347,8 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_build_plan, setup, teardown),
     cmocka_unit_test_setup_teardown (test_test_plan, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_wait_for_cloud_init, setup,
+                                     teardown),
     cmocka_unit_test_setup_teardown (test_s3_refused, setup, teardown),
     cmocka_unit_test_setup_teardown (
         test_allowed_values_through_execute_document, setup, teardown),
