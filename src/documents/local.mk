@@ -17,6 +17,8 @@ src_libkilncore_a_SOURCES += \
 	src/documents/recipe-components.c \
 	src/documents/pipeline.c src/documents/pipeline.h \
 	src/documents/cron.c src/documents/cron.h \
+	src/documents/lifecycle.c src/documents/lifecycle.h \
+	src/documents/notify.c src/documents/notify.h \
 	src/documents/naming.c src/documents/naming.h \
 	src/documents/units.c src/documents/units.h \
 	src/documents/semver.c src/documents/semver.h \
