@@ -1,46 +1,49 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # check-layering-test.sh - scripts/check-layering catches each kind of
 # violation, naming FILE:LINE and the rule, and accepts what the rules allow.
 # It works on a copy of the source tree: one clean run, then one throw-away
 # violation at a time (added, checked, removed again).
-set -u
-: "${top_srcdir:?top_srcdir is not set}"
-command -v python3 >/dev/null 2>&1 || { echo "SKIP: python3 not installed"; exit 77; }
+# (This file is one level above tests/integration/: its own guess of
+# top_srcdir, for a run by hand, comes before functions.sh's.)
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+. "$(dirname "$0")/integration/lib/functions.sh"
+
+requires python3
 checker=$top_srcdir/scripts/check-layering
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/check-layering-test.XXXXXX") || exit 1
-trap 'rm -rf "$work"' EXIT
+work=$TEST_TMP
 tree=$work/tree
-mkdir "$tree"
+mkdir "$tree" || fail "mkdir $tree"
 # Only what the checker reads (an in-tree build leaves objects beside).
 (cd "$top_srcdir" && find src common backends agent -name '*.[ch]' -type f) |
   while IFS= read -r f; do
     mkdir -p "$tree/$(dirname "$f")" && cp "$top_srcdir/$f" "$tree/$f" || exit 1
-  done || { echo "not ok - copying the tree"; exit 1; }
+  done || fail "copying the tree"
 
-fails=0
-ok () { echo "ok - $*"; }
-bad () { echo "not ok - $*"; fails=$((fails + 1)); }
-
-run () { python3 "$checker" "$tree" > "$work/out" 2>&1; echo $? > "$work/rc"; }
+# run_checker: the checker on the copy; its output in $work/out, its exit
+# code in $work/rc.
+run_checker () { python3 "$checker" "$tree" > "$work/out" 2>&1; echo $? > "$work/rc"; }
 
 # expect_clean WHAT: the checker passes.
 expect_clean () {
-  run
-  if [ "$(cat "$work/rc")" = 0 ]; then ok "$1: passes"
-  else bad "$1: expected no violation"; sed 's/^/#   /' "$work/out"; fi
+  run_checker
+  if [ "$(cat "$work/rc")" != 0 ]; then
+    sed 's/^/#   /' "$work/out"
+    fail "$1: expected no violation (exit $(cat "$work/rc"))"
+  fi
+  ok "$1: passes"
 }
 
 # expect_violation WHAT LINE-PREFIX TEXT: exit 1, and a line that starts
 # with LINE-PREFIX (FILE:LINE:) and holds TEXT; nothing else reported.
 expect_violation () {
-  run
+  run_checker
   if [ "$(cat "$work/rc")" = 1 ] && grep -F "$2 " "$work/out" | grep -qF "$3" &&
      [ "$(grep -c '^[a-z].*:[0-9]*: ' "$work/out")" = 1 ]; then
     ok "$1: $(grep -F "$2 " "$work/out")"
   else
-    bad "$1: expected exit 1 and '$2 ... $3' alone (exit $(cat "$work/rc"))"
     sed 's/^/#   /' "$work/out"
+    fail "$1: expected exit 1 and '$2 ... $3' alone (exit $(cat "$work/rc"))"
   fi
 }
 
@@ -146,6 +149,3 @@ expect_violation "agent includes a core header" "agent/seam-k.c:3:" "agent inclu
 undo
 
 expect_clean "the tree after every violation was removed"
-
-[ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
-exit 0

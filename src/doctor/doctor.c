@@ -274,7 +274,14 @@ kiln_doctor_run (KilnDoctorFn fn, gpointer user_data)
                                  dom_accel));
   g_clear_pointer (&hv, kiln_hypervisor_close);
   if (scratch)
-    kiln_remove_tree (scratch);
+    {
+      kiln_remove_tree (scratch);
+      /* kiln_hypervisor_open's lock file beside the root (ROOT.lock,
+       * backends/libvirt.c): doctor changes nothing on disk, and leaves
+       * nothing in $TMPDIR */
+      g_autofree char *lock = g_strconcat (scratch, ".lock", NULL);
+      g_unlink (lock);
+    }
 
   /* QEMU and its image tool */
   const char *img = kiln_qemu_img_program ();

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # cli-conventions.sh - what a Linux user expects of a command: every
 # `kiln COMMAND --help` names itself "kiln COMMAND", the man page documents
 # every option each --help lists, and the bash completion (sourced into
@@ -6,18 +6,12 @@
 # COMP_CWORD) completes commands, options, formats, template and component
 # names and build references.  The option lists are taken from --help, so
 # neither the completion nor the man page can drift from the program.
-: "${top_srcdir:?}" "${KILN:?}"
-set -u
+. "$(dirname "$0")/lib/functions.sh"
+
 bash_completion=/usr/share/bash-completion/bash_completion
-[ -r "$bash_completion" ] || { echo "SKIP: bash-completion is not installed"; exit 77; }
-command -v sqlite3 > /dev/null || { echo "SKIP: sqlite3 is missing"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failed=0
-check () {   # check DESCRIPTION COMMAND...
-  local d=$1; shift
-  if "$@"; then echo "ok   $d"; else echo "FAIL $d"; failed=1; fi
-}
+[ -r "$bash_completion" ] || skip "bash-completion is not installed"
+requires sqlite3
+tmp=$TEST_TMP
 same_words () {   # same_words "A B C" "C B A": the same set of words
   [ "$(tr -s ' \n' '\n\n' <<< "$1" | sed '/^$/d' | sort -u)" = \
     "$(tr -s ' \n' '\n\n' <<< "$2" | sed '/^$/d' | sort -u)" ] && return 0
@@ -27,7 +21,8 @@ same_words () {   # same_words "A B C" "C B A": the same set of words
 }
 
 # A kiln home with builds in its catalog: two builds of web-golden, one of
-# base (kiln images list reads them like any other).
+# base (kiln images list reads them like any other).  A home of its own,
+# not the shared one: these rows are made up.
 export KILN_HOME="$tmp/home"
 mkdir -p "$KILN_HOME"
 sqlite3 "$KILN_HOME/catalog.db" <<'SQL'
@@ -43,25 +38,25 @@ INSERT INTO builds (name, version, build_number, state, started, finished) VALUE
 SQL
 
 commands=$("$KILN" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }')
-check "kiln --help lists doctor" grep -qx doctor <<< "$commands"
+expect "kiln --help lists doctor" grep -qx doctor <<< "$commands"
 
 # ---- --help: "kiln COMMAND", and the man page documents every option ----
 man="$top_srcdir/docs/kiln.1"
 for c in $commands; do
-  "$KILN" "$c" --help > "$tmp/help-$c" 2>&1
-  check "kiln $c --help: exit 0" test $? -eq 0
-  check "kiln $c --help: 'Usage: kiln $c'" \
+  expect_exit 0 --out "$tmp/help-$c" "$KILN" "$c" --help
+  ok "kiln $c --help: exit 0"
+  expect "kiln $c --help: 'Usage: kiln $c'" \
     grep -Eq "^(Usage: +|  )kiln $c( |$)" <(head -3 "$tmp/help-$c")
   # the options --help lists (without --help itself)
   grep -oE -- '--[a-z][a-z-]*' "$tmp/help-$c" | grep -vx -- --help | sort -u > "$tmp/opts-$c"
   # the man page's section of that command
   awk -v c="kiln $c" '/^\.S[SH] /{ on = index($0, "\"" c) == 5 } on' "$man" > "$tmp/man-$c"
-  check "man page: a section for kiln $c" test -s "$tmp/man-$c"
+  expect "man page: a section for kiln $c" test -s "$tmp/man-$c"
   missing=
   while read -r o; do
     grep -qF -- "$(sed 's/-/\\-/g' <<< "$o")" "$tmp/man-$c" || missing="$missing $o"
   done < "$tmp/opts-$c"
-  check "man page: every option of kiln $c${missing:+ (missing:$missing)}" test -z "$missing"
+  expect "man page: every option of kiln $c${missing:+ (missing:$missing)}" test -z "$missing"
 done
 
 # ---- bash completion -----------------------------------------------------
@@ -69,7 +64,7 @@ done
 source "$bash_completion"
 # shellcheck source=/dev/null
 source "$top_srcdir/completion/kiln"
-check "the completion binds _kiln to kiln" test "$(complete -p kiln)" = "complete -F _kiln kiln"
+expect "the completion binds _kiln to kiln" test "$(complete -p kiln)" = "complete -F _kiln kiln"
 comp () {   # comp WORD...: what completing the last word offers
   COMP_WORDS=("$KILN" "$@")
   COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
@@ -86,55 +81,53 @@ comp () {   # comp WORD...: what completing the last word offers
   printf '%s\n' "${COMPREPLY[@]}"
 }
 mkdir -p "$tmp/cwd/files/sub"
-cd "$tmp/cwd" || exit 1   # file names offered next to names come from here
+cd "$tmp/cwd" || fail "cd $tmp/cwd"   # file names offered next to names come from here
 touch files/r.yaml files/img.qcow2
 
-check "commands" same_words "$commands" "$(comp '')"
-check "a command's prefix: do -> doctor" same_words doctor "$(comp do)"
+expect "commands" same_words "$commands" "$(comp '')"
+expect "a command's prefix: do -> doctor" same_words doctor "$(comp do)"
 for c in $commands; do
-  check "options of kiln $c, as --help lists them" \
+  expect "options of kiln $c, as --help lists them" \
     same_words "$(cat "$tmp/opts-$c") --help" "$(comp "$c" -)"
 done
 formats=$("$KILN" build --help | sed -n 's/.*comma-separated (\(.*\)).*/\1/p')
-check "build --format: the formats --help names ($formats)" \
+expect "build --format: the formats --help names ($formats)" \
   same_words "$formats" "$(comp build --format '')"
-check "build --format=: the same after '='" same_words "$formats" "$(comp build --format = '')"
-check "build --format vmdk,vh: the list's last item" \
+expect "build --format=: the same after '='" same_words "$formats" "$(comp build --format = '')"
+expect "build --format vmdk,vh: the list's last item" \
   same_words "vmdk,vhdx vmdk,vhd" "$(comp build -f vmdk,vh)"
-check "convert --format: its sub-formats" \
+expect "convert --format: its sub-formats" \
   same_words "qcow2:compressed" "$(comp convert --format qcow2:)"
-check "--accel" same_words "auto kvm tcg" "$(comp build --accel '')"
-check "inspect --target aws,a" same_words "aws,aws aws,azure aws,all" "$(comp inspect --target aws,a)"
-check "validate --kind" same_words "component recipe pipeline" "$(comp validate --kind '')"
-check "validate -k (kind)" same_words "component recipe pipeline" "$(comp validate -k '')"
-check "build -k is --keep-on-failure: files follow" grep -qx files <<< "$(comp build -k '')"
+expect "--accel" same_words "auto kvm tcg" "$(comp build --accel '')"
+expect "inspect --target aws,a" same_words "aws,aws aws,azure aws,all" "$(comp inspect --target aws,a)"
+expect "validate --kind" same_words "component recipe pipeline" "$(comp validate --kind '')"
+expect "validate -k (kind)" same_words "component recipe pipeline" "$(comp validate -k '')"
+expect "build -k is --keep-on-failure: files follow" grep -qx files <<< "$(comp build -k '')"
 
 templates=$(cd "$top_srcdir/templates" && ls -- *.yaml | sed 's/\.yaml$//')
-check "template: subcommands" same_words "list build" "$(comp template '')"
-check "template build: the template names ($(echo $templates))" \
+expect "template: subcommands" same_words "list build" "$(comp template '')"
+expect "template build: the template names ($(echo $templates))" \
   same_words "$templates files" "$(comp template build '')"
-check "template build deb: debian-12 templates" \
+expect "template build deb: debian-12 templates" \
   same_words "$(grep '^deb' <<< "$templates")" "$(comp template build deb)"
 components=$(cd "$top_srcdir/components" && ls -- *.yaml | sed 's/\.yaml$//')
-check "components show: the built-in names" same_words "$components" "$(comp components show '')"
-check "components show se: service-running set-locale set-timezone" \
+expect "components show: the built-in names" same_words "$components" "$(comp components show '')"
+expect "components show se: service-running set-locale set-timezone" \
   same_words "service-running set-locale set-timezone" "$(comp components show se)"
-check "run: component names and files" same_words "$components files" "$(comp run '')"
-check "test -C: component names and files" same_words "$components files" "$(comp test img.qcow2 -C '')"
-check "build: recipe files (yaml) and directories" same_words "files" "$(comp build '')"
-check "build files/: the yaml file and directories only" \
+expect "run: component names and files" same_words "$components files" "$(comp run '')"
+expect "test -C: component names and files" same_words "$components files" "$(comp test img.qcow2 -C '')"
+expect "build: recipe files (yaml) and directories" same_words "files" "$(comp build '')"
+expect "build files/: the yaml file and directories only" \
   same_words "files/r.yaml files/sub" "$(comp build files/)"
 
-check "logs: build references" same_words \
+expect "logs: build references" same_words \
   "web-golden web-golden/1.2.0 web-golden/1.2.0/6 web-golden/1.2.0/7 base base/0.3.1 base/0.3.1/1" \
   "$(comp logs '')"
-check "logs web-golden/1.2.0/: the numbers" same_words \
+expect "logs web-golden/1.2.0/: the numbers" same_words \
   "web-golden/1.2.0/6 web-golden/1.2.0/7" "$(comp logs web-golden/1.2.0/)"
-check "images: subcommands" same_words "list show rm prune" "$(comp images '')"
-check "images show b: base's references" same_words "base base/0.3.1 base/0.3.1/1" "$(comp images show b)"
-check "images rm: more than one" grep -qx base <<< "$(comp images rm web-golden/1.2.0/6 '')"
-check "images prune -n: recipe names (-n is --dry-run)" \
+expect "images: subcommands" same_words "list show rm prune" "$(comp images '')"
+expect "images show b: base's references" same_words "base base/0.3.1 base/0.3.1/1" "$(comp images show b)"
+expect "images rm: more than one" grep -qx base <<< "$(comp images rm web-golden/1.2.0/6 '')"
+expect "images prune -n: recipe names (-n is --dry-run)" \
   same_words "web-golden base" "$(comp images prune -n '')"
-check "doctor --: --json --help" same_words "--json --help" "$(comp doctor --)"
-
-exit $failed
+expect "doctor --: --json --help" same_words "--json --help" "$(comp doctor --)"

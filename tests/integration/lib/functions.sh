@@ -4,8 +4,10 @@
 #
 #   . "$(dirname "$0")/lib/functions.sh"
 #
-# and says what it needs, what it checks and what it cleans up with these
-# words only (topic helpers in lib/ are built on them):
+# (tests/check-layering*.sh, one level up, with integration/lib/functions.sh
+# after their own guess of top_srcdir) and says what it needs, what it
+# checks and what it cleans up with these words only (topic helpers in
+# lib/ are built on them):
 #
 #   requires CMD [ARGS]       skip (exit 77) unless CMD is installed, or,
 #                             with ARGS, unless `CMD ARGS` succeeds

@@ -1,8 +1,8 @@
 # tiny-image.sh - the shared tiny bootable test image, built once.
 #
-#   . "$top_srcdir/tests/integration/lib/tiny-image.sh"
-#   img=$(kiln_tiny_image) || exit 1                  # boots (extlinux)
-#   img=$(kiln_tiny_image --no-bootloader) || exit 1  # never boots
+#   . "$(dirname "$0")/lib/tiny-image.sh"     # after lib/functions.sh
+#   img=$(kiln_tiny_image) || fail "cannot build the tiny test image"  # boots (extlinux)
+#   img=$(kiln_tiny_image --no-bootloader) || fail "..."               # never boots
 #
 # The image is built by scripts/make-test-image into
 # $top_builddir/tests/tmp/{tiny,tiny-noboot}.qcow2 on first use and rebuilt
