@@ -36,9 +36,17 @@ static char *
 compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
                    GError **error)
 {
+  return kiln_build_key (res->parent_digest, ctx->job->components,
+                         res->agent_path, error);
+}
+
+char *
+kiln_build_key (const char *parent_digest, GPtrArray *components,
+                const char *agent_path, GError **error)
+{
   g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree char *agent_digest = NULL;
-  g_autoptr (GFile) agent = g_file_new_for_path (res->agent_path);
+  g_autoptr (GFile) agent = g_file_new_for_path (agent_path);
   g_autofree char *agent_bytes = NULL;
   gsize agent_len = 0;
 
@@ -49,11 +57,11 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
                                               (guchar *) agent_bytes,
                                               agent_len);
   g_checksum_update (sum, (guchar *) "kiln-build-key-1\n", -1);
-  g_checksum_update (sum, (guchar *) res->parent_digest, -1);
+  g_checksum_update (sum, (guchar *) parent_digest, -1);
   g_checksum_update (sum, (guchar *) "\n", 1);
-  for (guint i = 0; i < ctx->job->components->len; i++)
+  for (guint i = 0; i < components->len; i++)
     {
-      const KilnPlanComponent *pc = ctx->job->components->pdata[i];
+      const KilnPlanComponent *pc = components->pdata[i];
       const KilnDoc *doc = pc->component->doc;
       g_autofree char *text_digest = g_compute_checksum_for_data (
           G_CHECKSUM_SHA256, (guchar *) doc->text, doc->text_len);
