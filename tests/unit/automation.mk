@@ -1,0 +1,9 @@
+# tests/unit/automation.mk: pipelines (src/automation/)
+UNIT_TESTS += tests/unit/test-inputs
+tests_unit_test_inputs_SOURCES = tests/unit/test-inputs.c
+tests_unit_test_inputs_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_inputs_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+UNIT_TESTS += tests/unit/test-pipeline-units
+tests_unit_test_pipeline_units_SOURCES = tests/unit/test-pipeline-units.c
+tests_unit_test_pipeline_units_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_pipeline_units_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
