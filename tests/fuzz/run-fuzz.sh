@@ -8,8 +8,9 @@
 # then merges what was found into tests/fuzz/corpus/TARGET/ (libFuzzer's
 # -merge=1 keeps only inputs that add coverage); commit the result.
 # --runs N fuzzes each target for N inputs with a fixed seed instead of for
-# SECONDS: the same inputs on every machine, so a run that passed once
-# passes again (what CI uses; the exploring runs are the timed ones).
+# SECONDS: about the same inputs on every machine, however fast (not exactly
+# the same: coverage feedback varies a little with memory layout); what CI
+# uses.  The exploring runs are the timed ones.
 #
 # Needs a build configured with --enable-fuzz CC=clang (make fuzz-targets).
 # fuzz-validate also starts from every fixture document (good, bad, AWSTOE
