@@ -69,30 +69,124 @@ newc_header_at (const guint8 *p)
   return TRUE;
 }
 
-/* Does any newc header libarchive could read in data (it resynchronizes:
- * after a damaged header it searches forward for the next one) claim a
- * name longer than the data left?  The initramfs is guest data, and
- * libarchive allocates a claimed name size (up to 4 GiB) before it checks
- * it against the input (found by fuzz-guest-files).  A file's size needs
- * no check: libarchive reads file data in blocks. */
-static gboolean
-newc_names_fit (const guint8 *data, gsize len)
+static guint64
+newc_field (const guint8 *p, int at)
 {
-  const gsize header = 110;
-  for (gsize p = 0; len >= header && p <= len - header; p++)
+  guint64 v = 0;
+  for (int i = at; i < at + 8; i++)
+    v = v * 16 + (guint64) g_ascii_xdigit_value (p[i]);
+  return v;
+}
+
+/* The initramfs is guest data, and libarchive allocates what a newc header
+ * claims before it checks it against the input: the name size (up to 4
+ * GiB), and a symbolic link's target size (it reads the target in one
+ * piece); found by fuzz-guest-files.  So every newc header libarchive could
+ * read (it resynchronizes: after a damaged header it searches forward for
+ * the next one) is checked first: what it claims must end within the data.
+ * A regular file's size needs no check: libarchive reads file data in
+ * blocks.  The scan runs over a stream (a compressed archive is checked as
+ * it is decompressed, in constant memory): headers that straddle two chunks
+ * are found through the carried tail. */
+#define NEWC_HEADER 110
+typedef struct {
+  guint64 pos;                   /* stream offset of the next chunk */
+  guint64 need_end;              /* where the furthest claim ends */
+  guint8 tail[NEWC_HEADER - 1];  /* the last bytes, not scanned yet */
+  gsize tail_len;
+} NewcScan;
+
+static void
+newc_scan_chunk (NewcScan *s, const guint8 *chunk, gsize len)
+{
+  g_autofree guint8 *buf = g_malloc (s->tail_len + len);
+  memcpy (buf, s->tail, s->tail_len);
+  memcpy (buf + s->tail_len, chunk, len);
+  gsize n = s->tail_len + len;
+  guint64 base = s->pos - s->tail_len;
+  gsize p = 0;
+  for (; n >= NEWC_HEADER && p <= n - NEWC_HEADER; p++)
     {
-      const guint8 *hit = memchr (data + p, '0', len - header + 1 - p);
+      const guint8 *hit = memchr (buf + p, '0', n - NEWC_HEADER + 1 - p);
       if (!hit)
-        break;
-      p = (gsize) (hit - data);
+        {
+          p = n - NEWC_HEADER + 1;
+          break;
+        }
+      p = (gsize) (hit - buf);
       if (!newc_header_at (hit))
         continue;
-      guint64 namesize = 0;
-      for (int i = 94; i < 102; i++)
-        namesize = namesize * 16 + (guint64) g_ascii_xdigit_value (hit[i]);
-      if (namesize > len - p - header)
-        return FALSE;
+      guint64 end = base + p + NEWC_HEADER + newc_field (hit, 94);
+      if ((newc_field (hit, 14) & 0170000) == 0120000) /* a symbolic link */
+        end += newc_field (hit, 54);
+      s->need_end = MAX (s->need_end, end);
     }
+  /* positions from p on were not scanned: carry them */
+  gsize keep = n - MIN (p, n);
+  memcpy (s->tail, buf + n - keep, keep);
+  s->tail_len = keep;
+  s->pos += len;
+}
+
+/* Do the claims of every header end within the stream? */
+static gboolean
+newc_scan_fits (const NewcScan *s)
+{
+  return s->need_end <= s->pos;
+}
+
+/* Decompressed, an archive holds at most this much: a guest's compressed
+ * initramfs that inflates beyond it is refused, not read. */
+#define INITRAMFS_MAX_INFLATED (G_GUINT64_CONSTANT (1) << 30)
+
+/* Scans data[0..len) as a stream: as it is, when it is not compressed, or
+ * as libarchive decompresses it.  FALSE with error when the data cannot be
+ * decompressed or inflates beyond the limit. */
+static gboolean
+scan_segment (const guint8 *data, gsize len, NewcScan *s, GError **error)
+{
+  struct archive *a = archive_read_new ();
+  archive_read_support_format_raw (a);
+  archive_read_support_filter_all (a);
+  struct archive_entry *e;
+  if (archive_read_open_memory (a, data, len) != ARCHIVE_OK
+      || archive_read_next_header (a, &e) != ARCHIVE_OK)
+    {
+      /* not something libarchive decompresses: scan it as it is (the
+       * cpio reader will say what is wrong with it) */
+      archive_read_free (a);
+      newc_scan_chunk (s, data, len);
+      return TRUE;
+    }
+  if (archive_filter_count (a) <= 1)
+    {
+      archive_read_free (a);
+      newc_scan_chunk (s, data, len);
+      return TRUE;
+    }
+  guint8 buf[64 * 1024];
+  la_ssize_t got;
+  while ((got = archive_read_data (a, buf, sizeof buf)) > 0)
+    {
+      newc_scan_chunk (s, buf, (gsize) got);
+      if (s->pos > INITRAMFS_MAX_INFLATED)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "it inflates to more than %" G_GUINT64_FORMAT " MiB",
+                       INITRAMFS_MAX_INFLATED >> 20);
+          archive_read_free (a);
+          return FALSE;
+        }
+    }
+  if (got < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "%s",
+                   archive_error_string (a) ? archive_error_string (a)
+                                            : "cannot decompress");
+      archive_read_free (a);
+      return FALSE;
+    }
+  archive_read_free (a);
   return TRUE;
 }
 
@@ -121,12 +215,22 @@ kiln_initramfs_list_data (const guint8 *data, gsize len, const char *name,
       if (off >= len)
         break;
       g_autoptr (GError) local = NULL;
-      if (!newc_names_fit (data + off, len - off))
+      NewcScan scan = { 0 };
+      if (!scan_segment (data + off, len - off, &scan, &local))
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "cannot read the initramfs %s (archive %d at byte "
+                       "%" G_GSIZE_FORMAT "): %s", name, segment + 1, off,
+                       local->message);
+          return NULL;
+        }
+      if (!newc_scan_fits (&scan))
         {
           g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
                        "cannot read the initramfs %s (archive %d at byte "
                        "%" G_GSIZE_FORMAT "): a cpio header claims a name "
-                       "longer than the file", name, segment + 1, off);
+                       "or link longer than the file", name, segment + 1,
+                       off);
           return NULL;
         }
       gssize used = read_one (data + off, len - off, out, &local);

@@ -1,5 +1,5 @@
 #!/bin/sh
-# run-fuzz.sh [--replay | --update-corpus] [SECONDS] [TARGET...]
+# run-fuzz.sh [--replay | --update-corpus | --runs N] [SECONDS] [TARGET...]
 #
 # Replays the committed corpus of each fuzz target (tests/fuzz/corpus/
 # TARGET/), then fuzzes each target for SECONDS (default 15) starting from
@@ -7,6 +7,10 @@
 # a time.  --replay only replays (no fuzzing).  --update-corpus fuzzes,
 # then merges what was found into tests/fuzz/corpus/TARGET/ (libFuzzer's
 # -merge=1 keeps only inputs that add coverage); commit the result.
+# --runs N fuzzes each target for N inputs with a fixed seed instead of for
+# SECONDS: about the same inputs on every machine, however fast (not exactly
+# the same: coverage feedback varies a little with memory layout); what CI
+# uses.  The exploring runs are the timed ones.
 #
 # Needs a build configured with --enable-fuzz CC=clang (make fuzz-targets).
 # fuzz-validate also starts from every fixture document (good, bad, AWSTOE
@@ -16,9 +20,15 @@
 # $KILN_FUZZ_DIR/TARGET/artifacts, kept).
 set -eu
 mode=fuzz
+runs=
 case ${1:-} in
   --replay) mode=replay; shift ;;
   --update-corpus) mode=update; shift ;;
+  --runs)
+    case ${2:-} in
+      ''|*[!0-9]*) echo "run-fuzz.sh: --runs needs a number of inputs" >&2; exit 2 ;;
+    esac
+    runs=$2; shift 2 ;;
 esac
 secs=15
 case ${1:-} in
@@ -79,7 +89,13 @@ for target in "$@"; do
   fi
   # libFuzzer writes new inputs to the first directory: a scratch one
   # shellcheck disable=SC2046
-  "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+  if [ -n "$runs" ]; then
+    bound="-runs=$runs -seed=1"
+  else
+    bound="-max_total_time=$secs"
+  fi
+  # shellcheck disable=SC2086  # bound is one or two options
+  "$fuzzer" $bound -timeout=10 -rss_limit_mb=2048 \
     -max_len=65536 $(dict_of "$target") \
     -artifact_prefix="$tw/artifacts/" -print_final_stats=1 \
     "$tw/corpus" "$seeds" >"$tw/fuzz.log" 2>&1 || rc=$?
@@ -90,7 +106,11 @@ for target in "$@"; do
     echo "run-fuzz.sh: $target: the fuzzer found a problem (exit $rc); reproducers in $tw/artifacts" >&2
     status=1; keep=yes; continue
   fi
-  echo "run-fuzz.sh: $target: ${secs}s without a crash, leak or timeout"
+  if [ -n "$runs" ]; then
+    echo "run-fuzz.sh: $target: $runs inputs (seed 1) without a crash, leak or timeout"
+  else
+    echo "run-fuzz.sh: $target: ${secs}s without a crash, leak or timeout"
+  fi
   if [ "$mode" = update ]; then
     # hand-written seeds (seed-*) stay as they are; of what the fuzzer found
     # (with the inputs kept before), -merge=1 keeps what adds coverage, and
