@@ -42,13 +42,27 @@ YAML
 
 guest_running () { [ "$(kiln_qemu_count)" -gt 0 ]; }
 work_dir_made () { compgen -G "$KILN_HOME/work/$name-*" > /dev/null; }
+# the agent has started the step: the guest is up and libvirt is done
+# starting it (a kill in the middle of the domain's start is another case)
+step_running () { grep -q "step: killed/build/Work$" "$TEST_TMP/killed.out"; }
+# on a failure below, what the killed kiln printed and the end of its log
+show_killed_build () {
+  [ -n "${test_done:-}" ] && return 0
+  _show "$TEST_TMP/killed.out" "what the killed kiln printed"
+  local log
+  log=$(sed -n "s|.*build $name/1.0.0/[0-9]* (log \(.*\))$|\1|p" "$TEST_TMP/killed.out" | head -n 1)
+  [ -n "$log" ] && [ -f "$log" ] && _show "$log" "its build log"
+  return 0
+}
 
 # 1. a build killed while its guest runs the step
 write_recipe "sleep 3600"
 "$KILN" build --force "$TEST_TMP/recipe.yaml" < /dev/null > "$TEST_TMP/killed.out" 2>&1 &
 kiln_pid=$!
 cleanup_fn kill_if_running "$kiln_pid"
-wait_for --while "$kiln_pid" "the build's guest to run" guest_running
+cleanup_fn show_killed_build
+wait_for --while "$kiln_pid" "the build's guest to run its step" step_running
+wait_for --while "$kiln_pid" "the build's guest" guest_running
 wait_for --while "$kiln_pid" "the build's work directory" work_dir_made
 work_dirs=$(compgen -G "$KILN_HOME/work/$name-*")
 ref=$(sed -n "s|.*build \($name/1.0.0/[0-9]*\) (log .*|\1|p" "$TEST_TMP/killed.out" | head -n 1)
@@ -85,3 +99,4 @@ ok "a new build succeeds after the recovery"
 expect_eq "the parent image is still unchanged" "$parent_sum" "$(sha256 "$tiny")"
 expect_no_leftovers
 ok "nothing left behind"
+test_done=1
