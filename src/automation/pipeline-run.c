@@ -7,6 +7,7 @@
 #include "inputs.h"
 #include "base/escape.h"
 #include "base/paths.h"
+#include "base/signals.h"
 #include "build/parent.h"
 #include "build/recipe-job.h"
 #include "common/kiln.h"
@@ -14,6 +15,7 @@
 #include "store/catalog-pipelines.h"
 #include "store/lock.h"
 #include "store/store.h"
+#include "templates/template.h"
 
 char *
 kiln_pipeline_lock_path (const char *name)
@@ -123,6 +125,34 @@ finish (RunContext *rc, const char *state, const char *reason,
   return exit_code;
 }
 
+/* refresh: a template parent built longer ago than that is rebuilt from
+ * its mirror first (security updates flow in); the rebuilt image is a new
+ * parent digest, so `when: changed` then builds. */
+static gboolean
+refresh_template (const KilnPipeline *p, GError **error)
+{
+  const KilnRecipe *recipe = p->recipe;
+  if (p->refresh <= 0 || recipe->parent.kind != KILN_PARENT_TEMPLATE)
+    return TRUE;
+  g_autoptr (KilnReporter) r = kiln_reporter_new (FALSE);
+  /* a signal stops the template build as it stops `kiln template build` */
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr (KilnSignalWatch) signals = kiln_signal_watch_new (cancellable);
+  KilnTemplateBuildOptions opts = { .max_age = p->refresh, .reporter = r,
+                                    .cancellable = cancellable };
+  g_autoptr (KilnTemplateImage) img
+      = kiln_template_ensure (recipe->parent.template_name, &opts, error);
+  int signo = kiln_signal_watch_fired (signals);
+  if (img && signo)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_CANCELLED,
+                   "refreshing template %s: interrupted by signal %d",
+                   recipe->parent.template_name, signo);
+      return FALSE;
+    }
+  return img != NULL;
+}
+
 /* Inputs, the decision, the build: the run is recorded as running. */
 static int
 run_locked (RunContext *rc)
@@ -132,6 +162,12 @@ run_locked (RunContext *rc)
   g_autoptr (GError) error = NULL;
   g_autoptr (KilnJob) job = kiln_job_for_recipe (recipe, p->recipe_path);
 
+  if (!refresh_template (p, &error))
+    return finish (rc, g_error_matches (error, KILN_ERROR,
+                                        KILN_ERROR_CANCELLED) ? "cancelled"
+                                                              : "failed",
+                   error->message, 0, NULL,
+                   kiln_exit_code_for_error (error));
   if (!kiln_parent_resolve (&recipe->parent, &job->parent,
                             &job->parent_format, &error))
     return finish (rc, "failed", error->message, 0, NULL,
