@@ -14,17 +14,15 @@
 #include "base/paths.h"
 #include "store/store.h"
 
-/* What a target is called in a warning.  A webhook by its scheme, host
- * and port only: hooks often carry a token in their path or query, which
+/* What a target is called in a warning: its program, or a webhook by its
+ * scheme, host and port, and where the document lists it.  Never the
+ * arguments nor the URL's path and query: they often carry a token, which
  * has no place on a terminal or in a log. */
 static char *
 target_name (const KilnNotifyTarget *t)
 {
   if (t->command)
-    {
-      g_autofree char *argv = g_strjoinv (" ", t->command);
-      return g_strdup_printf ("command [%s] (%s)", argv, t->source);
-    }
+    return g_strdup_printf ("command %s (%s)", t->command[0], t->source);
   g_autoptr (GUri) uri = g_uri_parse (t->webhook, G_URI_FLAGS_NONE, NULL);
   if (!uri)
     return g_strdup_printf ("webhook (%s)", t->source);
