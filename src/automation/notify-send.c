@@ -258,7 +258,9 @@ kiln_notify_tell (const KilnNotifySubject *s, const char *state,
     .artifacts = (const KilnNotifyArtifact *) artifacts->data,
     .n_artifacts = artifacts->len,
     .reason = failed ? NULL : reason,
-    .log = o ? o->log_path : NULL,
+    /* an up-to-date build gives its number and its log back */
+    .log = o && o->log_path && g_file_test (o->log_path, G_FILE_TEST_EXISTS)
+        ? o->log_path : NULL,
   };
   if (failed)
     {
