@@ -2,7 +2,7 @@
  *
  * The backend sends what it is given and says what came back; whether the
  * answer is a success, and what to do about a failure, is the caller's to
- * decide (src/automation/notify.c).  Only http:// and https:// URLs, no
+ * decide (src/automation/notify-send.c).  Only http:// and https:// URLs, no
  * redirects followed, the whole exchange bounded by a timeout.
  */
 #pragma once

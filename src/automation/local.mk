@@ -4,5 +4,7 @@
 src_libkilncore_a_SOURCES += \
 	src/automation/inputs.c src/automation/inputs.h \
 	src/automation/pipeline-run.c src/automation/pipeline-run.h \
+	src/automation/notify-event.c src/automation/notify-event.h \
+	src/automation/notify-send.c src/automation/notify-send.h \
 	src/automation/units.c src/automation/units.h \
 	src/automation/install.c src/automation/install.h

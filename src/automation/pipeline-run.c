@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "inputs.h"
+#include "notify-send.h"
 #include "base/escape.h"
 #include "base/paths.h"
 #include "base/signals.h"
@@ -43,6 +44,12 @@ record_skipped (KilnCatalog *cat, const KilnPipeline *p, const char *trigger,
     return host_problem (p, error);
   kiln_print_text (stdout, "pipeline %s: run %" G_GINT64_FORMAT " skipped: %s\n", p->name,
           number, why);
+  fflush (stdout);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  KilnNotifySubject who = { .recipe = p->recipe, .recipe_path = p->recipe_path,
+                            .pipeline = p, .run_number = number,
+                            .trigger = trigger, .started = now, .cat = cat };
+  kiln_notify_tell (&who, "skipped", NULL, 0, why, NULL);
   return KILN_EXIT_OK;
 }
 
@@ -93,6 +100,9 @@ typedef struct {
   gint64 run_id;
   gint64 number;
   char *inputs;
+  const char *trigger;
+  GDateTime *started;
+  const KilnJobOutcome *outcome;  /* once the build ran */
 } RunContext;
 
 /* The run's end, and kiln disabling the pipeline after disable_after
@@ -122,6 +132,12 @@ finish (RunContext *rc, const char *state, const char *reason,
       kiln_print_text (stdout, "pipeline %s: disabled: %s; `kiln pipeline enable %s` "
               "enables it again\n", p->name, why, p->path);
     }
+  fflush (stdout);
+  KilnNotifySubject who = { .recipe = p->recipe, .recipe_path = p->recipe_path,
+                            .pipeline = p, .run_number = rc->number,
+                            .trigger = rc->trigger, .started = rc->started,
+                            .cat = rc->cat };
+  kiln_notify_tell (&who, state, build, build_id, reason, rc->outcome);
   return exit_code;
 }
 
@@ -214,6 +230,7 @@ run_locked (RunContext *rc)
   g_auto (KilnJobOutcome) outcome = { 0 };
   job->outcome = &outcome;
   int exit_code = kiln_job_execute (job);
+  rc->outcome = &outcome;
   g_autofree char *build = NULL;
   if (outcome.build_number > 0)
     build = g_strdup_printf ("%s/%s/%" G_GINT64_FORMAT, job->name,
@@ -294,7 +311,8 @@ kiln_pipeline_run (KilnPipeline *p, const char *trigger)
     exit_code = host_problem (p, error);
   else
     {
-      RunContext rc = { .cat = cat, .p = p };
+      RunContext rc = { .cat = cat, .p = p, .trigger = trigger,
+                        .started = g_date_time_new_now_utc () };
       rc.run_id = kiln_catalog_begin_run (cat, p->name, trigger, "running",
                                           NULL, getpid (), &rc.number,
                                           &error);
@@ -303,6 +321,7 @@ kiln_pipeline_run (KilnPipeline *p, const char *trigger)
       else
         exit_code = run_locked (&rc);
       g_free (rc.inputs);
+      g_date_time_unref (rc.started);
     }
   close (lock_fd);
   return exit_code;

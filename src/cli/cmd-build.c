@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "automation/notify-send.h"
 #include "base/diag.h"
 #include "build/job.h"
 #include "build/recipe-job.h"
@@ -104,14 +105,34 @@ kiln_cmd_build (int argc, char **argv)
           }
     }
 
+  /* the notify targets hear how it ended, also when the parent cannot be
+   * found (the build failed before it began: no build, no log) */
+  g_autoptr (GDateTime) started = g_date_time_new_now_utc ();
+  KilnNotifySubject who = { .recipe = recipe, .recipe_path = argv[1],
+                            .started = started };
   if (!kiln_parent_resolve (&recipe->parent, &job->parent, &job->parent_format,
                             &error))
     {
       fprintf (stderr, "%s:%d:%d: error: %s\n", recipe->parent.node->file,
                recipe->parent.node->line, recipe->parent.node->col,
                error->message);
+      kiln_notify_tell (&who, "failed", NULL, 0, error->message, NULL);
       return kiln_exit_code_for_error (error);
     }
 
-  return kiln_job_execute (job);
+  g_auto (KilnJobOutcome) outcome = { 0 };
+  job->outcome = &outcome;
+  int exit_code = kiln_job_execute (job);
+  g_autofree char *build = NULL;
+  if (outcome.build_number > 0 && g_strcmp0 (outcome.state, "up-to-date"))
+    build = g_strdup_printf ("%s/%s/%" G_GINT64_FORMAT, job->name,
+                             job->version ? job->version : "0",
+                             outcome.build_number);
+  g_autofree char *why = outcome.up_to_date
+      ? g_strdup_printf ("an identical build is in the store: %s",
+                         outcome.up_to_date)
+      : NULL;
+  kiln_notify_tell (&who, outcome.state, build, outcome.build_id, why,
+                    &outcome);
+  return exit_code;
 }

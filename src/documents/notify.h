@@ -13,7 +13,7 @@
  *
  * A command's first word with a '/' is a path relative to the document;
  * without one it is looked up in PATH when the notification is sent.  The
- * documents only say whom to tell; src/automation/notify.c builds the event
+ * documents only say whom to tell; src/automation/notify-send.c builds the event
  * and sends it.
  */
 #pragma once

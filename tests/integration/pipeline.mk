@@ -4,3 +4,5 @@ TESTS += tests/integration/pipeline-run.sh
 EXTRA_DIST += tests/integration/pipeline-run.sh
 TESTS += tests/integration/pipeline-install.sh
 EXTRA_DIST += tests/integration/pipeline-install.sh
+TESTS += tests/integration/notify.sh
+EXTRA_DIST += tests/integration/notify.sh
