@@ -28,13 +28,6 @@ phases:
         inputs:
           commands:
             - echo '{{ Word }}' > /etc/pipeline-word
-  - name: test
-    steps:
-      - name: Read
-        action: ExecuteBash
-        inputs:
-          commands:
-            - grep -x '{{ Word }}' /etc/pipeline-word
 YAML
 cat > "$dir/recipe.yaml" <<YAML
 name: pipeline-test
@@ -112,6 +105,25 @@ cat "$TEST_TMP/list.out"
 expect_grep "^pipeline-test-nightly  *yes  *skipped " "$TEST_TMP/list.out"
 expect_eq "list --json: the last run" skipped \
   "$("$KILN" pipeline list --json | jq -r '.[] | select(.pipeline == "pipeline-test-nightly") | .lastRun.result')"
+
+# The last component changes: the next run builds, saying what changed.
+# (The test stops that build with SIGTERM once it has begun: one build of
+# the tiny image is enough here; the run is recorded as cancelled.)
+sed -i 's/default: hello/default: hi/' "$dir/hello.yaml"
+"$KILN" pipeline run "$dir/nightly.yaml" > "$TEST_TMP/run4.out" 2>&1 < /dev/null &
+run4=$!
+cleanup_fn kill_if_running "$run4"
+wait_for --while "$run4" "the changed run's build to begin" \
+  grep -q "stage: inject" "$TEST_TMP/run4.out"
+kill -TERM "$run4"
+rc=0; wait "$run4" || rc=$?
+cat "$TEST_TMP/run4.out"
+expect_eq "a run stopped by SIGTERM exits 143" 143 "$rc"
+expect_grep "building: component ./hello.yaml: its text changed" "$TEST_TMP/run4.out"
+expect_grep "pipeline pipeline-test-nightly: run [0-9]* cancelled pipeline-test/1.0.0/[0-9]" "$TEST_TMP/run4.out"
+expect_eq "the stopped run is recorded as cancelled" cancelled "$(last_result)"
+expect_no_leftovers
+ok "a changed component makes the next run build; SIGTERM cancels it cleanly"
 
 # A pipeline that can only fail (its parent is a recipe with no build):
 # disabled after disable_after failures in a row, then skipped.
