@@ -4,5 +4,6 @@
 src_libkilncore_a_SOURCES += \
 	src/automation/inputs.c src/automation/inputs.h \
 	src/automation/pipeline-run.c src/automation/pipeline-run.h \
+	src/automation/lifecycle-run.c src/automation/lifecycle-run.h \
 	src/automation/units.c src/automation/units.h \
 	src/automation/install.c src/automation/install.h

@@ -7,3 +7,8 @@ UNIT_TESTS += tests/unit/test-pipeline-units
 tests_unit_test_pipeline_units_SOURCES = tests/unit/test-pipeline-units.c
 tests_unit_test_pipeline_units_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_pipeline_units_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# lifecycle rules applied now: the rule set, the lines, dry and real runs
+UNIT_TESTS += tests/unit/test-lifecycle-run
+tests_unit_test_lifecycle_run_SOURCES = tests/unit/test-lifecycle-run.c
+tests_unit_test_lifecycle_run_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lifecycle_run_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
