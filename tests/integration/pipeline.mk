@@ -4,3 +4,6 @@ TESTS += tests/integration/pipeline-run.sh
 EXTRA_DIST += tests/integration/pipeline-run.sh
 TESTS += tests/integration/pipeline-install.sh
 EXTRA_DIST += tests/integration/pipeline-install.sh
+# lifecycle policies: two tiny-image builds, deprecate, dry and real runs
+TESTS += tests/integration/lifecycle.sh
+EXTRA_DIST += tests/integration/lifecycle.sh
