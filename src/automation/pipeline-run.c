@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "inputs.h"
+#include "lifecycle-run.h"
 #include "notify-send.h"
 #include "base/escape.h"
 #include "base/paths.h"
@@ -95,6 +96,7 @@ failure_reason (const KilnJobOutcome *o, int rc)
 }
 
 typedef struct {
+  KilnStore *store;
   KilnCatalog *cat;
   KilnPipeline *p;
   gint64 run_id;
@@ -237,8 +239,12 @@ run_locked (RunContext *rc)
                              job->version ? job->version : "0",
                              outcome.build_number);
   if (g_strcmp0 (outcome.state, "available") == 0)
-    return finish (rc, "available", NULL, outcome.build_id, build,
-                   exit_code);
+    {
+      int code = finish (rc, "available", NULL, outcome.build_id, build,
+                         exit_code);
+      kiln_lifecycle_after_pipeline_run (rc->store, p);
+      return code;
+    }
   if (g_strcmp0 (outcome.state, "up-to-date") == 0)
     {
       g_autofree char *why = g_strdup_printf (
@@ -311,7 +317,8 @@ kiln_pipeline_run (KilnPipeline *p, const char *trigger)
     exit_code = host_problem (p, error);
   else
     {
-      RunContext rc = { .cat = cat, .p = p, .trigger = trigger,
+      RunContext rc = { .store = store, .cat = cat, .p = p,
+                        .trigger = trigger,
                         .started = g_date_time_new_now_utc () };
       rc.run_id = kiln_catalog_begin_run (cat, p->name, trigger, "running",
                                           NULL, getpid (), &rc.number,

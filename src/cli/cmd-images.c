@@ -1,11 +1,13 @@
-/* cmd-images.c - kiln images list | show | rm | prune
+/* cmd-images.c - kiln images list | show | rm | prune | deprecate |
+ * undeprecate
  *
  * What the image store keeps (src/store/store.h): the flattened qcow2 of
  * every available build, and the catalog of every build.  Removing a build
  * goes through the store: it empties the build's store directory and marks
  * it deleted (its log and its catalog entry stay, so `kiln logs` still
  * works); the artifacts in output directories belong to the user and are
- * never touched.
+ * never touched.  Deprecating marks an available build in the catalog (a
+ * lifecycle rule's first step, or a user's word); the build stays usable.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +32,7 @@ static const char usage_text[] =
   "       kiln images show BUILD [--json]\n"
   "       kiln images rm BUILD...\n"
   "       kiln images prune [NAME] [--keep N] [--dry-run]\n"
+  "       kiln images deprecate|undeprecate BUILD...\n"
   "\n"
   "The builds kiln has made and the image store that keeps them.\n"
   "BUILD is NAME (its newest build), NAME/VERSION or NAME/VERSION/NUMBER,\n"
@@ -41,6 +44,9 @@ static const char usage_text[] =
   "              and the log stay; output directories are not touched)\n"
   "  prune       keep the newest N available builds of each recipe\n"
   "              (default 1) and forget failed and cancelled builds\n"
+  "  deprecate   mark available builds deprecated (they stay usable;\n"
+  "              list and show say so)\n"
+  "  undeprecate remove the mark\n"
   "  --json      print JSON instead of text\n"
   "  -h, --help  show this help\n";
 
@@ -109,6 +115,7 @@ record_to_json (JsonBuilder *b, const KilnBuildRecord *r,
   kiln_json_add_string_or_null (b, "imageDigest", r->image_digest);
   kiln_json_add_string_or_null (b, "log", r->log_path);
   kiln_json_add_string_or_null (b, "failure", r->failure);
+  kiln_json_add_string_or_null (b, "deprecated", r->deprecated);
   if (artifacts)
     {
       json_builder_set_member_name (b, "artifacts");
@@ -181,7 +188,10 @@ cmd_list (const char *name, gboolean all, gboolean json)
       g_autofree char *size_text = size >= 0 ? g_format_size (size)
                                              : g_strdup ("-");
       g_autofree char *finished = short_time (r->finished);
-      kiln_print_text (stdout, "%-32s %-12s %-20s %10s  %s\n", ref, r->state, finished,
+      /* an available build that is deprecated says so instead */
+      const char *state = r->deprecated && g_strcmp0 (r->state, "available")
+                                               == 0 ? "deprecated" : r->state;
+      kiln_print_text (stdout, "%-32s %-12s %-20s %10s  %s\n", ref, state, finished,
               size_text,
               size >= 0 ? r->image_path : "-");
     }
@@ -247,6 +257,8 @@ cmd_show (const char *text, gboolean json)
   kiln_print_text (stdout, "state     %s\n", r->state);
   kiln_print_text (stdout, "started   %s\n", r->started ? r->started : "-");
   kiln_print_text (stdout, "finished  %s\n", r->finished ? r->finished : "-");
+  if (r->deprecated)
+    kiln_print_text (stdout, "deprecated %s\n", r->deprecated);
   if (r->failure)
     kiln_print_text (stdout, "failure   %s\n", r->failure);
   kiln_print_text (stdout, "parent    %s%s%s\n", r->parent ? r->parent : "-",
@@ -312,6 +324,58 @@ cmd_rm (char **refs)
       else
         kiln_print_text (stdout, "%s: removed from the image store\n", ref);
       close (fd);
+    }
+  return rc;
+}
+
+/* deprecate or undeprecate: every BUILD is found before any changes, so
+ * one bad BUILD changes nothing. */
+static int
+cmd_deprecate (char **refs, gboolean deprecate)
+{
+  const char *verb = deprecate ? "deprecate" : "undeprecate";
+  g_autoptr (GPtrArray) stores
+      = g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_store_free);
+  g_autoptr (GPtrArray) records = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) kiln_build_record_free);
+  for (char **t = refs; *t; t++)
+    {
+      KilnStore *store = NULL;
+      KilnBuildRecord *r = NULL;
+      int found = find_build (*t, &store, &r);
+      if (found != KILN_EXIT_OK)
+        return found;
+      g_ptr_array_add (stores, store);
+      g_ptr_array_add (records, r);
+      if (deprecate && g_strcmp0 (r->state, "available") != 0)
+        {
+          g_autofree char *ref = kiln_build_record_ref (r);
+          kiln_print_text (stderr, "kiln images: %s is %s: only an available "
+                           "build can be deprecated\n", ref, r->state);
+          return KILN_EXIT_BAD_INPUT;
+        }
+    }
+  int rc = KILN_EXIT_OK;
+  for (guint i = 0; i < records->len; i++)
+    {
+      const KilnBuildRecord *r = records->pdata[i];
+      g_autoptr (GError) error = NULL;
+      g_autofree char *ref = kiln_build_record_ref (r);
+      if (deprecate && r->deprecated)
+        kiln_print_text (stdout, "%s: already deprecated (%s)\n", ref,
+                         r->deprecated);
+      else if (!deprecate && !r->deprecated)
+        kiln_print_text (stdout, "%s: not deprecated\n", ref);
+      else if (!kiln_catalog_set_deprecated (
+                   kiln_store_catalog (stores->pdata[i]), r->id, deprecate,
+                   "kiln images deprecate", &error))
+        {
+          kiln_print_text (stderr, "kiln images: %s: could not %s it: %s\n",
+                           ref, verb, error->message);
+          rc = MAX (rc, kiln_exit_code_for_error (error));
+        }
+      else
+        kiln_print_text (stdout, "%s: %sd\n", ref, verb);
     }
   return rc;
 }
@@ -425,7 +489,7 @@ kiln_cmd_images (int argc, char **argv)
       "prune: say what would go, remove nothing", NULL },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("list|show|rm|prune");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("list|show|rm|prune|deprecate|undeprecate");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_help_enabled (ctx, FALSE);
   for (int i = 1; i < argc; i++)
@@ -438,7 +502,8 @@ kiln_cmd_images (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return usage_error ("%s", error->message);
   if (argc < 2)
-    return usage_error ("%s", "expected list, show, rm or prune");
+    return usage_error ("%s", "expected list, show, rm, prune, deprecate "
+                        "or undeprecate");
   const char *sub = argv[1];
   if (strcmp (sub, "list") == 0 || strcmp (sub, "ls") == 0)
     {
@@ -466,6 +531,12 @@ kiln_cmd_images (int argc, char **argv)
                             argv[3]);
       return cmd_prune (argc == 3 ? argv[2] : NULL, keep, dry);
     }
-  return usage_error ("unknown subcommand '%s' (expected list, show, rm or "
-                      "prune)", sub);
+  if (strcmp (sub, "deprecate") == 0 || strcmp (sub, "undeprecate") == 0)
+    {
+      if (argc < 3)
+        return usage_error ("%s takes one or more BUILDs", sub);
+      return cmd_deprecate (argv + 2, strcmp (sub, "deprecate") == 0);
+    }
+  return usage_error ("unknown subcommand '%s' (expected list, show, rm, "
+                      "prune, deprecate or undeprecate)", sub);
 }

@@ -22,4 +22,5 @@ int kiln_cmd_inspect (int argc, char **argv);
 int kiln_cmd_images (int argc, char **argv);
 int kiln_cmd_logs (int argc, char **argv);
 int kiln_cmd_pipeline (int argc, char **argv);
+int kiln_cmd_lifecycle (int argc, char **argv);
 int kiln_cmd_doctor (int argc, char **argv);

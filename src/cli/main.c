@@ -26,10 +26,12 @@ static const KilnCommand commands[] = {
   { "inspect", kiln_cmd_inspect, "show an image's OS and whether AWS/Azure/vSphere/KVM will boot it" },
   { "template", kiln_cmd_template, "list and build base-image templates" },
   { "images", kiln_cmd_images,
-    "list, show, remove and prune the builds in the image store" },
+    "list, show, remove, prune and deprecate the builds in the image store" },
   { "logs", kiln_cmd_logs, "print the log of a build" },
   { "pipeline", kiln_cmd_pipeline,
     "run a pipeline (a recipe on a schedule), show its runs, put it on a timer" },
+  { "lifecycle", kiln_cmd_lifecycle,
+    "apply lifecycle rules now: deprecate and delete old builds" },
   { "doctor", kiln_cmd_doctor,
     "check whether this host can build, and what to do when it cannot" },
 };

@@ -507,6 +507,24 @@ kiln_catalog_list_builds (KilnCatalog *cat, const char *name, GError **error)
   return out;
 }
 
+GPtrArray *
+kiln_catalog_recipe_paths (KilnCatalog *cat, GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, "SELECT name, recipe_path FROM builds b WHERE recipe_path IS NOT "
+           "NULL AND id = (SELECT MAX(id) FROM builds WHERE name = b.name "
+           "AND recipe_path IS NOT NULL) ORDER BY name", error);
+  if (!st)
+    return NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  while (sqlite3_step (st) == SQLITE_ROW)
+    {
+      g_ptr_array_add (out, col_text (st, 0));
+      g_ptr_array_add (out, col_text (st, 1));
+    }
+  return out;
+}
+
 KilnBuildRecord *
 kiln_catalog_find_by_key (KilnCatalog *cat, const char *name, const char *key,
                           GError **error)

@@ -71,6 +71,10 @@ KilnBuildRecord *kiln_catalog_get_build (KilnCatalog *cat, gint64 build_id,
 /* Builds, newest first; name may be NULL for all.  KilnBuildRecord*. */
 GPtrArray *kiln_catalog_list_builds (KilnCatalog *cat, const char *name,
                                      GError **error);
+/* Every recipe name the catalog has builds of, with the recipe file its
+ * newest build was made from (absolute, as kiln build recorded it):
+ * name, path, name, path, ... (char*), by name. */
+GPtrArray *kiln_catalog_recipe_paths (KilnCatalog *cat, GError **error);
 /* The newest available build of name whose build key is key (the cache). */
 KilnBuildRecord *kiln_catalog_find_by_key (KilnCatalog *cat, const char *name,
                                            const char *key, GError **error);

@@ -125,7 +125,9 @@ expect "logs: build references" same_words \
   "$(comp logs '')"
 expect "logs web-golden/1.2.0/: the numbers" same_words \
   "web-golden/1.2.0/6 web-golden/1.2.0/7" "$(comp logs web-golden/1.2.0/)"
-expect "images: subcommands" same_words "list show rm prune" "$(comp images '')"
+expect "images: subcommands" same_words "list show rm prune deprecate undeprecate" "$(comp images '')"
+expect "images deprecate: build references" grep -qx base/0.3.1/1 <<< "$(comp images deprecate '')"
+expect "lifecycle: subcommands" same_words "run" "$(comp lifecycle '')"
 expect "images show b: base's references" same_words "base base/0.3.1 base/0.3.1/1" "$(comp images show b)"
 expect "images rm: more than one" grep -qx base <<< "$(comp images rm web-golden/1.2.0/6 '')"
 expect "images prune -n: recipe names (-n is --dry-run)" \

@@ -6,3 +6,6 @@ TESTS += tests/integration/pipeline-install.sh
 EXTRA_DIST += tests/integration/pipeline-install.sh
 TESTS += tests/integration/notify.sh
 EXTRA_DIST += tests/integration/notify.sh
+# lifecycle policies: two tiny-image builds, deprecate, dry and real runs
+TESTS += tests/integration/lifecycle.sh
+EXTRA_DIST += tests/integration/lifecycle.sh

@@ -15,3 +15,8 @@ UNIT_TESTS += tests/unit/test-notify-send
 tests_unit_test_notify_send_SOURCES = tests/unit/test-notify-send.c
 tests_unit_test_notify_send_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_notify_send_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# lifecycle rules applied now: the rule set, the lines, dry and real runs
+UNIT_TESTS += tests/unit/test-lifecycle-run
+tests_unit_test_lifecycle_run_SOURCES = tests/unit/test-lifecycle-run.c
+tests_unit_test_lifecycle_run_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lifecycle_run_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
