@@ -16,6 +16,10 @@ backends_libkilnbackends_a_SOURCES = \
 	backends/template-build.c backends/template-build.h \
 	backends/template-build-private.h backends/template-tree.c \
 	backends/seed.c backends/seed.h
+# host programs kiln runs (notification commands, systemctl) and webhooks
+backends_libkilnbackends_a_SOURCES += \
+	backends/program.c backends/program.h \
+	backends/http.c backends/http.h
 # kiln doctor's raw facts (src/doctor/ judges them)
 backends_libkilnbackends_a_SOURCES += \
 	backends/host-facts.h backends/host-kvm.c backends/host-programs.c \

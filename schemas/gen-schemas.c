@@ -36,6 +36,7 @@
 static const KilnDocTable *const all_tables[] = {
   kiln_recipe_tables, kiln_pipeline_tables, kiln_component_tables,
   kiln_loop_tables, kiln_condition_tables, kiln_template_tables,
+  kiln_lifecycle_tables, kiln_notify_tables,
 };
 
 static GQuark

@@ -286,6 +286,39 @@ kiln_remove_tree (const char *path)
   return FALSE;
 }
 
+gboolean
+kiln_remove_file (const char *path, gboolean *removed, GError **error)
+{
+  *removed = FALSE;
+  g_autofree char *canon = g_canonicalize_filename (path, NULL);
+  g_autofree char *parent_path = g_path_get_dirname (canon);
+  g_autofree char *name = g_path_get_basename (canon);
+  if (strcmp (canon, "/") == 0)
+    return TRUE;
+  int fd = open (parent_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? TRUE : errno_error (error, errno, "open",
+                                                 parent_path);
+  Entry parent, e;
+  gboolean ok = TRUE;
+  if (entry_at (fd, "", &parent) < 0)
+    ok = errno_error (error, errno, "examine", parent_path);
+  else if (entry_at (fd, name, &e) < 0)
+    ok = errno == ENOENT ? TRUE : errno_error (error, errno, "examine",
+                                               canon);
+  else if ((S_ISREG (e.mode) || S_ISLNK (e.mode)) && same_mount (&e, &parent))
+    {
+      /* flags 0: a directory put there since the statx is refused (EISDIR)
+       * and left alone */
+      if (unlinkat (fd, name, 0) == 0)
+        *removed = TRUE;
+      else if (errno != ENOENT && errno != EISDIR)
+        ok = errno_error (error, errno, "remove", canon);
+    }
+  close (fd);
+  return ok;
+}
+
 /* --- creating and opening ----------------------------------------------- */
 
 gboolean

@@ -33,6 +33,16 @@ gboolean kiln_remove_below (const char *root, const char *path,
  * warning; TRUE when path is gone. */
 gboolean kiln_remove_tree (const char *path);
 
+/* Removes path when it is a regular file or a symbolic link (the link
+ * itself, never what it points to), by unlinkat from its parent directory,
+ * which is trusted as a root is: for the user's files kiln recorded (a
+ * build's artifacts in an output directory), never a tree.  Anything else
+ * (a directory, a device, a mount point) is left alone.  TRUE when path
+ * is not there or was left alone (*removed FALSE) or is gone (*removed
+ * TRUE); FALSE with error (KILN_ERROR_HOST). */
+gboolean kiln_remove_file (const char *path, gboolean *removed,
+                           GError **error);
+
 /* Creates path (and the directories between root and it) with mode, each
  * below the last, never through a symbolic link or into another mount. */
 gboolean kiln_mkdir_below (const char *root, const char *path, int mode,

@@ -72,6 +72,61 @@ kiln_job_free (KilnJob *job)
 }
 
 void
+kiln_job_outcome_clear (KilnJobOutcome *o)
+{
+  g_clear_pointer (&o->state, g_free);
+  g_clear_pointer (&o->up_to_date, g_free);
+  g_clear_pointer (&o->log_path, g_free);
+  g_clear_pointer (&o->failed_stage, g_free);
+  g_clear_pointer (&o->failed_component, g_free);
+  g_clear_pointer (&o->failed_phase, g_free);
+  g_clear_pointer (&o->failed_step, g_free);
+  g_clear_pointer (&o->message, g_free);
+  g_clear_pointer (&o->timings, g_ptr_array_unref);
+}
+
+static void
+job_timing_free (gpointer p)
+{
+  KilnJobTiming *t = p;
+  g_free (t->stage);
+  g_free (t);
+}
+
+/* The outcome's common part: the build, its log, how long each stage
+ * took (the last one until now). */
+static KilnJobOutcome *
+outcome_begin (KilnJobContext *ctx, const char *state)
+{
+  KilnJobOutcome *o = ctx->job->outcome;
+  if (!o)
+    return NULL;
+  kiln_job_outcome_clear (o);
+  o->state = g_strdup (state);
+  o->build_id = ctx->build_id;
+  o->build_number = ctx->build_number;
+  o->log_path = g_strdup (kiln_reporter_log_path (ctx->r));
+  o->seconds = kiln_reporter_elapsed (ctx->r);
+  o->timings = g_ptr_array_new_with_free_func (job_timing_free);
+  for (guint i = 0; i < ctx->timings->len; i++)
+    {
+      const KilnStageTiming *t = ctx->timings->pdata[i];
+      KilnJobTiming *c = g_new0 (KilnJobTiming, 1);
+      c->stage = g_strdup (t->stage);
+      c->seconds = t->seconds;
+      g_ptr_array_add (o->timings, c);
+    }
+  if (ctx->timing_stage)
+    {
+      KilnJobTiming *c = g_new0 (KilnJobTiming, 1);
+      c->stage = g_strdup (ctx->timing_stage);
+      c->seconds = (g_get_monotonic_time () - ctx->timing_start) / 1e6;
+      g_ptr_array_add (o->timings, c);
+    }
+  return o;
+}
+
+void
 kiln_job_add_component (KilnJob *job, KilnComponent *component,
                         GHashTable *params, GHashTable *secret,
                         const char *ref)
@@ -364,9 +419,16 @@ report_success (KilnJobContext *ctx, const JobStages *st)
           "builds again", st->resolved->up_to_date,
           job->output_dir ? job->output_dir : ".");
       kiln_reporter_result (ctx->r, TRUE, msg);
+      KilnJobOutcome *o = outcome_begin (ctx, "up-to-date");
+      if (o)
+        {
+          o->build_id = 0;
+          o->up_to_date = g_strdup (st->resolved->up_to_date);
+        }
       return;
     }
   kiln_stage_set_state (ctx, "available", NULL);
+  outcome_begin (ctx, "available");
   if (job->kind == KILN_JOB_BUILD)
     {
       g_autofree char *msg = g_strdup_printf (
@@ -388,6 +450,19 @@ report_failure (KilnJobContext *ctx, const JobStages *st,
                        && error->code == KILN_ERROR_CANCELLED;
   kiln_stage_set_state (ctx, cancelled ? "cancelled" : "failed",
                         error->message);
+  KilnJobOutcome *o = outcome_begin (ctx, cancelled ? "cancelled" : "failed");
+  const KilnBootStage *boot = st->test_boot ? st->test_boot : st->build_boot;
+  if (o)
+    {
+      o->failed_stage = g_strdup (st->failed_stage);
+      o->message = g_strdup (error->message);
+      if (boot && boot->result.failed_step)
+        {
+          o->failed_component = g_strdup (boot->result.failed_document);
+          o->failed_phase = g_strdup (boot->result.failed_phase);
+          o->failed_step = g_strdup (boot->result.failed_step);
+        }
+    }
   if (ctx->store && ctx->build_id > 0)
     kiln_catalog_set (kiln_store_catalog (ctx->store), ctx->build_id,
                       "failure", error->message, NULL);

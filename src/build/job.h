@@ -22,6 +22,33 @@ typedef enum {
   KILN_JOB_TEST,
 } KilnJobKind;
 
+/* How a job ended, for whoever ran it (a pipeline run, a notification):
+ * filled by kiln_job_execute when KilnJob.outcome is set. */
+typedef struct {
+  char *state;               /* available failed cancelled, or up-to-date
+                              * (an identical build is in the store) */
+  gint64 build_id;           /* the build in the catalog, 0 for none (an
+                              * up-to-date build gives its number back) */
+  gint64 build_number;
+  char *up_to_date;          /* up-to-date: the identical build */
+  char *log_path;
+  char *failed_stage;        /* failed or cancelled: where */
+  char *failed_component;    /* ... and, when a boot ran a step, which */
+  char *failed_phase;
+  char *failed_step;
+  char *message;             /* the error */
+  double seconds;
+  GPtrArray *timings;        /* KilnJobTiming*, in stage order */
+} KilnJobOutcome;
+
+typedef struct {
+  char *stage;
+  double seconds;
+} KilnJobTiming;
+
+void kiln_job_outcome_clear (KilnJobOutcome *o);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KilnJobOutcome, kiln_job_outcome_clear)
+
 typedef struct {
   KilnJobKind kind;
   char *name;                /* image name (recipe name) */
@@ -50,6 +77,7 @@ typedef struct {
   gboolean allow_lint_errors;
   gboolean keep_on_failure;
   gboolean json;
+  KilnJobOutcome *outcome;   /* borrowed, may be NULL: filled at the end */
 } KilnJob;
 
 KilnJob *kiln_job_new (KilnJobKind kind);
@@ -61,6 +89,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnJob, kiln_job_free)
 void kiln_job_add_component (KilnJob *job, KilnComponent *component,
                              GHashTable *params, GHashTable *secret,
                              const char *ref);
+
+/* The build key (docs/design.md): an HMAC-SHA256 keyed with secret (the
+ * home's kiln_build_secret_load(), store/build-secret.h) over the parent's
+ * digest, each component's text and bound parameters (components:
+ * KilnPlanComponent*) and the agent's digest, so the key, which the catalog,
+ * the log and the manifest show, says nothing about parameter values.
+ * kiln build looks for an identical build by it (stage-resolve.c). */
+char *kiln_build_key (GBytes *secret, const char *parent_digest,
+                      GPtrArray *components, const char *agent_path,
+                      GError **error);
 
 /* Runs the job; prints progress; returns the process exit code. */
 int kiln_job_execute (KilnJob *job);

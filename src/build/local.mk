@@ -4,6 +4,7 @@
 # image.
 src_libkilncore_a_SOURCES += \
 	src/build/job.c src/build/job.h \
+	src/build/recipe-job.c src/build/recipe-job.h \
 	src/build/stages.c src/build/stages.h \
 	src/build/stage-resolve.c \
 	src/build/stage-prepare.c \

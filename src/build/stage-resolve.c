@@ -44,12 +44,21 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
   g_autoptr (GBytes) secret = kiln_build_secret_load (kiln_home (), error);
   if (!secret)
     return NULL;
+  return kiln_build_key (secret, res->parent_digest, ctx->job->components,
+                         res->agent_path, error);
+}
+
+char *
+kiln_build_key (GBytes *secret, const char *parent_digest,
+                GPtrArray *components, const char *agent_path,
+                GError **error)
+{
   gsize secret_len = 0;
   const guchar *secret_bytes = g_bytes_get_data (secret, &secret_len);
   g_autoptr (GHmac) sum = g_hmac_new (G_CHECKSUM_SHA256, secret_bytes,
                                       secret_len);
   g_autofree char *agent_digest = NULL;
-  g_autoptr (GFile) agent = g_file_new_for_path (res->agent_path);
+  g_autoptr (GFile) agent = g_file_new_for_path (agent_path);
   g_autofree char *agent_bytes = NULL;
   gsize agent_len = 0;
 
@@ -60,11 +69,11 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
                                               (guchar *) agent_bytes,
                                               agent_len);
   g_hmac_update (sum, (guchar *) "kiln-build-key-2\n", -1);
-  g_hmac_update (sum, (guchar *) res->parent_digest, -1);
+  g_hmac_update (sum, (guchar *) parent_digest, -1);
   g_hmac_update (sum, (guchar *) "\n", 1);
-  for (guint i = 0; i < ctx->job->components->len; i++)
+  for (guint i = 0; i < components->len; i++)
     {
-      const KilnPlanComponent *pc = ctx->job->components->pdata[i];
+      const KilnPlanComponent *pc = components->pdata[i];
       const KilnDoc *doc = pc->component->doc;
       g_autofree char *text_digest = g_compute_checksum_for_data (
           G_CHECKSUM_SHA256, (guchar *) doc->text, doc->text_len);

@@ -3,8 +3,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "automation/notify-send.h"
 #include "base/diag.h"
 #include "build/job.h"
+#include "build/recipe-job.h"
 #include "common/kiln.h"
 #include "build/parent.h"
 #include "documents/recipe.h"
@@ -69,29 +71,29 @@ kiln_cmd_build (int argc, char **argv)
     }
   kiln_diags_print (diags, stderr); /* warnings */
 
-  g_autoptr (KilnJob) job = kiln_job_new (KILN_JOB_BUILD);
-  job->name = g_strdup (recipe->name);
-  job->version = g_strdup (recipe->version_text);
-  job->recipe_path = g_canonicalize_filename (argv[1], NULL);
-  job->description = g_strdup (recipe->description);
-  job->parent_ref = g_strdup (recipe->parent.text);
+  g_autoptr (KilnJob) job = kiln_job_for_recipe (recipe, argv[1]);
   job->allow_lint_errors = allow_lint;
-  job->disk_size = recipe->disk;
-  job->memory_mib = (guint) (recipe->build.memory >> 20);
-  job->vcpus = recipe->build.vcpus;
-  g_free (job->accel);
-  job->accel = g_strdup (accel ? accel : kiln_accel_name (recipe->build.accel));
-  job->network_user = recipe->build.network == KILN_NETWORK_USER;
-  job->timeout_seconds = recipe->build.timeout;
-  job->connect = g_strdup (connect ? connect : recipe->build.connect);
+  if (accel)
+    {
+      g_free (job->accel);
+      job->accel = g_strdup (accel);
+    }
+  if (connect)
+    {
+      g_free (job->connect);
+      job->connect = g_strdup (connect);
+    }
   job->keep_on_failure = keep;
   job->json = json;
   job->force = force;
-  job->output_dir = g_strdup (output_dir ? output_dir
-                                         : recipe->outputs.directory_path);
-  job->output_name_template = g_strdup (recipe->outputs.name);
+  if (output_dir)
+    {
+      g_free (job->output_dir);
+      job->output_dir = g_strdup (output_dir);
+    }
   if (formats)
     {
+      g_strfreev (job->formats);
       job->formats = g_strsplit (formats, ",", -1);
       for (guint i = 0; job->formats[i]; i++)
         if (!g_strv_contains (kiln_output_formats, job->formats[i]))
@@ -102,26 +104,35 @@ kiln_cmd_build (int argc, char **argv)
             return KILN_EXIT_BAD_INPUT;
           }
     }
-  else
-    job->formats = g_strdupv (recipe->outputs.formats);
-  job->outputs = &recipe->outputs;
 
+  /* the notify targets hear how it ended, also when the parent cannot be
+   * found (the build failed before it began: no build, no log) */
+  g_autoptr (GDateTime) started = g_date_time_new_now_utc ();
+  KilnNotifySubject who = { .recipe = recipe, .recipe_path = argv[1],
+                            .started = started };
   if (!kiln_parent_resolve (&recipe->parent, &job->parent, &job->parent_format,
                             &error))
     {
       fprintf (stderr, "%s:%d:%d: error: %s\n", recipe->parent.node->file,
                recipe->parent.node->line, recipe->parent.node->col,
                error->message);
+      kiln_notify_tell (&who, "failed", NULL, 0, error->message, NULL);
       return kiln_exit_code_for_error (error);
     }
 
-  for (guint i = 0; i < recipe->components->len; i++)
-    {
-      KilnRecipeComponent *rc = recipe->components->pdata[i];
-      kiln_job_add_component (job, g_steal_pointer (&rc->component),
-                              g_steal_pointer (&rc->bound),
-                              g_steal_pointer (&rc->secret_parameters),
-                              rc->ref);
-    }
-  return kiln_job_execute (job);
+  g_auto (KilnJobOutcome) outcome = { 0 };
+  job->outcome = &outcome;
+  int exit_code = kiln_job_execute (job);
+  g_autofree char *build = NULL;
+  if (outcome.build_number > 0 && g_strcmp0 (outcome.state, "up-to-date"))
+    build = g_strdup_printf ("%s/%s/%" G_GINT64_FORMAT, job->name,
+                             job->version ? job->version : "0",
+                             outcome.build_number);
+  g_autofree char *why = outcome.up_to_date
+      ? g_strdup_printf ("an identical build is in the store: %s",
+                         outcome.up_to_date)
+      : NULL;
+  kiln_notify_tell (&who, outcome.state, build, outcome.build_id, why,
+                    &outcome);
+  return exit_code;
 }

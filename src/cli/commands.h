@@ -21,4 +21,5 @@ int kiln_cmd_convert (int argc, char **argv);
 int kiln_cmd_inspect (int argc, char **argv);
 int kiln_cmd_images (int argc, char **argv);
 int kiln_cmd_logs (int argc, char **argv);
+int kiln_cmd_pipeline (int argc, char **argv);
 int kiln_cmd_doctor (int argc, char **argv);

@@ -14,5 +14,6 @@ kiln_SOURCES = \
 	src/cli/cmd-template.c \
 	src/cli/cmd-images.c \
 	src/cli/cmd-logs.c \
+	src/cli/cmd-pipeline.c \
 	src/cli/cmd-doctor.c
 kiln_LDADD = $(KILN_ALL_LDADD)

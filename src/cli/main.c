@@ -28,6 +28,8 @@ static const KilnCommand commands[] = {
   { "images", kiln_cmd_images,
     "list, show, remove and prune the builds in the image store" },
   { "logs", kiln_cmd_logs, "print the log of a build" },
+  { "pipeline", kiln_cmd_pipeline,
+    "run a pipeline (a recipe on a schedule), show its runs, put it on a timer" },
   { "doctor", kiln_cmd_doctor,
     "check whether this host can build, and what to do when it cannot" },
 };

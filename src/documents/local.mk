@@ -18,6 +18,8 @@ src_libkilncore_a_SOURCES += \
 	src/documents/connect.c src/documents/connect.h \
 	src/documents/pipeline.c src/documents/pipeline.h \
 	src/documents/cron.c src/documents/cron.h \
+	src/documents/lifecycle.c src/documents/lifecycle.h \
+	src/documents/notify.c src/documents/notify.h \
 	src/documents/naming.c src/documents/naming.h \
 	src/documents/units.c src/documents/units.h \
 	src/documents/semver.c src/documents/semver.h \

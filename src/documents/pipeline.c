@@ -4,13 +4,18 @@
 #include <string.h>
 
 #include "schema.h"
+#include "units.h"
 #include "base/suggest.h"
 #include "documents/tables.h"
 
 static const char *const top_keys[] = {
   "pipeline", "description", "recipe", "schedule", "when", "timezone",
-  "enabled", NULL
+  "enabled", "disable_after", "refresh", "lifecycle", "notify", NULL
 };
+
+#define DEFAULT_DISABLE_AFTER 5
+#define MIN_REFRESH 3600
+#define MAX_REFRESH (365 * 86400)
 static const char *const when_names[] = { "changed", "always", NULL };
 
 const char *
@@ -34,6 +39,8 @@ kiln_pipeline_free (KilnPipeline *p)
   kiln_cron_free (p->schedule);
   g_free (p->timezone);
   g_clear_pointer (&p->tz, g_time_zone_unref);
+  g_clear_pointer (&p->lifecycle, g_ptr_array_unref);
+  g_clear_pointer (&p->notify, g_ptr_array_unref);
   g_free (p);
 }
 
@@ -153,6 +160,24 @@ parse_recipe_ref (KilnPipeline *p, const KilnNode *n, KilnDiags *diags)
   p->recipe = kiln_recipe_from_doc (doc, diags);
 }
 
+/* refresh: only a template parent has a mirror to be rebuilt from */
+static void
+parse_refresh (KilnPipeline *p, const KilnNode *n, KilnDiags *diags)
+{
+  if (!kiln_schema_duration (diags, n, "'refresh'", MIN_REFRESH, MAX_REFRESH,
+                             &p->refresh))
+    return;
+  if (p->recipe && p->recipe->parent.kind != KILN_PARENT_TEMPLATE)
+    {
+      g_autofree char *q = kiln_quote_for_message (p->recipe->parent.text);
+      kiln_schema_error (diags, n, "expected 'refresh' only for a recipe "
+                         "whose parent is a template, found parent %s, %s",
+                         q, p->recipe->parent.kind == KILN_PARENT_IMAGE
+                              ? "an image file" : "another recipe's build");
+      p->refresh = 0;
+    }
+}
+
 KilnPipeline *
 kiln_pipeline_from_doc (KilnDoc *doc, KilnDiags *diags)
 {
@@ -162,6 +187,7 @@ kiln_pipeline_from_doc (KilnDoc *doc, KilnDiags *diags)
   p->path = g_strdup (doc->file);
   p->when = KILN_WHEN_CHANGED;
   p->enabled = TRUE;
+  p->disable_after = DEFAULT_DISABLE_AFTER;
   p->tz = g_time_zone_new_utc ();
 
   const KilnNode *root = doc->root;
@@ -195,8 +221,23 @@ kiln_pipeline_from_doc (KilnDoc *doc, KilnDiags *diags)
     p->when = (KilnPipelineWhen) idx;
   if ((v = kiln_node_map_get (root, "enabled")))
     kiln_schema_bool (diags, v, "'enabled'", &p->enabled);
+  if ((v = kiln_node_map_get (root, "disable_after")))
+    {
+      gint64 n;
+      if (kiln_schema_int (diags, v, "'disable_after'", 0, 1000, &n))
+        p->disable_after = (guint) n;
+    }
   if ((v = kiln_schema_require (diags, root, "recipe", "a pipeline")))
     parse_recipe_ref (p, v, diags);
+  if ((v = kiln_node_map_get (root, "refresh")))
+    parse_refresh (p, v, diags);
+  g_autofree char *dir = g_path_get_dirname (p->path);
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autofree char *base = g_canonicalize_filename (dir, cwd);
+  p->lifecycle = kiln_lifecycle_parse (kiln_node_map_get (root, "lifecycle"),
+                                       diags);
+  p->notify = kiln_notify_parse (kiln_node_map_get (root, "notify"), base,
+                                 diags);
 
   if (kiln_diags_error_count (diags) != errors)
     return NULL;

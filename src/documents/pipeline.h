@@ -9,6 +9,13 @@
  *   timezone: Europe/Berlin     # optional IANA zone; schedules are UTC
  *                               # otherwise
  *   enabled: true               # optional, default true
+ *   disable_after: 5            # optional: disable the pipeline after this
+ *                               # many failed runs in a row (0: never)
+ *   refresh: 7d                 # optional, template parents only: rebuild
+ *                               # the template from its mirror when older
+ *   lifecycle: [...]            # optional (lifecycle.h), applied after a
+ *                               # run that built, with the recipe's own
+ *   notify: [...]               # optional (notify.h), with the recipe's own
  *
  * `when: changed` mirrors Image Builder's default start condition
  * (EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE); `always` is
@@ -41,6 +48,10 @@ typedef struct {
   char *timezone;              /* NULL = UTC */
   GTimeZone *tz;               /* the zone schedules are read in (UTC too) */
   gboolean enabled;
+  guint disable_after;         /* 0: never */
+  gint64 refresh;              /* seconds; 0: no refresh */
+  GPtrArray *lifecycle;        /* KilnLifecycleRule* */
+  GPtrArray *notify;           /* KilnNotifyTarget* */
 } KilnPipeline;
 
 /* Parse and validate the pipeline and its recipe (with the recipe's

@@ -20,7 +20,7 @@ const char *const kiln_output_targets[] = { "aws", "azure", "vsphere", NULL };
 
 static const char *const top_keys[] = {
   "name", "version", "description", "parent", "disk", "components", "build",
-  "outputs", NULL
+  "outputs", "lifecycle", "notify", NULL
 };
 static const char *const build_keys[] = {
   "memory", "vcpus", "accel", "network", "timeout", "connect", NULL
@@ -147,6 +147,8 @@ kiln_recipe_free (KilnRecipe *r)
   g_free (o->aws_bucket);
   g_free (o->aws_prefix);
   g_free (o->aws_region);
+  g_clear_pointer (&r->lifecycle, g_ptr_array_unref);
+  g_clear_pointer (&r->notify, g_ptr_array_unref);
   g_free (r);
 }
 
@@ -874,6 +876,10 @@ kiln_recipe_parse_lenient (KilnDoc *doc, KilnDiags *diags)
   parse_build (r, kiln_node_map_get (root, "build"), diags);
   parse_outputs (r, kiln_node_map_get (root, "outputs"), diags);
   r->outputs.directory_path = resolve_path (r, r->outputs.directory);
+  r->lifecycle = kiln_lifecycle_parse (kiln_node_map_get (root, "lifecycle"),
+                                       diags);
+  r->notify = kiln_notify_parse (kiln_node_map_get (root, "notify"), r->dir,
+                                 diags);
   return g_steal_pointer (&r);
 }
 

@@ -41,6 +41,10 @@
  *     targets: [aws, azure, vsphere]            # any subset, no duplicates
  *     aws: { bucket: my-bucket, prefix: images/, region: eu-west-1 }
  *                                               # bucket required
+ *   lifecycle: [...]            # optional: deprecate and delete rules
+ *                               # (lifecycle.h)
+ *   notify: [...]               # optional: whom kiln build tells how it
+ *                               # went (notify.h)
  *
  * Every problem is reported with its position; unknown keys get a "did you
  * mean".  A parent image path that does not exist is a warning only (a
@@ -54,6 +58,8 @@
 #include "component.h"
 #include "base/diag.h"
 #include "common/kiln-types.h"
+#include "lifecycle.h"
+#include "notify.h"
 #include "semver.h"
 #include "yamldoc.h"
 
@@ -136,6 +142,8 @@ typedef struct {
   GPtrArray *components;       /* KilnRecipeComponent* */
   KilnBuildSettings build;
   KilnOutputSettings outputs;
+  GPtrArray *lifecycle;        /* KilnLifecycleRule*; NULL after errors */
+  GPtrArray *notify;           /* KilnNotifyTarget*; NULL after errors */
 } KilnRecipe;
 
 /* The full check: the recipe document, then every component it names

@@ -22,3 +22,5 @@ extern const KilnDocTable kiln_condition_tables[];  /* condition.c (the
                                                       operators are
                                                       common/kiln-protocol.h's) */
 extern const KilnDocTable kiln_template_tables[];   /* templates/template.c */
+extern const KilnDocTable kiln_lifecycle_tables[];  /* lifecycle.c */
+extern const KilnDocTable kiln_notify_tables[];     /* notify.c */

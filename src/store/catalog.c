@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 #include <sqlite3.h>
+
+#include "catalog-private.h"
 #include <string.h>
 #include <sys/stat.h>
 
@@ -30,7 +32,12 @@ static const char schema[] =
   "  build_id INTEGER NOT NULL REFERENCES builds(id) ON DELETE CASCADE,"
   "  format TEXT NOT NULL, path TEXT NOT NULL, size INTEGER, sha256 TEXT);"
   "CREATE TABLE IF NOT EXISTS digests ("
-  "  path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT);";
+  "  path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, sha256 TEXT);"
+  /* added for lifecycle policies: a table of its own, so a catalog made
+   * before it gains it on open and nothing else changes */
+  "CREATE TABLE IF NOT EXISTS deprecations ("
+  "  build_id INTEGER PRIMARY KEY REFERENCES builds(id) ON DELETE CASCADE,"
+  "  at TEXT NOT NULL, detail TEXT);";
 
 /* Columns added after the first release, to catalogs of any age: the
  * process that runs a build (owner.h) and the stage it is in, so that a
@@ -132,7 +139,9 @@ kiln_catalog_open (const char *path, GError **error)
   sqlite3_busy_timeout (cat->db, 30000);
   if (sqlite3_exec (cat->db, "PRAGMA foreign_keys=ON;", NULL, NULL, NULL)
           != SQLITE_OK
-      || sqlite3_exec (cat->db, schema, NULL, NULL, &msg) != SQLITE_OK)
+      || sqlite3_exec (cat->db, schema, NULL, NULL, &msg) != SQLITE_OK
+      || sqlite3_exec (cat->db, kiln_catalog_pipelines_schema, NULL, NULL,
+                       &msg) != SQLITE_OK)
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
                    "catalog %s: cannot create the schema: %s", path,
@@ -167,8 +176,6 @@ prepare (KilnCatalog *cat, const char *sql, GError **error)
     }
   return st;
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
 gint64
 kiln_catalog_begin_build (KilnCatalog *cat, const char *name,
@@ -424,13 +431,15 @@ kiln_build_record_free (KilnBuildRecord *r)
   g_free (r->started);
   g_free (r->finished);
   g_free (r->stage);
+  g_free (r->deprecated);
   g_free (r);
 }
 
 #define RECORD_COLUMNS                                                        \
   "id, name, version, build_number, state, build_key, parent, "              \
   "parent_digest, image_path, image_digest, log_path, failure, started, "    \
-  "finished, owner_pid, owner_start, stage"
+  "finished, owner_pid, owner_start, stage, "                                \
+  "(SELECT at FROM deprecations WHERE build_id = builds.id)"
 
 static char *
 col_text (sqlite3_stmt *st, int i)
@@ -460,6 +469,7 @@ record_from_row (sqlite3_stmt *st)
   r->owner_pid = sqlite3_column_int64 (st, 14);
   r->owner_start = (guint64) sqlite3_column_int64 (st, 15);
   r->stage = col_text (st, 16);
+  r->deprecated = col_text (st, 17);
   return r;
 }
 
@@ -610,4 +620,103 @@ kiln_catalog_list_unfinished (KilnCatalog *cat, GError **error)
       return NULL;
     }
   return out;
+}
+
+gboolean
+kiln_catalog_set_deprecated (KilnCatalog *cat, gint64 build_id,
+                             gboolean deprecated, const char *detail,
+                             GError **error)
+{
+  g_autofree char *now = now_iso ();
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, deprecated ? "INSERT OR IGNORE INTO deprecations (build_id, at, "
+                        "detail) VALUES (?1, ?2, ?3)"
+                      : "DELETE FROM deprecations WHERE build_id = ?1",
+      error);
+  if (!st)
+    return FALSE;
+  sqlite3_bind_int64 (st, 1, build_id);
+  if (deprecated)
+    {
+      sqlite3_bind_text (st, 2, now, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text (st, 3, detail, -1, SQLITE_TRANSIENT);
+    }
+  if (sqlite3_step (st) != SQLITE_DONE)
+    return sql_fail (cat, deprecated ? "deprecate" : "undeprecate", error);
+  return TRUE;
+}
+
+void
+kiln_artifact_record_free (KilnArtifactRecord *a)
+{
+  if (!a)
+    return;
+  g_free (a->format);
+  g_free (a->path);
+  g_free (a->sha256);
+  g_free (a);
+}
+
+GPtrArray *
+kiln_catalog_list_artifacts (KilnCatalog *cat, gint64 build_id,
+                             GError **error)
+{
+  g_autoptr (sqlite3_stmt) st = prepare (
+      cat, "SELECT format, path, size, sha256 FROM artifacts "
+           "WHERE build_id = ? ORDER BY rowid", error);
+  if (!st)
+    return NULL;
+  sqlite3_bind_int64 (st, 1, build_id);
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) kiln_artifact_record_free);
+  int rc;
+  while ((rc = sqlite3_step (st)) == SQLITE_ROW)
+    {
+      KilnArtifactRecord *a = g_new0 (KilnArtifactRecord, 1);
+      a->format = col_text (st, 0);
+      a->path = col_text (st, 1);
+      a->size = (guint64) sqlite3_column_int64 (st, 2);
+      a->sha256 = col_text (st, 3);
+      g_ptr_array_add (out, a);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      sql_fail (cat, "list artifacts", error);
+      return NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* --- for the catalog's other files (catalog-private.h) ---------------- */
+
+sqlite3_stmt *
+kiln_catalog_prepare (KilnCatalog *cat, const char *sql, GError **error)
+{
+  return prepare (cat, sql, error);
+}
+
+gboolean
+kiln_catalog_fail (KilnCatalog *cat, const char *what, GError **error)
+{
+  return sql_fail (cat, what, error);
+}
+
+gboolean
+kiln_catalog_exec (KilnCatalog *cat, const char *sql, GError **error)
+{
+  if (sqlite3_exec (cat->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+    return sql_fail (cat, sql, error);
+  return TRUE;
+}
+
+char *
+kiln_catalog_now (void)
+{
+  return now_iso ();
+}
+
+char *
+kiln_catalog_column_text (sqlite3_stmt *st, int i)
+{
+  return col_text (st, i);
 }

@@ -60,6 +60,7 @@ typedef struct {
   gint64 owner_pid;          /* the kiln process running it (owner.h); */
   guint64 owner_start;       /* 0 for builds recorded before owners were */
   char *stage;               /* the stage it is in or failed in, or NULL */
+  char *deprecated;     /* when it was deprecated, or NULL */
 } KilnBuildRecord;
 
 void kiln_build_record_free (KilnBuildRecord *r);
@@ -84,6 +85,26 @@ gboolean kiln_catalog_fail_abandoned (KilnCatalog *cat,
                                       GError **error);
 gboolean kiln_catalog_delete_build (KilnCatalog *cat, gint64 build_id,
                                     GError **error);
+
+/* Deprecation (lifecycle policies, kiln images deprecate): a mark beside
+ * the state, in a table of its own.  Setting it twice keeps the first
+ * time; detail says who did it. */
+gboolean kiln_catalog_set_deprecated (KilnCatalog *cat, gint64 build_id,
+                                      gboolean deprecated, const char *detail,
+                                      GError **error);
+
+typedef struct {
+  char *format;         /* NULL for SHA256SUMS, the manifest, ... */
+  char *path;
+  guint64 size;
+  char *sha256;
+} KilnArtifactRecord;
+
+void kiln_artifact_record_free (KilnArtifactRecord *a);
+/* A build's artifacts and sidecar files, KilnArtifactRecord*, in the order
+ * they were added. */
+GPtrArray *kiln_catalog_list_artifacts (KilnCatalog *cat, gint64 build_id,
+                                        GError **error);
 
 /* SHA-256 of a file, cached by (path, size, mtime). */
 char *kiln_catalog_file_digest (KilnCatalog *cat, const char *path,

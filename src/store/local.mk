@@ -5,6 +5,8 @@ src_libkilncore_a_SOURCES += \
 	src/store/store.c src/store/store.h \
 	src/store/recover.c src/store/recover.h \
 	src/store/build-secret.c src/store/build-secret.h \
-	src/store/catalog.c src/store/catalog.h \
+	src/store/catalog.c src/store/catalog.h src/store/catalog-private.h \
+	src/store/catalog-pipelines.c src/store/catalog-pipelines.h \
+	src/store/lifecycle-plan.c src/store/lifecycle-plan.h \
 	src/store/lock.c src/store/lock.h \
 	src/store/build-ref.c src/store/build-ref.h

@@ -334,6 +334,55 @@ kiln_store_remove (KilnStore *store, const KilnBuildRecord *r,
                                     error);
 }
 
+/* The files a build's catalog entry lists in its output directory: each
+ * regular file or link removed through confine.h (a link is removed as a
+ * link, never what it points to), anything else left alone; the
+ * directories they were in removed when that leaves them empty. */
+static gboolean
+remove_artifacts (KilnStore *store, gint64 build_id, GError **error)
+{
+  g_autoptr (GPtrArray) paths
+      = kiln_catalog_artifact_paths (store->catalog, build_id, error);
+  if (!paths)
+    return FALSE;
+  g_autoptr (GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < paths->len; i++)
+    {
+      const char *p = paths->pdata[i];
+      gboolean removed = FALSE;
+      if (!g_path_is_absolute (p))
+        continue;
+      if (!kiln_remove_file (p, &removed, error))
+        return FALSE;
+      if (!removed)
+        continue;
+      char *dir = g_path_get_dirname (p);
+      if (!g_ptr_array_find_with_equal_func (dirs, dir, g_str_equal, NULL))
+        g_ptr_array_add (dirs, dir);
+      else
+        g_free (dir);
+    }
+  /* rmdir(2) removes only an empty directory, and a link to one never */
+  for (guint i = 0; i < dirs->len; i++)
+    g_rmdir (dirs->pdata[i]);
+  return TRUE;
+}
+
+gboolean
+kiln_store_delete (KilnStore *store, const KilnBuildRecord *r,
+                   gboolean with_artifacts, const char *why, GError **error)
+{
+  g_auto (GStrv) log_parts = layout_parts (r->name, r->version,
+                                           r->build_number, ".log", error);
+  return log_parts
+         && remove_build_dir (store, r->name, r->version, r->build_number,
+                              error)
+         && remove_below (store->logs, log_parts, error)
+         && (!with_artifacts || remove_artifacts (store, r->id, error))
+         && kiln_catalog_set_state (store->catalog, r->id, "deleted", why,
+                                    error);
+}
+
 gboolean
 kiln_store_forget (KilnStore *store, gint64 build_id, GError **error)
 {

@@ -11,12 +11,14 @@
  * records images, artifacts and logs in the catalog.  Everything that
  * removes a build's image goes through here: `kiln images rm` and `prune`
  * and a recipe's outputs.retain use kiln_store_remove() and
- * kiln_store_retain().  The store deletes, creates and reads only the
+ * kiln_store_retain(); lifecycle rules (lifecycle-plan.h) use
+ * kiln_store_delete().  The store deletes, creates and reads only the
  * layout paths above, walking down from HOME/images (or HOME/logs) one
  * directory at a time without following symbolic links or crossing a mount
  * (src/base/confine.h), so neither a link or a mount inside the store nor
  * a catalog entry can make it delete or read anything elsewhere.  Artifacts in
- * output directories belong to the user and are never touched.
+ * output directories belong to the user and are never touched, unless a
+ * lifecycle delete rule says `artifacts: true`.
  *
  * Later: layers shared between builds get their bookkeeping here, beside
  * the per-build directories, so that removal can count who still uses one.
@@ -101,6 +103,15 @@ KilnBuildRecord *kiln_store_find_identical (KilnStore *store,
  * its catalog entry and its log stay (`kiln logs` still works). */
 gboolean kiln_store_remove (KilnStore *store, const KilnBuildRecord *r,
                             const char *why, GError **error);
+/* Delete r for a lifecycle rule: its image in the store (and what later
+ * keeps per build, such as layers), its log, and with with_artifacts the
+ * files its catalog entry lists in the output directory (the one time
+ * kiln removes a user's files: only when the rule says so); r is marked
+ * deleted with why.  The catalog entry stays, so the run that made it can
+ * still be found. */
+gboolean kiln_store_delete (KilnStore *store, const KilnBuildRecord *r,
+                            gboolean with_artifacts, const char *why,
+                            GError **error);
 /* Forget build_id: its catalog entry and its log. */
 gboolean kiln_store_forget (KilnStore *store, gint64 build_id,
                             GError **error);

@@ -469,6 +469,46 @@ build_into_store (const KilnTemplate *t, const KilnTemplateBuildOptions *opts,
   return TRUE;
 }
 
+gboolean
+kiln_template_built_before (const char *built, GDateTime *now, gint64 max_age)
+{
+  g_autoptr (GDateTime) when = built ? g_date_time_new_from_iso8601 (built,
+                                                                     NULL)
+                                     : NULL;
+  if (when == NULL)
+    return TRUE;
+  return g_date_time_difference (now, when) > max_age * G_TIME_SPAN_SECOND;
+}
+
+/* "7d", "12h", "5400s": a refresh period as a recipe writes it */
+static char *
+period_text (gint64 seconds)
+{
+  if (seconds % 86400 == 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "d", seconds / 86400);
+  if (seconds % 3600 == 0)
+    return g_strdup_printf ("%" G_GINT64_FORMAT "h", seconds / 3600);
+  return g_strdup_printf ("%" G_GINT64_FORMAT "s", seconds);
+}
+
+/* opts->max_age: whether img is too old to keep, said on the reporter */
+static gboolean
+too_old (const KilnTemplateImage *img, const KilnTemplateBuildOptions *opts)
+{
+  if (!opts || opts->max_age <= 0)
+    return FALSE;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  gboolean old = kiln_template_built_before (img->built, now, opts->max_age);
+  g_autofree char *period = period_text (opts->max_age);
+  if (opts->reporter)
+    kiln_reporter_info (opts->reporter, "template %s was built %s, %s than "
+                        "refresh: %s ago%s", img->name,
+                        img->built ? img->built : "at an unknown time",
+                        old ? "longer" : "less", period,
+                        old ? ": rebuilding it from its mirror" : "");
+  return old;
+}
+
 /* Lock per template name: concurrent callers build once. */
 static int
 lock_template (const char *name, KilnReporter *r, GError **error)
@@ -531,7 +571,7 @@ kiln_template_ensure (const char *name_or_path,
     }
   gboolean mirror_differs = img && opts && opts->mirror
                             && g_strcmp0 (img->mirror, opts->mirror) != 0;
-  if (img && !(opts && opts->refresh) && !mirror_differs)
+  if (img && !(opts && opts->refresh) && !mirror_differs && !too_old (img, opts))
     {
       img->cache_hit = TRUE;
       close (lock_fd);

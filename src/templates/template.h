@@ -118,6 +118,8 @@ KilnTemplateImage *kiln_template_lookup (const KilnTemplate *t,
 
 typedef struct {
   gboolean refresh;          /* rebuild even when the digest matches */
+  gint64 max_age;            /* seconds; > 0: rebuild an image built longer
+                              * ago than that (a pipeline's refresh:) */
   const char *mirror;        /* --mirror URL, or NULL */
   KilnReporter *reporter;    /* progress; may be NULL */
   GCancellable *cancellable; /* may be NULL */
@@ -146,6 +148,12 @@ KilnTemplateImage *kiln_template_ensure (
  * firmware it boots with, "bios" or "uefi" (from its template.json); NULL
  * when path is not a stored template image. */
 char *kiln_template_image_firmware (const char *image_path);
+
+/* Whether an image built at built (ISO 8601, as template.json records it)
+ * is older than max_age seconds at now; an unreadable time counts as old,
+ * so that the image is rebuilt rather than kept for ever. */
+gboolean kiln_template_built_before (const char *built, GDateTime *now,
+                                     gint64 max_age);
 
 /* Every stored template image (newest first), from the store directories. */
 GPtrArray *kiln_template_list_built (const char *name /* NULL = all */,

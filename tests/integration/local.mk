@@ -4,6 +4,7 @@ include $(srcdir)/tests/integration/documents.mk
 include $(srcdir)/tests/integration/templates.mk
 include $(srcdir)/tests/integration/recipe.mk
 include $(srcdir)/tests/integration/engine.mk
+include $(srcdir)/tests/integration/pipeline.mk
 include $(srcdir)/tests/integration/testimage.mk
 include $(srcdir)/tests/integration/outputs.mk
 include $(srcdir)/tests/integration/guestfs.mk

@@ -90,7 +90,9 @@ sample="recipe-unknown-key recipe-build-unknown-key recipe-outputs-unknown-key
   constant-missing-value cond-unknown-operator cond-then-invalid
   inputs-bash-missing-commands inputs-bash-commands-string inputs-file-map-shape
   inputs-algorithm-sha384 inputs-webdownload-ftp inputs-permissions-not-octal
-  inputs-boolean-maybe inputs-symlink-missing-target"
+  inputs-boolean-maybe inputs-symlink-missing-target pipeline-lifecycle-action
+  pipeline-lifecycle-neither pipeline-notify-both pipeline-notify-event
+  recipe-lifecycle-unknown-key recipe-notify-webhook"
 : > "$tmp/bad"
 for name in $sample; do
   f=tests/fixtures/bad/$name.yaml

@@ -6,3 +6,8 @@ UNIT_TESTS += tests/unit/test-qemu-img
 tests_unit_test_qemu_img_SOURCES = tests/unit/test-qemu-img.c
 tests_unit_test_qemu_img_CFLAGS = $(UNIT_CFLAGS) $(BACKEND_CFLAGS)
 tests_unit_test_qemu_img_LDADD = $(BACKEND_UNIT_LDADD)
+
+UNIT_TESTS += tests/unit/test-program
+tests_unit_test_program_SOURCES = tests/unit/test-program.c
+tests_unit_test_program_CFLAGS = $(UNIT_CFLAGS) $(BACKEND_CFLAGS)
+tests_unit_test_program_LDADD = $(BACKEND_UNIT_LDADD)

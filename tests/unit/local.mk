@@ -8,6 +8,7 @@ include $(srcdir)/tests/unit/documents.mk
 include $(srcdir)/tests/unit/recipe.mk
 include $(srcdir)/tests/unit/engine.mk
 include $(srcdir)/tests/unit/store.mk
+include $(srcdir)/tests/unit/automation.mk
 include $(srcdir)/tests/unit/outputs.mk
 include $(srcdir)/tests/unit/templates.mk
 include $(srcdir)/tests/unit/libvirt.mk

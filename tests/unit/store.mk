@@ -22,3 +22,8 @@ UNIT_TESTS += tests/unit/test-build-secret
 tests_unit_test_build_secret_SOURCES = tests/unit/test-build-secret.c
 tests_unit_test_build_secret_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_build_secret_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# lifecycle rules on a catalog with many builds, and the pipeline tables
+UNIT_TESTS += tests/unit/test-lifecycle
+tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
+tests_unit_test_lifecycle_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lifecycle_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)

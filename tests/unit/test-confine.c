@@ -122,6 +122,44 @@ test_a_link_inside_is_removed_not_followed (void **state)
   assert_outside_intact (f);
 }
 
+/* A single file (a build's artifact): a regular file and a link go (the
+ * link itself), a directory in its place is left alone with what it
+ * holds, a missing one is no error. */
+static void
+test_remove_file_takes_files_and_links_only (void **state)
+{
+  Fixture *f = *state;
+  g_autoptr (GError) error = NULL;
+  gboolean removed = FALSE;
+  g_autofree char *file = below (f, "out/image.qcow2");
+  write_file (file, "x");
+  assert_true (kiln_remove_file (file, &removed, &error));
+  assert_true (removed);
+  assert_false (exists (file));
+
+  g_autofree char *link = below (f, "out/SHA256SUMS");
+  g_autofree char *precious = g_build_filename (f->outside, "precious", NULL);
+  assert_int_equal (symlink (precious, link), 0);
+  assert_true (kiln_remove_file (link, &removed, &error));
+  assert_true (removed);
+  assert_false (exists (link));
+  assert_outside_intact (f);
+
+  g_autofree char *dir = below (f, "out/manifest.json");
+  g_autofree char *inside = below (f, "out/manifest.json/kept");
+  write_file (inside, "y");
+  assert_true (kiln_remove_file (dir, &removed, &error));
+  assert_false (removed);
+  assert_true (exists (inside));
+
+  g_autofree char *missing = below (f, "out/gone");
+  assert_true (kiln_remove_file (missing, &removed, &error));
+  assert_false (removed);
+  g_autofree char *no_dir = below (f, "nowhere/gone");
+  assert_true (kiln_remove_file (no_dir, &removed, &error));
+  assert_false (removed);
+}
+
 static void
 test_a_link_on_the_way_is_refused (void **state)
 {
@@ -365,6 +403,8 @@ main (void)
                                      setup, teardown),
     cmocka_unit_test_setup_teardown (test_a_link_inside_is_removed_not_followed,
                                      setup, teardown),
+    cmocka_unit_test_setup_teardown (
+        test_remove_file_takes_files_and_links_only, setup, teardown),
     cmocka_unit_test_setup_teardown (test_a_link_on_the_way_is_refused, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (test_a_path_outside_the_root_is_refused,

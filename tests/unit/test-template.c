@@ -319,6 +319,27 @@ test_store_lookup (void **state)
   assert_int_equal (all->len, 1);
 }
 
+/* a pipeline's refresh: is measured from the time template.json records */
+static void
+test_refresh_age (void **state)
+{
+  (void) state;
+  g_autoptr (GDateTime) now
+      = g_date_time_new_from_iso8601 ("2026-12-06T12:00:00Z", NULL);
+  const gint64 week = 7 * 86400;
+  assert_false (kiln_template_built_before ("2026-12-01T12:00:00Z", now, week));
+  assert_false (kiln_template_built_before ("2026-11-29T12:00:00Z", now, week));
+  assert_true (kiln_template_built_before ("2026-11-29T11:59:59Z", now, week));
+  /* a zone other than UTC is honoured */
+  assert_false (kiln_template_built_before ("2026-11-29T13:00:00+01:00", now,
+                                            week));
+  assert_true (kiln_template_built_before ("2026-11-29T12:00:00+01:00", now,
+                                           week));
+  /* unknown or unreadable: old, so it is rebuilt rather than kept */
+  assert_true (kiln_template_built_before (NULL, now, week));
+  assert_true (kiln_template_built_before ("yesterday", now, week));
+}
+
 int
 main (void)
 {
@@ -334,6 +355,7 @@ main (void)
     cmocka_unit_test (test_template_find_takes_names_not_paths),
     cmocka_unit_test (test_apt_sources),
     cmocka_unit_test (test_store_lookup),
+    cmocka_unit_test (test_refresh_age),
   };
   int rc = cmocka_run_group_tests (tests, NULL, NULL);
   const char *argv[] = { "rm", "-rf", home, NULL };
