@@ -105,6 +105,47 @@ re2_refuses (const char *p)
   return NULL;
 }
 
+const char *
+kiln_condition_regex_guest_gap (const char *p)
+{
+  gboolean in_class = FALSE;
+  for (; *p; p++)
+    {
+      if (*p == '\\')
+        {
+          char c = p[1];
+          if (!c)
+            return NULL;
+          if (strchr ("dDwWsS", c))
+            return "a Perl class escape (\\d, \\w, \\s...)";
+          if (!in_class && strchr ("bBAzpPQ", c))
+            return "an RE2 escape (\\b, \\A, \\z, \\p, \\Q...)";
+          p++;
+          continue;
+        }
+      if (in_class)
+        {
+          if (*p == ']')
+            in_class = FALSE;
+          continue;
+        }
+      if (*p == '[')
+        {
+          in_class = TRUE;
+          if (p[1] == '^')
+            p++;
+          if (p[1] == ']')
+            p++;
+          continue;
+        }
+      if (*p == '(' && p[1] == '?')
+        return "a group with '(?' (flags such as (?i) or (?m), (?:, (?P<name>)";
+      if ((*p == '*' || *p == '+' || *p == '?' || *p == '}') && p[1] == '?')
+        return "a lazy quantifier (*?, +?, ?\?)";
+    }
+  return NULL;
+}
+
 gboolean
 kiln_condition_regex_ok (const char *pattern, char **problem)
 {
@@ -271,9 +312,19 @@ check_comparison (Cond *c, const KilnNode *map, const KilnNode *key,
     case KILN_OPERAND_PATTERN:
       {
         g_autofree char *problem = NULL;
+        const char *gap = NULL;
         if (!kiln_condition_regex_ok (text, &problem))
           cond_error (c, operand, "expected a regular expression for '%s' in "
                       "%s, found %s: %s", op, c->what, q, problem);
+        else if ((gap = kiln_condition_regex_guest_gap (text)))
+          /* AWSTOE accepts it, so kiln does; but the guest agent's POSIX
+           * regcomp would refuse it or read it differently. */
+          kiln_diags_add (c->diags, KILN_DIAG_WARNING, operand->file,
+                          operand->line, operand->col, "%s for '%s' in %s "
+                          "uses %s: RE2 (AWSTOE) has it, but kiln evaluates "
+                          "patterns as POSIX extended regular expressions, "
+                          "where it fails or means something else",
+                          q, op, c->what, gap);
       }
       break;
     case KILN_OPERAND_FILE_HASH:

@@ -33,6 +33,12 @@ const char *const *kiln_condition_comparison_operators (void);
  * groups).  On FALSE *problem says why (free it). */
 gboolean kiln_condition_regex_ok (const char *pattern, char **problem);
 
+/* kiln's agent evaluates patternMatches with POSIX extended regular
+ * expressions (regcomp), not RE2: the first RE2-only construct in a pattern
+ * that POSIX ERE lacks (`\\d`, `(?i)`, `(?:`, a lazy `*?`...), described for
+ * a message, or NULL when there is none.  Static string. */
+const char *kiln_condition_regex_guest_gap (const char *pattern);
+
 /* The `if` (or Assert) mapping that holds the operator: the map itself, or
  * the single entry of the list form.  NULL when the shape is wrong. */
 const KilnNode *kiln_condition_root (const KilnNode *cond);

@@ -21,6 +21,35 @@ done
 expect "no kiln annotation left in the schemas" \
   test "$(cat "$schemas"/*.schema.json | grep -c x-kiln)" -eq 0
 
+# The compatibility suite (tests/fixtures/awstoe, written for kiln) uses
+# every action, operator, step option and loop form the component schema
+# knows, so docs/awstoe-compat.md can point at it for each.
+suite="$top_srcdir/tests/fixtures/awstoe"
+uses () { cat "$suite"/*.yaml | grep -Eq -- "$1"; }
+for a in $(jq -r '.definitions.step.properties.action.enum[]' "$schemas/component.schema.json"); do
+  expect "the awstoe suite runs action $a" uses "action: $a\$"
+done
+for op in $(jq -r '.definitions.condition.properties | keys[] | select(. != "path" and . != "value")' \
+              "$schemas/component.schema.json"); do
+  expect "the awstoe suite uses operator $op" uses "[ -]$op:"
+done
+for k in $(jq -r '.definitions.step.properties | keys[]' "$schemas/component.schema.json") \
+         $(jq -r '.definitions.loop.properties | keys[]' "$schemas/component.schema.json") \
+         list delimiter start end updateBy allowedValues constants; do
+  expect "the awstoe suite uses key $k" uses "^ *(- )?$k:"
+done
+for v in $(jq -r '.definitions.step.properties.onFailure.anyOf[0].enum[]' "$schemas/component.schema.json"); do
+  expect "the awstoe suite uses onFailure: $v" uses "onFailure: $v\$"
+done
+for v in $(jq -r '.definitions.ifCondition.properties.then.enum[]' "$schemas/component.schema.json"); do
+  expect "the awstoe suite uses then/else: $v" uses "(then|else): $v\$"
+done
+for form in 'outputs\.stdout' 'outputs\.(files|content|destination|status)' 'inputs\[[0-9]+\]\.' \
+            'loop\.(index|value)' '[a-z]+\.(index|value) *\}\}' '^ *- name: (build|validate|test)$' \
+            '^ *- name: container-host-test$' '^ *- name: audit$'; do
+  expect "the awstoe suite uses $form" uses "$form"
+done
+
 # kind and verdict of each document as kiln validate sees it
 kind_of () { "$KILN" validate --json "$1" 2> /dev/null | jq -r '.files[0] | "\(.kind) \(.valid)"'; }
 cd "$top_srcdir" || fail "cd $top_srcdir"

@@ -111,6 +111,34 @@ test_condition_patterns_are_re2_only (void **state)
                     20);
 }
 
+/* Patterns the agent's POSIX regcomp cannot read as RE2 does: accepted (as
+ * AWSTOE accepts them) with a warning at the pattern. */
+static void
+test_condition_warns_on_re2_syntax_the_guest_lacks (void **state)
+{
+  const char *gaps[] = {
+    "^\\d+$", "\\w+", "a\\sb", "[\\d.]+", "(?i)abc", "(?m)^x$",
+    "(?:ab)+", "(?P<v>[0-9]+)", "a.*?b", "a+?", "x{2,3}?", "\\bword\\b",
+    "\\Aabc\\z", "\\pL",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (gaps); i++)
+    if (!kiln_condition_regex_guest_gap (gaps[i]))
+      fail_msg ("no warning for %s", gaps[i]);
+  const char *portable[] = {
+    "^[0-9]+\\.[0-9]+$", "ub(untu|ian)", "[(?]", "a?b*c+", "x{2,3}",
+    "[[:space:]]+", "\\.conf$", "[]a]",
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (portable); i++)
+    if (kiln_condition_regex_guest_gap (portable[i]))
+      fail_msg ("warned for %s", portable[i]);
+
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  assert_true (check ("patternMatches: '(?m)^PermitRootLogin no$'\n"
+                      "value: x\n", TRUE, diags));
+  assert_int_equal (kiln_diags_error_count (diags), 0);
+  assert_diag (diags, 1, 17, "POSIX extended regular expressions");
+}
+
 int
 main (void)
 {
@@ -119,6 +147,7 @@ main (void)
     cmocka_unit_test (test_condition_refuses_bad_shapes_at_their_position),
     cmocka_unit_test (test_condition_nests_at_most_four_levels),
     cmocka_unit_test (test_condition_patterns_are_re2_only),
+    cmocka_unit_test (test_condition_warns_on_re2_syntax_the_guest_lacks),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
