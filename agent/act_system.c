@@ -1,6 +1,9 @@
 /* act_system.c - Assert, Reboot, UpdateOS and the S3 actions */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "common/kiln-protocol.h"
 
 #include "actions.h"
 #include "cond.h"
@@ -37,17 +40,19 @@ action_reboot (act_ctx *ctx, const json *inputs, act_result *res)
   if (delay_text && *delay_text)
     {
       char *end;
+      errno = 0;
       delay = strtol (delay_text, &end, 10);
-      if (*end || delay < 0)
+      if (*end || errno || delay < 0 || delay > KILN_REBOOT_MAX_DELAY_SECONDS)
         {
-          act_fail (res, "Reboot: delaySeconds must be a whole number of seconds, found '%s'", delay_text);
+          act_fail (res, "Reboot: delaySeconds must be a whole number of seconds from 0 to %d, found '%s'",
+                    KILN_REBOOT_MAX_DELAY_SECONDS, delay_text);
           free (delay_text);
           return;
         }
     }
   free (delay_text);
   /* Wait in small slices so a stop request is honoured. */
-  int64_t until = mono_ms () + (int64_t) delay * 1000;
+  int64_t until = deadline_after (mono_ms (), delay);
   while (mono_ms () < until)
     {
       if (proc_stop_requested)

@@ -1,6 +1,7 @@
 /* loop.c - a step's `loop`, turned into the list of iteration values */
 #include "loop.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,8 +25,9 @@ parse_int (const json *v, long long *out)
     return false;
   char *t = str_trim_dup (v->string);
   char *end;
+  errno = 0;
   long long n = strtoll (t, &end, 10);
-  bool ok = *t && *end == '\0';
+  bool ok = *t && *end == '\0' && errno == 0;
   free (t);
   if (ok)
     *out = n;
@@ -58,7 +60,10 @@ expand_for (const json *f, loop_plan *lp, char **err)
       *err = xasprintf ("loop.for: counting from %lld by %lld never reaches %lld", start, by, end);
       return false;
     }
-  for (long long i = start; by > 0 ? i <= end : i >= end; i += by)
+  /* the counter stops before it would step past the largest (smallest)
+   * long long: a range ending near the limit ends, it does not wrap */
+  long long i = start;
+  for (;;)
     {
       if (lp->count >= LOOP_MAX_ITERATIONS)
         {
@@ -66,6 +71,8 @@ expand_for (const json *f, loop_plan *lp, char **err)
           return false;
         }
       add_value (lp, xasprintf ("%lld", i));
+      if (__builtin_add_overflow (i, by, &i) || (by > 0 ? i > end : i < end))
+        break;
     }
   return true;
 }

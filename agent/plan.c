@@ -1,6 +1,7 @@
 /* plan.c - the plan kiln injects */
 #include "plan.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,9 @@ as_integer (const json *v, long long *out)
   if (v->type == JSON_STRING && *v->string)
     {
       char *end;
+      errno = 0;
       long long n = strtoll (v->string, &end, 10);
-      if (*end == '\0')
+      if (*end == '\0' && errno == 0)
         {
           *out = n;
           return true;
@@ -36,6 +38,10 @@ as_integer (const json *v, long long *out)
     }
   return false;
 }
+
+/* the messages of plan_check name the ranges */
+_Static_assert (KILN_STEP_MAX_TIMEOUT_SECONDS == 604800 && KILN_STEP_MAX_ATTEMPTS == 100,
+                "plan_check's messages name the step ranges");
 
 static int
 on_failure_from (const char *s)
@@ -77,15 +83,15 @@ check_step (const json *step, const char *where, const char *path, char **err)
     }
   long long n;
   if ((v = json_get (step, KILN_STEP_KEY_TIMEOUT_SECONDS)) && v->type != JSON_NULL)
-    if (!as_integer (v, &n) || (n < 1 && n != -1))
+    if (!as_integer (v, &n) || (n < 1 && n != -1) || n > KILN_STEP_MAX_TIMEOUT_SECONDS)
       {
-        shape_error (err, where, AT (KILN_STEP_KEY_TIMEOUT_SECONDS), "a positive integer or -1", v);
+        shape_error (err, where, AT (KILN_STEP_KEY_TIMEOUT_SECONDS), "-1 or 1 to 604800 (seconds)", v);
         goto out;
       }
   if ((v = json_get (step, KILN_STEP_KEY_MAX_ATTEMPTS)) && v->type != JSON_NULL)
-    if (!as_integer (v, &n) || n < 1)
+    if (!as_integer (v, &n) || n < 1 || n > KILN_STEP_MAX_ATTEMPTS)
       {
-        shape_error (err, where, AT (KILN_STEP_KEY_MAX_ATTEMPTS), "an integer >= 1", v);
+        shape_error (err, where, AT (KILN_STEP_KEY_MAX_ATTEMPTS), "an integer from 1 to 100", v);
         goto out;
       }
   if ((v = json_get (step, KILN_STEP_KEY_ON_FAILURE)) && v->type != JSON_NULL)
@@ -209,10 +215,12 @@ plan_step_view (const json *step, step_view *out)
   out->timeout_seconds = KILN_STEP_DEFAULT_TIMEOUT_SECONDS;
   out->max_attempts = 1;
   long long n;
+  /* plan_check refused values outside the ranges; clamped again here so a
+   * view of an unchecked step cannot carry one either */
   if (as_integer (json_get (step, KILN_STEP_KEY_TIMEOUT_SECONDS), &n))
-    out->timeout_seconds = n;
+    out->timeout_seconds = n < 1 ? -1 : n > KILN_STEP_MAX_TIMEOUT_SECONDS ? KILN_STEP_MAX_TIMEOUT_SECONDS : n;
   if (as_integer (json_get (step, KILN_STEP_KEY_MAX_ATTEMPTS), &n))
-    out->max_attempts = n;
+    out->max_attempts = n < 1 ? 1 : n > KILN_STEP_MAX_ATTEMPTS ? KILN_STEP_MAX_ATTEMPTS : n;
   out->on_failure = on_failure_from (json_get_str (step, KILN_STEP_KEY_ON_FAILURE));
   const json *v;
   if ((v = json_get (step, KILN_STEP_KEY_LOOP)) && v->type != JSON_NULL)

@@ -435,7 +435,7 @@ run_step (agent *a, int depth, const char *phase, const json *step)
 
   for (;;)
     {
-      int64_t deadline = sv.timeout_seconds > 0 ? mono_ms () + sv.timeout_seconds * 1000 : 0;
+      int64_t deadline = sv.timeout_seconds > 0 ? deadline_after (mono_ms (), sv.timeout_seconds) : 0;
       if (!into_child)
         {
           json *e = event_new (KILN_EVENT_STEP_START);

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "common/kiln-protocol.h"
 #include "cond.h"
 #include "expand.h"
 #include "fsutil.h"
@@ -330,6 +332,42 @@ test_loop_iterations_and_refused_loops (void **unused)
   expect_loop_error ("{\"for\":{\"start\":\"0\",\"end\":\"1000000\"}}", "more than");
 }
 
+/* Numbers a plan may carry cannot make the agent's arithmetic overflow:
+ * counters near the limits of a long long end, deadlines saturate.  (The
+ * unit tests run under UBSan in CI, which would report a signed overflow.) */
+static void
+test_numbers_at_the_limits_do_not_overflow (void **unused)
+{
+  const char *top[] = { "9223372036854775806", "9223372036854775807" };
+  expect_loop ("{\"for\":{\"start\":\"9223372036854775806\",\"end\":\"9223372036854775807\",\"updateBy\":\"1\"}}",
+               top, 2, NULL);
+  const char *big_step[] = { "9223372036854775800" };
+  expect_loop ("{\"for\":{\"start\":\"9223372036854775800\",\"end\":\"9223372036854775807\","
+               "\"updateBy\":\"1000000\"}}", big_step, 1, NULL);
+  const char *bottom[] = { "-9223372036854775807", "-9223372036854775808" };
+  expect_loop ("{\"for\":{\"start\":\"-9223372036854775807\",\"end\":\"-9223372036854775808\",\"updateBy\":\"-1\"}}",
+               bottom, 2, NULL);
+  const char *wide[] = { "-9223372036854775808", "-1", "9223372036854775806" };
+  expect_loop ("{\"for\":{\"start\":\"-9223372036854775808\",\"end\":\"9223372036854775807\","
+               "\"updateBy\":\"9223372036854775807\"}}", wide, 3, NULL);
+  /* out of range for a long long: refused, not clamped */
+  expect_loop_error ("{\"for\":{\"start\":\"1\",\"end\":\"99999999999999999999\"}}", "integer start and end");
+
+  assert_int_equal (deadline_after (1000, 5), 6000);
+  assert_int_equal (deadline_after (1000, 0), 1000);
+  assert_int_equal (deadline_after (1000, -1), 1000);
+  assert_true (deadline_after (1000, LLONG_MAX) == INT64_MAX);
+  assert_true (deadline_after (INT64_MAX - 10, 1) == INT64_MAX);
+  assert_true (deadline_after (0, INT64_MAX / 1000) == INT64_MAX / 1000 * 1000);
+
+  step_view sv;
+  json *s = J ("{\"name\":\"s\",\"action\":\"X\",\"timeoutSeconds\":\"9223372036854775807\",\"maxAttempts\":1e15}");
+  plan_step_view (s, &sv);
+  assert_int_equal (sv.timeout_seconds, KILN_STEP_MAX_TIMEOUT_SECONDS);
+  assert_int_equal (sv.max_attempts, KILN_STEP_MAX_ATTEMPTS);
+  json_free (s);
+}
+
 static void
 expect_plan_error (const char *text, const char *fragment)
 {
@@ -384,6 +422,11 @@ test_plan_step_view_and_defaults (void **unused)
                      "{\"name\":\"s\",\"action\":\"X\",\"onFailure\":\"Retry\"}]}]}]}", "Abort, Continue or Ignore");
   expect_plan_error ("{\"version\":1,\"documents\":[{\"name\":\"d\",\"phases\":[{\"name\":\"b\",\"steps\":["
                      "{\"name\":\"s\",\"action\":\"X\",\"maxAttempts\":0}]}]}]}", "maxAttempts");
+  expect_plan_error ("{\"version\":1,\"documents\":[{\"name\":\"d\",\"phases\":[{\"name\":\"b\",\"steps\":["
+                     "{\"name\":\"s\",\"action\":\"X\",\"maxAttempts\":101}]}]}]}", "an integer from 1 to 100");
+  expect_plan_error ("{\"version\":1,\"documents\":[{\"name\":\"d\",\"phases\":[{\"name\":\"b\",\"steps\":["
+                     "{\"name\":\"s\",\"action\":\"X\",\"timeoutSeconds\":\"9223372036854775807\"}]}]}]}",
+                     "-1 or 1 to 604800");
 
   json *f = J ("[\"build\",\"validate\"]");
   assert_true (plan_phase_selected (f, "validate"));
@@ -510,6 +553,7 @@ main (void)
     cmocka_unit_test (test_expand_chained_outputs_and_loop_variables),
     cmocka_unit_test (test_loop_iterations_and_refused_loops),
     cmocka_unit_test (test_plan_step_view_and_defaults),
+    cmocka_unit_test (test_numbers_at_the_limits_do_not_overflow),
     cmocka_unit_test (test_package_manager),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -156,6 +156,17 @@ mono_ms (void)
 }
 
 int64_t
+deadline_after (int64_t now_ms, long long seconds)
+{
+  if (seconds <= 0)
+    return now_ms;
+  if (seconds > INT64_MAX / 1000)
+    return INT64_MAX;
+  int64_t ms = (int64_t) seconds * 1000;
+  return now_ms > INT64_MAX - ms ? INT64_MAX : now_ms + ms;
+}
+
+int64_t
 wall_ms (void)
 {
   struct timespec ts;

@@ -44,6 +44,9 @@ int64_t mono_ms (void);
 int64_t wall_ms (void);
 /* RFC 3339 UTC time with milliseconds, e.g. 2024-05-01T12:00:00.123Z. */
 void format_rfc3339 (int64_t epoch_ms, char out[32]);
+/* now_ms + seconds * 1000, saturating at INT64_MAX: a deadline that can
+ * never overflow, whatever a plan says (seconds < 0 counts as 0). */
+int64_t deadline_after (int64_t now_ms, long long seconds);
 /* Sleep for ms milliseconds, resuming after signals. */
 void sleep_ms (int64_t ms);
 

@@ -241,6 +241,15 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_EXECUTE_DOCUMENT_KEY_PHASES   "phases"
 
 #define KILN_STEP_DEFAULT_TIMEOUT_SECONDS 7200   /* -1: no limit */
+/* The ranges `kiln validate` enforces on a document's numbers
+ * (docs/reliability.md lists them); the agent refuses a plan outside them
+ * and its arithmetic on them cannot overflow. */
+#define KILN_STEP_MAX_TIMEOUT_SECONDS  (7 * 86400)   /* and -1 */
+#define KILN_STEP_MAX_ATTEMPTS         100
+#define KILN_REBOOT_MAX_DELAY_SECONDS  3600
+/* loop.for start, end and updateBy: 32-bit integers */
+#define KILN_LOOP_BOUND_MIN            (-2147483647LL - 1)
+#define KILN_LOOP_BOUND_MAX            2147483647LL
 #define KILN_ON_FAILURE_ABORT          "Abort"   /* the default */
 #define KILN_ON_FAILURE_CONTINUE       "Continue"
 #define KILN_ON_FAILURE_IGNORE         "Ignore"

@@ -368,6 +368,16 @@ in_error (Inputs *in, const KilnNode *at, const char *fmt, ...)
   in->ok = FALSE;
 }
 
+/* The largest value an integer input takes (the only one today is the
+ * Reboot action's delaySeconds). */
+static gint64
+integer_input_max (const char *key)
+{
+  if (strcmp (key, "delaySeconds") == 0)
+    return KILN_REBOOT_MAX_DELAY_SECONDS;
+  return G_MAXINT32;
+}
+
 /* The scalar's text once parameters are filled in; NULL when it depends on
  * run time (then it cannot be checked now). */
 static char *
@@ -533,16 +543,22 @@ check_value (Inputs *in, const KilnActionInput *spec, const KilnNode *v,
       break;
     case KILN_INPUT_INTEGER:
       {
-        gint64 n;
-        if (!kiln_parse_int (text, &n) || n < 0)
-          in_error (in, v, "expected a whole number of 0 or more for '%s' in "
-                    "%s, found %s", key, what, q);
+        gint64 n, max = integer_input_max (key);
+        if (kiln_node_is_string_tagged (v))
+          in_error (in, v, "expected a whole number for '%s' in %s, found "
+                    "the string %s (tagged !!str)", key, what, q);
+        else if (!kiln_parse_int (text, &n) || n < 0 || n > max)
+          in_error (in, v, "expected a whole number from 0 to %" G_GINT64_FORMAT
+                    " for '%s' in %s, found %s", max, key, what, q);
       }
       break;
     case KILN_INPUT_BOOLEAN:
       {
         gboolean b;
-        if (!kiln_parse_bool (text, &b))
+        if (kiln_node_is_string_tagged (v))
+          in_error (in, v, "expected true or false for '%s' in %s, found "
+                    "the string %s (tagged !!str)", key, what, q);
+        else if (!kiln_parse_bool (text, &b))
           in_error (in, v, "expected true or false for '%s' in %s, found %s",
                     key, what, q);
       }

@@ -401,6 +401,51 @@ parse_constants (Ctx *x, const KilnNode *root, GHashTable *seen)
     }
 }
 
+/* ---- names ------------------------------------------------------------ */
+
+#define MAX_NAME_CHARS 128
+
+/* A step or phase name (kind: "step", "phase").  AWSTOE documents only that
+ * names are unique (steps within a phase, phases within a document); kiln
+ * adds what keeps a name usable everywhere it ends up: in references
+ * ({{ phase.step.outputs }}), file names of logs and outputs, and terminal
+ * lines.  So: not empty, at most 128 characters, no '/', no '{{' or '}}', no
+ * control characters.  Reports at the name; FALSE when it is unusable. */
+static gboolean
+check_name (Ctx *x, const KilnNode *name, const char *kind)
+{
+  const char *s = name->scalar;
+  g_autofree char *q = kiln_quote_for_message (s);
+  const char *why = NULL;
+  if (!*s)
+    {
+      kiln_schema_error (x->diags, name, "expected a %s name, found an "
+                         "empty string", kind);
+      return FALSE;
+    }
+  if (g_utf8_strlen (s, -1) > MAX_NAME_CHARS)
+    why = "of at most 128 characters";
+  else if (strchr (s, '/'))
+    why = "without '/'";
+  else if (strstr (s, "{{") || strstr (s, "}}"))
+    why = "without '{{' or '}}' (a name is not a reference)";
+  else
+    for (const char *p = s; *p; p = g_utf8_next_char (p))
+      {
+        gunichar c = g_utf8_get_char (p);
+        if (g_unichar_iscntrl (c))
+          {
+            why = "without control characters";
+            break;
+          }
+      }
+  if (!why)
+    return TRUE;
+  kiln_schema_error (x->diags, name, "expected a %s name %s, found %s", kind,
+                     why, q);
+  return FALSE;
+}
+
 /* ---- steps ------------------------------------------------------------ */
 
 /* An integer step field that may be written as {{ Param }}. */
@@ -415,6 +460,12 @@ step_int (Ctx *x, const KilnNode *v, const char *key, const char *what,
   if (!text)
     return FALSE;   /* the reference pass reports what is wrong */
   g_autofree char *q = kiln_quote_for_message (text);
+  if (kiln_node_is_string_tagged (v))
+    {
+      kiln_schema_error (x->diags, v, "expected an integer for %s, found the "
+                         "string %s (tagged !!str)", fw, q);
+      return FALSE;
+    }
   if (!kiln_parse_int (text, out))
     {
       kiln_schema_error (x->diags, v, "expected an integer for %s, found %s",
@@ -439,10 +490,10 @@ check_step_fields (Ctx *x, KilnStep *st, const KilnNode *map,
   else if (v && step_int (x, v, "timeoutSeconds", what, &n))
     {
       g_autofree char *q = kiln_quote_for_message (v->scalar);
-      if (n == 0 || n < -1)
-        kiln_schema_error (x->diags, v, "expected -1 (no limit) or 1 or more "
+      if (n == 0 || n < -1 || n > KILN_STEP_MAX_TIMEOUT_SECONDS)
+        kiln_schema_error (x->diags, v, "expected -1 (no limit) or 1 to %d "
                            "seconds for 'timeoutSeconds' in %s, found %s",
-                           what, q);
+                           KILN_STEP_MAX_TIMEOUT_SECONDS, what, q);
       else if (a && a->id == KILN_ACTION_EXECUTE_DOCUMENT && n != -1)
         kiln_schema_warning (x->diags, v, "'timeoutSeconds' is fixed at -1 "
                              "for ExecuteDocument; %s is ignored", q);
@@ -454,9 +505,10 @@ check_step_fields (Ctx *x, KilnStep *st, const KilnNode *map,
   if (v && step_int (x, v, "maxAttempts", what, &n))
     {
       g_autofree char *q = kiln_quote_for_message (v->scalar);
-      if (n < 1)
-        kiln_schema_error (x->diags, v, "expected 1 or more for "
-                           "'maxAttempts' in %s, found %s", what, q);
+      if (n < 1 || n > KILN_STEP_MAX_ATTEMPTS)
+        kiln_schema_error (x->diags, v, "expected 1 to %d for "
+                           "'maxAttempts' in %s, found %s",
+                           KILN_STEP_MAX_ATTEMPTS, what, q);
       else if (a && a->id == KILN_ACTION_EXECUTE_DOCUMENT && n != 1)
         kiln_schema_warning (x->diags, v, "'maxAttempts' is fixed at 1 for "
                              "ExecuteDocument; %s is ignored", q);
@@ -550,7 +602,7 @@ parse_step (Ctx *x, KilnPhase *phase, const KilnNode *map, guint index,
   if (name && !kiln_node_is_scalar (name))
     kiln_schema_error (x->diags, name, "expected a string for 'name' in %s, "
                        "found %s", anon, kiln_node_describe (name));
-  else if (name)
+  else if (name && check_name (x, name, "step"))
     {
       st->name = g_strdup (name->scalar);
       const KilnNode *prev = g_hash_table_lookup (names, name->scalar);
@@ -622,13 +674,7 @@ check_loop_names (Ctx *x, const KilnPhase *phase)
 static gboolean
 check_phase_name (Ctx *x, const KilnNode *name)
 {
-  if (!*name->scalar)
-    {
-      kiln_schema_error (x->diags, name, "expected a phase name, found an "
-                         "empty string");
-      return FALSE;
-    }
-  return TRUE;
+  return check_name (x, name, "phase");
 }
 
 /* At least one of build, validate, test (AWSTOE's rule).  Without one, a

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/kiln.h"
+#include "common/kiln-protocol.h"
 #include "schema.h"
 #include "base/suggest.h"
 #include "vars.h"
@@ -100,11 +101,26 @@ for_bound (Loop *l, const KilnNode *map, const char *key, gint64 *out,
   g_autofree char *text = kiln_vars_resolve_static (v->scalar, l->values);
   if (!text)
     return TRUE;   /* a parameter without default: checked when bound */
+  g_autofree char *q = kiln_quote_for_message (text);
+  if (kiln_node_is_string_tagged (v))
+    {
+      loop_error (l, v, "expected an integer for '%s' in %s, found the "
+                  "string %s (tagged !!str)", key, kw, q);
+      return FALSE;
+    }
   if (!kiln_parse_int (text, out))
     {
-      g_autofree char *q = kiln_quote_for_message (text);
       loop_error (l, v, "expected an integer for '%s' in %s, found %s", key,
                   kw, q);
+      return FALSE;
+    }
+  /* 32-bit bounds: the agent's counter (a 64-bit integer) can never
+   * overflow when it steps past 'end' */
+  if (*out < KILN_LOOP_BOUND_MIN || *out > KILN_LOOP_BOUND_MAX)
+    {
+      loop_error (l, v, "expected an integer from %lld to %lld for '%s' in "
+                  "%s, found %s", KILN_LOOP_BOUND_MIN, KILN_LOOP_BOUND_MAX,
+                  key, kw, q);
       return FALSE;
     }
   *known = TRUE;

@@ -169,6 +169,12 @@ kiln_schema_int (KilnDiags *diags, const KilnNode *n, const char *what,
   if (!kiln_schema_expect_scalar (diags, n, what))
     return FALSE;
   g_autofree char *q = kiln_quote_for_message (n->scalar);
+  if (kiln_node_is_string_tagged (n))
+    {
+      kiln_schema_error (diags, n, "expected an integer for %s, found the "
+                         "string %s (tagged !!str)", what, q);
+      return FALSE;
+    }
   if (!kiln_parse_int (n->scalar, &v))
     {
       kiln_schema_error (diags, n, "expected an integer for %s, found %s",
@@ -194,11 +200,12 @@ kiln_schema_bool (KilnDiags *diags, const KilnNode *n, const char *what,
   gboolean v;
   if (!kiln_schema_expect_scalar (diags, n, what))
     return FALSE;
-  if (!kiln_parse_bool (n->scalar, &v))
+  if (kiln_node_is_string_tagged (n) || !kiln_parse_bool (n->scalar, &v))
     {
       g_autofree char *q = kiln_quote_for_message (n->scalar);
-      kiln_schema_error (diags, n, "expected true or false for %s, found %s",
-                         what, q);
+      kiln_schema_error (diags, n, "expected true or false for %s, found %s%s",
+                         what, kiln_node_is_string_tagged (n) ? "the string "
+                         : "", q);
       return FALSE;
     }
   if (out)

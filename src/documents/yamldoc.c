@@ -75,6 +75,109 @@ node_new (Loader *l, KilnNodeKind kind, yaml_mark_t mark, const yaml_char_t *tag
   return n;
 }
 
+#define YAML_TAG_PREFIX "tag:yaml.org,2002:"
+
+static gboolean
+is_null_text (const char *s)
+{
+  return s[0] == '\0' || strcmp (s, "~") == 0 || strcmp (s, "null") == 0
+         || strcmp (s, "Null") == 0 || strcmp (s, "NULL") == 0;
+}
+
+static gboolean
+is_decimal_text (const char *s)
+{
+  if (*s == '+' || *s == '-')
+    s++;
+  if (!*s)
+    return FALSE;
+  for (; *s; s++)
+    if (!g_ascii_isdigit (*s))
+      return FALSE;
+  return TRUE;
+}
+
+/* YAML tags are honoured as YAML says or refused by name, never ignored:
+ * !!str (and the non-specific !) make a scalar a string; !!int, !!bool and
+ * !!null must be written as kiln reads those; !!seq and !!map must tag a
+ * list and a mapping.  Everything else (!!float, !!binary, !!timestamp,
+ * local tags like !foo, !!python/object ...) is refused.  n->tag is set;
+ * reports and returns FALSE on a refused tag. */
+static gboolean
+check_tag (Loader *l, KilnNode *n)
+{
+  const char *tag = n->tag;
+  if (!tag)
+    return TRUE;
+  gboolean std = g_str_has_prefix (tag, YAML_TAG_PREFIX);
+  const char *local = std ? tag + strlen (YAML_TAG_PREFIX) : NULL;
+  /* shown as written: !!str, not tag:yaml.org,2002:str */
+  g_autofree char *shown = std ? g_strconcat ("!!", local, NULL)
+                               : g_strdup (tag);
+  gboolean scalar = n->kind == KILN_NODE_SCALAR;
+
+  if (strcmp (tag, "!") == 0 || (std && strcmp (local, "str") == 0))
+    {
+      if (scalar)
+        n->str_tag = TRUE;
+      else if (strcmp (tag, "!") != 0)
+        goto wrong_kind;
+      return TRUE;
+    }
+  if (std && strcmp (local, "seq") == 0)
+    {
+      if (n->kind != KILN_NODE_SEQ)
+        goto wrong_kind;
+      return TRUE;
+    }
+  if (std && strcmp (local, "map") == 0)
+    {
+      if (n->kind != KILN_NODE_MAP)
+        goto wrong_kind;
+      return TRUE;
+    }
+  if (std && (strcmp (local, "int") == 0 || strcmp (local, "bool") == 0
+              || strcmp (local, "null") == 0))
+    {
+      if (!scalar)
+        goto wrong_kind;
+      const char *s = n->scalar;
+      gboolean fits;
+      const char *as;
+      if (local[0] == 'i')
+        fits = is_decimal_text (s), as = "a decimal integer";
+      else if (local[0] == 'b')
+        fits = g_ascii_strcasecmp (s, "true") == 0
+               || g_ascii_strcasecmp (s, "false") == 0,
+        as = "true or false";
+      else
+        fits = is_null_text (s), as = "null, ~ or nothing";
+      if (!fits)
+        {
+          g_autofree char *q = g_strescape (s, NULL);
+          fail_at (l, n->line, n->col, "expected %s after the YAML tag '%s', "
+                   "found '%.60s'", as, shown, q);
+          return FALSE;
+        }
+      n->null_tag = local[0] == 'n';
+      return TRUE;
+    }
+  if (std && strcmp (local, "float") == 0)
+    fail_at (l, n->line, n->col, "YAML tag '%s' is not supported: kiln "
+             "documents hold no fractional numbers", shown);
+  else
+    fail_at (l, n->line, n->col, "YAML tag '%.80s' is not supported (kiln "
+             "reads !!str, !!int, !!bool, !!null, !!seq and !!map)", shown);
+  return FALSE;
+
+wrong_kind:
+  fail_at (l, n->line, n->col, "expected %s after the YAML tag '%s', found %s",
+           strcmp (local, "seq") == 0 ? "a list"
+           : strcmp (local, "map") == 0 ? "a mapping" : "a scalar",
+           shown, kiln_node_describe (n));
+  return FALSE;
+}
+
 /* Attach a finished node to its parent (or make it the root).  Takes
  * ownership of n even on failure. */
 static void
@@ -263,6 +366,11 @@ parse (Loader *l, const char *text, gsize len)
                 break;
               }
             n->quoted = ev.data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+            if (!check_tag (l, n))
+              {
+                node_free (n);
+                break;
+              }
             attach (l, n);
           }
           break;
@@ -275,8 +383,16 @@ parse (Loader *l, const char *text, gsize len)
                        ev.data.sequence_start.anchor);
               break;
             }
-          push (l, node_new (l, KILN_NODE_SEQ, mark,
-                             ev.data.sequence_start.tag));
+          {
+            KilnNode *n = node_new (l, KILN_NODE_SEQ, mark,
+                                    ev.data.sequence_start.tag);
+            if (!check_tag (l, n))
+              {
+                node_free (n);
+                break;
+              }
+            push (l, n);
+          }
           break;
         case YAML_MAPPING_START_EVENT:
           if (ev.data.mapping_start.anchor)
@@ -287,8 +403,16 @@ parse (Loader *l, const char *text, gsize len)
                        ev.data.mapping_start.anchor);
               break;
             }
-          push (l, node_new (l, KILN_NODE_MAP, mark,
-                             ev.data.mapping_start.tag));
+          {
+            KilnNode *n = node_new (l, KILN_NODE_MAP, mark,
+                                    ev.data.mapping_start.tag);
+            if (!check_tag (l, n))
+              {
+                node_free (n);
+                break;
+              }
+            push (l, n);
+          }
           break;
         case YAML_SEQUENCE_END_EVENT:
         case YAML_MAPPING_END_EVENT:
@@ -457,11 +581,17 @@ kiln_node_is_null (const KilnNode *n)
 {
   if (!n)
     return TRUE;
-  if (n->kind != KILN_NODE_SCALAR || n->quoted)
+  if (n->kind != KILN_NODE_SCALAR || n->str_tag)
     return FALSE;
-  return n->scalar[0] == '\0' || strcmp (n->scalar, "~") == 0
-         || strcmp (n->scalar, "null") == 0 || strcmp (n->scalar, "Null") == 0
-         || strcmp (n->scalar, "NULL") == 0;
+  if (n->null_tag)
+    return TRUE;
+  return !n->quoted && is_null_text (n->scalar);
+}
+
+gboolean
+kiln_node_is_string_tagged (const KilnNode *n)
+{
+  return n && n->kind == KILN_NODE_SCALAR && n->str_tag;
 }
 
 const char *

@@ -31,7 +31,12 @@ struct KilnNode {
   const char *file;     /* owned by the KilnDoc */
   char *scalar;         /* SCALAR: the value, UTF-8, never NULL */
   gboolean quoted;      /* SCALAR: written quoted or as a block (not plain) */
-  char *tag;            /* explicit tag, or NULL */
+  char *tag;            /* explicit tag, or NULL (checked by the loader:
+                         * only !!str, !!int, !!bool, !!null, !!seq, !!map
+                         * and the non-specific ! get through) */
+  gboolean str_tag;     /* SCALAR: tagged !!str or !: a string, never null,
+                         * never a number or a boolean */
+  gboolean null_tag;    /* SCALAR: tagged !!null */
   GPtrArray *items;     /* SEQ: KilnNode*; MAP: key, value, key, value ... */
 };
 
@@ -62,7 +67,11 @@ const KilnNode *kiln_node_seq_get (const KilnNode *seq, guint i);
 gboolean kiln_node_is_scalar (const KilnNode *n);
 gboolean kiln_node_is_map (const KilnNode *n);
 gboolean kiln_node_is_seq (const KilnNode *n);
-/* A plain (unquoted) empty scalar, "~", "null", "Null" or "NULL". */
+/* A scalar tagged !!str (or the non-specific !): YAML says it is a string,
+ * so where a number or a boolean is expected it is refused. */
+gboolean kiln_node_is_string_tagged (const KilnNode *n);
+/* A plain (unquoted) empty scalar, "~", "null", "Null" or "NULL", or any
+ * scalar tagged !!null; never one tagged !!str. */
 gboolean kiln_node_is_null (const KilnNode *n);
 /* "a string", "a mapping", "a list", "null" - for "found ..." messages. */
 const char *kiln_node_describe (const KilnNode *n);

@@ -54,7 +54,7 @@ expect_eq "one bad file among good ones: exit 2" 2 "$rc"
 expect_eq "every error reported" 5 "$(grep -c ': error: ' "$tmp/err")"
 expect "errors sorted by line" sort -n -c <(cut -d: -f2 "$tmp/err")
 expect_grep "loops.yaml: valid component" "$tmp/out"
-expect_grep "^$tmp/many.yaml:8:25: error: expected -1 (no limit) or 1 or more seconds" "$tmp/err"
+expect_grep "^$tmp/many.yaml:8:25: error: expected -1 (no limit) or 1 to 604800 seconds" "$tmp/err"
 ok "the valid file is reported valid; errors read FILE:LINE:COL: error:"
 
 # Warnings alone do not fail.

@@ -297,6 +297,75 @@ test_allowed_values_declared (void **state)
 
 /* Phase names as AWSTOE takes them: any unique name, at least one of
  * build, validate, test; chaining reaches any phase of the component. */
+/* One step whose line 7 is `extra`; the component must be refused with
+ * fragment at line:col. */
+static void
+expect_step_refused (const char *name, const char *extra, int line, int col,
+                     const char *fragment)
+{
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autofree char *text = g_strdup_printf (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: %s\n"
+    "        action: ExecuteBash\n"
+    "%s"
+    "        inputs:\n"
+    "          commands: [echo]\n", name, extra);
+  g_autoptr (KilnComponent) c = test_component (text, diags);
+  if (!kiln_diags_find (diags, line, col, fragment))
+    {
+      test_dump_diags (diags);
+      fail_msg ("expected %d:%d '%s'", line, col, fragment);
+    }
+}
+
+static void
+test_numbers_and_names_have_rules (void **state)
+{
+  const char *none = "";
+  expect_step_refused ("''", none, 5, 15, "expected a step name, found an empty string");
+  expect_step_refused ("a/b", none, 5, 15, "expected a step name without '/'");
+  expect_step_refused ("'{{ x }}'", none, 5, 15, "without '{{' or '}}'");
+  expect_step_refused ("'x}}'", none, 5, 15, "without '{{' or '}}'");
+  expect_step_refused ("\"a\\tb\"", none, 5, 15, "without control characters");
+  expect_step_refused ("\"a\\u0085b\"", none, 5, 15, "without control characters");
+  expect_step_refused ("Step", "        timeoutSeconds: 604801\n", 7, 25,
+                       "expected -1 (no limit) or 1 to 604800 seconds");
+  expect_step_refused ("Step", "        timeoutSeconds: -2\n", 7, 25,
+                       "expected -1 (no limit) or 1 to 604800 seconds");
+  expect_step_refused ("Step", "        maxAttempts: 101\n", 7, 22,
+                       "expected 1 to 100 for 'maxAttempts'");
+  expect_step_refused ("Step", "        maxAttempts: !!str 2\n", 7, 22,
+                       "found the string '2' (tagged !!str)");
+  expect_step_refused ("Step", "        loop: {for: {start: 0, end: 2147483648, updateBy: 1}}\n",
+                       7, 37, "expected an integer from -2147483648 to "
+                       "2147483647 for 'end'");
+  expect_step_refused ("Step", "        loop: {for: {start: 0, end: 3, updateBy: "
+                       "-2147483649}}\n", 7, 50, "for 'updateBy'");
+
+  /* the limits themselves are fine; so is a name with spaces, dots, Unicode */
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnComponent) c = test_component (
+    "schemaVersion: 1.0\n"
+    "phases:\n"
+    "  - name: build\n"
+    "    steps:\n"
+    "      - name: Install the web server (nginx 1.2) – ünïcode\n"
+    "        action: ExecuteBash\n"
+    "        timeoutSeconds: 604800\n"
+    "        maxAttempts: 100\n"
+    "        loop: {for: {start: -2147483648, end: 2147483647, updateBy: 2147483647}}\n"
+    "        inputs:\n"
+    "          commands: [echo]\n", diags);
+  if (kiln_diags_error_count (diags))
+    test_dump_diags (diags);
+  assert_int_equal (kiln_diags_error_count (diags), 0);
+  assert_non_null (c);
+}
+
 static void
 test_phase_names (void **state)
 {
@@ -445,6 +514,7 @@ main (void)
     cmocka_unit_test (test_doc_kinds),
     cmocka_unit_test (test_allowed_values_declared),
     cmocka_unit_test (test_phase_names),
+    cmocka_unit_test (test_numbers_and_names_have_rules),
     cmocka_unit_test (test_top_level_keys),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -53,11 +53,11 @@ test_loop_expands_for_and_foreach (void **state)
   assert_expands ("forEach: {list: a b, delimiter: ' '}\n", NULL, "a|b");
   assert_expands ("forEach: {list: a_b-c, delimiter: _}\n", NULL, "a|b-c");
 
-  /* the extremes of a 64-bit range neither overflow nor run forever */
-  assert_expands ("for: {start: -9223372036854775808, "
-                  "end: 9223372036854775807, "
-                  "updateBy: 9223372036854775807}\n", NULL,
-                  "-9223372036854775808|-1|9223372036854775806");
+  /* the extremes of the allowed (32-bit) range neither overflow nor run
+   * forever; beyond it a bound is refused (below) */
+  assert_expands ("for: {start: -2147483648, end: 2147483647, "
+                  "updateBy: 2147483647}\n", NULL,
+                  "-2147483648|-1|2147483646");
 
   g_autofree char *e1 = expand ("for: {start: 1, end: 3, updateBy: 0}\n", NULL);
   assert_true (g_str_has_prefix (e1, "ERROR: "));
@@ -113,6 +113,11 @@ test_loop_check_refuses_bad_loops_at_their_position (void **state)
   assert_diag (diags, 1, 10, "missing required key 'list'");
   assert_false (check ("forEach: 3\n", NULL, diags));
   assert_diag (diags, 1, 10, "expected a list or a mapping");
+  assert_false (check ("for: {start: -9223372036854775808, "
+                       "end: 9223372036854775807, "
+                       "updateBy: 9223372036854775807}\n", NULL, diags));
+  assert_diag (diags, 1, 14, "expected an integer from -2147483648 to "
+               "2147483647 for 'start'");
   assert_false (check ("for: [1, 2]\n", NULL, diags));
   assert_diag (diags, 1, 6, "expected a mapping {start, end, updateBy}");
   assert_false (check ("- a\n", NULL, diags));

@@ -48,6 +48,58 @@ test_yaml_nodes_carry_line_and_column (void **state)
   assert_int_equal (key->col, 5);
 }
 
+/* YAML tags: honoured as YAML says or refused by name, never ignored. */
+static void
+test_yaml_tags_honoured_or_refused (void **state)
+{
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  g_autoptr (KilnDoc) doc = load ("a: !!str 60\nb: !!str ~\nc: !!null ''\n"
+                                  "d: !!int -3\ne: !!bool TRUE\nf: !!seq [x]\n"
+                                  "g: !!map {k: v}\nh: ! 7\n"
+                                  "i: !<tag:yaml.org,2002:str> 8\n", diags);
+  assert_non_null (doc);
+  const KilnNode *a = kiln_node_map_get (doc->root, "a");
+  assert_string_equal (a->scalar, "60");
+  assert_true (kiln_node_is_string_tagged (a));
+  /* !!str ~ is the string "~", not null; !!null '' is null */
+  assert_false (kiln_node_is_null (kiln_node_map_get (doc->root, "b")));
+  assert_string_equal (kiln_node_map_get (doc->root, "b")->scalar, "~");
+  assert_true (kiln_node_is_null (kiln_node_map_get (doc->root, "c")));
+  assert_false (kiln_node_is_string_tagged (kiln_node_map_get (doc->root, "d")));
+  assert_string_equal (kiln_node_map_get (doc->root, "d")->scalar, "-3");
+  assert_true (kiln_node_is_seq (kiln_node_map_get (doc->root, "f")));
+  assert_true (kiln_node_is_map (kiln_node_map_get (doc->root, "g")));
+  assert_true (kiln_node_is_string_tagged (kiln_node_map_get (doc->root, "h")));
+  assert_true (kiln_node_is_string_tagged (kiln_node_map_get (doc->root, "i")));
+  /* a string in the plan's JSON, as any scalar */
+  g_autoptr (JsonNode) j = kiln_node_to_json (a);
+  assert_string_equal (json_node_get_string (j), "60");
+
+  expect_error ("a: !foo x\n", 1, 4, "YAML tag '!foo' is not supported");
+  expect_error ("a: !!python/object:os.system x\n", 1, 4,
+                "YAML tag '!!python/object:os.system' is not supported");
+  expect_error ("a: !!float 1.5\n", 1, 4, "YAML tag '!!float' is not supported");
+  expect_error ("a: !!timestamp 2024-01-01\n", 1, 4,
+                "YAML tag '!!timestamp' is not supported");
+  expect_error ("a: !!binary aGk=\n", 1, 4, "YAML tag '!!binary' is not supported");
+  expect_error ("a: !!set {x: ~}\n", 1, 4, "YAML tag '!!set' is not supported");
+  expect_error ("!foo {a: 1}\n", 1, 1, "YAML tag '!foo' is not supported");
+  expect_error ("a: [1, !e x]\n", 1, 8, "YAML tag '!e' is not supported");
+  expect_error ("!k a: 1\n", 1, 1, "YAML tag '!k' is not supported");
+  expect_error ("a: !!int 0x10\n", 1, 4,
+                "expected a decimal integer after the YAML tag '!!int', found '0x10'");
+  expect_error ("a: !!bool yes\n", 1, 4,
+                "expected true or false after the YAML tag '!!bool'");
+  expect_error ("a: !!null x\n", 1, 4,
+                "expected null, ~ or nothing after the YAML tag '!!null'");
+  expect_error ("a: !!seq {k: v}\n", 1, 4,
+                "expected a list after the YAML tag '!!seq', found a mapping");
+  expect_error ("a: !!map [x]\n", 1, 4,
+                "expected a mapping after the YAML tag '!!map', found a list");
+  expect_error ("a: !!str [x]\n", 1, 4,
+                "expected a scalar after the YAML tag '!!str', found a list");
+}
+
 static void
 test_quoted_and_null (void **state)
 {
@@ -124,6 +176,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_yaml_nodes_carry_line_and_column),
     cmocka_unit_test (test_quoted_and_null),
+    cmocka_unit_test (test_yaml_tags_honoured_or_refused),
     cmocka_unit_test (test_yaml_refuses_duplicates_anchors_and_bad_bytes),
     cmocka_unit_test (test_yaml_nests_at_most_64_levels),
     cmocka_unit_test (test_size_limit),
