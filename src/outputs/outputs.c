@@ -964,6 +964,9 @@ kiln_distribute (const KilnDistributeSpec *spec,
     }
 
   g_autofree char *out_dir = g_canonicalize_filename (spec->output_dir, NULL);
+  /* a failed distribute leaves the output directory as it found it: one
+   * it created is removed again (when empty, as it then is) */
+  gboolean made_out_dir = !g_file_test (out_dir, G_FILE_TEST_EXISTS);
   if (kiln_mkdir_for_user (out_dir) != 0)
     {
       int e = errno;
@@ -974,7 +977,11 @@ kiln_distribute (const KilnDistributeSpec *spec,
     }
   remove_stale_tmp_dirs (out_dir);
   if (!check_free_names (spec, out_dir, error))
-    return FALSE;
+    {
+      if (made_out_dir)
+        g_rmdir (out_dir);
+      return FALSE;
+    }
 
   Dist d = { 0 };
   d.spec = spec;
@@ -991,6 +998,8 @@ kiln_distribute (const KilnDistributeSpec *spec,
       g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
                    "cannot create a temporary directory in %s: %s", out_dir,
                    g_strerror (e));
+      if (made_out_dir)
+        g_rmdir (out_dir);
       g_ptr_array_unref (d.jobs);
       g_mutex_clear (&d.lock);
       return FALSE;
@@ -1082,6 +1091,8 @@ kiln_distribute (const KilnDistributeSpec *spec,
   if (!ok)
     {
       kiln_distribute_result_free (res);
+      if (made_out_dir)
+        g_rmdir (out_dir);
       return FALSE;
     }
   res->seconds = (g_get_monotonic_time () - t0) / (double) G_USEC_PER_SEC;

@@ -1,6 +1,7 @@
 # tests/reliability/local.mk - fault tests: kiln killed, signalled or
 # starved mid-build on the tiny image, and what the next kiln finds.  They
 # share tests/integration/lib (functions.sh, tiny-image.sh).
-RELIABILITY_TESTS = tests/reliability/kill-during-boot.sh
+RELIABILITY_TESTS = tests/reliability/kill-during-boot.sh \
+	tests/reliability/full-output-dir.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS)
