@@ -204,7 +204,9 @@ is_rotated_log (const char *name)
   if (g_once_init_enter (&re))
     g_once_init_leave (&re, g_regex_new (
         "(\\.[0-9]+(\\.(gz|xz|bz2|zst|lz4))?|\\.(gz|xz|bz2|zst|lz4|old)"
-        "|-[0-9]{8}(\\.(gz|xz|bz2|zst|lz4))?)$", G_REGEX_OPTIMIZE, 0, NULL));
+        "|-[0-9]{8}(\\.(gz|xz|bz2|zst|lz4))?)$",
+        /* RAW: a guest's file names are bytes, not always UTF-8 */
+        G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL));
   return g_regex_match (re, name, 0, NULL);
 }
 

@@ -68,7 +68,7 @@ kiln_is_bus_device_name (const char *spec)
     g_once_init_leave (
         &re, g_regex_new ("^/dev/((s|v|xv|h)d[a-z]+[0-9]*|nvme[0-9]+n[0-9]+"
                           "(p[0-9]+)?|mmcblk[0-9]+(p[0-9]+)?)$",
-                          G_REGEX_OPTIMIZE, 0, NULL));
+                          G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL));
   return spec && g_regex_match (re, spec, 0, NULL);
 }
 
@@ -396,7 +396,7 @@ kiln_parse_udev_rules (KilnLintFacts *f, const char *path, const char *text)
   if (g_once_init_enter (&re))
     g_once_init_leave (
         &re, g_regex_new ("ATTRS?\\{address\\}==\"([^\"]+)\"",
-                          G_REGEX_OPTIMIZE, 0, NULL));
+                          G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL));
   g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
   for (gsize i = 0; lines[i]; i++)
     {
@@ -422,7 +422,7 @@ kiln_parse_cmdline_roots (GPtrArray *roots, const char *text)
   static GRegex *re;
   if (g_once_init_enter (&re))
     g_once_init_leave (&re, g_regex_new ("(?:^|[\\s\"'])root=([^\\s\"']+)",
-                                         G_REGEX_OPTIMIZE, 0, NULL));
+                                         G_REGEX_OPTIMIZE | G_REGEX_RAW, 0, NULL));
   g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
   for (gsize i = 0; lines[i]; i++)
     {

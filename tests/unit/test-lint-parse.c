@@ -157,6 +157,31 @@ test_nm_and_ifcfg (void **state)
   assert_true (kiln_parse_nm_conf_auto_default ("[main]\nplugins=ifupdown\n"));
 }
 
+/* Guest text that is not UTF-8 goes through the regex readers as bytes
+ * (fuzz-guest-files: a UTF-8 GRegex over invalid text read out of bounds in
+ * PCRE2's JIT on a boot line; the seed is in its corpus). */
+static void
+test_regex_readers_take_bytes (void **state)
+{
+  (void) state;
+  g_autoptr (GPtrArray) roots = g_ptr_array_new_with_free_func (g_free);
+  kiln_parse_cmdline_roots (roots,
+      "BOOTE=/obo4:4\trpm\nkernel\t0\t6.5.6\xaf\xaf\xaf\xff\xfe\n"
+      "\tlinux /vmlinuz root=/dev/vda\xff" "1 ro \xd7\x87\x87\n"
+      "\tlinux /vmlinuz root=/dev/vdb1 ro\n");
+  assert_int_equal (roots->len, 2);
+  assert_string_equal (roots->pdata[0], "/dev/vda\xff" "1");
+  assert_string_equal (roots->pdata[1], "/dev/vdb1");
+
+  g_autoptr (KilnLintFacts) f = kiln_lint_facts_new ();
+  kiln_parse_udev_rules (f, "/etc/udev/rules.d/70-net.rules",
+                         "\xff\xfe ATTR{address}==\"52:54:00:12:34:56\", "
+                         "NAME=\"eth0\"\n");
+  assert_int_equal (f->mac_pins->len, 1);
+  assert_false (kiln_is_bus_device_name ("/dev/vd\xff"));
+  assert_true (kiln_is_bus_device_name ("/dev/vda1"));
+}
+
 static void
 test_udev_and_cmdline (void **state)
 {
@@ -227,6 +252,7 @@ main (void)
     cmocka_unit_test (test_netplan_gives_matches_and_ignores_broken_yaml),
     cmocka_unit_test (test_nm_and_ifcfg),
     cmocka_unit_test (test_udev_and_cmdline),
+    cmocka_unit_test (test_regex_readers_take_bytes),
     cmocka_unit_test (test_module_lists_give_module_names),
     cmocka_unit_test (test_cloud_cfg),
   };
