@@ -117,11 +117,8 @@ installed_to_json (const Installed *in)
   json_builder_set_member_name (b, "autorelabel");
   json_builder_add_boolean_value (b, in->autorelabel);
   json_builder_end_object (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  json_generator_set_pretty (gen, TRUE);
-  return json_generator_to_data (gen, NULL);
+  return kiln_json_string (root, TRUE);
 }
 
 /* FALSE when there is no readable record (remove then works from the

@@ -111,9 +111,28 @@ kiln_json_add_string_or_null (JsonBuilder *b, const char *name,
 }
 
 char *
+kiln_json_string (JsonNode *node, gboolean pretty)
+{
+  g_autofree char *text = json_to_string (node, pretty);
+  if (strchr (text, 0x1f) == NULL)
+    return g_steal_pointer (&text);
+  /* a raw 0x1f can only be inside a string: the generator's own layout is
+   * spaces and newlines */
+  GString *out = g_string_sized_new (strlen (text) + 16);
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == 0x1f)
+        g_string_append (out, "\\u001f");
+      else
+        g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
 kiln_json_to_text (JsonNode *node)
 {
   /* json-glib's pretty form indents by two spaces */
-  g_autofree char *text = json_to_string (node, TRUE);
+  g_autofree char *text = kiln_json_string (node, TRUE);
   return g_strconcat (text, "\n", NULL);
 }

@@ -33,3 +33,9 @@ void kiln_json_add_string_or_null (JsonBuilder *b, const char *name,
 /* node as text for people and files: pretty-printed with a two-space
  * indent, ending in a newline. */
 char *kiln_json_to_text (JsonNode *node);
+
+/* node as JSON text (pretty or on one line), every control character in a
+ * string escaped.  Use it instead of json_to_string: json-glib (1.6) writes
+ * U+001F raw, which strict readers (the guest agent among them) refuse;
+ * found by fuzz-plan. */
+char *kiln_json_string (JsonNode *node, gboolean pretty);

@@ -83,7 +83,7 @@ kiln_inputs_json (GBytes *secret, const char *recipe_text, gsize recipe_len,
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return kiln_json_string (root, FALSE);
 }
 
 static JsonObject *

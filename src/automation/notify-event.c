@@ -105,5 +105,5 @@ kiln_notify_event_json (const KilnNotifyEvent *e)
   add_string (b, "log", e->log);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return kiln_json_string (root, FALSE);
 }

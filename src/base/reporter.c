@@ -191,7 +191,7 @@ emit_json (KilnReporter *r, const char *name, JsonObject *members,
               o, l->data,
               json_node_copy (json_object_get_member (members, l->data)));
     }
-  g_autofree char *text = json_to_string (root, FALSE);
+  g_autofree char *text = kiln_json_string (root, FALSE);
   fprintf (stdout, "%s\n", text);
   fflush (stdout);
 }

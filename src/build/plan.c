@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "common/kiln-protocol.h"
 #include "documents/params.h"
 #include "documents/vars.h"
@@ -326,9 +327,9 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
     *n_steps = steps;
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   JsonObject *plan = json_node_get_object (root);
-  g_autofree char *documents = json_to_string (
+  g_autofree char *documents = kiln_json_string (
       json_object_get_member (plan, KILN_PLAN_KEY_DOCUMENTS), FALSE);
   json_object_set_boolean_member (plan, KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT,
                                   documents_use_cloud_init (documents));
-  return json_to_string (root, TRUE);
+  return kiln_json_string (root, TRUE);
 }

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "outputs/inspect-image.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "outputs/outputs.h"
 
 static const char description[] =
@@ -95,7 +96,7 @@ print_result (const KilnDistributeResult *r, gboolean json)
       json_builder_end_array (b);
       json_builder_end_object (b);
       g_autoptr (JsonNode) root = json_builder_get_root (b);
-      g_autofree char *text = json_to_string (root, FALSE);
+      g_autofree char *text = kiln_json_string (root, FALSE);
       printf ("%s\n", text);
       return;
     }
@@ -286,7 +287,7 @@ kiln_cmd_convert (int argc, char **argv)
       json_builder_add_value (b, kiln_lint_findings_to_json (findings));
       json_builder_end_object (b);
       g_autoptr (JsonNode) root = json_builder_get_root (b);
-      g_autofree char *text = json_to_string (root, FALSE);
+      g_autofree char *text = kiln_json_string (root, FALSE);
       printf ("%s\n", text);
     }
 

@@ -12,6 +12,7 @@
 
 #include "commands.h"
 #include "common/kiln.h"
+#include "common/kiln-json.h"
 #include "base/paths.h"
 #include "base/reporter.h"
 #include "base/signals.h"
@@ -73,7 +74,7 @@ print_json (JsonObject *o)
 {
   g_autoptr (JsonNode) n = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (n, o);
-  g_autofree char *s = json_to_string (n, FALSE);
+  g_autofree char *s = kiln_json_string (n, FALSE);
   printf ("%s\n", s);
 }
 

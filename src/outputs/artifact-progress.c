@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 
 #include "artifact-progress.h"
+#include "common/kiln-json.h"
 
 typedef struct {
   char *name;
@@ -139,7 +140,7 @@ kiln_artifact_progress_update (const char *artifact, KilnArtifactPhase phase,
         json_builder_add_double_value (b, (int) (fraction * 1000) / 1000.0);
         json_builder_end_object (b);
         g_autoptr (JsonNode) root = json_builder_get_root (b);
-        g_autofree char *text = json_to_string (root, FALSE);
+        g_autofree char *text = kiln_json_string (root, FALSE);
         /* Every phase change, and progress in 1 % steps at most
          * (last_quarter holds the last percent printed here). */
         if (changed || (int) (fraction * 100) != r->last_quarter)

@@ -527,7 +527,7 @@ kiln_template_canonical_text (const KilnTemplate *t)
   json_builder_add_boolean_value (b, t->compress);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return json_to_string (root, FALSE);
+  return kiln_json_string (root, FALSE);
 }
 
 static KilnTemplate *

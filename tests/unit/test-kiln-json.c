@@ -133,6 +133,36 @@ test_add_string_or_null (void **state)
   assert_string_equal (text, "{\"set\":\"v\",\"unset\":null}");
 }
 
+/* json-glib writes U+001F raw; the text kiln writes has every control
+ * character escaped, and reads back as the same string (fuzz-plan found a
+ * plan the agent refused for it). */
+static void
+test_every_control_character_is_escaped (void **state)
+{
+  (void) state;
+  char all[32];
+  for (int i = 1; i < 32; i++)
+    all[i - 1] = (char) i;
+  all[31] = '\0';
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr (JsonObject) o = json_object_new ();
+  json_object_set_string_member (o, "s", all);
+  json_node_set_object (node, o);
+  for (int pretty = 0; pretty <= 1; pretty++)
+    {
+      g_autofree char *text = kiln_json_string (node, pretty);
+      for (const char *p = text; *p; p++)
+        assert_true ((unsigned char) *p >= 0x20 || *p == '\n');
+      assert_non_null (strstr (text, "\\u001f"));
+      g_autoptr (JsonNode) back = kiln_json_parse_bounded (text, -1, 8, NULL);
+      assert_non_null (back);
+      assert_string_equal (json_object_get_string_member (
+                               json_node_get_object (back), "s"), all);
+    }
+  g_autofree char *pretty_text = kiln_json_to_text (node);
+  assert_null (strchr (pretty_text, 0x1f));
+}
+
 int
 main (void)
 {
@@ -142,6 +172,7 @@ main (void)
     cmocka_unit_test (test_parse_bounded_refuses_deep_nesting),
     cmocka_unit_test (test_to_text_is_pretty_with_a_final_newline),
     cmocka_unit_test (test_add_string_or_null),
+    cmocka_unit_test (test_every_control_character_is_escaped),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
