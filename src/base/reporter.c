@@ -24,6 +24,8 @@ struct KilnReporter {
   GString *partial;        /* incomplete output line */
   gboolean status_shown;   /* a status line is on screen (tty) */
   GMutex lock;
+  KilnAgentEventSink sink;  /* every agent event also goes here */
+  gpointer sink_data;
 };
 
 KilnReporter *
@@ -344,6 +346,16 @@ kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
   emit_json (r, "agent", ev, NULL);
   show_status (r);
   g_mutex_unlock (&r->lock);
+  if (r->sink)
+    r->sink (ev, r->sink_data);
+}
+
+void
+kiln_reporter_set_agent_sink (KilnReporter *r, KilnAgentEventSink sink,
+                              gpointer data)
+{
+  r->sink = sink;
+  r->sink_data = data;
 }
 
 char *

@@ -38,6 +38,11 @@ void kiln_reporter_log (KilnReporter *r, const char *fmt, ...)
 /* An event line from the guest agent (already parsed). */
 void kiln_reporter_agent_event (KilnReporter *r, JsonObject *event,
                                 const char *raw_line);
+/* Who else reads every agent event (kiln run's log folder): called after
+ * the reporter has handled it, outside its lock.  NULL sink: nobody. */
+typedef void (*KilnAgentEventSink) (JsonObject *event, gpointer data);
+void kiln_reporter_set_agent_sink (KilnReporter *r, KilnAgentEventSink sink,
+                                   gpointer data);
 /* The last lines the current/last step printed (for failure reports). */
 char *kiln_reporter_step_tail (KilnReporter *r, guint max_lines);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "stages.h"
+#include "toe-log.h"
 #include "base/paths.h"
 #include "base/signals.h"
 #include "common/kiln.h"
@@ -67,6 +68,8 @@ kiln_job_free (KilnJob *job)
   g_free (job->output_dir);
   g_free (job->output_name_template);
   g_free (job->output_path);
+  g_free (job->log_directory);
+  g_free (job->execution_id);
   g_strfreev (job->phases);
   g_free (job);
 }
@@ -145,6 +148,7 @@ typedef struct {
   KilnJobContext ctx;          /* what the stages share (stages.h) */
   KilnSignalWatch *signals;    /* SIGINT/SIGTERM/SIGHUP cancel ctx */
   int lock_fd;                 /* the recipe lock, kiln build only */
+  KilnToeLog *toe_log;         /* kiln run --output DIR: the run log folder */
 } JobRun;
 
 static void
@@ -165,6 +169,12 @@ job_run_new (KilnJob *job)
   run->ctx.timings = g_ptr_array_new_with_free_func (timing_free);
   run->signals = kiln_signal_watch_new (run->ctx.cancellable);
   run->lock_fd = -1;
+  if (job->kind == KILN_JOB_RUN && job->log_directory)
+    {
+      run->toe_log = kiln_toe_log_new (job->execution_id, job->components);
+      kiln_reporter_set_agent_sink (run->ctx.r, kiln_toe_log_agent_event,
+                                    run->toe_log);
+    }
   return run;
 }
 
@@ -181,6 +191,7 @@ job_run_free (JobRun *run)
   g_ptr_array_unref (run->ctx.timings);
   g_free (run->ctx.timing_stage);
   kiln_reporter_free (run->ctx.r);
+  kiln_toe_log_free (run->toe_log);
   g_free (run);
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (JobRun, job_run_free)
@@ -478,6 +489,28 @@ report_failure (KilnJobContext *ctx, const JobStages *st,
     }
 }
 
+/* kiln run --output DIR: the run log folder, after the outcome is reported
+ * (so application.log has all of it), on success and failure alike.
+ * FALSE when it could not be written (a warning says why). */
+static gboolean
+write_toe_log (JobRun *run, gboolean ok, const GError *failure)
+{
+  if (!run->toe_log)
+    return TRUE;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *folder = kiln_toe_log_write (
+      run->toe_log, run->ctx.job->log_directory, ok,
+      failure ? failure->message : NULL,
+      kiln_reporter_log_path (run->ctx.r), &error);
+  if (!folder)
+    {
+      kiln_reporter_warn (run->ctx.r, "%s", error->message);
+      return FALSE;
+    }
+  kiln_reporter_info (run->ctx.r, "run log folder: %s", folder);
+  return TRUE;
+}
+
 int
 kiln_job_execute (KilnJob *job)
 {
@@ -491,7 +524,7 @@ kiln_job_execute (KilnJob *job)
   if (ok)
     {
       report_success (&run->ctx, &st);
-      return KILN_EXIT_OK;
+      return write_toe_log (run, TRUE, NULL) ? KILN_EXIT_OK : KILN_EXIT_HOST;
     }
   int signo = kiln_signal_watch_fired (run->signals);
   if (signo)
@@ -503,6 +536,7 @@ kiln_job_execute (KilnJob *job)
   else if (!error)
     g_set_error (&error, KILN_ERROR, KILN_ERROR_FAILED, "failed");
   report_failure (&run->ctx, &st, error);
+  write_toe_log (run, FALSE, error);
   /* like a shell's: 130 for SIGINT, 143 for SIGTERM, after the cleanup */
   return signo ? 128 + signo : kiln_exit_code_for_error (error);
 }

@@ -72,6 +72,9 @@ typedef struct {
   char *output_name_template;/* build: outputs.name (naming.h templates) */
   const KilnOutputSettings *outputs; /* build: borrowed format options */
   char *output_path;         /* run: write the resulting image here */
+  char *log_directory;       /* run: leave the run log folder here
+                              * (toe-log.h), NULL for none */
+  char *execution_id;        /* run: the folder's executionId */
   char **phases;             /* run: phases to run (NULL = all) */
   gboolean force;            /* build even when the build key is unchanged */
   gboolean allow_lint_errors;

@@ -1,4 +1,4 @@
-/* stage-output.c - `kiln run --output`: the agent taken out of the image
+/* stage-output.c - `kiln run --output-image`: the agent taken out of the image
  * (it must not start again when the result boots), then the overlay
  * flattened into one qcow2, written under a temporary name and renamed. */
 #include "stages.h"

@@ -14,7 +14,7 @@
  *   test boot    stage-boot.c        the guest runs the test plan
  *   distribute   stage-distribute.c  the image into the store, artifacts,
  *                                    manifest, retention
- *   output       stage-output.c      `kiln run --output`
+ *   output       stage-output.c      `kiln run --output-image`
  *
  * and failure-report.c says what failed and how to look at it.  Each stage
  * keeps its state in its own struct, freed by its own function on every
@@ -154,7 +154,7 @@ gboolean kiln_stage_distribute (KilnJobContext *ctx, const KilnResolved *res,
                                 const KilnGeneralized *gen,
                                 const char *overlay, GError **error);
 
-/* `kiln run --output`: the agent out, the overlay flattened to the path. */
+/* `kiln run --output-image`: the agent out, the overlay flattened to the path. */
 gboolean kiln_stage_output (KilnJobContext *ctx, const KilnMachine *m,
                             const char *overlay, GError **error);
 

@@ -18,6 +18,9 @@ kiln_run_options_clear (RunOptions *o)
 {
   g_free (o->image);
   g_free (o->output);
+  g_free (o->log_directory);
+  g_free (o->output_image);
+  g_free (o->execution_id);
   g_strfreev (o->components);
   g_free (o->parameters);
   g_free (o->phases);

@@ -9,7 +9,10 @@
 
 typedef struct {
   char *image;
-  char *output;
+  char *output;             /* run: the run log folder (--output) */
+  char *log_directory;      /* run: the same, by AWSTOE's name */
+  char *output_image;       /* run: where the resulting image goes */
+  char *execution_id;
   char **components;
   char *parameters;
   char *phases;

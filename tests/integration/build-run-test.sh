@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# kiln run (apply one component, like awstoe run), kiln test (test phases
-# against an existing image) and SIGTERM in the middle of a boot.
+# kiln run (apply one component, like awstoe run, leaving awstoe's log
+# folder with --output DIR), kiln test (test phases against an existing
+# image) and SIGTERM in the middle of a boot (whose log folder says failed).
 # The component also puts a stand-in for cloud-init into the image: the test
 # boot's agent must start its steps without waiting for cloud-init's final
 # stage (no step of that plan needs it), which the stand-in would record.
@@ -47,6 +48,11 @@ phases:
         action: ExecuteBash
         inputs:
           commands: ['echo deployed > /etc/kiln-deploy']
+      - name: Shrug
+        action: ExecuteBash
+        onFailure: Ignore
+        inputs:
+          commands: ['echo shrugging; exit 3']
   - name: test
     steps:
       - name: Present
@@ -60,12 +66,18 @@ phases:
 YAML
 
 # 1. kiln run: the phases named (any name, like awstoe run --phases), result
-# written, the image untouched; a phase the component lacks is refused first
+# written, the image untouched; a phase the component lacks is refused first;
+# --output is the log folder, and an image name there is refused
 expect_exit 2 --out "$TEST_TMP/run-bad.out" "$KILN" run "$TEST_TMP/note.yaml" --image "$tiny" \
     --phases build,deploy-chek --memory 512M </dev/null
 expect_grep -F "no phase 'deploy-chek' in the component; did you mean 'deploy-check'?" "$TEST_TMP/run-bad.out"
+expect_exit 2 --out "$TEST_TMP/run-old.out" "$KILN" run "$TEST_TMP/note.yaml" --image "$tiny" \
+    --memory 512M --output "$TEST_TMP/old.qcow2" </dev/null
+expect_grep -F -- "use --output-image $TEST_TMP/old.qcow2" "$TEST_TMP/run-old.out"
+expect_no_file "$TEST_TMP/old.qcow2"
 expect_exit 0 --out "$TEST_TMP/run.out" "$KILN" run "$TEST_TMP/note.yaml" --image "$tiny" \
-    --phases build,deploy-check --parameters Word=hey --memory 512M --output "$TEST_TMP/noted.qcow2" </dev/null
+    --phases build,deploy-check --parameters Word=hey --memory 512M \
+    --output "$TEST_TMP/runlogs" --execution-id run-ok --output-image "$TEST_TMP/noted.qcow2" </dev/null
 [ -f "$TEST_TMP/noted.qcow2" ] || fail "kiln run wrote no output"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "kiln run changed the image"
 facts=$(test_guestfish --ro -a "$TEST_TMP/noted.qcow2" -i <<'GF' 2>&1
@@ -81,6 +93,29 @@ grep -qx deployed <<<"$facts" || fail "the deploy-check phase named in --phases 
 grep -qx true <<<"$facts" && fail "the agent was left in the output of kiln run"
 expect_no_leftovers
 ok "kiln run applies one component and writes the result"
+
+# its log folder, as awstoe run leaves it (docs/awstoe-compat.md)
+toe=$(ls -d "$TEST_TMP"/runlogs/TOE_*_UTC-0_run-ok)
+[[ $(basename "$toe") =~ ^TOE_[0-9]{4}-[0-9]{2}-[0-9]{2}_[0-9]{2}-[0-9]{2}-[0-9]{2}_UTC-0_run-ok$ ]] ||
+  fail "the log folder's name: $toe"
+for f in document.yaml application.log console.log detailedoutput.json; do expect_file "$toe/$f"; done
+d=$toe/detailedoutput.json
+rfc3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'
+expect_eq "the run's status" success "$(jq -r .status "$d")"
+expect_eq "the executionId" run-ok "$(jq -r .executionId "$d")"
+expect_eq "the document's steps" "Write Show StandIn Mark Shrug" \
+  "$(jq -r '[.documents[0].phases[].steps[].name] | join(" ")' "$d")"
+expect_eq "the ignored step's status" ignored \
+  "$(jq -r '.documents[0].phases[1].steps[1].status' "$d")"
+expect "every time is RFC 3339 with an offset" jq -e --arg re "$rfc3339" \
+  '[.startTime, .endTime, (.documents[0].phases[] | .startTime, .endTime, (.steps[] | .startTime, .endTime))] | all(test($re))' "$d"
+expect "a step's outputs are a JSON string" jq -e \
+  '.documents[0].phases[0].steps[1].outputs | fromjson | .stdout == "hey"' "$d"
+expect_grep -F "step Show (ExecuteBash)" "$toe/console.log"
+expect_line "$toe/console.log" hey
+expect_line "$toe/console.log" shrugging
+expect_grep -F "name: note" "$toe/document.yaml"
+expect_grep -F "run succeeded" "$toe/application.log"
 
 # 2. kiln test: the test phase passes on the result, fails on the original
 expect_exit 0 --out "$TEST_TMP/test-pass.out" "$KILN" test "$TEST_TMP/noted.qcow2" --json \
@@ -101,6 +136,7 @@ expect_no_leftovers
 ok "kiln test passes and fails as the test phase says"
 
 # 3. SIGTERM while a step runs: the domain is destroyed, nothing is left
+# but the log folder (--log-directory, AWSTOE's name), which says failed
 cat > "$TEST_TMP/sleepy.yaml" <<'YAML'
 name: sleepy
 schemaVersion: 1.0
@@ -113,7 +149,8 @@ phases:
           commands: ['echo sleeping; sleep 3600']
 YAML
 "$KILN" run "$TEST_TMP/sleepy.yaml" --image "$tiny" --memory 512M \
-    --output "$TEST_TMP/never.qcow2" </dev/null > "$TEST_TMP/term.out" 2>&1 &
+    --output-image "$TEST_TMP/never.qcow2" --log-directory "$TEST_TMP/termlogs" \
+    </dev/null > "$TEST_TMP/term.out" 2>&1 &
 pid=$!
 wait_for --while "$pid" "the step to start" grep -q "sleepy/build/Sleep" "$TEST_TMP/term.out"
 t0=$(date +%s)
@@ -126,6 +163,14 @@ note "stopped $(( $(date +%s) - t0 )) s after SIGTERM"
 [ $status -eq 143 ] || fail "expected exit 143 after SIGTERM, got $status"
 grep -qi "interrupted\|signal" "$TEST_TMP/term.out" || fail "the interruption is not reported"
 [ ! -e "$TEST_TMP/never.qcow2" ] || fail "an output was written after SIGTERM"
+d=$(ls "$TEST_TMP"/termlogs/TOE_*_UTC-0_*/detailedoutput.json)
+expect_eq "the interrupted run's status" failed "$(jq -r .status "$d")"
+expect_eq "the interrupted step" "Sleep failed" \
+  "$(jq -r '.documents[0].phases[0].steps[0] | "\(.name) \(.status)"' "$d")"
+expect_grep -F "signal" - <<<"$(jq -r '.documents[0].phases[0].steps[0].failureMessage' "$d")"
+[[ $(jq -r .executionId "$d") =~ ^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$ ]] ||
+  fail "the default executionId is not a UUID"
+expect_grep -F "step Sleep (ExecuteBash), attempt 1" "$(dirname "$d")/console.log"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "the image changed"
 expect_no_leftovers
 ok "SIGTERM destroys the domain and removes the work files"

@@ -43,3 +43,9 @@ UNIT_TESTS += tests/unit/test-signals
 tests_unit_test_signals_SOURCES = tests/unit/test-signals.c
 tests_unit_test_signals_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_signals_LDADD = $(UNIT_LDADD)
+
+# src/build/toe-log.c: kiln run's log folder from the agent's events
+UNIT_TESTS += tests/unit/test-toe-log
+tests_unit_test_toe_log_SOURCES = tests/unit/test-toe-log.c
+tests_unit_test_toe_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_toe_log_LDADD = $(UNIT_LDADD)
