@@ -161,6 +161,8 @@ job_run_new (KilnJob *job)
   JobRun *run = g_new0 (JobRun, 1);
   run->ctx.job = job;
   run->ctx.r = kiln_reporter_new (job->json);
+  g_auto (GStrv) secrets = kiln_plan_secret_values (job->components);
+  kiln_reporter_set_secrets (run->ctx.r, (const char *const *) secrets);
   run->ctx.cancellable = g_cancellable_new ();
   run->ctx.timings = g_ptr_array_new_with_free_func (timing_free);
   run->signals = kiln_signal_watch_new (run->ctx.cancellable);
