@@ -11,6 +11,7 @@
 
 #include "common/kiln-protocol.h"
 #include "fsutil.h"
+#include "mask.h"
 #include "port.h"
 #include "util.h"
 
@@ -40,6 +41,8 @@ static struct
   /* carry of an unfinished UTF-8 sequence per stream (0 stdout, 1 stderr) */
   char carry[2][4];
   size_t carry_len[2];
+  /* secret values cut by a read, held until they are whole (per stream) */
+  mask_stream masked[2];
 } ev = { .log_fd = -1, .file_fd = -1, .port_fd = -1 };
 
 static void
@@ -247,6 +250,8 @@ events_shutdown (int64_t flush_timeout_ms)
   free (ev.phase);
   free (ev.step);
   ev.document = ev.phase = ev.step = NULL;
+  mask_stream_free (&ev.masked[0]);
+  mask_stream_free (&ev.masked[1]);
 }
 
 json *
@@ -307,7 +312,7 @@ send_line (const char *line, size_t len, bool droppable, bool to_host)
 }
 
 static void
-send_event (json *e, bool to_host)
+send_serialized (json *e, bool to_host)
 {
   strbuf sb = STRBUF_INIT;
   strbuf_init (&sb);
@@ -320,6 +325,16 @@ send_event (json *e, bool to_host)
     echo_stderr (e);
   strbuf_free (&sb);
   json_free (e);
+}
+
+/* Every string of every event is masked here (output events are masked by
+ * events_output and send_output_chunk, and go to send_serialized), so no
+ * secret value reaches the log, the port, the events file or the console. */
+static void
+send_event (json *e, bool to_host)
+{
+  mask_json (e);
+  send_serialized (e, to_host);
 }
 
 void
@@ -362,6 +377,8 @@ events_begin_step (const char *document, const char *phase, const char *step)
   ev.step_output_sent = 0;
   ev.step_truncated = false;
   ev.carry_len[0] = ev.carry_len[1] = 0;
+  strbuf_reset (&ev.masked[0].held);
+  strbuf_reset (&ev.masked[1].held);
 }
 
 static void
@@ -386,16 +403,19 @@ send_output_chunk (const char *stream, const char *data, size_t len)
   json_set_str (e, KILN_EVENT_KEY_PHASE, ev.phase);
   json_set_str (e, KILN_EVENT_KEY_STEP, ev.step);
   json_set_str (e, KILN_EVENT_KEY_STREAM, stream);
+  mask_json (e);
+  /* data is masked already (events_output): masking it again would mask
+   * the *** of a secret made of asterisks */
   json_set (e, KILN_EVENT_KEY_DATA, json_new_string_len (data, len));
   if (to_host)
     ev.step_output_sent += len;
-  send_event (e, to_host);
+  send_serialized (e, to_host);
 }
 
-void
-events_output (const char *stream, const char *data, size_t len)
+/* Streams output that is masked already. */
+static void
+output_masked (int s, const char *stream, const char *data, size_t len)
 {
-  int s = strcmp (stream, KILN_STREAM_STDERR) == 0;
   strbuf buf = STRBUF_INIT;
   strbuf_init (&buf);
   strbuf_add (&buf, ev.carry[s], ev.carry_len[s]);
@@ -421,9 +441,30 @@ events_output (const char *stream, const char *data, size_t len)
 }
 
 void
+events_output (const char *stream, const char *data, size_t len)
+{
+  int s = strcmp (stream, KILN_STREAM_STDERR) == 0;
+  strbuf clean = STRBUF_INIT;
+  strbuf_init (&clean);
+  mask_stream_feed (&ev.masked[s], data, len, &clean);
+  if (clean.len)
+    output_masked (s, stream, clean.data, clean.len);
+  strbuf_free (&clean);
+}
+
+void
 events_end_output (void)
 {
   static const char *const streams[2] = { KILN_STREAM_STDOUT, KILN_STREAM_STDERR };
+  for (int s = 0; s < 2; s++)
+    {
+      strbuf rest = STRBUF_INIT;
+      strbuf_init (&rest);
+      mask_stream_finish (&ev.masked[s], &rest);
+      if (rest.len)
+        output_masked (s, streams[s], rest.data, rest.len);
+      strbuf_free (&rest);
+    }
   for (int s = 0; s < 2; s++)
     if (ev.carry_len[s])
       {

@@ -22,6 +22,7 @@
 #include "common/kiln-protocol.h"
 #include "cond.h"
 #include "events.h"
+#include "mask.h"
 #include "fsutil.h"
 #include "plan.h"
 #include "power.h"
@@ -324,6 +325,9 @@ main (int argc, char **argv)
 
   /* The plan. */
   a.plan = plan_load (a.plan_path, &err);
+  /* from here on every event masks the plan's secret values */
+  if (a.plan)
+    mask_set_secrets (json_get (a.plan, KILN_PLAN_KEY_SECRETS));
   const char *run_id = a.plan ? json_get_str (a.plan, KILN_PLAN_KEY_RUN_ID) : NULL;
   const json *po = a.plan ? json_get (a.plan, KILN_PLAN_KEY_POWEROFF) : NULL;
   a.poweroff = !o.no_poweroff && !(po && po->type == JSON_BOOL && !po->boolean);
@@ -422,6 +426,7 @@ out:
     events_shutdown (o.boot ? 10000 : 2000);
   free (err);
   free (state_err);
+  mask_set_secrets (NULL);
   json_free (a.plan);
   if (a.st.run_id)
     state_free (&a.st);

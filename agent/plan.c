@@ -178,6 +178,19 @@ plan_check (const json *plan, const char *where, char **err)
   v = json_get (plan, KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT);
   if (v && v->type != JSON_NULL && v->type != JSON_BOOL)
     return shape_error (err, where, KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT, "true or false", v);
+  v = json_get (plan, KILN_PLAN_KEY_SECRETS);
+  if (v && v->type != JSON_NULL)
+    {
+      if (v->type != JSON_ARRAY)
+        return shape_error (err, where, KILN_PLAN_KEY_SECRETS, "a list of strings", v);
+      for (size_t i = 0; i < v->count; i++)
+        if (v->items[i]->type != JSON_STRING)
+          {
+            char path[48];
+            snprintf (path, sizeof path, KILN_PLAN_KEY_SECRETS "[%zu]", i);
+            return shape_error (err, where, path, "a string", v->items[i]);
+          }
+    }
   const json *docs = json_get (plan, KILN_PLAN_KEY_DOCUMENTS);
   if (!docs || docs->type != JSON_ARRAY)
     return shape_error (err, where, KILN_PLAN_KEY_DOCUMENTS, "a list", docs);

@@ -213,14 +213,18 @@ kiln_guest_write (KilnGuest *kg, const char *path, const void *data, gsize len,
         return kiln_guest_fail (kg, error, "writing %s", path);
       return apply_mode (kg, path, mode, error);
     }
-  g_autofree char *tmp = NULL;
-  int fd = g_file_open_tmp ("kiln-guest-write-XXXXXX", &tmp, error);
-  if (fd < 0)
+  /* staged in a 0700 directory of its own: the data may be the plan, which
+   * holds secret values (docs/outputs.md, "Secrets") */
+  g_autofree char *dir = g_dir_make_tmp ("kiln-guest-write-XXXXXX", error);
+  if (!dir)
     return FALSE;
-  close (fd);
-  gboolean ok = g_file_set_contents (tmp, data, len, error)
+  g_autofree char *tmp = g_build_filename (dir, "data", NULL);
+  gboolean ok = g_file_set_contents_full (tmp, data, (gssize) len,
+                                          G_FILE_SET_CONTENTS_NONE, 0600,
+                                          error)
                 && kiln_guest_upload (kg, tmp, path, mode, error);
   g_unlink (tmp);
+  g_rmdir (dir);
   return ok;
 }
 

@@ -220,6 +220,10 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_PLAN_KEY_DOCUMENTS        "documents"
 /* true: the agent waits for cloud-init's final stage before the first step */
 #define KILN_PLAN_KEY_WAIT_FOR_CLOUD_INIT "waitForCloudInit"
+/* the values of the secret parameters (a list of strings, may be absent):
+ * the agent replaces each with KILN_SECRET_MASK in all it reports */
+#define KILN_PLAN_KEY_SECRETS          "secrets"
+#define KILN_SECRET_MASK               "***"
 /* a documents[] entry (and ExecuteDocument's inline document) */
 #define KILN_DOCUMENT_KEY_NAME         "name"
 #define KILN_DOCUMENT_KEY_FILE         "file"

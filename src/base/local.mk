@@ -11,6 +11,7 @@ src_libkilncore_a_SOURCES += \
 	src/base/owner.c src/base/owner.h \
 	src/base/signals.c src/base/signals.h \
 	src/base/escape.c src/base/escape.h \
+	src/base/secret-mask.c src/base/secret-mask.h \
 	src/base/image-file.c src/base/image-file.h
 # paths.c bakes in the directories configure chose (AM_CPPFLAGS): rebuild it
 # when they change, or a re-configured --prefix installs a stale binary.

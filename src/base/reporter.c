@@ -7,6 +7,7 @@
 
 #include "common/kiln-json.h"
 #include "escape.h"
+#include "secret-mask.h"
 #include "common/kiln-protocol.h"
 
 #define TAIL_LINES 40
@@ -23,6 +24,7 @@ struct KilnReporter {
   GQueue *tail;            /* char*: last output lines of the current step */
   GString *partial;        /* incomplete output line */
   gboolean status_shown;   /* a status line is on screen (tty) */
+  char **secrets;          /* values masked in everything (NULL: none) */
   GMutex lock;
   KilnAgentEventSink sink;  /* every agent event also goes here */
   gpointer sink_data;
@@ -57,8 +59,26 @@ kiln_reporter_free (KilnReporter *r)
   g_free (r->step);
   g_queue_free_full (r->tail, g_free);
   g_string_free (r->partial, TRUE);
+  g_strfreev (r->secrets);
   g_mutex_clear (&r->lock);
   g_free (r);
+}
+
+void
+kiln_reporter_set_secrets (KilnReporter *r, const char *const *values)
+{
+  g_mutex_lock (&r->lock);
+  g_strfreev (r->secrets);
+  r->secrets = kiln_mask_secrets_prepare (values);
+  g_mutex_unlock (&r->lock);
+}
+
+/* Text a person or a program reads, with the secret values masked; before
+ * escaping, so a value holding a control character is found too. */
+static char *
+masked (KilnReporter *r, const char *text)
+{
+  return kiln_mask_secrets (text, -1, (const char *const *) r->secrets, NULL);
 }
 
 double
@@ -85,7 +105,8 @@ log_raw (KilnReporter *r, const char *text)
 static void
 log_line (KilnReporter *r, const char *tag, const char *msg)
 {
-  g_autofree char *safe = kiln_escape_text (msg, -1);
+  g_autofree char *clean = masked (r, msg);
+  g_autofree char *safe = kiln_escape_text (clean, -1);
   g_autofree char *line = g_strdup_printf ("[%8.1fs] %-6s %s\n",
                                            kiln_reporter_elapsed (r), tag,
                                            safe);
@@ -154,7 +175,8 @@ say (KilnReporter *r, const char *prefix, const char *msg)
   if (r->json)
     return;
   clear_status (r);
-  g_autofree char *safe = kiln_escape_text (msg, -1);
+  g_autofree char *clean = masked (r, msg);
+  g_autofree char *safe = kiln_escape_text (clean, -1);
   fprintf (stderr, "[%6.1fs] %s%s\n", kiln_reporter_elapsed (r), prefix, safe);
   show_status (r);
 }
@@ -193,6 +215,7 @@ emit_json (KilnReporter *r, const char *name, JsonObject *members,
               o, l->data,
               json_node_copy (json_object_get_member (members, l->data)));
     }
+  kiln_mask_secrets_json (root, (const char *const *) r->secrets);
   g_autofree char *text = kiln_json_string (root, FALSE);
   fprintf (stdout, "%s\n", text);
   fflush (stdout);
@@ -390,7 +413,11 @@ kiln_reporter_append_file (KilnReporter *r, const char *title,
     if (!(text[i] == '\r' && i + 1 < len && text[i + 1] == '\n'))
       g_string_append_c (lines, text[i]);
   g_free (text);
-  text = kiln_escape_text (lines->str, (gssize) lines->len);
+  gsize clean_len = 0;
+  g_autofree char *clean = kiln_mask_secrets (lines->str, (gssize) lines->len,
+                                              (const char *const *) r->secrets,
+                                              &clean_len);
+  text = kiln_escape_text (clean, (gssize) clean_len);
   len = strlen (text);
   g_string_free (lines, TRUE);
   g_mutex_lock (&r->lock);
@@ -439,7 +466,8 @@ kiln_reporter_result (KilnReporter *r, gboolean ok, const char *summary)
   if (!r->json)
     {
       clear_status (r);
-      g_autofree char *safe = kiln_escape_text (summary, -1);
+      g_autofree char *clean = masked (r, summary);
+      g_autofree char *safe = kiln_escape_text (clean, -1);
       fprintf (stderr, "%s\n", safe);
     }
   g_autoptr (JsonObject) o = json_object_new ();

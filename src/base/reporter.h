@@ -23,6 +23,10 @@ gboolean kiln_reporter_open_log (KilnReporter *r, const char *path,
                                  GError **error);
 const char *kiln_reporter_log_path (KilnReporter *r);
 
+/* Values masked (***) from now on in the log, on screen, in --json events
+ * and in the result (base/secret-mask.h); NULL or empty: none. */
+void kiln_reporter_set_secrets (KilnReporter *r, const char *const *values);
+
 double kiln_reporter_elapsed (KilnReporter *r);
 
 void kiln_reporter_stage (KilnReporter *r, const char *stage);

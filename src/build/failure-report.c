@@ -8,12 +8,26 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include "base/secret-mask.h"
+
+/* The last lines of the console with the secret values masked: before the
+ * text is cut into lines (a value may hold a line break; the console ends
+ * lines in \r\n) - the result is masked again as a whole by the reporter. */
 static char *
-file_tail (const char *path, guint max_lines)
+file_tail (const char *path, guint max_lines, const char *const *secrets)
 {
-  g_autofree char *text = NULL;
-  if (!path || !g_file_get_contents (path, &text, NULL, NULL))
+  g_autofree char *raw = NULL;
+  gsize len = 0;
+  if (!path || !g_file_get_contents (path, &raw, &len, NULL))
     return g_strdup ("");
+  g_autoptr (GString) unix_text = g_string_sized_new (len);
+  for (gsize i = 0; i < len; i++)
+    if (!(raw[i] == '\r' && i + 1 < len && raw[i + 1] == '\n'))
+      g_string_append_c (unix_text, raw[i]);
+  g_auto (GStrv) sorted = kiln_mask_secrets_prepare (secrets);
+  g_autofree char *text = kiln_mask_secrets (
+      unix_text->str, (gssize) unix_text->len,
+      (const char *const *) sorted, NULL);
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
   guint n = g_strv_length (lines);
   while (n > 0 && lines[n - 1][0] == '\0')
@@ -58,7 +72,9 @@ kiln_report_failure (KilnJobContext *ctx, const char *failed_stage,
     }
   if (console && g_access (console, R_OK) == 0)
     {
-      g_autofree char *tail = file_tail (console, 15);
+      g_auto (GStrv) secrets = kiln_plan_secret_values (ctx->job->components);
+      g_autofree char *tail
+          = file_tail (console, 15, (const char *const *) secrets);
       if (*tail)
         g_string_append_printf (s, "last lines of the guest console:\n%s",
                                 tail);

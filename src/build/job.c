@@ -15,6 +15,7 @@
 #include "stages.h"
 #include "toe-log.h"
 #include "base/paths.h"
+#include "base/secret-mask.h"
 #include "base/signals.h"
 #include "common/kiln.h"
 #include "outputs/manifest.h"
@@ -165,6 +166,8 @@ job_run_new (KilnJob *job)
   JobRun *run = g_new0 (JobRun, 1);
   run->ctx.job = job;
   run->ctx.r = kiln_reporter_new (job->json);
+  g_auto (GStrv) secrets = kiln_plan_secret_values (job->components);
+  kiln_reporter_set_secrets (run->ctx.r, (const char *const *) secrets);
   run->ctx.cancellable = g_cancellable_new ();
   run->ctx.timings = g_ptr_array_new_with_free_func (timing_free);
   run->signals = kiln_signal_watch_new (run->ctx.cancellable);
@@ -459,14 +462,20 @@ report_failure (KilnJobContext *ctx, const JobStages *st,
 {
   gboolean cancelled = error->domain == KILN_ERROR
                        && error->code == KILN_ERROR_CANCELLED;
-  kiln_stage_set_state (ctx, cancelled ? "cancelled" : "failed",
-                        error->message);
+  /* the message goes to the catalog and to notifications: secret values
+   * masked as in the log (docs/outputs.md, "Secrets") */
+  g_auto (GStrv) values = kiln_plan_secret_values (ctx->job->components);
+  g_auto (GStrv) secrets
+      = kiln_mask_secrets_prepare ((const char *const *) values);
+  g_autofree char *message = kiln_mask_secrets (
+      error->message, -1, (const char *const *) secrets, NULL);
+  kiln_stage_set_state (ctx, cancelled ? "cancelled" : "failed", message);
   KilnJobOutcome *o = outcome_begin (ctx, cancelled ? "cancelled" : "failed");
   const KilnBootStage *boot = st->test_boot ? st->test_boot : st->build_boot;
   if (o)
     {
       o->failed_stage = g_strdup (st->failed_stage);
-      o->message = g_strdup (error->message);
+      o->message = g_strdup (message);
       if (boot && boot->result.failed_step)
         {
           o->failed_component = g_strdup (boot->result.failed_document);
@@ -476,7 +485,7 @@ report_failure (KilnJobContext *ctx, const JobStages *st,
     }
   if (ctx->store && ctx->build_id > 0)
     kiln_catalog_set (kiln_store_catalog (ctx->store), ctx->build_id,
-                      "failure", error->message, NULL);
+                      "failure", message, NULL);
   kiln_report_failure (ctx, st->failed_stage,
                        st->test_boot ? st->test_boot : st->build_boot, error);
   if (ctx->job->keep_on_failure && ctx->ws)

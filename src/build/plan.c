@@ -14,6 +14,7 @@
 #include "common/kiln-protocol.h"
 #include "documents/params.h"
 #include "documents/vars.h"
+#include "outputs/manifest.h"
 
 /* Deep copy of node with parameter/constant references substituted in every
  * string (keys included: AWSTOE does not allow variables in keys, but a
@@ -287,6 +288,31 @@ kiln_plan_has_steps (GPtrArray *components, const char *const *phases)
   return FALSE;
 }
 
+char **
+kiln_plan_secret_values (GPtrArray *components)
+{
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; components && i < components->len; i++)
+    {
+      const KilnPlanComponent *pc = components->pdata[i];
+      for (guint p = 0; pc->params && p < pc->component->parameters->len; p++)
+        {
+          const KilnParam *param = pc->component->parameters->pdata[p];
+          const char *value = g_hash_table_lookup (pc->params, param->name);
+          gboolean secret
+              = (pc->secret && g_hash_table_contains (pc->secret, param->name))
+                || kiln_param_name_looks_secret (param->name);
+          if (secret && value && *value
+              && !g_ptr_array_find_with_equal_func (out, value, g_str_equal,
+                                                    NULL))
+            g_ptr_array_add (out, g_strdup (value));
+        }
+    }
+  g_ptr_array_add (out, NULL);
+  g_ptr_array_set_free_func (out, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+}
+
 char *
 kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
                    guint *n_steps, GError **error)
@@ -308,6 +334,13 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
   json_builder_end_array (b);
   json_builder_set_member_name (b, KILN_PLAN_KEY_POWEROFF);
   json_builder_add_boolean_value (b, opts->poweroff);
+  /* the agent masks these in all it reports (agent/mask.h) */
+  g_auto (GStrv) secrets = kiln_plan_secret_values (components);
+  json_builder_set_member_name (b, KILN_PLAN_KEY_SECRETS);
+  json_builder_begin_array (b);
+  for (guint i = 0; secrets[i]; i++)
+    json_builder_add_string_value (b, secrets[i]);
+  json_builder_end_array (b);
 
   json_builder_set_member_name (b, KILN_PLAN_KEY_DOCUMENTS);
   json_builder_begin_array (b);

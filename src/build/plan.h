@@ -10,7 +10,8 @@ typedef struct {
   KilnComponent *component;   /* borrowed */
   GHashTable *params;         /* name -> value: parameters and constants */
   GHashTable *secret;         /* parameter names the recipe marked secret
-                               * (a set, or NULL): redacted in the manifest */
+                               * (a set, or NULL): redacted in the manifest,
+                               * masked in what the agent and kiln report */
   char *ref;                  /* how the recipe named it ("update-os") */
 } KilnPlanComponent;
 
@@ -29,6 +30,13 @@ typedef struct {
 char *kiln_plan_compile (GPtrArray *components /* KilnPlanComponent* */,
                          const KilnPlanOptions *opts, guint *n_steps,
                          GError **error);
+
+/* The values of the secret parameters of all components (marked secret in
+ * the recipe, or named like a secret: outputs/manifest.h), each once; a
+ * NULL-terminated list, empty when there is none.  The plan carries them
+ * (KILN_PLAN_KEY_SECRETS) so the agent masks them; the host masks them in
+ * the build log, on screen and in the failure report. */
+char **kiln_plan_secret_values (GPtrArray *components);
 
 /* The plan's waitForCloudInit member (FALSE when absent or unreadable). */
 gboolean kiln_plan_waits_for_cloud_init (const char *plan_json);

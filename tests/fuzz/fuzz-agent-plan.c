@@ -12,7 +12,8 @@
  * document checked and walked.  Nothing runs: conditions that read files
  * or PATH, or compile a regular expression (glibc's regcomp/regexec are
  * not kiln's code, and a pathological pattern is slow by design), are not
- * evaluated.  Must never crash, leak, hang or use unbounded memory.
+ * evaluated.  The plan's secrets are masked in the input bytes, whole and
+ * streamed (agent/mask.h).  Must never crash, leak, hang or use unbounded memory.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@
 #include "agent/expand.h"
 #include "agent/json.h"
 #include "agent/loop.h"
+#include "agent/mask.h"
 #include "agent/plan.h"
 #include "common/kiln-protocol.h"
 
@@ -211,6 +213,42 @@ make_chain (void)
   return chain;
 }
 
+/* The plan's secrets masked in the input bytes: streamed in pieces of
+ * 1 to 7 bytes, they come out as masking the whole gives, and a stream
+ * never holds a whole secret. */
+static void
+check_masking (const json *plan, const uint8_t *data, size_t size)
+{
+  const json *secrets = json_get (plan, KILN_PLAN_KEY_SECRETS);
+  mask_set_secrets (secrets);
+  size_t longest = 0;
+  for (size_t i = 0; i < json_len (secrets); i++)
+    {
+      size_t n = strlen (json_at (secrets, i)->string);
+      longest = n > longest ? n : longest;
+    }
+  strbuf whole = STRBUF_INIT, streamed = STRBUF_INIT;
+  strbuf_init (&whole);
+  strbuf_init (&streamed);
+  mask_text ((const char *) data, size, &whole);
+  mask_stream ms = MASK_STREAM_INIT;
+  for (size_t off = 0, k = 0; off < size; k++)
+    {
+      size_t n = k % 7 + 1;
+      n = n < size - off ? n : size - off;
+      mask_stream_feed (&ms, (const char *) data + off, n, &streamed);
+      must (ms.held.len < longest || ms.held.len == 0, "a stream holds less than a secret");
+      off += n;
+    }
+  mask_stream_finish (&ms, &streamed);
+  mask_stream_free (&ms);
+  must (whole.len == streamed.len && !memcmp (whole.data, streamed.data, whole.len),
+        "streamed masking equals masking the whole");
+  strbuf_free (&whole);
+  strbuf_free (&streamed);
+  mask_set_secrets (NULL);
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -245,6 +283,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       for (size_t d = 0; d < json_len (docs); d++)
         walk_document (json_at (docs, d), filter, chain, 0);
       json_free (chain);
+      check_masking (v, data, size);
     }
   else
     {

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "common/kiln.h"
+#include "common/kiln-protocol.h"
 #include "documents/params.h"
 #include "build/plan.h"
 #include "base/workspace.h"
@@ -124,6 +125,8 @@ pc_free (gpointer p)
   KilnPlanComponent *pc = p;
   kiln_component_free (pc->component);
   g_hash_table_unref (pc->params);
+  if (pc->secret)
+    g_hash_table_unref (pc->secret);
   g_free (pc->ref);
   g_free (pc);
 }
@@ -341,6 +344,64 @@ test_allowed_values_through_execute_document (void **state)
                        "echo safe");
 }
 
+static const char secrets_yaml[] =
+  "name: secrets\n"
+  "schemaVersion: 1.0\n"
+  "parameters:\n"
+  "  - motd: {type: string}\n"
+  "  - apiToken: {type: string}\n"
+  "  - plain: {type: string}\n"
+  "  - emptyPassword: {type: string, default: ''}\n"
+  "phases:\n"
+  "  - name: build\n"
+  "    steps:\n"
+  "      - name: Say\n"
+  "        action: ExecuteBash\n"
+  "        inputs:\n"
+  "          commands: ['echo {{ motd }} {{ apiToken }} {{ plain }}']\n";
+
+/* The plan lists the values of the parameters the recipe marks secret and
+ * of those named like secrets, each once, and nothing else. */
+static void
+test_secret_values (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *path = g_build_filename (f->dir, "secrets.yaml", NULL);
+  assert_true (g_file_set_contents (path, secrets_yaml, -1, NULL));
+  g_autoptr (KilnDiags) diags = kiln_diags_new ();
+  KilnComponent *c = kiln_component_load (path, diags);
+  assert_non_null (c);
+  g_autoptr (GHashTable) supplied = g_hash_table_new (g_str_hash, g_str_equal);
+  g_hash_table_insert (supplied, "motd", "marked-value");
+  g_hash_table_insert (supplied, "apiToken", "named-value");
+  g_hash_table_insert (supplied, "plain", "marked-value plain-value");
+  KilnPlanComponent *pc = g_new0 (KilnPlanComponent, 1);
+  pc->component = c;
+  pc->params = kiln_params_bind (c, supplied, NULL, NULL, KILN_PARAMS_STRICT,
+                                 diags);
+  assert_non_null (pc->params);
+  pc->secret = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_hash_table_add (pc->secret, g_strdup ("motd"));
+  pc->ref = g_strdup ("secrets");
+  g_ptr_array_add (f->components, pc);
+
+  g_auto (GStrv) values = kiln_plan_secret_values (f->components);
+  assert_int_equal (g_strv_length (values), 2);
+  assert_true (g_strv_contains ((const char *const *) values, "marked-value"));
+  assert_true (g_strv_contains ((const char *const *) values, "named-value"));
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) root = compile (f, "build", NULL, NULL, &error);
+  assert_non_null (root);
+  JsonArray *list = json_object_get_array_member (json_node_get_object (root),
+                                                  KILN_PLAN_KEY_SECRETS);
+  assert_non_null (list);
+  assert_int_equal (json_array_get_length (list), 2);
+  /* the steps still get the real values */
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[0].inputs.commands[0]"),
+                       "echo marked-value named-value marked-value plain-value");
+}
+
 int
 main (void)
 {
@@ -352,6 +413,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_s3_refused, setup, teardown),
     cmocka_unit_test_setup_teardown (
         test_allowed_values_through_execute_document, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_secret_values, setup, teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }

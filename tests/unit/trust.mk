@@ -1,6 +1,6 @@
 # tests/unit/trust.mk - unit tests of what keeps hostile documents and guest
 # text in their place (issue 13): escaping, connection URIs, number and name
-# rules, YAML tags.
+# rules, YAML tags, secret masking.
 UNIT_TESTS += tests/unit/test-escape
 tests_unit_test_escape_SOURCES = tests/unit/test-escape.c
 tests_unit_test_escape_CFLAGS = $(UNIT_CFLAGS)
@@ -13,3 +13,7 @@ UNIT_TESTS += tests/unit/test-image-file
 tests_unit_test_image_file_SOURCES = tests/unit/test-image-file.c
 tests_unit_test_image_file_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_image_file_LDADD = $(UNIT_LDADD)
+UNIT_TESTS += tests/unit/test-secret-mask
+tests_unit_test_secret_mask_SOURCES = tests/unit/test-secret-mask.c
+tests_unit_test_secret_mask_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_secret_mask_LDADD = $(UNIT_LDADD)
