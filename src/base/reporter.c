@@ -314,6 +314,15 @@ tail_add_output (KilnReporter *r, const char *data)
 void
 kiln_reporter_agent_event (KilnReporter *r, JsonObject *ev, const char *raw)
 {
+  /* Masked in place before anything reads it: the screen, the step tail and
+   * the sink (kiln run's console.log and detailedoutput.json) all see this
+   * event.  The secrets are set once, before the first event. */
+  if (r->secrets)
+    {
+      g_autoptr (JsonNode) node = json_node_alloc ();
+      json_node_init_object (node, ev);
+      kiln_mask_secrets_json (node, (const char *const *) r->secrets);
+    }
   const char *name = kiln_json_member_string (ev, KILN_EVENT_KEY_EVENT);
   const char *doc = kiln_json_member_string (ev, KILN_EVENT_KEY_DOCUMENT);
   const char *phase = kiln_json_member_string (ev, KILN_EVENT_KEY_PHASE);
