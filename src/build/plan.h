@@ -12,6 +12,8 @@ typedef struct {
   GHashTable *secret;         /* parameter names the recipe marked secret
                                * (a set, or NULL): redacted in the manifest */
   char *ref;                  /* how the recipe named it ("update-os") */
+  gboolean offline;           /* `offline: true`: build and validate in the
+                               * libguestfs appliance (docs/offline.md) */
 } KilnPlanComponent;
 
 typedef struct {
