@@ -49,6 +49,10 @@ gboolean kiln_guest_mkdir_p (KilnGuest *g, const char *path, int mode,
 gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
                                    const char *plan_json, gboolean nic,
                                    GError **error);
+/* Kills the appliance (from another thread, e.g. a signal's stop: a call in
+ * progress then fails).  Only kiln_guest_free is left to do after it. */
+void kiln_guest_kill (KilnGuest *g);
+
 /* Runs the installed agent on its plan inside the appliance, chrooted into
  * the guest (no boot: an offline build, docs/offline.md), and downloads its
  * event lines (guest data) to the host file events_path.  *agent_error

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "backends/guestfs.h"
+#include "base/signals.h"
 #include "boot-events.h"
 #include "common/kiln.h"
 
@@ -56,8 +57,18 @@ kiln_stage_offline (KilnJobContext *ctx, const KilnMachine *m,
   g_autofree char *events = kiln_workspace_path (ctx->ws,
                                                  "offline-events.jsonl");
   g_autofree char *agent_error = NULL;
+  /* a signal kills the appliance: the steps may run for a long time, and
+   * the job must stop now, not when they end */
+  guint stop = kiln_signal_stop_add ((KilnStopFunc) kiln_guest_kill, g);
   gboolean read = kiln_guest_run_agent_offline (g, events, &agent_error,
                                                 error);
+  kiln_signal_stop_remove (stop);
+  if (g_cancellable_is_cancelled (ctx->cancellable))
+    {
+      g_clear_error (error);
+      g_unlink (events);
+      return kiln_stage_check_cancelled (ctx, error);
+    }
   kiln_boot_result_clear (&b->result);
   if (read)
     follow_events (ctx, events, &b->result);

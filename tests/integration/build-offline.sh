@@ -94,3 +94,18 @@ expect_exit 1 --out "$TEST_TMP/late.out" "$KILN" build "$TEST_TMP/late.yaml" </d
 expect_grep "a step asked for a reboot, which an offline component cannot do" "$TEST_TMP/late.out"
 expect_no_file "$TEST_TMP/out/offline-out"
 ok "a reboot asked for at run time stops the offline build"
+
+# 5. SIGTERM while offline steps run: the appliance is killed at once (the
+# step would sleep ten minutes), exit 143, nothing left running or behind.
+write_recipe "$TEST_TMP/sleeps.yaml" offline-sleeps.yaml
+"$KILN" build "$TEST_TMP/sleeps.yaml" > "$TEST_TMP/sleeps.out" 2>&1 </dev/null &
+kiln_pid=$!
+wait_for --while "$kiln_pid" "the offline steps to start" grep -q "running the build and validate steps offline" "$TEST_TMP/sleeps.out"
+sleep 3
+kill -TERM "$kiln_pid"
+rc=0; wait "$kiln_pid" || rc=$?
+expect_eq "exit status after SIGTERM" 143 "$rc"
+expect_grep "interrupted by signal 15" "$TEST_TMP/sleeps.out"
+expect_eq "appliances left running" 0 "$(pgrep -fc "qemu-system.*$KILN_HOME/work/" || true)"
+expect_no_leftovers
+ok "SIGTERM stops an offline build at once, leaving nothing running"
