@@ -581,3 +581,39 @@ kiln_guest_remove_agent (KilnGuest *kg, GError **error)
   kiln_guest_log (kg, "agent removed: %s", *list ? list : "nothing found");
   return TRUE;
 }
+
+#define OFFLINE_EVENTS STATE_DIR "/events.jsonl"
+
+gboolean
+kiln_guest_run_agent_offline (KilnGuest *kg, const char *events_path,
+                              char **agent_error, GError **error)
+{
+  /* The appliance's `command` runs the program chrooted into the guest's
+   * mounted filesystems (with the appliance's /dev, /proc and /sys), so the
+   * steps see the guest as their root, as virt-customize's --run-command
+   * does.  A non-zero exit (a failed step) is not an error here: the events
+   * say what happened. */
+  const char *argv[] = { AGENT_PATH, "--plan", PLAN_PATH, "--state-dir",
+                         STATE_DIR, "--events", OFFLINE_EVENTS,
+                         "--no-poweroff", NULL };
+  *agent_error = NULL;
+  char *out = guestfs_command (kg->g, (char **) argv);
+  if (out)
+    kiln_guest_log (kg, "offline agent output: %s", out);
+  else
+    *agent_error = g_strdup (guestfs_last_error (kg->g)
+                                 ? guestfs_last_error (kg->g)
+                                 : "the agent failed");
+  free (out);
+  if (!kiln_guest_exists (kg, OFFLINE_EVENTS))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "the kiln agent "
+                   "wrote no events in the appliance: %s",
+                   *agent_error ? *agent_error : "no error reported");
+      return FALSE;
+    }
+  if (guestfs_download (kg->g, OFFLINE_EVENTS, events_path) == -1)
+    return kiln_guest_fail (kg, error, "reading the agent's events %s",
+                            OFFLINE_EVENTS);
+  return TRUE;
+}

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <signal.h>
 #include <glib/gstdio.h>
 
 /* guestfs_write sends the data in one protocol message (limit ~2-4 MB);
@@ -152,6 +153,10 @@ kiln_guest_open (const char *disk, const char *format,
     }
   kiln_guest_log (kg, "appliance launched in %.1f s",
                   (g_get_monotonic_time () - t0) / 1e6);
+  {
+    int pid = guestfs_get_pid (kg->g);
+    g_atomic_int_set (&kg->pid, pid > 0 ? pid : 0);
+  }
 
   if (!kiln_guest_inspect_and_mount (kg, error))
     {
@@ -328,4 +333,12 @@ gboolean
 kiln_guest_mkdir_p (KilnGuest *kg, const char *path, int mode, GError **error)
 {
   return kiln_guest_mkdir_p_tracked (kg, path, mode, NULL, error);
+}
+
+void
+kiln_guest_kill (KilnGuest *kg)
+{
+  int pid = g_atomic_int_get (&kg->pid);
+  if (pid > 0)
+    kill (pid, SIGKILL);
 }

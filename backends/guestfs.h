@@ -49,6 +49,18 @@ gboolean kiln_guest_mkdir_p (KilnGuest *g, const char *path, int mode,
 gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
                                    const char *plan_json, gboolean nic,
                                    GError **error);
+/* Kills the appliance (from another thread, e.g. a signal's stop: a call in
+ * progress then fails).  Only kiln_guest_free is left to do after it. */
+void kiln_guest_kill (KilnGuest *g);
+
+/* Runs the installed agent on its plan inside the appliance, chrooted into
+ * the guest (no boot: an offline build, docs/offline.md), and downloads its
+ * event lines (guest data) to the host file events_path.  *agent_error
+ * (free it) is the appliance's message when the agent exited non-zero;
+ * returns FALSE only when no events could be read. */
+gboolean kiln_guest_run_agent_offline (KilnGuest *g, const char *events_path,
+                                       char **agent_error, GError **error);
+
 /* Remove everything install_agent added (and the agent's state and log). */
 gboolean kiln_guest_remove_agent (KilnGuest *g, GError **error);
 

@@ -14,6 +14,7 @@
 
 #include "stages.h"
 #include "toe-log.h"
+#include "backends/guestfs.h"
 #include "base/paths.h"
 #include "base/secret-mask.h"
 #include "base/signals.h"
@@ -264,6 +265,8 @@ typedef struct {
   char *overlay;                 /* prepare: the image being built */
   KilnMachine *machine;          /* prepare: hypervisor, accelerator */
   KilnBootStage *build_boot;     /* build boot: its result, its console */
+  KilnGuest *guest;              /* offline build: the appliance, still up
+                                  * for generalize */
   KilnGeneralized *generalized;  /* generalize: facts for distribute */
   char *test_overlay;            /* test inject: throw-away overlay */
   KilnBootStage *test_boot;      /* test boot: its result, its console */
@@ -275,6 +278,7 @@ job_stages_clear (JobStages *st)
   g_clear_pointer (&st->test_boot, kiln_boot_stage_free);
   g_clear_pointer (&st->test_overlay, g_free);
   g_clear_pointer (&st->generalized, kiln_generalized_free);
+  g_clear_pointer (&st->guest, kiln_guest_free);
   g_clear_pointer (&st->build_boot, kiln_boot_stage_free);
   g_clear_pointer (&st->machine, kiln_machine_free);
   g_clear_pointer (&st->overlay, g_free);
@@ -299,6 +303,19 @@ build_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
     {
       kiln_reporter_info (ctx->r, "no build or validate steps: skipping the "
                           "build boot");
+      return TRUE;
+    }
+  if (st->resolved->offline_build)
+    {
+      kiln_stage_enter (ctx, "offline build");
+      st->build_boot = kiln_boot_stage_new ("offline");
+      if (!kiln_stage_offline (ctx, st->machine, st->resolved, st->overlay,
+                               st->build_boot, &st->guest, error))
+        return fail_in (st, "offline build");
+      /* kiln run's output stage takes the agent out in its own launch */
+      if (ctx->job->kind != KILN_JOB_BUILD
+          && !kiln_guest_close (g_steal_pointer (&st->guest), error))
+        return fail_in (st, "offline build");
       return TRUE;
     }
   kiln_stage_enter (ctx, "inject");
@@ -395,8 +412,12 @@ run_stages (KilnJobContext *ctx, JobStages *st, GError **error)
       if (!kiln_stage_check_cancelled (ctx, error))
         return fail_in (st, "generalize");
       kiln_stage_enter (ctx, "generalize");
-      st->generalized = kiln_stage_generalize (ctx, st->machine, st->overlay,
-                                               error);
+      st->generalized =
+          st->guest ? kiln_stage_generalize_in (ctx,
+                                                g_steal_pointer (&st->guest),
+                                                error)
+                    : kiln_stage_generalize (ctx, st->machine, st->overlay,
+                                             error);
       if (!st->generalized)
         return fail_in (st, "generalize");
     }

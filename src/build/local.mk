@@ -11,6 +11,7 @@ src_libkilncore_a_SOURCES += \
 	src/build/stage-inject.c \
 	src/build/stage-boot.c \
 	src/build/stage-generalize.c \
+	src/build/stage-offline.c \
 	src/build/stage-distribute.c \
 	src/build/stage-output.c \
 	src/build/failure-report.c \

@@ -13,6 +13,8 @@ typedef struct {
                                * (a set, or NULL): redacted in the manifest,
                                * masked in what the agent and kiln report */
   char *ref;                  /* how the recipe named it ("update-os") */
+  gboolean offline;           /* `offline: true`: build and validate in the
+                               * libguestfs appliance (docs/offline.md) */
 } KilnPlanComponent;
 
 typedef struct {

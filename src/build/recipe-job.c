@@ -1,6 +1,8 @@
 /* recipe-job.c - the build job of a recipe (recipe-job.h) */
 #include "recipe-job.h"
 
+#include "plan.h"
+
 KilnJob *
 kiln_job_for_recipe (KilnRecipe *recipe, const char *recipe_file)
 {
@@ -29,6 +31,8 @@ kiln_job_for_recipe (KilnRecipe *recipe, const char *recipe_file)
                               g_steal_pointer (&rc->bound),
                               g_steal_pointer (&rc->secret_parameters),
                               rc->ref);
+      KilnPlanComponent *pc = job->components->pdata[job->components->len - 1];
+      pc->offline = rc->offline;
     }
   return job;
 }

@@ -23,9 +23,17 @@ KilnGeneralized *
 kiln_stage_generalize (KilnJobContext *ctx, const KilnMachine *m,
                        const char *overlay, GError **error)
 {
-  g_autoptr (KilnGuest) g = kiln_stage_open_guest (ctx, m, overlay, error);
+  KilnGuest *g = kiln_stage_open_guest (ctx, m, overlay, error);
   if (!g)
     return NULL;
+  return kiln_stage_generalize_in (ctx, g, error);
+}
+
+KilnGeneralized *
+kiln_stage_generalize_in (KilnJobContext *ctx, KilnGuest *guest,
+                          GError **error)
+{
+  g_autoptr (KilnGuest) g = guest;
   g_autoptr (GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
   if (!kiln_guest_remove_agent (g, error))
     return NULL;

@@ -55,10 +55,18 @@ KilnGuest *
 kiln_stage_open_guest (KilnJobContext *ctx, const KilnMachine *m,
                        const char *disk, GError **error)
 {
+  return kiln_stage_open_guest_net (ctx, m, disk, FALSE, error);
+}
+
+KilnGuest *
+kiln_stage_open_guest_net (KilnJobContext *ctx, const KilnMachine *m,
+                           const char *disk, gboolean network,
+                           GError **error)
+{
   g_autofree char *log = kiln_workspace_path (ctx->ws, "guestfs.log");
   KilnGuestOptions opts = {
     .readonly = FALSE,
-    .network = FALSE,
+    .network = network,
     .force_tcg = m->accel != KILN_ACCEL_KVM,
     .log_path = log,
   };

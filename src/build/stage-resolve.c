@@ -77,8 +77,11 @@ kiln_build_key (GBytes *secret, const char *parent_digest,
       const KilnDoc *doc = pc->component->doc;
       g_autofree char *text_digest = g_compute_checksum_for_data (
           G_CHECKSUM_SHA256, (guchar *) doc->text, doc->text_len);
-      g_autofree char *head = g_strdup_printf ("component %s %s\n", pc->ref,
-                                               text_digest);
+      /* offline is in the key only when set: the keys of booted builds
+       * stay what they were */
+      g_autofree char *head = g_strdup_printf ("component %s %s%s\n", pc->ref,
+                                               text_digest,
+                                               pc->offline ? " offline" : "");
       g_hmac_update (sum, (guchar *) head, -1);
       if (pc->params)
         {
@@ -163,6 +166,57 @@ compile_plans (KilnJobContext *ctx, KilnResolved *res, GError **error)
   return TRUE;
 }
 
+/* Does pc have steps in a phase the build boot would run? */
+static gboolean
+has_build_steps (const KilnPlanComponent *pc, const char *const *phases)
+{
+  for (guint p = 0; p < pc->component->phases->len; p++)
+    {
+      const KilnPhase *ph = pc->component->phases->pdata[p];
+      if ((!phases || g_strv_contains (phases, ph->name)) && ph->steps->len)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* An offline build needs every component with build or validate steps
+ * offline: the offline steps cannot be put between booted ones (the
+ * components run in order), so a mix boots, and says so. */
+static void
+decide_offline (KilnJobContext *ctx, KilnResolved *res)
+{
+  KilnJob *job = ctx->job;
+  const char *const *phases = job->kind == KILN_JOB_RUN
+                                  ? (const char *const *) job->phases
+                                  : build_phases;
+  g_autoptr (GPtrArray) booted = g_ptr_array_new ();
+  guint offline = 0;
+  if (!res->build_plan || res->build_steps == 0)
+    return;
+  for (guint i = 0; i < job->components->len; i++)
+    {
+      const KilnPlanComponent *pc = job->components->pdata[i];
+      if (!has_build_steps (pc, phases))
+        continue;
+      if (pc->offline)
+        offline++;
+      else
+        g_ptr_array_add (booted, pc->ref);
+    }
+  if (offline && booted->len == 0)
+    res->offline_build = TRUE;
+  else if (offline)
+    {
+      g_ptr_array_add (booted, NULL);
+      g_autofree char *names = g_strjoinv (", ", (char **) booted->pdata);
+      kiln_reporter_info (ctx->r, "offline: true is kept only when every "
+                          "component with build or validate steps is "
+                          "offline; %s boot%s, so every component runs in "
+                          "the build boot", names,
+                          booted->len > 2 ? "" : "s");
+    }
+}
+
 /* The parent: a file we only ever read. */
 static gboolean
 read_parent (KilnJobContext *ctx, KilnResolved *res, GError **error)
@@ -235,6 +289,7 @@ kiln_stage_resolve (KilnJobContext *ctx, GError **error)
     }
   if (!compile_plans (ctx, res, error) || !read_parent (ctx, res, error))
     return NULL;
+  decide_offline (ctx, res);
   if (ctx->store && !identify_build (ctx, res, error))
     return NULL;
   return g_steal_pointer (&res);

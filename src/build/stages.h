@@ -70,6 +70,8 @@ typedef struct {
   char *parent_digest;         /* kiln build only */
   char *build_key;             /* kiln build only */
   char *up_to_date;            /* an identical build is in the store: which */
+  gboolean offline_build;      /* every component with build or validate
+                                * steps is offline: no build boot */
 } KilnResolved;
 
 void kiln_resolved_free (KilnResolved *res);
@@ -98,6 +100,10 @@ KilnMachine *kiln_stage_open_machine (KilnJobContext *ctx, GError **error);
 /* A libguestfs appliance on disk, with the job's accelerator decision. */
 KilnGuest *kiln_stage_open_guest (KilnJobContext *ctx, const KilnMachine *m,
                                   const char *disk, GError **error);
+/* The same with the appliance's network (user-mode) on or off. */
+KilnGuest *kiln_stage_open_guest_net (KilnJobContext *ctx,
+                                      const KilnMachine *m, const char *disk,
+                                      gboolean network, GError **error);
 
 /* --- inject ------------------------------------------------------------ */
 
@@ -128,6 +134,16 @@ gboolean kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m,
                           const char *disk, KilnBootStage *b,
                           GError **error);
 
+/* --- offline build ----------------------------------------------------- */
+
+/* The build plan run by the agent inside a libguestfs appliance on disk, no
+ * boot; b gets the result as a boot's would.  On success *guest is the
+ * appliance, still up, for the generalize stage. */
+gboolean kiln_stage_offline (KilnJobContext *ctx, const KilnMachine *m,
+                             const KilnResolved *res, const char *disk,
+                             KilnBootStage *b, KilnGuest **guest,
+                             GError **error);
+
 /* --- generalize -------------------------------------------------------- */
 
 /* Read from the generalized image, for distribute's manifest, SBOM and
@@ -144,6 +160,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnGeneralized, kiln_generalized_free)
 KilnGeneralized *kiln_stage_generalize (KilnJobContext *ctx,
                                         const KilnMachine *m,
                                         const char *overlay, GError **error);
+/* The same in an appliance already up (the offline build's); takes g. */
+KilnGeneralized *kiln_stage_generalize_in (KilnJobContext *ctx, KilnGuest *g,
+                                           GError **error);
 
 /* --- distribute and output --------------------------------------------- */
 

@@ -15,6 +15,7 @@ src_libkilncore_a_SOURCES += \
 	src/documents/params.c src/documents/params.h \
 	src/documents/recipe.c src/documents/recipe.h \
 	src/documents/recipe-components.c \
+	src/documents/offline.c src/documents/offline.h \
 	src/documents/connect.c src/documents/connect.h \
 	src/documents/pipeline.c src/documents/pipeline.h \
 	src/documents/cron.c src/documents/cron.h \

@@ -11,6 +11,7 @@
 
 
 #include "library.h"
+#include "offline.h"
 #include "params.h"
 #include "schema.h"
 
@@ -46,6 +47,8 @@ kiln_recipe_resolve_components (KilnRecipe *r, KilnDiags *diags)
       c->component = kiln_component_load (c->path, diags);
       if (!c->component)
         continue;
+      if (c->offline)
+        kiln_offline_check (c->component, c->offline_node, diags);
       g_clear_pointer (&c->bound, g_hash_table_unref);
       c->bound = kiln_params_bind_at (c->component, c->parameters,
                                       c->parameter_nodes,

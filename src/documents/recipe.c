@@ -29,7 +29,8 @@ static const char *const output_keys[] = {
   "name", "formats", "directory", "tags", "retain", "targets", "aws",
   "qcow2", "vmdk", "vhd", "vhdx", NULL
 };
-static const char *const entry_keys[] = { "component", "parameters", NULL };
+static const char *const entry_keys[] = { "component", "parameters",
+                                          "offline", NULL };
 static const char *const accel_names[] = { "auto", "kvm", "tcg", NULL };
 static const char *const network_names[] = { "none", "user", NULL };
 static const char *const vmdk_subformats[] = {
@@ -424,11 +425,18 @@ parse_component_entry (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
 {
   const KilnNode *ref = n;
   const KilnNode *params = NULL;
+  const KilnNode *offline = NULL;
+  gboolean offline_value = FALSE;
   if (kiln_node_is_map (n))
     {
       kiln_schema_check_keys (diags, n, "a component entry", entry_keys);
       ref = kiln_schema_require (diags, n, "component", "a component entry");
       params = kiln_node_map_get (n, "parameters");
+      offline = kiln_node_map_get (n, "offline");
+      if (offline && !kiln_schema_bool (diags, offline,
+                                        "a component entry's 'offline'",
+                                        &offline_value))
+        offline = NULL;
       if (!ref)
         return NULL;
     }
@@ -444,6 +452,8 @@ parse_component_entry (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
   c->node = n;
   c->ref_node = ref;
   c->ref = g_strdup (ref->scalar);
+  c->offline = offline_value;
+  c->offline_node = offline;
   c->parameters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                          g_free);
   c->parameter_nodes = g_hash_table_new_full (g_str_hash, g_str_equal,

@@ -90,6 +90,9 @@ typedef struct {
                                 * written: a key, or a list item's name) */
   GHashTable *parameter_value_nodes; /* name -> the value's const KilnNode* */
   GHashTable *secret_parameters; /* names marked `secret: true` (a set) */
+  gboolean offline;            /* `offline: true`: build and validate run in
+                                * the libguestfs appliance, no boot */
+  const KilnNode *offline_node;
   const KilnNode *node;        /* the list entry */
   const KilnNode *ref_node;    /* the component name or path scalar */
   /* Filled by kiln_recipe_resolve_components(): */

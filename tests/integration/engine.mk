@@ -3,9 +3,12 @@
 TESTS += \
 	tests/integration/build-spine.sh \
 	tests/integration/build-failures.sh \
-	tests/integration/build-run-test.sh
+	tests/integration/build-run-test.sh \
+	tests/integration/build-offline.sh
 EXTRA_DIST += \
 	tests/integration/build-spine.sh \
 	tests/integration/build-failures.sh \
 	tests/integration/build-run-test.sh \
+	tests/integration/build-offline.sh \
+	tests/fixtures/offline \
 	tests/fixtures/spine
