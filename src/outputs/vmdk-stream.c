@@ -190,10 +190,11 @@ typedef struct {
   GMutex lock;
   GCond done;
   guint pending;                /* tasks not yet finished */
+  GAsyncQueue *tasks;           /* for the workers */
   gboolean failed;
 } Batch;
 
-#define GRAINS_PER_TASK 16u     /* 1 MiB of input per task */
+#define GRAINS_PER_TASK 8u      /* 512 KiB of input per task */
 
 static gboolean
 all_zero (const guint8 *p, gsize n)
@@ -205,12 +206,11 @@ all_zero (const guint8 *p, gsize n)
   return TRUE;
 }
 
-/* GThreadPool worker: deflates grains [first, first + GRAINS_PER_TASK). */
+/* Deflates grains [first, first + GRAINS_PER_TASK) with the worker's own
+ * stream (one per thread, reset per grain: no allocation per grain). */
 static void
-compress_task (gpointer data, gpointer user_data)
+compress_task (Batch *b, z_stream *z, guint first)
 {
-  Batch *b = user_data;
-  guint first = GPOINTER_TO_UINT (data) - 1;
   guint end = MIN (first + GRAINS_PER_TASK, b->n_grains);
   gboolean failed = FALSE;
   for (guint i = first; i < end; i++)
@@ -220,9 +220,13 @@ compress_task (gpointer data, gpointer user_data)
       b->out_bytes[i] = 0;
       if (!b->present[i] || all_zero (in, GRAIN_BYTES))
         continue;
-      uLongf len = SLOT_BYTES - GRAIN_MARKER_BYTES;
-      if (compress2 (slot + GRAIN_MARKER_BYTES, &len, in, GRAIN_BYTES,
-                     Z_DEFAULT_COMPRESSION) != Z_OK)
+      z->next_in = (Bytef *) in;
+      z->avail_in = GRAIN_BYTES;
+      z->next_out = slot + GRAIN_MARKER_BYTES;
+      z->avail_out = SLOT_BYTES - GRAIN_MARKER_BYTES;
+      int r = deflate (z, Z_FINISH);
+      gsize len = z->total_out;
+      if (deflateReset (z) != Z_OK || r != Z_STREAM_END)
         {
           failed = TRUE;
           continue;
@@ -239,6 +243,39 @@ compress_task (gpointer data, gpointer user_data)
   if (--b->pending == 0)
     g_cond_signal (&b->done);
   g_mutex_unlock (&b->lock);
+}
+
+#define STOP_WORKER GUINT_TO_POINTER (G_MAXUINT)
+
+/* A compressing thread: takes task numbers (first grain + 1) from the
+ * queue until STOP_WORKER. */
+static gpointer
+compress_worker (gpointer data)
+{
+  Batch *b = data;
+  z_stream z = { 0 };
+  /* zlib format (RFC 1950), what VMware and qemu read back */
+  gboolean ready = deflateInit (&z, Z_DEFAULT_COMPRESSION) == Z_OK;
+  for (;;)
+    {
+      gpointer task = g_async_queue_pop (b->tasks);
+      if (task == STOP_WORKER)
+        break;
+      guint first = GPOINTER_TO_UINT (task) - 1;
+      if (ready)
+        compress_task (b, &z, first);
+      else
+        {
+          g_mutex_lock (&b->lock);
+          b->failed = TRUE;
+          if (--b->pending == 0)
+            g_cond_signal (&b->done);
+          g_mutex_unlock (&b->lock);
+        }
+    }
+  if (ready)
+    deflateEnd (&z);
+  return NULL;
 }
 
 /* --- writing --- */
@@ -290,7 +327,8 @@ typedef struct {
   const KilnVmdkStreamSpec *spec;
   Source src;
   Sink out;
-  GThreadPool *pool;
+  GThread **workers;
+  guint n_workers;
   Batch batch;
   guint64 capacity_sectors;
   guint64 n_gts;
@@ -337,8 +375,7 @@ write_gt (Writer *w, guint64 gt, GError **error)
   guint tasks = (b->n_grains + GRAINS_PER_TASK - 1) / GRAINS_PER_TASK;
   b->pending = tasks;
   for (guint t = 0; t < tasks; t++)
-    g_thread_pool_push (w->pool, GUINT_TO_POINTER (t * GRAINS_PER_TASK + 1),
-                        NULL);
+    g_async_queue_push (b->tasks, GUINT_TO_POINTER (t * GRAINS_PER_TASK + 1));
   g_mutex_lock (&b->lock);
   while (b->pending > 0)
     g_cond_wait (&b->done, &b->lock);
@@ -403,16 +440,9 @@ write_stream (Writer *w, KilnVmdkProgressFn progress, gpointer user_data,
   fill_marker (tail, 1, MARKER_FOOTER);
   fill_header (tail + SECTOR, w->capacity_sectors, gd_sector);
   fill_marker (tail + 2 * SECTOR, 0, MARKER_EOS);
-  if (!sink_write (&w->out, tail, sizeof tail, error))
-    return FALSE;
-  if (fsync (w->out.fd) != 0)
-    {
-      int e = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (e),
-                   "cannot sync %s: %s", w->out.path, g_strerror (e));
-      return FALSE;
-    }
-  return TRUE;
+  /* durability is the caller's (the distribute stage syncs before it
+   * moves artifacts into place) */
+  return sink_write (&w->out, tail, sizeof tail, error);
 }
 
 gboolean
@@ -456,14 +486,21 @@ kiln_vmdk_stream_write (const KilnVmdkStreamSpec *spec,
   w.batch.out = g_malloc ((gsize) GTES_PER_GT * SLOT_BYTES);
   g_mutex_init (&w.batch.lock);
   g_cond_init (&w.batch.done);
-  guint threads = spec->threads ? spec->threads : g_get_num_processors ();
-  w.pool = g_thread_pool_new (compress_task, &w.batch, (int) threads, FALSE,
-                              NULL);
+  w.batch.tasks = g_async_queue_new ();
+  w.n_workers = spec->threads ? spec->threads : g_get_num_processors ();
+  w.workers = g_new0 (GThread *, w.n_workers);
+  for (guint i = 0; i < w.n_workers; i++)
+    w.workers[i] = g_thread_new ("kiln-deflate", compress_worker, &w.batch);
 
   gboolean ok = write_stream (&w, progress, user_data, cancellable, error);
 
-  /* every task has finished: write_gt waits for its batch */
-  g_thread_pool_free (w.pool, FALSE, TRUE);
+  /* every task has finished (write_gt waits for its batch): stop them */
+  for (guint i = 0; i < w.n_workers; i++)
+    g_async_queue_push (w.batch.tasks, STOP_WORKER);
+  for (guint i = 0; i < w.n_workers; i++)
+    g_thread_join (w.workers[i]);
+  g_free (w.workers);
+  g_async_queue_unref (w.batch.tasks);
   g_mutex_clear (&w.batch.lock);
   g_cond_clear (&w.batch.done);
   g_free (w.batch.in);
