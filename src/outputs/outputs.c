@@ -299,7 +299,8 @@ write_stream_vmdk (Job *j, GError **error)
   g_autofree char *tmp_raw = NULL;
   if (j->needs)
     raw = j->needs->tmp_path;
-  else if (g_strcmp0 (spec->source_format, "raw") == 0)
+  else if (g_strcmp0 (spec->source_format, "raw") == 0
+           && g_file_test (spec->source, G_FILE_TEST_IS_REGULAR))
     raw = spec->source;
   else
     {

@@ -466,6 +466,14 @@ kiln_vmdk_stream_write (const KilnVmdkStreamSpec *spec,
         close (w.src.fd);
       return FALSE;
     }
+  if (!S_ISREG (st.st_mode))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "%s: expected a raw image file, found no regular file",
+                   spec->src);
+      close (w.src.fd);
+      return FALSE;
+    }
   w.src.size = (guint64) st.st_size;
   w.capacity_sectors = sectors_for (w.src.size);
   guint64 grains = (w.capacity_sectors + GRAIN_SECTORS - 1) / GRAIN_SECTORS;
