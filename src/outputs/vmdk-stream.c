@@ -466,11 +466,12 @@ kiln_vmdk_stream_write (const KilnVmdkStreamSpec *spec,
         close (w.src.fd);
       return FALSE;
     }
-  if (!S_ISREG (st.st_mode))
+  if (!S_ISREG (st.st_mode) || st.st_size == 0)
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
-                   "%s: expected a raw image file, found no regular file",
-                   spec->src);
+                   "%s: expected a raw image file, found %s", spec->src,
+                   S_ISREG (st.st_mode) ? "an empty file"
+                                        : "no regular file");
       close (w.src.fd);
       return FALSE;
     }

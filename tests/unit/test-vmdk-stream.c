@@ -179,7 +179,7 @@ test_cancelled_leaves_nothing (void **state)
 }
 
 static void
-test_missing_source_names_it (void **state)
+test_bad_source_names_it (void **state)
 {
   Fixture *f = *state;
   g_autofree char *nope = g_build_filename (f->dir, "nope.raw", NULL);
@@ -188,6 +188,16 @@ test_missing_source_names_it (void **state)
   assert_false (kiln_vmdk_stream_write (&spec, NULL, NULL, NULL, &error));
   assert_non_null (strstr (error->message, "nope.raw"));
   assert_false (g_file_test (f->dst, G_FILE_TEST_EXISTS));
+
+  /* an empty file is no disk (qemu-img would not open the result) */
+  g_autofree char *empty = g_build_filename (f->dir, "empty.raw", NULL);
+  assert_true (g_file_set_contents (empty, "", 0, NULL));
+  g_clear_error (&error);
+  spec.src = empty;
+  assert_false (kiln_vmdk_stream_write (&spec, NULL, NULL, NULL, &error));
+  assert_non_null (strstr (error->message, "empty"));
+  assert_false (g_file_test (f->dst, G_FILE_TEST_EXISTS));
+  g_unlink (empty);
 }
 
 int
@@ -198,7 +208,7 @@ main (void)
                                      teardown),
     cmocka_unit_test_setup_teardown (test_cancelled_leaves_nothing, setup,
                                      teardown),
-    cmocka_unit_test_setup_teardown (test_missing_source_names_it, setup,
+    cmocka_unit_test_setup_teardown (test_bad_source_names_it, setup,
                                      teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
