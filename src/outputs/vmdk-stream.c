@@ -180,7 +180,18 @@ read_grain (Source *s, guint64 off, guint8 *buf, GError **error)
 
 /* --- compressing: one batch is one grain table's worth of grains --- */
 
+#define GRAINS_PER_TASK 8u      /* 512 KiB of input per task */
+#define TASKS_PER_BATCH (GTES_PER_GT / GRAINS_PER_TASK)
+
+typedef struct Batch Batch;
+
 typedef struct {
+  Batch *batch;
+  guint first;                  /* its first grain */
+} Task;
+
+struct Batch {
+  Task task[TASKS_PER_BATCH];
   guint8 *in;                   /* GTES_PER_GT grains of GRAIN_BYTES */
   guint8 *out;                  /* GTES_PER_GT slots of SLOT_BYTES */
   gboolean present[GTES_PER_GT];   /* read (not a hole) */
@@ -190,11 +201,8 @@ typedef struct {
   GMutex lock;
   GCond done;
   guint pending;                /* tasks not yet finished */
-  GAsyncQueue *tasks;           /* for the workers */
   gboolean failed;
-} Batch;
-
-#define GRAINS_PER_TASK 8u      /* 512 KiB of input per task */
+};
 
 static gboolean
 all_zero (const guint8 *p, gsize n)
@@ -245,25 +253,24 @@ compress_task (Batch *b, z_stream *z, guint first)
   g_mutex_unlock (&b->lock);
 }
 
-#define STOP_WORKER GUINT_TO_POINTER (G_MAXUINT)
+static Task stop_worker;        /* the task that ends a worker */
 
-/* A compressing thread: takes task numbers (first grain + 1) from the
- * queue until STOP_WORKER. */
+/* A compressing thread: takes tasks from the queue until stop_worker. */
 static gpointer
 compress_worker (gpointer data)
 {
-  Batch *b = data;
+  GAsyncQueue *tasks = data;
   z_stream z = { 0 };
   /* zlib format (RFC 1950), what VMware and qemu read back */
   gboolean ready = deflateInit (&z, Z_DEFAULT_COMPRESSION) == Z_OK;
   for (;;)
     {
-      gpointer task = g_async_queue_pop (b->tasks);
-      if (task == STOP_WORKER)
+      Task *task = g_async_queue_pop (tasks);
+      if (task == &stop_worker)
         break;
-      guint first = GPOINTER_TO_UINT (task) - 1;
+      Batch *b = task->batch;
       if (ready)
-        compress_task (b, &z, first);
+        compress_task (b, &z, task->first);
       else
         {
           g_mutex_lock (&b->lock);
@@ -329,7 +336,9 @@ typedef struct {
   Sink out;
   GThread **workers;
   guint n_workers;
-  Batch batch;
+  GAsyncQueue *tasks;           /* Task*, for the workers */
+  Batch batch[2];               /* one deflating while the other is read
+                                   and written */
   guint64 capacity_sectors;
   guint64 n_gts;
   guint32 *gd;                  /* sector of each grain table */
@@ -348,20 +357,16 @@ check_offset (Writer *w, GError **error)
   return FALSE;
 }
 
-/* One grain table's worth: read, deflate on the pool, write in order. */
+/* Reads grain table gt's grains into b (holes are not read). */
 static gboolean
-write_gt (Writer *w, guint64 gt, GError **error)
+read_batch (Writer *w, Batch *b, guint64 gt, GError **error)
 {
-  Batch *b = &w->batch;
   guint64 total_grains = (w->capacity_sectors + GRAIN_SECTORS - 1)
                          / GRAIN_SECTORS;
   guint64 first = gt * GTES_PER_GT;
   b->n_grains = (guint) MIN ((guint64) GTES_PER_GT, total_grains - first);
   b->first_lba = first * GRAIN_SECTORS;
   b->failed = FALSE;
-  if (!check_offset (w, error))
-    return FALSE;
-
   for (guint i = 0; i < b->n_grains; i++)
     {
       guint64 off = (first + i) * GRAIN_BYTES;
@@ -371,22 +376,45 @@ write_gt (Writer *w, guint64 gt, GError **error)
                           error))
         return FALSE;
     }
+  return TRUE;
+}
 
+static void
+submit_batch (Writer *w, Batch *b)
+{
   guint tasks = (b->n_grains + GRAINS_PER_TASK - 1) / GRAINS_PER_TASK;
+  g_mutex_lock (&b->lock);
   b->pending = tasks;
+  g_mutex_unlock (&b->lock);
   for (guint t = 0; t < tasks; t++)
-    g_async_queue_push (b->tasks, GUINT_TO_POINTER (t * GRAINS_PER_TASK + 1));
+    {
+      b->task[t] = (Task){ b, t * GRAINS_PER_TASK };
+      g_async_queue_push (w->tasks, &b->task[t]);
+    }
+}
+
+/* Until no task of b is left (at once when none was submitted). */
+static void
+wait_batch (Batch *b)
+{
   g_mutex_lock (&b->lock);
   while (b->pending > 0)
     g_cond_wait (&b->done, &b->lock);
   g_mutex_unlock (&b->lock);
+}
+
+/* Writes b's grains in order, then grain table gt. */
+static gboolean
+write_batch (Writer *w, Batch *b, guint64 gt, GError **error)
+{
   if (b->failed)
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
                    "%s: zlib could not deflate a grain", w->out.path);
       return FALSE;
     }
-
+  if (!check_offset (w, error))
+    return FALSE;
   guint32 table[GTES_PER_GT] = { 0 };
   for (guint i = 0; i < b->n_grains; i++)
     {
@@ -423,13 +451,29 @@ write_stream (Writer *w, KilnVmdkProgressFn progress, gpointer user_data,
   if (!sink_write (&w->out, head, OVERHEAD_SECTORS * SECTOR, error))
     return FALSE;
 
+  /* Table gt deflates while gt + 1 is read and gt - 1 written.  On
+   * failure the caller waits for both batches before freeing them. */
+  Batch *cur = &w->batch[0], *next = &w->batch[1];
+  if (g_cancellable_set_error_if_cancelled (cancellable, error)
+      || !read_batch (w, cur, 0, error))
+    return FALSE;
+  submit_batch (w, cur);
   for (guint64 gt = 0; gt < w->n_gts; gt++)
     {
-      if (g_cancellable_set_error_if_cancelled (cancellable, error)
-          || !write_gt (w, gt, error))
+      gboolean more = gt + 1 < w->n_gts;
+      if (more && (g_cancellable_set_error_if_cancelled (cancellable, error)
+                   || !read_batch (w, next, gt + 1, error)))
+        return FALSE;
+      wait_batch (cur);
+      if (more)
+        submit_batch (w, next);
+      if (!write_batch (w, cur, gt, error))
         return FALSE;
       if (progress)
         progress ((double) (gt + 1) / (double) w->n_gts, user_data);
+      Batch *t = cur;
+      cur = next;
+      next = t;
     }
 
   guint64 gd_sector = 0;
@@ -491,29 +535,37 @@ kiln_vmdk_stream_write (const KilnVmdkStreamSpec *spec,
     }
 
   w.gd = g_new0 (guint32, w.n_gts);
-  w.batch.in = g_malloc ((gsize) GTES_PER_GT * GRAIN_BYTES);
-  w.batch.out = g_malloc ((gsize) GTES_PER_GT * SLOT_BYTES);
-  g_mutex_init (&w.batch.lock);
-  g_cond_init (&w.batch.done);
-  w.batch.tasks = g_async_queue_new ();
+  for (guint k = 0; k < 2; k++)
+    {
+      w.batch[k].in = g_malloc ((gsize) GTES_PER_GT * GRAIN_BYTES);
+      w.batch[k].out = g_malloc ((gsize) GTES_PER_GT * SLOT_BYTES);
+      g_mutex_init (&w.batch[k].lock);
+      g_cond_init (&w.batch[k].done);
+    }
+  w.tasks = g_async_queue_new ();
   w.n_workers = spec->threads ? spec->threads : g_get_num_processors ();
   w.workers = g_new0 (GThread *, w.n_workers);
   for (guint i = 0; i < w.n_workers; i++)
-    w.workers[i] = g_thread_new ("kiln-deflate", compress_worker, &w.batch);
+    w.workers[i] = g_thread_new ("kiln-deflate", compress_worker, w.tasks);
 
   gboolean ok = write_stream (&w, progress, user_data, cancellable, error);
 
-  /* every task has finished (write_gt waits for its batch): stop them */
+  /* no task left behind (a failure may leave one batch deflating) */
+  wait_batch (&w.batch[0]);
+  wait_batch (&w.batch[1]);
   for (guint i = 0; i < w.n_workers; i++)
-    g_async_queue_push (w.batch.tasks, STOP_WORKER);
+    g_async_queue_push (w.tasks, &stop_worker);
   for (guint i = 0; i < w.n_workers; i++)
     g_thread_join (w.workers[i]);
   g_free (w.workers);
-  g_async_queue_unref (w.batch.tasks);
-  g_mutex_clear (&w.batch.lock);
-  g_cond_clear (&w.batch.done);
-  g_free (w.batch.in);
-  g_free (w.batch.out);
+  g_async_queue_unref (w.tasks);
+  for (guint k = 0; k < 2; k++)
+    {
+      g_mutex_clear (&w.batch[k].lock);
+      g_cond_clear (&w.batch[k].done);
+      g_free (w.batch[k].in);
+      g_free (w.batch[k].out);
+    }
   g_free (w.gd);
   close (w.src.fd);
   if (close (w.out.fd) != 0 && ok)
