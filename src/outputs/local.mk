@@ -6,6 +6,7 @@ src_libkilncore_a_SOURCES += \
 	src/outputs/checksums.c src/outputs/checksums.h \
 	src/outputs/ovf.c src/outputs/ovf.h \
 	src/outputs/ova.c src/outputs/ova.h \
+	src/outputs/vmdk-stream.c src/outputs/vmdk-stream.h \
 	src/outputs/manifest.c src/outputs/manifest.h \
 	src/outputs/sbom.c src/outputs/sbom.h \
 	src/outputs/cloud-import.c src/outputs/cloud-import.h \

@@ -19,6 +19,7 @@
 #include "outputs.h"
 #include "ova.h"
 #include "ovf.h"
+#include "vmdk-stream.h"
 #include "backends/qemu-img.h"
 
 #define TMP_PREFIX ".kiln-distribute."
@@ -83,7 +84,8 @@ typedef struct {
 #define KILN_PROGRESS_QUEUE 8   /* more than the phases of one job */
 
 typedef enum {
-  JOB_DISK,                     /* qemu-img convert to one disk format */
+  JOB_DISK,                     /* one disk format: qemu-img convert, or
+                                   kiln's streamOptimized VMDK writer */
   JOB_OVA,                      /* OVF + tar around a streamOptimized VMDK */
 } JobKind;
 
@@ -95,7 +97,8 @@ struct Job {
   char *file;                   /* final file name, or the OVA member name */
   char *tmp_path;
   gboolean publish;             /* an artifact (not only an OVA's input) */
-  Job *needs;                   /* JOB_OVA: its VMDK */
+  Job *needs;                   /* JOB_OVA: its VMDK; a streamOptimized
+                                   VMDK: the raw job it reads, if any */
   GPtrArray *dependents;        /* Job* started when this one is done */
   const char *progress_name;    /* the artifact its progress is shown for */
 
@@ -107,6 +110,8 @@ struct Job {
   KilnArtifactPhase last_phase; /* the last one queued */
   double last_fraction;
   gboolean progress_pending;
+  double convert_from;          /* this step's share of the converting phase */
+  double convert_span;
 
   /* results, written by the worker before it reports done */
   guint64 virtual_size;
@@ -129,6 +134,8 @@ struct Dist {
   GError *first_error;
   char *tmp_dir;
   guint64 source_size;          /* virtual size of the source */
+  const char *vmdk_adapter;     /* ddb.adapterType, agreeing with the OVF */
+  char *vmdk_hw;                /* ddb.virtualHWVersion */
   gint64 started_us;
 };
 
@@ -206,7 +213,9 @@ set_progress (Job *j, KilnArtifactPhase phase, double fraction)
 static void
 on_convert_progress (double fraction, gpointer user_data)
 {
-  set_progress (user_data, KILN_ARTIFACT_CONVERTING, fraction);
+  Job *j = user_data;
+  set_progress (j, KILN_ARTIFACT_CONVERTING,
+                j->convert_from + j->convert_span * fraction);
 }
 
 static void
@@ -271,6 +280,63 @@ verify_disk (Job *j, guint64 expected_size, GError **error)
 }
 
 static gboolean
+is_stream_vmdk (const KilnFormat *f)
+{
+  return f->kind == KILN_FORMAT_VMDK
+         && g_strcmp0 (f->subformat, "streamOptimized") == 0;
+}
+
+/* A streamOptimized VMDK by kiln's writer, which deflates on every core
+ * (qemu-img's uses one).  It reads a raw image: the source when it is
+ * raw, else the raw artifact of the same run, else a sparse raw copy made
+ * here by qemu-img and removed on every path. */
+static gboolean
+write_stream_vmdk (Job *j, GError **error)
+{
+  Dist *d = j->d;
+  const KilnDistributeSpec *spec = d->spec;
+  const char *raw = NULL;
+  g_autofree char *tmp_raw = NULL;
+  if (j->needs)
+    raw = j->needs->tmp_path;
+  else if (g_strcmp0 (spec->source_format, "raw") == 0
+           && g_file_test (spec->source, G_FILE_TEST_IS_REGULAR))
+    raw = spec->source;
+  else
+    {
+      tmp_raw = g_strconcat (j->tmp_path, ".src.raw", NULL);
+      KilnConvertSpec cs = {
+        .src = spec->source,
+        .src_format = spec->source_format,
+        .dst = tmp_raw,
+        .dst_format = "raw",
+        .out_of_order = TRUE,
+      };
+      j->convert_span = 0.1;
+      if (!kiln_qemu_img_convert (&cs, on_convert_progress, j, d->cancel,
+                                  error))
+        return FALSE;
+      raw = tmp_raw;
+      j->convert_from = 0.1;
+      j->convert_span = 0.9;
+    }
+  KilnVmdkStreamSpec vs = {
+    .src = raw,
+    .dst = j->tmp_path,
+    .adapter_type = d->vmdk_adapter,
+    .hw_version = d->vmdk_hw,
+  };
+  gboolean ok = kiln_vmdk_stream_write (&vs, on_convert_progress, j,
+                                        d->cancel, error);
+  if (tmp_raw)
+    g_unlink (tmp_raw);
+  return ok;
+}
+
+static gboolean convert_disk (Job *j, const char *src,
+                              const char *src_format, GError **error);
+
+static gboolean
 run_disk (Job *j, GError **error)
 {
   Dist *d = j->d;
@@ -293,6 +359,26 @@ run_disk (Job *j, GError **error)
       src_format = "qcow2";
     }
 
+  set_progress (j, KILN_ARTIFACT_CONVERTING, 0);
+  gboolean ok = is_stream_vmdk (j->format)
+                    ? write_stream_vmdk (j, error)
+                    : convert_disk (j, src, src_format, error);
+  if (overlay)
+    g_unlink (overlay);
+  if (!ok || !verify_disk (j, size, error) || !stat_sizes (j, error))
+    return FALSE;
+  set_progress (j, KILN_ARTIFACT_CHECKSUMMING, 0);
+  j->sha256 = kiln_sha256_file (j->tmp_path, d->cancel, on_checksum_progress,
+                                j, error);
+  return j->sha256 != NULL;
+}
+
+/* qemu-img convert to the job's format. */
+static gboolean
+convert_disk (Job *j, const char *src, const char *src_format,
+              GError **error)
+{
+  Dist *d = j->d;
   KilnConvertSpec cs = {
     .src = src,
     .src_format = src_format,
@@ -302,19 +388,8 @@ run_disk (Job *j, GError **error)
     .compress = j->profile->compress,
     .out_of_order = j->profile->out_of_order,
   };
-  set_progress (j, KILN_ARTIFACT_CONVERTING, 0);
-  gboolean ok = kiln_qemu_img_convert (&cs, on_convert_progress, j, d->cancel,
-                                       error);
-  if (overlay)
-    g_unlink (overlay);
-  if (!ok)
-    return FALSE;
-  if (!verify_disk (j, size, error) || !stat_sizes (j, error))
-    return FALSE;
-  set_progress (j, KILN_ARTIFACT_CHECKSUMMING, 0);
-  j->sha256 = kiln_sha256_file (j->tmp_path, d->cancel, on_checksum_progress,
-                                j, error);
-  return j->sha256 != NULL;
+  return kiln_qemu_img_convert (&cs, on_convert_progress, j, d->cancel,
+                                error);
 }
 
 static char *
@@ -483,9 +558,14 @@ job_new (Dist *d, JobKind kind, const KilnFormat *f, gboolean publish)
     }
   j->publish = publish;
   j->dependents = g_ptr_array_new ();
+  j->convert_span = 1.0;
   g_ptr_array_add (d->jobs, j);
   return j;
 }
+
+static void plan_ova (Dist *d, const KilnFormat *ova,
+                      const KilnFormatOptions *opts);
+static void link_stream_vmdk_to_raw (Dist *d);
 
 /* One disk job per distinct disk; an OVA reuses the vmdk job when the
  * user asked for the same streamOptimized VMDK. */
@@ -496,10 +576,11 @@ plan (Dist *d)
   KilnFormatOptions opts = {
     .vmdk_adapter = kiln_ovf_vmdk_adapter_for (spec->vm_controller),
   };
-  g_autofree char *hw = g_strdup_printf ("%u", spec->vmware_hw_version
-                                                   ? spec->vmware_hw_version
-                                                   : 13);
-  opts.vmdk_hwversion = hw;
+  d->vmdk_adapter = opts.vmdk_adapter;
+  d->vmdk_hw = g_strdup_printf ("%u", spec->vmware_hw_version
+                                          ? spec->vmware_hw_version
+                                          : 13);
+  opts.vmdk_hwversion = d->vmdk_hw;
 
   const KilnFormat *ova = NULL;
   for (guint i = 0; i < spec->formats->len; i++)
@@ -516,9 +597,40 @@ plan (Dist *d)
       j->tmp_path = g_build_filename (d->tmp_dir, j->file, NULL);
       j->progress_name = j->file;
     }
-  if (!ova)
-    return;
+  if (ova)
+    plan_ova (d, ova, &opts);
+  link_stream_vmdk_to_raw (d);
+}
 
+/* A streamOptimized VMDK reads the raw artifact of the same run when
+ * there is one (and the source is not raw already). */
+static void
+link_stream_vmdk_to_raw (Dist *d)
+{
+  Job *raw = NULL;
+  for (guint i = 0; i < d->jobs->len; i++)
+    {
+      Job *j = d->jobs->pdata[i];
+      if (j->kind == JOB_DISK && j->format->kind == KILN_FORMAT_RAW)
+        raw = j;
+    }
+  if (!raw || g_strcmp0 (d->spec->source_format, "raw") == 0)
+    return;
+  for (guint i = 0; i < d->jobs->len; i++)
+    {
+      Job *j = d->jobs->pdata[i];
+      if (j->kind == JOB_DISK && is_stream_vmdk (j->format))
+        {
+          j->needs = raw;
+          g_ptr_array_add (raw->dependents, j);
+        }
+    }
+}
+
+static void
+plan_ova (Dist *d, const KilnFormat *ova, const KilnFormatOptions *opts)
+{
+  const KilnDistributeSpec *spec = d->spec;
   Job *disk = NULL;
   g_autoptr (KilnFormat) want = kiln_format_disk_for (ova);
   for (guint i = 0; i < d->jobs->len; i++)
@@ -534,7 +646,7 @@ plan (Dist *d)
   if (!disk)
     {
       disk = job_new (d, JOB_DISK, want, FALSE);
-      disk->profile = kiln_format_profile (disk->format, &opts);
+      disk->profile = kiln_format_profile (disk->format, opts);
       disk->file = g_strdup_printf ("%s-disk1.vmdk", spec->base_name);
       disk->tmp_path = g_build_filename (d->tmp_dir, disk->file, NULL);
       disk->progress_name = o->file;
@@ -1082,6 +1194,7 @@ kiln_distribute (const KilnDistributeSpec *spec,
   g_ptr_array_unref (d.jobs);
   g_object_unref (d.cancel);
   g_free (d.tmp_dir);
+  g_free (d.vmdk_hw);
   g_mutex_clear (&d.lock);
   g_main_context_release (d.ctx);
   if (pushed)

@@ -42,3 +42,9 @@ UNIT_TESTS += tests/unit/test-outputs
 tests_unit_test_outputs_SOURCES = tests/unit/test-outputs.c
 tests_unit_test_outputs_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_outputs_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+
+# kiln's streamOptimized VMDK writer, read back by the real qemu-img.
+UNIT_TESTS += tests/unit/test-vmdk-stream
+tests_unit_test_vmdk_stream_SOURCES = tests/unit/test-vmdk-stream.c
+tests_unit_test_vmdk_stream_CFLAGS = $(UNIT_CFLAGS) $(JSON_GLIB_CFLAGS)
+tests_unit_test_vmdk_stream_LDADD = $(OUTPUTS_UNIT_LDADD)

@@ -335,6 +335,42 @@ test_lint_blocks (void **state)
   assert_non_null (strstr (m, "\"bootloader-missing\""));
 }
 
+/* A qcow2 source: the streamOptimized VMDK is written from a temporary raw
+ * copy (vmdk alone) or from the raw artifact (raw,vmdk), same content. */
+static void
+test_stream_vmdk_from_qcow2 (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *q = g_build_filename (f->dir, "src.qcow2", NULL);
+  g_autofree char *mk = g_strdup_printf (
+      "qemu-img convert -q -f raw -O qcow2 %s %s", f->src, q);
+  assert_int_equal (system (mk), 0);
+  const char *lists[] = { "vmdk", "raw,vmdk" };
+  for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
+    {
+      g_autoptr (GPtrArray) fmts = formats (lists[i]);
+      g_autofree char *name = g_strdup_printf ("q%u", i);
+      g_autofree char *out = g_build_filename (f->out, name, NULL);
+      KilnDistributeSpec spec = {
+        .source = q, .source_format = "qcow2", .formats = fmts,
+        .output_dir = out, .base_name = name,
+      };
+      g_autoptr (GError) error = NULL;
+      if (!kiln_distribute (&spec, NULL, NULL, &error))
+        fail_msg ("%s: %s", lists[i], error->message);
+      g_autofree char *cmp = g_strdup_printf (
+          "qemu-img compare -q -f qcow2 -F vmdk %s %s/%s.vmdk", q, out, name);
+      assert_int_equal (system (cmp), 0);
+      /* no temporary raw left beside the artifacts */
+      g_autoptr (GDir) d = g_dir_open (out, 0, NULL);
+      const char *n;
+      while ((n = g_dir_read_name (d)))
+        assert_null (strstr (n, ".src.raw"));
+    }
+  g_autofree char *q0raw = g_build_filename (f->out, "q0", "q0.raw", NULL);
+  assert_false (g_file_test (q0raw, G_FILE_TEST_EXISTS));
+}
+
 int
 main (void)
 {
@@ -348,6 +384,8 @@ main (void)
                                      teardown),
     cmocka_unit_test_setup_teardown (test_bad_specs, setup, teardown),
     cmocka_unit_test_setup_teardown (test_lint_blocks, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_stream_vmdk_from_qcow2, setup,
+                                     teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
