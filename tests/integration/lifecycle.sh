@@ -39,7 +39,7 @@ name: lifecycle-test
 version: $1
 parent: $tiny
 components:
-  - ./hello.yaml
+  - { component: ./hello.yaml, offline: true }   # no boot: the rules are the point
 build:
   memory: 512M
 outputs:

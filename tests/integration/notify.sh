@@ -72,7 +72,7 @@ name: notify-test
 version: 1.0.0
 parent: $tiny
 components:
-  - ./hello.yaml
+  - { component: ./hello.yaml, offline: true }   # no boot: notifications are the point
 build:
   memory: 512M
 outputs:

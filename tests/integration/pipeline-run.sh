@@ -35,6 +35,7 @@ version: 1.0.0
 parent: $tiny
 components:
   - component: ./hello.yaml
+    offline: true          # no boot: the pipeline is the point
     parameters:
       Word: howdy
 build:
@@ -114,7 +115,7 @@ sed -i 's/default: hello/default: hi/' "$dir/hello.yaml"
 run4=$!
 cleanup_fn kill_if_running "$run4"
 wait_for --while "$run4" "the changed run's build to begin" \
-  grep -q "stage: inject" "$TEST_TMP/run4.out"
+  grep -q "stage: offline build" "$TEST_TMP/run4.out"
 kill -TERM "$run4"
 rc=0; wait "$run4" || rc=$?
 cat "$TEST_TMP/run4.out"
