@@ -178,10 +178,14 @@ read_grain (Source *s, guint64 off, guint8 *buf, GError **error)
   return TRUE;
 }
 
-/* --- compressing: one batch is one grain table's worth of grains --- */
+/* --- compressing: one batch is a quarter of a grain table's grains --- */
 
+/* A quarter table (8 MiB of input, about as much output room) keeps
+ * kiln's own memory small while two batches are in flight; 16 tasks a
+ * batch still keep every core busy. */
+#define BATCH_GRAINS (GTES_PER_GT / 4u)
 #define GRAINS_PER_TASK 8u      /* 512 KiB of input per task */
-#define TASKS_PER_BATCH (GTES_PER_GT / GRAINS_PER_TASK)
+#define TASKS_PER_BATCH (BATCH_GRAINS / GRAINS_PER_TASK)
 
 typedef struct Batch Batch;
 
@@ -192,10 +196,11 @@ typedef struct {
 
 struct Batch {
   Task task[TASKS_PER_BATCH];
-  guint8 *in;                   /* GTES_PER_GT grains of GRAIN_BYTES */
-  guint8 *out;                  /* GTES_PER_GT slots of SLOT_BYTES */
-  gboolean present[GTES_PER_GT];   /* read (not a hole) */
-  guint32 out_bytes[GTES_PER_GT];  /* marker + data padded; 0 = zero grain */
+  guint8 *in;                   /* BATCH_GRAINS grains of GRAIN_BYTES */
+  guint8 *out;                  /* BATCH_GRAINS slots of SLOT_BYTES */
+  gboolean present[BATCH_GRAINS];   /* read (not a hole) */
+  guint32 out_bytes[BATCH_GRAINS];  /* marker + data padded; 0 = zero grain */
+  guint64 first_grain;          /* the batch's first grain in the disk */
   guint64 first_lba;            /* sector of the batch's first grain */
   guint n_grains;
   GMutex lock;
@@ -340,7 +345,10 @@ typedef struct {
   Batch batch[2];               /* one deflating while the other is read
                                    and written */
   guint64 capacity_sectors;
+  guint64 total_grains;
   guint64 n_gts;
+  guint64 n_batches;
+  guint32 table[GTES_PER_GT];   /* the grain table being filled */
   guint32 *gd;                  /* sector of each grain table */
 } Writer;
 
@@ -357,14 +365,13 @@ check_offset (Writer *w, GError **error)
   return FALSE;
 }
 
-/* Reads grain table gt's grains into b (holes are not read). */
+/* Reads batch k's grains into b (holes are not read). */
 static gboolean
-read_batch (Writer *w, Batch *b, guint64 gt, GError **error)
+read_batch (Writer *w, Batch *b, guint64 k, GError **error)
 {
-  guint64 total_grains = (w->capacity_sectors + GRAIN_SECTORS - 1)
-                         / GRAIN_SECTORS;
-  guint64 first = gt * GTES_PER_GT;
-  b->n_grains = (guint) MIN ((guint64) GTES_PER_GT, total_grains - first);
+  guint64 first = k * BATCH_GRAINS;
+  b->n_grains = (guint) MIN ((guint64) BATCH_GRAINS, w->total_grains - first);
+  b->first_grain = first;
   b->first_lba = first * GRAIN_SECTORS;
   b->failed = FALSE;
   for (guint i = 0; i < b->n_grains; i++)
@@ -403,9 +410,10 @@ wait_batch (Batch *b)
   g_mutex_unlock (&b->lock);
 }
 
-/* Writes b's grains in order, then grain table gt. */
+/* Writes b's grains in order into the current grain table; after the
+ * table's last grain (or the disk's), the table itself. */
 static gboolean
-write_batch (Writer *w, Batch *b, guint64 gt, GError **error)
+write_batch (Writer *w, Batch *b, GError **error)
 {
   if (b->failed)
     {
@@ -415,20 +423,25 @@ write_batch (Writer *w, Batch *b, guint64 gt, GError **error)
     }
   if (!check_offset (w, error))
     return FALSE;
-  guint32 table[GTES_PER_GT] = { 0 };
+  guint first_entry = (guint) (b->first_grain % GTES_PER_GT);
   for (guint i = 0; i < b->n_grains; i++)
     {
       if (!b->out_bytes[i])
         continue;
-      table[i] = (guint32) (w->out.pos / SECTOR);   /* the grain's marker */
+      /* the grain's marker */
+      w->table[first_entry + i] = (guint32) (w->out.pos / SECTOR);
       if (!sink_write (&w->out, b->out + (gsize) i * SLOT_BYTES,
                        b->out_bytes[i], error))
         return FALSE;
     }
+  guint64 end = b->first_grain + b->n_grains;
+  if (end % GTES_PER_GT != 0 && end != w->total_grains)
+    return TRUE;
   guint64 at = 0;
-  if (!write_table (&w->out, MARKER_GT, table, GTES_PER_GT, &at, error))
+  if (!write_table (&w->out, MARKER_GT, w->table, GTES_PER_GT, &at, error))
     return FALSE;
-  w->gd[gt] = (guint32) at;
+  w->gd[b->first_grain / GTES_PER_GT] = (guint32) at;
+  memset (w->table, 0, sizeof w->table);
   return TRUE;
 }
 
@@ -451,26 +464,26 @@ write_stream (Writer *w, KilnVmdkProgressFn progress, gpointer user_data,
   if (!sink_write (&w->out, head, OVERHEAD_SECTORS * SECTOR, error))
     return FALSE;
 
-  /* Table gt deflates while gt + 1 is read and gt - 1 written.  On
-   * failure the caller waits for both batches before freeing them. */
+  /* Batch k deflates while k + 1 is read and k - 1 written.  On failure
+   * the caller waits for both batches before freeing them. */
   Batch *cur = &w->batch[0], *next = &w->batch[1];
   if (g_cancellable_set_error_if_cancelled (cancellable, error)
       || !read_batch (w, cur, 0, error))
     return FALSE;
   submit_batch (w, cur);
-  for (guint64 gt = 0; gt < w->n_gts; gt++)
+  for (guint64 k = 0; k < w->n_batches; k++)
     {
-      gboolean more = gt + 1 < w->n_gts;
+      gboolean more = k + 1 < w->n_batches;
       if (more && (g_cancellable_set_error_if_cancelled (cancellable, error)
-                   || !read_batch (w, next, gt + 1, error)))
+                   || !read_batch (w, next, k + 1, error)))
         return FALSE;
       wait_batch (cur);
       if (more)
         submit_batch (w, next);
-      if (!write_batch (w, cur, gt, error))
+      if (!write_batch (w, cur, error))
         return FALSE;
       if (progress)
-        progress ((double) (gt + 1) / (double) w->n_gts, user_data);
+        progress ((double) (k + 1) / (double) w->n_batches, user_data);
       Batch *t = cur;
       cur = next;
       next = t;
@@ -523,6 +536,8 @@ kiln_vmdk_stream_write (const KilnVmdkStreamSpec *spec,
   w.capacity_sectors = sectors_for (w.src.size);
   guint64 grains = (w.capacity_sectors + GRAIN_SECTORS - 1) / GRAIN_SECTORS;
   w.n_gts = MAX ((guint64) 1, (grains + GTES_PER_GT - 1) / GTES_PER_GT);
+  w.total_grains = grains;
+  w.n_batches = (grains + BATCH_GRAINS - 1) / BATCH_GRAINS;
 
   w.out.fd = open (part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (w.out.fd < 0)
@@ -537,8 +552,8 @@ kiln_vmdk_stream_write (const KilnVmdkStreamSpec *spec,
   w.gd = g_new0 (guint32, w.n_gts);
   for (guint k = 0; k < 2; k++)
     {
-      w.batch[k].in = g_malloc ((gsize) GTES_PER_GT * GRAIN_BYTES);
-      w.batch[k].out = g_malloc ((gsize) GTES_PER_GT * SLOT_BYTES);
+      w.batch[k].in = g_malloc ((gsize) BATCH_GRAINS * GRAIN_BYTES);
+      w.batch[k].out = g_malloc ((gsize) BATCH_GRAINS * SLOT_BYTES);
       g_mutex_init (&w.batch[k].lock);
       g_cond_init (&w.batch[k].done);
     }
