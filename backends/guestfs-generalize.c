@@ -366,6 +366,19 @@ kiln_guest_generalize (KilnGuest *kg, GPtrArray *actions, GError **error)
 }
 
 gboolean
+kiln_guest_remove_journal (KilnGuest *kg, GPtrArray *actions, GError **error)
+{
+  Op op;
+  op_init (&op, "journal");
+  gboolean ok = !kiln_guest_is_dir (kg, "/var/log/journal")
+                || rm_dir_contents (kg, &op, "/var/log/journal", NULL, error);
+  if (ok)
+    op_report (kg, &op, actions);
+  op_clear (&op);
+  return ok;
+}
+
+gboolean
 kiln_guest_zero_free_space (KilnGuest *kg, GError **error)
 {
   /* fstrim discards free blocks; with the drive added discard=besteffort

@@ -72,6 +72,10 @@ gboolean kiln_guest_generalize (KilnGuest *g, GPtrArray *actions,
                                 GError **error);
 /* Zero / discard free space in every filesystem (fstrim, else zerofree). */
 gboolean kiln_guest_zero_free_space (KilnGuest *g, GError **error);
+/* The systemd journal's files (all of them: they hold what the run's steps
+ * printed); each removal appended to actions like generalize's. */
+gboolean kiln_guest_remove_journal (KilnGuest *g, GPtrArray *actions,
+                                    GError **error);
 
 /* Installed packages: KilnPackageRow* as the package database has them
  * (the core formats versions: src/outputs/sbom.h). */

@@ -1,6 +1,8 @@
-/* stage-output.c - `kiln run --output-image`: the agent taken out of the image
- * (it must not start again when the result boots), then the overlay
- * flattened into one qcow2, written under a temporary name and renamed. */
+/* stage-output.c - `kiln run --output-image`: the agent, its plan and the
+ * run's journal taken out of the image (the agent must not start again when
+ * the result boots; the journal holds what the steps printed) and its free
+ * space trimmed, then the overlay flattened into one qcow2, written under a
+ * temporary name and renamed. */
 #include "stages.h"
 
 #include <errno.h>
@@ -27,9 +29,19 @@ kiln_stage_output (KilnJobContext *ctx, const KilnMachine *m,
   };
   {
     g_autoptr (KilnGuest) g = kiln_stage_open_guest (ctx, m, overlay, error);
+    /* what the run leaves that a build's generalize would take: the agent
+     * and its plan, the journal of the run (the steps' output went there),
+     * and the blocks the run freed (so they are not in the result) */
+    g_autoptr (GPtrArray) actions = g_ptr_array_new_with_free_func (g_free);
     if (!g || !kiln_guest_remove_agent (g, error)
+        || !kiln_guest_remove_journal (g, actions, error)
+        || !kiln_guest_zero_free_space (g, error)
         || !kiln_guest_close (g_steal_pointer (&g), error))
       return FALSE;
+    for (guint i = 0; i < actions->len; i++)
+      kiln_reporter_log (ctx->r, "output: %s", (char *) actions->pdata[i]);
+    kiln_reporter_info (ctx->r, "took the agent, its plan and the journal "
+                        "out of the result and trimmed its free space");
   }
   if (!kiln_qemu_img_convert (&spec, kiln_stage_image_progress, ctx,
                               ctx->cancellable, error))

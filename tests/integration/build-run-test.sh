@@ -32,6 +32,11 @@ phases:
         action: ExecuteBash
         inputs:
           commands: ['cat /etc/kiln-note; echo']
+      - name: JournalStandIn
+        action: CreateFile
+        inputs:
+          - path: /var/log/journal/0123456789abcdef/system.journal
+            content: 'what a step printed, as journald would keep it'
       - name: StandIn
         action: CreateFile
         inputs:
@@ -85,12 +90,19 @@ cat /etc/kiln-note
 echo
 cat /etc/kiln-deploy
 is-file /usr/local/libexec/kiln/kiln-agent
+echo journal=
+ls /var/log/journal
+echo state=
+is-dir /var/lib/kiln-agent
 GF
 )
 echo "$facts"
 grep -qx hey <<<"$facts" || fail "the component's file is not in the output"
 grep -qx deployed <<<"$facts" || fail "the deploy-check phase named in --phases did not run"
-grep -qx true <<<"$facts" && fail "the agent was left in the output of kiln run"
+grep -qx true <<<"$facts" && fail "the agent or its plan was left in the output of kiln run"
+[ -z "$(sed -n '/^journal=$/,/^state=$/p' <<<"$facts" | sed '1d;$d')" ] ||
+  fail "the run's journal was left in the output: $(sed -n '/^journal=$/,/^state=$/p' <<<"$facts")"
+expect_grep "took the agent, its plan and the journal out of the result" "$TEST_TMP/run.out"
 expect_no_leftovers
 ok "kiln run applies one component and writes the result"
 
@@ -103,7 +115,7 @@ d=$toe/detailedoutput.json
 rfc3339='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$'
 expect_eq "the run's status" success "$(jq -r .status "$d")"
 expect_eq "the executionId" run-ok "$(jq -r .executionId "$d")"
-expect_eq "the document's steps" "Write Show StandIn Mark Shrug" \
+expect_eq "the document's steps" "Write Show JournalStandIn StandIn Mark Shrug" \
   "$(jq -r '[.documents[0].phases[].steps[].name] | join(" ")' "$d")"
 expect_eq "the ignored step's status" ignored \
   "$(jq -r '.documents[0].phases[1].steps[1].status' "$d")"
