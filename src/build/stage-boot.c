@@ -33,6 +33,17 @@ kiln_boot_stage_free (KilnBootStage *b)
 }
 
 gboolean
+kiln_boot_stage_passed (const KilnBootStage *b, GError **error)
+{
+  if (b->result.success)
+    return TRUE;
+  g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "%s",
+               b->result.failure_message ? b->result.failure_message
+                                         : "a step failed");
+  return FALSE;
+}
+
+gboolean
 kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
                  KilnBootStage *b, GError **error)
 {
@@ -102,12 +113,5 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
   kiln_reporter_info (ctx->r, "%s boot finished in %.1f s (%u steps, %u "
                       "reboots)", what, b->result.seconds,
                       b->result.steps_ended, b->result.reboots);
-  if (!b->result.success)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "%s",
-                   b->result.failure_message ? b->result.failure_message
-                                             : "a step failed");
-      return FALSE;
-    }
-  return TRUE;
+  return kiln_boot_stage_passed (b, error);
 }

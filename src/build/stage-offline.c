@@ -90,13 +90,8 @@ kiln_stage_offline (KilnJobContext *ctx, const KilnMachine *m,
     }
   kiln_reporter_info (ctx->r, "offline steps finished in %.1f s (%u steps)",
                       b->result.seconds, b->result.steps_ended);
-  if (!b->result.success)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED, "%s",
-                   b->result.failure_message ? b->result.failure_message
-                                             : "a step failed");
-      return FALSE;
-    }
+  if (!kiln_boot_stage_passed (b, error))
+    return FALSE;
   *guest = g_steal_pointer (&g);
   return TRUE;
 }

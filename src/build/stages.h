@@ -125,6 +125,9 @@ typedef struct {
 } KilnBootStage;
 
 KilnBootStage *kiln_boot_stage_new (const char *what);
+/* TRUE when the agent's plan passed; else FALSE with its failure message
+ * (a boot's and an offline build's result alike). */
+gboolean kiln_boot_stage_passed (const KilnBootStage *b, GError **error);
 void kiln_boot_stage_free (KilnBootStage *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnBootStage, kiln_boot_stage_free)
 
