@@ -92,11 +92,10 @@ jq -j 'select(.event == "agent" and .step == "Leak" and .stream == "stderr") | .
   "$tmp/build.out" > "$tmp/leak.stderr"
 expect_grep -xF 'motd=*** password=***' "$tmp/leak.stdout"
 expect_grep -xF 'key=***' "$tmp/leak.stdout"
+# the value cut across two writes (a second apart) is masked whole; when
+# the agent reads the halves apart it holds the first until it knows
 expect_grep -xF 'cut=***' "$tmp/leak.stdout"
 expect_grep -xF 'on stderr ***' "$tmp/leak.stderr"
-# the value cut across two writes: "cut=" went out, the rest was held until
-# it was whole
-expect_grep -F '"data":"cut="' "$tmp/build.out"
 expect_grep -F '| console *** ***' "$tmp/build.out"
 expect_grep -F '| console key=***' "$tmp/build.out"
 
