@@ -18,6 +18,11 @@ expect_eq "stdout is streamed as output events" "hello|world|" \
 expect_eq "stderr is streamed too" "to-stderr|" \
   "$(jq -j 'select(.event == "output" and .step == "Say" and .stream == "stderr") | .data' "$EV" | tr '\n' '|')"
 expect_eq "commands run as one script" multi-line "$(output_of exec Multi stdout)"
+# (the agent runs in $R here; the step's cd goes to /)
+expect_eq "a cd and an export in one entry hold in the step's later entries" \
+  "/ held" "$(output_of exec CdExport stdout)"
+expect_eq "they do not carry over to the next step" \
+  "$R unset" "$(output_of exec NextStep stdout)"
 expect_eq "ExecuteBinary finds a bare name on PATH, arguments are argv, chaining works" "hello
 world-arg with space" "$(output_of exec Binary stdout)"
 expect_eq "ExecuteBinary with an absolute path" x "$(output_of exec BinaryAbs stdout)"
