@@ -10,12 +10,13 @@
 tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
 parent_sum=$(sha256 "$tiny")
 
-# expect_failed_build NAME PARENT [BUILD-TIMEOUT] < COMPONENT-YAML: writes
-# the recipe, runs kiln build (output in $TEST_TMP/NAME.out), which must
-# exit 1 having written nothing and changed nothing.  BUILD-TIMEOUT is
-# the recipe's build.timeout (kiln's default when empty).
+# expect_failed_build NAME PARENT [BUILD-TIMEOUT [OFFLINE]] < COMPONENT-YAML:
+# writes the recipe, runs kiln build (output in $TEST_TMP/NAME.out), which
+# must exit 1 having written nothing and changed nothing.  BUILD-TIMEOUT is
+# the recipe's build.timeout (kiln's default when empty); OFFLINE "offline"
+# runs the component's build phase offline (no build boot).
 expect_failed_build () {
-  local name=$1 parent=$2 timeout=${3:-}
+  local name=$1 parent=$2 timeout=${3:-} offline=${4:-}
   mkdir -p "$TEST_TMP/$name"
   cat > "$TEST_TMP/$name/c.yaml"
   cat > "$TEST_TMP/$name/recipe.yaml" <<YAML
@@ -23,7 +24,8 @@ name: fail-$name
 version: 1.0.0
 parent: $parent
 components:
-  - ./c.yaml
+  - component: ./c.yaml
+${offline:+    offline: true}
 build:
   memory: 512M
 ${timeout:+  timeout: $timeout}
@@ -88,7 +90,9 @@ broken="$TEST_TMP/broken.qcow2"
 qemu-img create -q -f qcow2 -b "$tiny" -F qcow2 "$broken" || fail "overlay"
 qemu-io -f qcow2 -c 'write -z 0 440' "$broken" >/dev/null || fail "qemu-io"
 broken_sum=$(sha256 "$broken")
-expect_failed_build noboot "$broken" 90s <<'YAML'
+# (the shortest build.timeout a recipe may give; the tiny image boots in
+# about 10 s, 20 s under load)
+expect_failed_build noboot "$broken" 60s <<'YAML'
 name: noboot
 schemaVersion: 1.0
 phases:
@@ -103,8 +107,9 @@ YAML
 grep -qi "did not start the kiln agent\|timeout" "$TEST_TMP/noboot.out" || fail "noboot: no boot failure reported"
 ok "a guest that never boots fails at the recipe's build timeout"
 
-# 4. a failing test step: nothing is distributed
-expect_failed_build testfail "$tiny" <<'YAML'
+# 4. a failing test step: nothing is distributed (the build phase offline:
+#    the test boot is what this is about)
+expect_failed_build testfail "$tiny" "" offline <<'YAML'
 name: testfail
 schemaVersion: 1.0
 phases:

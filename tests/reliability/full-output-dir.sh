@@ -37,7 +37,9 @@ name: $name
 version: 1.0.0
 parent: $tiny
 components:
-  - ./c.yaml
+  # offline: the build's steps are not what this is about (no build boot)
+  - component: ./c.yaml
+    offline: true
 build:
   memory: 512M
 outputs:
