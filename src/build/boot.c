@@ -6,7 +6,12 @@
 #include "backends/libvirt.h"
 #include "base/signals.h"
 #include "build/boot-events.h"
+#include "build/console-watch.h"
 #include "common/kiln.h"
+
+/* How often the console is looked at for a kernel panic while the agent
+ * says nothing. */
+#define CONSOLE_POLL_US (2 * G_USEC_PER_SEC)
 
 /* A signal stops the guest at once; the stage then unwinds through the
  * cancelled channel read. */
@@ -36,6 +41,8 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
   guint stop = kiln_signal_stop_add (stop_domain, dom);
   kiln_reporter_log (r, "domain %s started (disk %s, console %s)",
                      kiln_domain_name (dom), spec->disk, spec->console_log);
+  g_autoptr (KilnConsoleWatch) console =
+      spec->console_log ? kiln_console_watch_new (spec->console_log) : NULL;
 
   for (;;)
     {
@@ -44,10 +51,15 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
           && (deadline < 0 || (follow.wait_deadline >= 0
                                && follow.wait_deadline < deadline)))
         deadline = follow.wait_deadline;
+      /* wake up now and then to look at the console */
+      gint64 wake = deadline;
+      gint64 poll_at = g_get_monotonic_time () + CONSOLE_POLL_US;
+      if (console && (wake < 0 || poll_at < wake))
+        wake = poll_at;
 
       g_autofree char *line = NULL;
       g_autoptr (GError) read_error = NULL;
-      KilnChannelStatus st = kiln_domain_read_line (dom, deadline, &line,
+      KilnChannelStatus st = kiln_domain_read_line (dom, wake, &line,
                                                     cancellable, &read_error);
       if (st == KILN_CHANNEL_LINE)
         {
@@ -56,9 +68,24 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
             break;
           continue;
         }
+      if (st == KILN_CHANNEL_TIMEOUT || st == KILN_CHANNEL_STOPPED)
+        {
+          g_autofree char *panic = console ? kiln_console_watch_panic (console)
+                                           : NULL;
+          if (panic)
+            {
+              g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                           "the guest kernel panicked%s%s: %s",
+                           follow.step_name ? " during step " : "",
+                           follow.step_name ? follow.step_name : "", panic);
+              goto out;
+            }
+        }
       if (st == KILN_CHANNEL_TIMEOUT)
         {
           gint64 now = g_get_monotonic_time ();
+          if (deadline < 0 || now < deadline)
+            continue;   /* only the console's turn */
           if (stage_deadline >= 0 && now >= stage_deadline)
             g_set_error (error, KILN_ERROR, KILN_ERROR_TIMEOUT,
                          "the stage did not finish within its timeout of "
@@ -88,7 +115,11 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
                        follow.step_name ? follow.step_name : "");
           goto out;
         }
-      /* KILN_CHANNEL_ERROR, cancellation included */
+      /* KILN_CHANNEL_ERROR, cancellation included; a guest that broke the
+       * channel (a line over the limit) is named by its step */
+      if (read_error && follow.step_name
+          && !g_error_matches (read_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_prefix_error (&read_error, "during step %s: ", follow.step_name);
       g_propagate_error (error, g_steal_pointer (&read_error));
       if (error && !*error)
         g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,

@@ -18,6 +18,7 @@ src_libkilncore_a_SOURCES += \
 	src/build/plan.c src/build/plan.h \
 	src/build/boot.c src/build/boot.h \
 	src/build/boot-events.c src/build/boot-events.h \
+	src/build/console-watch.c src/build/console-watch.h \
 	src/build/toe-log.c src/build/toe-log.h \
 	src/build/accel-decide.c src/build/accel-decide.h \
 	src/build/parent.c src/build/parent.h

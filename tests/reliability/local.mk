@@ -2,6 +2,7 @@
 # starved mid-build on the tiny image, and what the next kiln finds.  They
 # share tests/integration/lib (functions.sh, tiny-image.sh).
 RELIABILITY_TESTS = tests/reliability/kill-during-boot.sh \
-	tests/reliability/full-output-dir.sh
+	tests/reliability/full-output-dir.sh \
+	tests/reliability/guest-faults.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS)

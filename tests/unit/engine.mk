@@ -49,3 +49,9 @@ UNIT_TESTS += tests/unit/test-toe-log
 tests_unit_test_toe_log_SOURCES = tests/unit/test-toe-log.c
 tests_unit_test_toe_log_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_toe_log_LDADD = $(UNIT_LDADD)
+
+# src/build/console-watch.c: a kernel panic on a raw, growing console log
+UNIT_TESTS += tests/unit/test-console-watch
+tests_unit_test_console_watch_SOURCES = tests/unit/test-console-watch.c
+tests_unit_test_console_watch_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_console_watch_LDADD = $(UNIT_LDADD)
