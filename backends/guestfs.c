@@ -10,7 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <signal.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 /* guestfs_write sends the data in one protocol message (limit ~2-4 MB);
@@ -341,4 +343,57 @@ kiln_guest_kill (KilnGuest *kg)
   int pid = g_atomic_int_get (&kg->pid);
   if (pid > 0)
     kill (pid, SIGKILL);
+}
+
+/* The parent pid in /proc/PID/stat, or -1 (the command name before it may
+ * hold spaces and parentheses: the fields start after the last ')'). */
+static long
+proc_parent (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid);
+  g_autofree char *stat = NULL;
+  if (!g_file_get_contents (path, &stat, NULL, NULL))
+    return -1;
+  const char *end = strrchr (stat, ')');
+  char state;
+  long ppid;
+  if (!end || sscanf (end + 1, " %c %ld", &state, &ppid) != 2)
+    return -1;
+  return ppid;
+}
+
+/* Whether PID's command line is a libguestfs appliance's QEMU (its kernel
+ * command line carries guestfs_identifier=, set by guestfs-handle.c). */
+static gboolean
+proc_is_appliance (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline", pid);
+  g_autofree char *cmdline = NULL;
+  gsize len = 0;
+  if (!g_file_get_contents (path, &cmdline, &len, NULL))
+    return FALSE;
+  static const char mark[] = "guestfs_identifier=";
+  for (gsize i = 0; i < len; i += strlen (cmdline + i) + 1)
+    if (strstr (cmdline + i, mark))
+      return TRUE;
+  return FALSE;
+}
+
+void
+kiln_guest_kill_appliances (void)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc", 0, NULL);
+  if (!dir)
+    return;
+  long self = (long) getpid ();
+  const char *name;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      if (!g_ascii_isdigit (name[0]) || proc_parent (name) != self
+          || !proc_is_appliance (name))
+        continue;
+      gint64 pid = g_ascii_strtoll (name, NULL, 10);
+      if (pid > 0 && pid <= G_MAXINT)
+        kill ((pid_t) pid, SIGKILL);
+    }
 }

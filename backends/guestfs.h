@@ -52,6 +52,10 @@ gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
 /* Kills the appliance (from another thread, e.g. a signal's stop: a call in
  * progress then fails).  Only kiln_guest_free is left to do after it. */
 void kiln_guest_kill (KilnGuest *g);
+/* Kills every libguestfs appliance this process started, one still
+ * launching included (no handle can tell its pid before the launch
+ * returns): for a signal's stop, from another thread. */
+void kiln_guest_kill_appliances (void);
 
 /* Runs the installed agent on its plan inside the appliance, chrooted into
  * the guest (no boot: an offline build, docs/offline.md), and downloads its

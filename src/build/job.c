@@ -149,6 +149,7 @@ kiln_job_add_component (KilnJob *job, KilnComponent *component,
 typedef struct {
   KilnJobContext ctx;          /* what the stages share (stages.h) */
   KilnSignalWatch *signals;    /* SIGINT/SIGTERM/SIGHUP cancel ctx */
+  guint appliance_stop;        /* ... and kill the job's appliances */
   int lock_fd;                 /* the recipe lock, kiln build only */
   KilnToeLog *toe_log;         /* kiln run --output DIR: the run log folder */
 } JobRun;
@@ -159,6 +160,13 @@ timing_free (gpointer p)
   KilnStageTiming *t = p;
   g_free ((char *) t->stage);
   g_free (t);
+}
+
+static void
+kill_appliances (gpointer unused)
+{
+  (void) unused;
+  kiln_guest_kill_appliances ();
 }
 
 static JobRun *
@@ -172,6 +180,10 @@ job_run_new (KilnJob *job)
   run->ctx.cancellable = g_cancellable_new ();
   run->ctx.timings = g_ptr_array_new_with_free_func (timing_free);
   run->signals = kiln_signal_watch_new (run->ctx.cancellable);
+  /* for the job's whole life: an appliance may be launching, inspecting,
+   * installing or generalizing when a signal comes, and the job must stop
+   * now, not when that call returns */
+  run->appliance_stop = kiln_signal_stop_add (kill_appliances, NULL);
   run->lock_fd = -1;
   if (job->kind == KILN_JOB_RUN && job->log_directory)
     {
@@ -190,6 +202,7 @@ job_run_free (JobRun *run)
   kiln_store_free (run->ctx.store);
   if (run->lock_fd >= 0)
     close (run->lock_fd);
+  kiln_signal_stop_remove (run->appliance_stop);
   kiln_signal_watch_free (run->signals);
   g_object_unref (run->ctx.cancellable);
   g_ptr_array_unref (run->ctx.timings);

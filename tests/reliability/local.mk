@@ -3,6 +3,7 @@
 # share tests/integration/lib (functions.sh, tiny-image.sh).
 RELIABILITY_TESTS = tests/reliability/kill-during-boot.sh \
 	tests/reliability/full-output-dir.sh \
-	tests/reliability/guest-faults.sh
+	tests/reliability/guest-faults.sh \
+	tests/reliability/signal-stages.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS)

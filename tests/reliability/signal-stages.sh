@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SIGINT and SIGTERM while a libguestfs appliance works (item 10 of the
+# trust issue; a signal during a boot is libvirt-sigterm.sh's): SIGINT
+# while the inject stage's appliance is still launching, SIGTERM in the
+# middle of generalize.  Each: kiln stops at once (the appliance is killed,
+# not waited for), exits 130 or 143 naming the stage and the signal, the
+# catalog says cancelled, nothing is left (no QEMU, no work directory, no
+# temp file, nothing in the output directory), the parent is unchanged.
+. "$(dirname "$0")/../integration/lib/functions.sh"
+. "$top_srcdir/tests/integration/lib/tiny-image.sh"
+
+tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
+parent_sum=$(sha256 "$tiny")
+
+# write_recipe NAME OFFLINE
+write_recipe () {
+  mkdir -p "$TEST_TMP/$1"
+  cat > "$TEST_TMP/$1/c.yaml" <<'YAML'
+name: signalled
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Work
+        action: ExecuteBash
+        inputs:
+          commands: ["echo built > /etc/kiln-signalled"]
+YAML
+  cat > "$TEST_TMP/$1/recipe.yaml" <<YAML
+name: rel-$1
+version: 1.0.0
+parent: $tiny
+components:
+  - component: ./c.yaml
+    offline: $2
+build:
+  memory: 512M
+outputs:
+  formats: [qcow2]
+  directory: $TEST_TMP/$1/out
+YAML
+}
+
+# signal_in NAME STAGE-LINE SIGNAL EXIT: starts the build, sends SIGNAL 5 s
+# after STAGE-LINE is printed, and checks what must hold
+signal_in () {
+  local name=$1 stage=$2 sig=$3 want=$4 pid rc=0 t0 waited=0
+  "$KILN" build --force "$TEST_TMP/$name/recipe.yaml" < /dev/null > "$TEST_TMP/$name.out" 2>&1 &
+  pid=$!
+  until grep -q "stage: $stage\$" "$TEST_TMP/$name.out"; do
+    kill -0 "$pid" 2> /dev/null || { _show "$TEST_TMP/$name.out" "kiln build"; fail "$name: the build ended before stage $stage"; }
+    sleep 0.5
+    waited=$((waited + 1)); [ "$waited" -lt 1200 ] || fail "$name: no stage $stage in 10 minutes"
+  done
+  sleep 5
+  kill "-$sig" "$pid"
+  t0=$(date +%s)
+  wait "$pid" || rc=$?
+  note "$name: kiln exited $(( $(date +%s) - t0 )) s after SIG$sig"
+  [ "$rc" -eq "$want" ] || { _show "$TEST_TMP/$name.out" "kiln build"; fail "$name: exit $rc, expected $want"; }
+  [ $(( $(date +%s) - t0 )) -le 15 ] || fail "$name: kiln took over 15 s to stop"
+  expect_grep -F "build failed in stage '$stage'" "$TEST_TMP/$name.out"
+  expect_grep -F "interrupted by signal" "$TEST_TMP/$name.out"
+  [ "$("$KILN" images list | awk -v b="rel-$name/1.0.0/" 'index($1, b) == 1 { print $2; exit }')" = cancelled ] \
+    || fail "$name: the catalog does not say cancelled: $("$KILN" images list | grep "rel-$name" | head -n 1)"
+  [ ! -e "$TEST_TMP/$name/out" ] || [ -z "$(ls -A "$TEST_TMP/$name/out")" ] \
+    || fail "$name: something was written to the output directory"
+  [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "$name: the parent image changed"
+  expect_no_leftovers
+  ok "SIG$sig during $stage: exit $want at once, cancelled, nothing left"
+}
+
+# 1. SIGINT while the inject appliance launches (it takes 20-30 s here)
+write_recipe inject false
+signal_in inject inject INT 130
+
+# 2. SIGTERM in the middle of generalize (the component offline: the
+# generalize stage comes without a boot before it)
+write_recipe generalize true
+signal_in generalize generalize TERM 143
