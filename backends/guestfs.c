@@ -380,8 +380,9 @@ proc_is_appliance (const char *pid)
 }
 
 void
-kiln_guest_kill_appliances (void)
+kiln_guest_kill_appliances (gpointer unused)
 {
+  (void) unused;
   g_autoptr (GDir) dir = g_dir_open ("/proc", 0, NULL);
   if (!dir)
     return;

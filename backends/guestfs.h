@@ -54,8 +54,9 @@ gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
 void kiln_guest_kill (KilnGuest *g);
 /* Kills every libguestfs appliance this process started, one still
  * launching included (no handle can tell its pid before the launch
- * returns): for a signal's stop, from another thread. */
-void kiln_guest_kill_appliances (void);
+ * returns).  Shaped as a signal's stop (base/signals.h: called from the
+ * signal thread); the argument is unused. */
+void kiln_guest_kill_appliances (gpointer unused);
 
 /* Runs the installed agent on its plan inside the appliance, chrooted into
  * the guest (no boot: an offline build, docs/offline.md), and downloads its

@@ -162,13 +162,6 @@ timing_free (gpointer p)
   g_free (t);
 }
 
-static void
-kill_appliances (gpointer unused)
-{
-  (void) unused;
-  kiln_guest_kill_appliances ();
-}
-
 static JobRun *
 job_run_new (KilnJob *job)
 {
@@ -183,7 +176,7 @@ job_run_new (KilnJob *job)
   /* for the job's whole life: an appliance may be launching, inspecting,
    * installing or generalizing when a signal comes, and the job must stop
    * now, not when that call returns */
-  run->appliance_stop = kiln_signal_stop_add (kill_appliances, NULL);
+  run->appliance_stop = kiln_signal_stop_add (kiln_guest_kill_appliances, NULL);
   run->lock_fd = -1;
   if (job->kind == KILN_JOB_RUN && job->log_directory)
     {

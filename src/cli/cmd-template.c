@@ -15,6 +15,7 @@
 #include "common/kiln-json.h"
 #include "base/paths.h"
 #include "base/reporter.h"
+#include "backends/guestfs.h"
 #include "base/signals.h"
 #include "templates/template.h"
 
@@ -153,6 +154,10 @@ cmd_build (const char *name, const char *mirror, gboolean refresh,
    * guests, the build cleans up and kiln exits 128 + the signal */
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (KilnSignalWatch) signals = kiln_signal_watch_new (cancellable);
+  /* the appliance stages (partition, bootloader, ...) stop at once, a
+   * launching appliance included, as in `kiln build` */
+  guint appliance_stop = kiln_signal_stop_add (kiln_guest_kill_appliances,
+                                               NULL);
   KilnTemplateBuildOptions opts = { .refresh = refresh, .mirror = mirror,
                                     .reporter = r,
                                     .cancellable = cancellable };
@@ -161,6 +166,7 @@ cmd_build (const char *name, const char *mirror, gboolean refresh,
   g_autoptr (KilnTemplateImage) img = kiln_template_ensure (name, &opts,
                                                             &error);
   double secs = (g_get_monotonic_time () - t0) / 1e6;
+  kiln_signal_stop_remove (appliance_stop);
   int signo = kiln_signal_watch_fired (signals);
   if (!img || signo)
     {
