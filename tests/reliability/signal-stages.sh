@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # SIGINT and SIGTERM while a libguestfs appliance works (item 10 of the
 # trust issue; a signal during a boot is libvirt-sigterm.sh's): SIGINT
-# while the inject stage's appliance is still launching, SIGTERM in the
-# middle of generalize.  Each: kiln stops at once (the appliance is killed,
-# not waited for), exits 130 or 143 naming the stage and the signal, the
-# catalog says cancelled, nothing is left (no QEMU, no work directory, no
-# temp file, nothing in the output directory), the parent is unchanged.
+# while the inject stage's appliance is still launching, SIGTERM while the
+# test inject stage's appliance launches.  Each: kiln stops at once (the
+# appliance is killed, not waited for), exits 130 or 143 naming the stage
+# and the signal, the catalog says cancelled, nothing is left (no QEMU, no
+# work directory, no temp file, nothing in the output directory), the
+# parent is unchanged.
 . "$(dirname "$0")/../integration/lib/functions.sh"
 . "$top_srcdir/tests/integration/lib/tiny-image.sh"
 
@@ -25,6 +26,12 @@ phases:
         action: ExecuteBash
         inputs:
           commands: ["echo built > /etc/kiln-signalled"]
+  - name: test
+    steps:
+      - name: Check
+        action: ExecuteBash
+        inputs:
+          commands: ["grep -q built /etc/kiln-signalled"]
 YAML
   cat > "$TEST_TMP/$1/recipe.yaml" <<YAML
 name: rel-$1
@@ -74,7 +81,9 @@ signal_in () {
 write_recipe inject false
 signal_in inject inject INT 130
 
-# 2. SIGTERM in the middle of generalize (the component offline: the
-# generalize stage comes without a boot before it)
-write_recipe generalize true
-signal_in generalize generalize TERM 143
+# 2. SIGTERM while the test inject appliance launches, after an offline
+# build and its generalize (the component has a test step; offline, so no
+# boot comes first).  (A signal in the middle of an appliance's work, not
+# its launch, is build-offline.sh's SIGTERM during the offline steps.)
+write_recipe testinject true
+signal_in testinject "test inject" TERM 143
