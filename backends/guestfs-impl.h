@@ -17,9 +17,6 @@ struct KilnGuest {
   KilnOsInfo *os;
   char *root;              /* the inspected root device */
   GPtrArray *mountpoints;  /* char*, in the order they were mounted */
-  volatile gint pid;       /* the appliance's QEMU, 0 when unknown: read
-                            * at launch, so that another thread can kill it
-                            * while a call holds the handle's lock */
 };
 
 /* GError from libguestfs's last error, prefixed with what kiln was doing:

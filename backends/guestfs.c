@@ -155,10 +155,6 @@ kiln_guest_open (const char *disk, const char *format,
     }
   kiln_guest_log (kg, "appliance launched in %.1f s",
                   (g_get_monotonic_time () - t0) / 1e6);
-  {
-    int pid = guestfs_get_pid (kg->g);
-    g_atomic_int_set (&kg->pid, pid > 0 ? pid : 0);
-  }
 
   if (!kiln_guest_inspect_and_mount (kg, error))
     {
@@ -335,14 +331,6 @@ gboolean
 kiln_guest_mkdir_p (KilnGuest *kg, const char *path, int mode, GError **error)
 {
   return kiln_guest_mkdir_p_tracked (kg, path, mode, NULL, error);
-}
-
-void
-kiln_guest_kill (KilnGuest *kg)
-{
-  int pid = g_atomic_int_get (&kg->pid);
-  if (pid > 0)
-    kill (pid, SIGKILL);
 }
 
 /* The parent pid in /proc/PID/stat, or -1 (the command name before it may

@@ -49,9 +49,6 @@ gboolean kiln_guest_mkdir_p (KilnGuest *g, const char *path, int mode,
 gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
                                    const char *plan_json, gboolean nic,
                                    GError **error);
-/* Kills the appliance (from another thread, e.g. a signal's stop: a call in
- * progress then fails).  Only kiln_guest_free is left to do after it. */
-void kiln_guest_kill (KilnGuest *g);
 /* Kills every libguestfs appliance this process started, one still
  * launching included (no handle can tell its pid before the launch
  * returns).  Shaped as a signal's stop (base/signals.h: called from the

@@ -10,7 +10,6 @@
 #include <glib/gstdio.h>
 
 #include "backends/guestfs.h"
-#include "base/signals.h"
 #include "boot-events.h"
 #include "common/kiln.h"
 
@@ -57,12 +56,10 @@ kiln_stage_offline (KilnJobContext *ctx, const KilnMachine *m,
   g_autofree char *events = kiln_workspace_path (ctx->ws,
                                                  "offline-events.jsonl");
   g_autofree char *agent_error = NULL;
-  /* a signal kills the appliance: the steps may run for a long time, and
-   * the job must stop now, not when they end */
-  guint stop = kiln_signal_stop_add ((KilnStopFunc) kiln_guest_kill, g);
+  /* the steps may run for a long time: a signal kills the appliance
+   * meanwhile through the job's stop (job.c), and the call then fails */
   gboolean read = kiln_guest_run_agent_offline (g, events, &agent_error,
                                                 error);
-  kiln_signal_stop_remove (stop);
   if (g_cancellable_is_cancelled (ctx->cancellable))
     {
       g_clear_error (error);
