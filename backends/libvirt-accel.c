@@ -204,11 +204,9 @@ qemu_failure_line (const char *path)
   return g_strdup (last);
 }
 
-/* Boots the probe guest and watches its console; *reason when it failed. */
-static gboolean
-probe_boot (KilnHypervisor *hv, KilnAccel accel, const char *kernel,
-            const char *initrd, const char *console, guint timeout_seconds,
-            GCancellable *cancellable, char **reason, GError **error)
+static KilnDomain *
+probe_start (KilnHypervisor *hv, KilnAccel accel, const char *kernel,
+             const char *initrd, const char *console, GError **error)
 {
   KilnDomainSpec spec = {
     .name_prefix = "kiln-probe",
@@ -220,8 +218,21 @@ probe_boot (KilnHypervisor *hv, KilnAccel accel, const char *kernel,
     .initrd = initrd,
     .cmdline = PROBE_CMDLINE,
   };
+  return kiln_domain_start (hv, &spec, error);
+}
+
+/* Boots the probe guest and watches its console; *reason when it failed,
+ * *started whether the domain started at all. */
+static gboolean
+probe_boot (KilnHypervisor *hv, KilnAccel accel, const char *kernel,
+            const char *initrd, const char *console, guint timeout_seconds,
+            GCancellable *cancellable, gboolean *started, char **reason,
+            GError **error)
+{
   g_autoptr (GError) start_error = NULL;
-  g_autoptr (KilnDomain) dom = kiln_domain_start (hv, &spec, &start_error);
+  g_autoptr (KilnDomain) dom = probe_start (hv, accel, kernel, initrd,
+                                            console, &start_error);
+  *started = dom != NULL;
   if (dom == NULL)
     {
       *reason = g_strdup_printf ("the %s probe guest did not start: %s",
@@ -265,31 +276,60 @@ probe_boot (KilnHypervisor *hv, KilnAccel accel, const char *kernel,
     }
 }
 
+static char *
+probe_kernel (const char *kernel, GError **error)
+{
+  char *found = kernel ? g_strdup (kernel) : kiln_accel_find_host_kernel ();
+  if (found == NULL)
+    g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                 "no kernel in /boot to boot the accel probe with");
+  return found;
+}
+
 gboolean
 kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
                        const char *probe_init, const char *kernel,
                        const char *workdir, guint timeout_seconds,
-                       GCancellable *cancellable, char **reason,
-                       GError **error)
+                       GCancellable *cancellable, gboolean *started,
+                       char **reason, GError **error)
 {
-  g_autofree char *found_kernel = NULL;
-  if (kernel == NULL)
-    kernel = found_kernel = kiln_accel_find_host_kernel ();
-  if (kernel == NULL)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                   "no kernel in /boot to boot the accel probe with");
-      return FALSE;
-    }
+  *started = FALSE;
+  g_autofree char *boot_kernel = probe_kernel (kernel, error);
+  if (boot_kernel == NULL)
+    return FALSE;
   g_autofree char *initrd = g_build_filename (workdir, "probe-initramfs.cpio", NULL);
   g_autofree char *console = g_build_filename (workdir, "probe-console.log", NULL);
   gboolean works = kiln_accel_write_initramfs (probe_init, initrd, error)
-                   && probe_boot (hv, accel, kernel, initrd, console,
-                                  timeout_seconds, cancellable, reason, error);
+                   && probe_boot (hv, accel, boot_kernel, initrd, console,
+                                  timeout_seconds, cancellable, started,
+                                  reason, error);
   /* workdir holds only what the caller put there. */
   g_unlink (initrd);
   g_unlink (console);
   return works;
+}
+
+gboolean
+kiln_accel_probe_starts (KilnHypervisor *hv, KilnAccel accel,
+                         const char *probe_init, const char *kernel,
+                         const char *workdir, GError **error)
+{
+  g_autofree char *boot_kernel = probe_kernel (kernel, error);
+  if (boot_kernel == NULL)
+    return FALSE;
+  g_autofree char *initrd = g_build_filename (workdir, "probe-initramfs.cpio", NULL);
+  g_autofree char *console = g_build_filename (workdir, "probe-console.log", NULL);
+  gboolean started = FALSE;
+  if (kiln_accel_write_initramfs (probe_init, initrd, error))
+    {
+      /* destroyed at once: only the start is asked about */
+      g_autoptr (KilnDomain) dom = probe_start (hv, accel, boot_kernel,
+                                                initrd, console, error);
+      started = dom != NULL;
+    }
+  g_unlink (initrd);
+  g_unlink (console);
+  return started;
 }
 
 char *

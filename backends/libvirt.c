@@ -407,6 +407,35 @@ kiln_hypervisor_reap_embedded (const char *embed_root, GPtrArray *killed)
   return killed ? killed->len - before : 0;
 }
 
+KilnTargetKind
+kiln_hypervisor_target_kind (KilnHypervisor *hv)
+{
+  if (hv->embed_root)
+    return KILN_TARGET_EMBEDDED;
+  /* qemu:///system has no host; qemu+ssh://builder3/system has one */
+  g_autoptr (GUri) u = g_uri_parse (hv->uri, G_URI_FLAGS_NON_DNS, NULL);
+  const char *host = u ? g_uri_get_host (u) : NULL;
+  return host && *host ? KILN_TARGET_REMOTE : KILN_TARGET_LOCAL_DAEMON;
+}
+
+const char *
+kiln_hypervisor_uri (KilnHypervisor *hv)
+{
+  return hv->uri;
+}
+
+char *
+kiln_hypervisor_host_name (KilnHypervisor *hv)
+{
+  if (kiln_hypervisor_target_kind (hv) != KILN_TARGET_REMOTE)
+    return NULL;
+  char *name = virConnectGetHostname (hv->conn);
+  /* libvirt's allocation: hand back a GLib one */
+  char *copy = g_strdup (name);
+  free (name);
+  return copy;
+}
+
 void
 kiln_hypervisor_close (KilnHypervisor *hv)
 {

@@ -45,15 +45,35 @@ char *kiln_hypervisor_version (KilnHypervisor *hv);
  * /boot) with a one-file initramfs holding probe_init, a static program that
  * prints KILN-PROBE-OK on the console and powers off.  Its files go to
  * workdir and are removed again.  TRUE when the marker appeared within
- * timeout_seconds; FALSE with *reason when the guest failed to start,
- * stopped without it or ran out of time.  error is set (and FALSE returned)
- * only when no probe could be made (no probe_init, no kernel) or when
- * cancellable fired (KILN_ERROR_CANCELLED; the guest is destroyed). */
+ * timeout_seconds; FALSE with *reason when the guest failed to start
+ * (*started FALSE), stopped without it or ran out of time.  error is set
+ * (and FALSE returned) only when no probe could be made (no probe_init, no
+ * kernel) or when cancellable fired (KILN_ERROR_CANCELLED; the guest is
+ * destroyed). */
 gboolean kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
                                 const char *probe_init, const char *kernel,
                                 const char *workdir, guint timeout_seconds,
-                                GCancellable *cancellable, char **reason,
-                                GError **error);
+                                GCancellable *cancellable, gboolean *started,
+                                char **reason, GError **error);
+
+/* Starts the same probe guest under accel and destroys it at once: TRUE
+ * when the connection can start a domain at all; FALSE with libvirt's
+ * error (no log daemon, no permission on the files, QEMU missing...). */
+gboolean kiln_accel_probe_starts (KilnHypervisor *hv, KilnAccel accel,
+                                  const char *probe_init, const char *kernel,
+                                  const char *workdir, GError **error);
+
+/* What the connection reaches: the embedded driver, a daemon on this host
+ * (a URI without a host name: qemu:///system, qemu:///session) or a remote
+ * host.  The URI opened; the remote host's name (NULL unless remote). */
+typedef enum {
+  KILN_TARGET_EMBEDDED,
+  KILN_TARGET_LOCAL_DAEMON,
+  KILN_TARGET_REMOTE,
+} KilnTargetKind;
+KilnTargetKind kiln_hypervisor_target_kind (KilnHypervisor *hv);
+const char *kiln_hypervisor_uri (KilnHypervisor *hv);
+char *kiln_hypervisor_host_name (KilnHypervisor *hv);
 
 struct KilnDomainSpec {
   const char *name_prefix;     /* "kiln-build"; a unique suffix is added */

@@ -12,7 +12,8 @@ src_libkilncore_a_SOURCES += \
 	src/base/signals.c src/base/signals.h \
 	src/base/escape.c src/base/escape.h \
 	src/base/secret-mask.c src/base/secret-mask.h \
-	src/base/image-file.c src/base/image-file.h
+	src/base/image-file.c src/base/image-file.h \
+	src/base/doctor-hint.c src/base/doctor-hint.h
 # paths.c bakes in the directories configure chose (AM_CPPFLAGS): rebuild it
 # when they change, or a re-configured --prefix installs a stale binary.
 src/base/paths.$(OBJEXT) src/base/tests_fuzz_libkilnfuzz_a-paths.$(OBJEXT): Makefile

@@ -81,8 +81,11 @@ kiln_accel_cause_brief (const char *raw)
 
 /* ---- the probe cache ---------------------------------------------------- */
 
-/* The probe's answer holds for one host kernel and one hypervisor version:
- * "6.1.0-18-amd64|QEMU 7.2.0". */
+/* The probe's answer holds for one target, host kernel and hypervisor
+ * version.  The embedded driver: "6.1.0-18-amd64|QEMU 7.2.0" (this host's
+ * kernel).  A daemon: its URI first, "qemu:///system|6.1.0-18-amd64|QEMU
+ * 7.2.0"; a remote host's kernel is not known to libvirt, so its host name
+ * stands in: "qemu+ssh://b3/system|b3.example|QEMU 8.2.2". */
 static char *
 cache_key (KilnHypervisor *hv)
 {
@@ -90,7 +93,40 @@ cache_key (KilnHypervisor *hv)
   g_autofree char *qemu = kiln_hypervisor_version (hv);
   if (uname (&u) < 0 || qemu == NULL)
     return NULL;
-  return g_strdup_printf ("%s|%s", u.release, qemu);
+  switch (kiln_hypervisor_target_kind (hv))
+    {
+    case KILN_TARGET_EMBEDDED:
+      return g_strdup_printf ("%s|%s", u.release, qemu);
+    case KILN_TARGET_LOCAL_DAEMON:
+      return g_strdup_printf ("%s|%s|%s", kiln_hypervisor_uri (hv),
+                              u.release, qemu);
+    case KILN_TARGET_REMOTE:
+    default:
+      {
+        g_autofree char *host = kiln_hypervisor_host_name (hv);
+        if (host == NULL)
+          return NULL;
+        return g_strdup_printf ("%s|%s|%s", kiln_hypervisor_uri (hv), host,
+                                qemu);
+      }
+    }
+}
+
+/* One file per target, so that builds on two targets do not undo each
+ * other's answer: accel-probe.json for the embedded driver,
+ * accel-probe-HASH.json (of the URI) for any other. */
+static char *
+cache_file (const char *cache_dir, KilnHypervisor *hv)
+{
+  if (cache_dir == NULL)
+    return NULL;
+  if (kiln_hypervisor_target_kind (hv) == KILN_TARGET_EMBEDDED)
+    return g_build_filename (cache_dir, CACHE_FILE, NULL);
+  g_autofree char *sum = g_compute_checksum_for_string (
+      G_CHECKSUM_SHA256, kiln_hypervisor_uri (hv), -1);
+  sum[16] = '\0';
+  g_autofree char *name = g_strdup_printf ("accel-probe-%s.json", sum);
+  return g_build_filename (cache_dir, name, NULL);
 }
 
 static gboolean
@@ -180,12 +216,30 @@ run_probe (KilnHypervisor *hv, const char *probe_init, const char *base,
   guint stop = kiln_signal_stop_add (cancel_probe, cancel);
   gint64 start = g_get_monotonic_time ();
   GError *probe_error = NULL;
+  gboolean started = FALSE;
   *works = kiln_accel_probe_boot (hv, options->probe_accel, probe_init,
                                   options->kernel, workdir,
-                                  options->timeout_seconds, cancel, reason,
-                                  &probe_error);
+                                  options->timeout_seconds, cancel, &started,
+                                  reason, &probe_error);
   *seconds = (g_get_monotonic_time () - start) / 1e6;
   kiln_signal_stop_remove (stop);
+  /* A probe guest that did not even start says something about KVM only
+   * when the same guest starts without it: no log daemon, no permission on
+   * its files or no QEMU stop every domain, and are not "KVM is not
+   * usable". */
+  if (probe_error == NULL && !started
+      && options->probe_accel != KILN_ACCEL_TCG)
+    {
+      GError *tcg_error = NULL;
+      if (!kiln_accel_probe_starts (hv, KILN_ACCEL_TCG, probe_init,
+                                    options->kernel, workdir, &tcg_error))
+        {
+          g_set_error (&probe_error, KILN_ERROR, KILN_ERROR_HOST,
+                       "no domain starts on %s, with or without KVM: %s",
+                       kiln_hypervisor_uri (hv), tcg_error->message);
+          g_error_free (tcg_error);
+        }
+    }
   g_rmdir (workdir);
   if (probe_error)
     {
@@ -216,9 +270,12 @@ kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
       return KILN_ACCEL_TCG;
     }
 
-  /* Cheap, so every time: a module loaded later, permissions changed. */
+  /* Cheap, so every time: a module loaded later, permissions changed.  A
+   * remote host's device is not this host's: its probe alone decides. */
   g_autofree char *why = NULL;
-  if (options->kvm_device && !kiln_kvm_device_usable (options->kvm_device, &why))
+  if (options->kvm_device
+      && kiln_hypervisor_target_kind (hv) != KILN_TARGET_REMOTE
+      && !kiln_kvm_device_usable (options->kvm_device, &why))
     {
       if (requested == KILN_ACCEL_KVM)
         {
@@ -236,7 +293,7 @@ kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
     }
 
   g_autofree char *key = cache_key (hv);
-  g_autofree char *file = cache_dir ? g_build_filename (cache_dir, CACHE_FILE, NULL) : NULL;
+  g_autofree char *file = cache_file (cache_dir, hv);
   KilnAccel accel;
   g_autofree char *cached_reason = NULL;
   if (key && file && cache_lookup (file, key, &accel, &cached_reason))
@@ -275,6 +332,41 @@ kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
 
 /* ---- the decision every command shares ------------------------------------ */
 
+/* A daemon can refuse every domain for reasons of its own (no virtlogd, no
+ * permission on kiln's files): found here in a second, rather than at the
+ * first boot after minutes of work, and never taken for an answer about
+ * KVM (the cache holds only what a probe guest showed). */
+static gboolean
+target_starts (KilnHypervisor *hv, KilnAccel accel, const char *probe_init,
+               const char *cache_dir, GError **error)
+{
+  if (g_mkdir_with_parents (cache_dir, 0700) < 0)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
+                   cache_dir, g_strerror (e));
+      return FALSE;
+    }
+  g_autofree char *workdir = g_build_filename (cache_dir, "start-XXXXXX",
+                                               NULL);
+  if (g_mkdtemp (workdir) == NULL)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
+                   workdir, g_strerror (e));
+      return FALSE;
+    }
+  g_autoptr (GError) start_error = NULL;
+  gboolean ok = kiln_accel_probe_starts (hv, accel, probe_init, NULL,
+                                         workdir, &start_error);
+  g_rmdir (workdir);
+  if (!ok)
+    g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                 "no domain starts on %s: %s", kiln_hypervisor_uri (hv),
+                 start_error->message);
+  return ok;
+}
+
 static void
 report (KilnAccel want, KilnAccel decided, const char *reason, KilnReporter *r)
 {
@@ -311,6 +403,9 @@ kiln_accel_decide_on (KilnHypervisor *hv, const char *requested,
   KilnAccel decided = kiln_accel_resolve (hv, want, probe, cache, NULL,
                                           &reason, error);
   if (decided == KILN_ACCEL_AUTO)
+    return KILN_ACCEL_AUTO;
+  if (kiln_hypervisor_target_kind (hv) != KILN_TARGET_EMBEDDED
+      && !target_starts (hv, decided, probe, cache, error))
     return KILN_ACCEL_AUTO;
   report (want, decided, reason, r);
   return decided;

@@ -7,7 +7,9 @@
 #include "accel-decide.h"
 #include "backends/libvirt.h"
 #include "backends/qemu-img.h"
+#include "base/doctor-hint.h"
 #include "base/paths.h"
+#include "common/kiln.h"
 
 char *
 kiln_stage_prepare_overlay (KilnJobContext *ctx, const KilnResolved *res,
@@ -42,9 +44,21 @@ kiln_stage_open_machine (KilnJobContext *ctx, GError **error)
 
   if (uri && g_str_equal (uri, "embed"))
     uri = NULL;
+  kiln_doctor_hint_set_target (uri);
   m->hv = kiln_hypervisor_open (uri, embed_root, error);
   if (!m->hv)
     return NULL;
+  /* libguestfs needs the disk on this host, and a remote QEMU needs it on
+   * its own: until disks travel through a storage pool, a remote build
+   * would fail at its first boot, after minutes of work. */
+  if (kiln_hypervisor_target_kind (m->hv) == KILN_TARGET_REMOTE)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "kiln cannot build on a remote libvirt host (%s) yet: "
+                   "its disks would have to reach that host through a "
+                   "storage pool, which kiln does not do yet", uri);
+      return NULL;
+    }
   m->accel = kiln_accel_decide_on (m->hv, ctx->job->accel, ctx->r, error);
   if (m->accel == KILN_ACCEL_AUTO)
     return NULL;

@@ -25,6 +25,10 @@ static const char description[] =
   "Takes 20-60 s without KVM (one appliance, one small domain).  Changes\n"
   "nothing on disk but the KVM probe's cache.\n"
   "\n"
+  "With --connect URI the KVM probe and the test domain run on that\n"
+  "libvirt target instead (the other checks stay on this host, where\n"
+  "libguestfs and qemu-img run).\n"
+  "\n"
   "Exit status: 0 when kiln can build here (warnings allowed: TCG instead\n"
   "of KVM is one), 3 when it cannot.";
 
@@ -41,9 +45,13 @@ int
 kiln_cmd_doctor (int argc, char **argv)
 {
   gboolean json = FALSE;
+  g_autofree char *connect = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Print one JSON document with every check and its raw facts", NULL },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect,
+      "Check the libvirt target builds would use (qemu:///system, "
+      "qemu+ssh://HOST/system; default: the embedded driver)", "URI" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new (NULL);
@@ -65,11 +73,13 @@ kiln_cmd_doctor (int argc, char **argv)
 
   if (!json)
     {
-      printf ("kiln %s on this host ($KILN_HOME %s)\n", PACKAGE_VERSION,
-              kiln_home ());
+      printf ("kiln %s on this host ($KILN_HOME %s)%s%s\n",
+              PACKAGE_VERSION, kiln_home (), connect ? ", target " : "",
+              connect ? connect : "");
       fflush (stdout);
     }
-  g_autoptr (GPtrArray) checks = kiln_doctor_run (json ? NULL : print_line,
+  g_autoptr (GPtrArray) checks = kiln_doctor_run (connect,
+                                                  json ? NULL : print_line,
                                                   NULL);
   gboolean can_build = kiln_doctor_can_build (checks);
   int rc = can_build ? KILN_EXIT_OK : KILN_EXIT_HOST;
@@ -86,6 +96,8 @@ kiln_cmd_doctor (int argc, char **argv)
       g_autoptr (JsonObject) o = json_object_new ();
       json_object_set_string_member (o, "kiln", PACKAGE_VERSION);
       json_object_set_string_member (o, "home", kiln_home ());
+      json_object_set_string_member (o, "target",
+                                     connect ? connect : "embed");
       JsonArray *arr = json_array_new ();
       for (guint i = 0; i < checks->len; i++)
         json_array_add_object_element (arr,

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "commands.h"
+#include "base/doctor-hint.h"
 #include "common/kiln.h"
 #include "base/paths.h"
 
@@ -100,7 +101,7 @@ run_command (const KilnCommand *cmd, int argc, char **argv)
     {
       fflush (stdout);
       fprintf (stderr, "kiln %s: this host lacks something kiln needs: "
-               "run `kiln doctor`\n", cmd->name);
+               "run `%s`\n", cmd->name, kiln_doctor_hint ());
     }
   return rc;
 }

@@ -203,25 +203,39 @@ check_mirror (const KilnTemplate *t, gboolean built)
   return c;
 }
 
+/* The connection the probe and the test domain use: connect, else a
+ * scratch embedded root (*scratch, removed by the caller). */
+static KilnHypervisor *
+open_target (const char *connect, char **scratch, GError **error)
+{
+  *scratch = NULL;
+  if (connect)
+    return kiln_hypervisor_open (connect, NULL, error);
+  /* the root itself: libvirt's monitor socket path under it is long */
+  *scratch = g_dir_make_tmp ("kiln-XXXXXX", error);
+  if (*scratch == NULL)
+    return NULL;
+  return kiln_hypervisor_open (NULL, *scratch, error);
+}
+
 GPtrArray *
-kiln_doctor_run (KilnDoctorFn fn, gpointer user_data)
+kiln_doctor_run (const char *connect, KilnDoctorFn fn, gpointer user_data)
 {
   Run run = { fn, user_data,
               g_ptr_array_new_with_free_func ((GDestroyNotify) kiln_check_free) };
   g_autofree char *agent = kiln_agent_path ();
   g_autofree char *cache = g_build_filename (kiln_home (), "cache", NULL);
+  if (connect && g_str_equal (connect, "embed"))
+    connect = NULL;
 
-  /* kvm: the device, then the probe on a scratch embedded driver */
+  /* kvm: the device, then the probe on the target (a scratch embedded
+   * driver unless --connect named one) */
   KilnKvmDeviceFacts kvm;
   kiln_kvm_device_facts ("/dev/kvm", &kvm);
   g_autoptr (GError) open_error = NULL;
-  g_autoptr (GError) scratch_error = NULL;
-  /* the root itself: libvirt's monitor socket path under it is long */
-  g_autofree char *scratch = g_dir_make_tmp ("kiln-XXXXXX", &scratch_error);
-  g_autoptr (KilnHypervisor) hv = scratch
-      ? kiln_hypervisor_open (NULL, scratch, &open_error) : NULL;
-  if (!scratch)
-    open_error = g_error_copy (scratch_error);
+  g_autofree char *scratch = NULL;
+  g_autoptr (KilnHypervisor) hv = open_target (connect, &scratch,
+                                               &open_error);
   g_autofree char *probe_reason = NULL;
   g_autoptr (GError) probe_error = NULL;
   gboolean probe_cached = FALSE;
@@ -231,8 +245,9 @@ kiln_doctor_run (KilnDoctorFn fn, gpointer user_data)
                        &probe_error);
   else
     g_set_error (&probe_error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "the embedded libvirt driver did not start (see the "
-                 "libvirt line)");
+                 "%s (see the libvirt line)",
+                 connect ? "the target did not answer"
+                         : "the embedded libvirt driver did not start");
   KilnKvmEvidence ev = {
     .device = &kvm,
     .probe = probe,
@@ -240,6 +255,7 @@ kiln_doctor_run (KilnDoctorFn fn, gpointer user_data)
     .probe_error = probe_error ? probe_error->message : NULL,
     .probe_cached = probe_cached,
     .requested = g_getenv ("KILN_ACCEL"),
+    .remote = hv && kiln_hypervisor_target_kind (hv) == KILN_TARGET_REMOTE,
   };
   add (&run, kiln_judge_kvm (&ev));
   KilnAccel accel = kiln_doctor_accel (&ev);
@@ -269,7 +285,8 @@ kiln_doctor_run (KilnDoctorFn fn, gpointer user_data)
   g_autofree char *hv_error_text = error_text (open_error ? open_error
                                                           : hvf_error);
   g_autofree char *dom_error_text = error_text (dom_error);
-  add (&run, kiln_judge_libvirt (have_hvf ? &hvf : NULL, hv_error_text,
+  add (&run, kiln_judge_libvirt (connect, have_hvf ? &hvf : NULL,
+                                 hv_error_text,
                                  have_dom ? &dom : NULL, dom_error_text,
                                  dom_accel));
   g_clear_pointer (&hv, kiln_hypervisor_close);

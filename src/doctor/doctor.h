@@ -49,6 +49,8 @@ typedef struct {
   const char *probe_error;   /* why no probe ran (probe == AUTO) */
   gboolean probe_cached;     /* its answer replaced the cached one */
   const char *requested;     /* $KILN_ACCEL, or NULL */
+  gboolean remote;           /* the target is another host: device (this
+                              * host's /dev/kvm) says nothing about it */
 } KilnKvmEvidence;
 KilnCheck *kiln_judge_kvm (const KilnKvmEvidence *e);
 
@@ -60,9 +62,11 @@ KilnAccel kiln_doctor_accel (const KilnKvmEvidence *e);
 KilnCheck *kiln_judge_appliance (const KilnApplianceFacts *f,
                                  gboolean force_tcg, const char *error);
 
-/* hv NULL: the driver did not open (open_error); dom NULL: no domain was
- * tried (dom_error). */
-KilnCheck *kiln_judge_libvirt (const KilnHypervisorFacts *hv,
+/* target: the URI `--connect` named, NULL for the embedded driver.  hv
+ * NULL: the driver did not open or the target did not answer (open_error);
+ * dom NULL: no domain was tried (dom_error). */
+KilnCheck *kiln_judge_libvirt (const char *target,
+                               const KilnHypervisorFacts *hv,
                                const char *open_error,
                                const KilnDomainCheckFacts *dom,
                                const char *dom_error, KilnAccel accel);
@@ -121,9 +125,13 @@ KilnCheck *kiln_judge_permissions (uid_t uid, const char *user,
 
 typedef void (*KilnDoctorFn) (const KilnCheck *check, gpointer user_data);
 
-/* Runs every check in order, calling fn as each one is judged.  Returns
- * the checks (KilnCheck*). */
-GPtrArray *kiln_doctor_run (KilnDoctorFn fn, gpointer user_data);
+/* Runs every check in order, calling fn as each one is judged.  connect:
+ * the libvirt URI builds would use (NULL or "embed": the embedded driver,
+ * in a scratch root); the KVM probe and the test domain run there, the
+ * other checks on this host (libguestfs, qemu-img and the files stay
+ * here).  Returns the checks (KilnCheck*). */
+GPtrArray *kiln_doctor_run (const char *connect, KilnDoctorFn fn,
+                            gpointer user_data);
 
 /* TRUE when no check failed. */
 gboolean kiln_doctor_can_build (GPtrArray *checks);

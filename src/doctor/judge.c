@@ -127,7 +127,8 @@ KilnAccel
 kiln_doctor_accel (const KilnKvmEvidence *e)
 {
   const KilnKvmDeviceFacts *d = e->device;
-  gboolean device_ok = d->present && d->open_errno == 0 && d->api_ok;
+  gboolean device_ok = e->remote
+                       || (d->present && d->open_errno == 0 && d->api_ok);
   if (g_strcmp0 (e->requested, "tcg") == 0)
     return KILN_ACCEL_TCG;
   if (g_strcmp0 (e->requested, "kvm") == 0)
@@ -221,17 +222,21 @@ kiln_judge_kvm (const KilnKvmEvidence *e)
       return c;
     }
 
-  judge_device (c, d);
+  json_object_set_boolean_member (c->facts, "remote", e->remote);
+  if (!e->remote)
+    judge_device (c, d);
+  /* a remote host's /dev/kvm is the probe's to judge */
+  const char *device = e->remote ? "the target's KVM" : d->path;
   if (c->found == NULL)
     {
       if (e->probe == KILN_ACCEL_KVM)
-        verdict (c, KILN_CHECK_OK, "%s works: %s", d->path,
+        verdict (c, KILN_CHECK_OK, "%s works: %s", device,
                  e->probe_reason ? e->probe_reason : "the probe guest ran");
       else if (e->probe == KILN_ACCEL_TCG)
         {
           g_autofree char *cause = kiln_accel_cause_brief (e->probe_reason);
           verdict (c, KILN_CHECK_WARN, "%s opens but a KVM guest does not "
-                   "run: %s; %s", d->path, cause, TCG_NOTE);
+                   "run: %s; %s", device, cause, TCG_NOTE);
           advise (c, "nothing to do for kiln to work; for KVM speed, fix "
                   "nested virtualization on the outer host (the full probe "
                   "output is in facts.probeReason of --json)");
@@ -341,12 +346,22 @@ kiln_judge_appliance (const KilnApplianceFacts *f, gboolean force_tcg,
 /* ---- libvirt ------------------------------------------------------------- */
 
 KilnCheck *
-kiln_judge_libvirt (const KilnHypervisorFacts *hv, const char *open_error,
-                    const KilnDomainCheckFacts *dom, const char *dom_error,
-                    KilnAccel accel)
+kiln_judge_libvirt (const char *target, const KilnHypervisorFacts *hv,
+                    const char *open_error, const KilnDomainCheckFacts *dom,
+                    const char *dom_error, KilnAccel accel)
 {
   KilnCheck *c = kiln_check_new ("libvirt");
   const char *accel_name = accel == KILN_ACCEL_KVM ? "KVM" : "TCG";
+  fact_string (c, "target", target ? target : "embed");
+  if (!hv && target)
+    {
+      verdict (c, KILN_CHECK_FAIL, "cannot reach %s: %s", target,
+               open_error ? open_error : "no reason given");
+      advise (c, "start libvirt's daemons on the target (libvirtd or "
+              "virtqemud, and virtlogd) and check that this user may use "
+              "them: virsh -c %s version", target);
+      return c;
+    }
   if (!hv)
     {
       verdict (c, KILN_CHECK_FAIL, "the embedded libvirt driver does not "
@@ -376,11 +391,18 @@ kiln_judge_libvirt (const KilnHypervisorFacts *hv, const char *open_error,
   fact_string (c, "reason", dom->reason);
   if (!dom->started)
     {
-      verdict (c, KILN_CHECK_FAIL, "libvirt %s did not start a %s domain: "
-               "%s", hv->libvirt_version, accel_name,
+      verdict (c, KILN_CHECK_FAIL, "libvirt %s%s%s did not start a %s "
+               "domain: %s", hv->libvirt_version, target ? " on " : "",
+               target ? target : "", accel_name,
                dom->reason ? dom->reason : "no reason given");
-      advise (c, "builds and tests boot domains this way: fix the cause "
-              "in the message");
+      if (target && dom->reason && strstr (dom->reason, "ermission denied"))
+        advise (c, "the daemon's QEMU runs as its own user and cannot read "
+                "kiln's files; kiln does not yet move disks to a libvirt "
+                "daemon through a storage pool, so builds there do not work "
+                "yet: build on the embedded driver (no --connect)");
+      else
+        advise (c, "builds and tests boot domains this way: fix the cause "
+                "in the message");
     }
   else if (!dom->reached_userland)
     {
@@ -396,6 +418,11 @@ kiln_judge_libvirt (const KilnHypervisorFacts *hv, const char *open_error,
                "still running after it was stopped", hv->libvirt_version);
       advise (c, "look for a leftover qemu-system process (kiln-doctor-*)");
     }
+  else if (target)
+    verdict (c, KILN_CHECK_OK, "libvirt %s on %s started a %s %s domain "
+             "under %s; its guest reached userland in %.1f s and it stopped",
+             hv->libvirt_version, target, hv->hypervisor,
+             hv->hypervisor_version, accel_name, dom->seconds);
   else
     verdict (c, KILN_CHECK_OK, "embedded libvirt %s started a %s %s "
              "domain under %s; its guest reached userland in %.1f s and it "

@@ -306,10 +306,11 @@ cmd_probe (KilnHypervisor *hv)
   if (workdir == NULL)
     return host_error (error);
   gint64 start = g_get_monotonic_time ();
+  gboolean started = FALSE;
   gboolean ok = kiln_accel_probe_boot (hv, parse_accel (opt_accel, KILN_ACCEL_TCG),
                                        opt_probe_init, opt_kernel, workdir,
-                                       opt_probe_timeout, cancel, &reason,
-                                       &error);
+                                       opt_probe_timeout, cancel, &started,
+                                       &reason, &error);
   long ms = ms_since (start);
   /* The probe removes what it wrote: the directory must be empty. */
   if (g_rmdir (workdir) != 0 && !error)

@@ -58,4 +58,27 @@ echo "$f" | grep -qx 'accel tcg' || fail "timed-out probe: $f"
 echo "$f" | grep -q 'did not reach userland within 2 s' || fail "timed-out probe reason: $f"
 note "timed-out probe: $(echo "$f" | tr '\n' ' ')"
 
+# 5. A probe guest that cannot start under KVM nor under TCG (a kernel
+#    that is not there) says nothing about KVM: an error, nothing cached.
+set +e
+f=$("$DRIVER" --root "$LV_ROOT" --kernel "$LV_TMP/no-such-kernel" accel \
+      --cache-dir "$LV_TMP/c5" --probe-init "$probe" --no-kvm-check \
+      --probe-accel kvm --probe-timeout 5 2>"$LV_TMP/accel.err")
+rc=$?
+set -e
+[ "$rc" -eq 3 ] || fail "unstartable probe: exit $rc, expected 3: $f"
+echo "$f" | grep -q 'no domain starts on .*, with or without KVM' || fail "unstartable probe: $f"
+[ -z "$(ls "$LV_TMP/c5" 2>/dev/null)" ] || fail "unstartable probe left or cached: $(ls "$LV_TMP/c5")"
+note "unstartable probe: $(echo "$f" | tr '\n' ' ' | cut -c1-200)"
+
+# 6. A KVM probe that fails on a host where the same guest starts under
+#    TCG is an answer about KVM: tcg, cached.  (Only where KVM does not
+#    work: elsewhere the probe succeeds, as case 1 showed.)
+if [ "$a1" = tcg ]; then
+  f=$(accel --cache-dir "$LV_TMP/c6" --probe-init "$probe" --no-kvm-check --probe-accel kvm --probe-timeout 5) || fail "kvm probe: $f $(cat "$LV_TMP/accel.err")"
+  echo "$f" | grep -qx 'accel tcg' || fail "kvm probe where KVM does not work: $f"
+  [ -f "$LV_TMP/c6/accel-probe.json" ] || fail "a KVM answer was not cached"
+  note "kvm probe here: $(echo "$f" | tr '\n' ' ' | cut -c1-200)"
+fi
+
 lv_expect_clean

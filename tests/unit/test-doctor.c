@@ -127,6 +127,27 @@ test_kvm_probe_impossible (void **state)
   assert_int_equal (kiln_doctor_accel (&k), KILN_ACCEL_AUTO);
 }
 
+/* A remote target: this host's missing /dev/kvm says nothing about it,
+ * its probe decides. */
+static void
+test_kvm_remote_target (void **state)
+{
+  KilnKvmDeviceFacts none = { .path = (char *) "/dev/kvm",
+                              .open_errno = ENOENT };
+  KilnKvmEvidence e = { .device = &none, .probe = KILN_ACCEL_KVM,
+                        .probe_reason = "a kvm probe guest reached userland "
+                                        "in 1.2 s",
+                        .remote = TRUE };
+  g_autoptr (KilnCheck) c = kiln_judge_kvm (&e);
+  assert_int_equal (c->status, KILN_CHECK_OK);
+  assert_contains (c->found, "the target's KVM works");
+  assert_int_equal (kiln_doctor_accel (&e), KILN_ACCEL_KVM);
+
+  /* the same evidence on this host: no device, TCG whatever the probe */
+  e.remote = FALSE;
+  assert_int_equal (kiln_doctor_accel (&e), KILN_ACCEL_TCG);
+}
+
 static void
 test_appliance (void **state)
 {
@@ -163,7 +184,7 @@ test_appliance (void **state)
 static void
 test_libvirt (void **state)
 {
-  g_autoptr (KilnCheck) closed = kiln_judge_libvirt (
+  g_autoptr (KilnCheck) closed = kiln_judge_libvirt (NULL,
       NULL, "cannot connect to qemu:///embed", NULL, NULL, KILN_ACCEL_TCG);
   assert_int_equal (closed->status, KILN_CHECK_FAIL);
   assert_contains (closed->found, "does not start");
@@ -174,7 +195,7 @@ test_libvirt (void **state)
                              .hypervisor_version = (char *) "7.2.0" };
   KilnDomainCheckFacts good = { .started = TRUE, .reached_userland = TRUE,
                                 .stopped = TRUE, .seconds = 8.1 };
-  g_autoptr (KilnCheck) c = kiln_judge_libvirt (&hv, NULL, &good, NULL,
+  g_autoptr (KilnCheck) c = kiln_judge_libvirt (NULL, &hv, NULL, &good, NULL,
                                                 KILN_ACCEL_TCG);
   assert_int_equal (c->status, KILN_CHECK_OK);
   assert_contains (c->found, "libvirt 9.0.0 started a QEMU 7.2.0 domain "
@@ -184,16 +205,36 @@ test_libvirt (void **state)
   KilnDomainCheckFacts hang = { .started = TRUE, .stopped = TRUE,
                                 .reason = (char *) "its guest did not reach "
                                                    "userland within 180 s" };
-  g_autoptr (KilnCheck) h = kiln_judge_libvirt (&hv, NULL, &hang, NULL,
+  g_autoptr (KilnCheck) h = kiln_judge_libvirt (NULL, &hv, NULL, &hang, NULL,
                                                 KILN_ACCEL_TCG);
   assert_int_equal (h->status, KILN_CHECK_FAIL);
   assert_contains (h->found, "within 180 s");
 
   KilnDomainCheckFacts left = { .started = TRUE, .reached_userland = TRUE };
-  g_autoptr (KilnCheck) l = kiln_judge_libvirt (&hv, NULL, &left, NULL,
+  g_autoptr (KilnCheck) l = kiln_judge_libvirt (NULL, &hv, NULL, &left, NULL,
                                                 KILN_ACCEL_TCG);
   assert_int_equal (l->status, KILN_CHECK_FAIL);
   assert_contains (l->found, "still running");
+
+  /* --connect: the target is named, and the advice is about its daemons */
+  g_autoptr (KilnCheck) gone = kiln_judge_libvirt ("qemu:///system", NULL,
+      "cannot connect to qemu:///system: Failed to connect socket",
+      NULL, NULL, KILN_ACCEL_TCG);
+  assert_int_equal (gone->status, KILN_CHECK_FAIL);
+  assert_contains (gone->found, "cannot reach qemu:///system");
+  assert_contains (gone->advice, "virsh -c qemu:///system version");
+  g_autoptr (KilnCheck) there = kiln_judge_libvirt ("qemu:///system", &hv,
+      NULL, &good, NULL, KILN_ACCEL_TCG);
+  assert_int_equal (there->status, KILN_CHECK_OK);
+  assert_contains (there->found, "libvirt 9.0.0 on qemu:///system started");
+  KilnDomainCheckFacts denied = { .reason = (char *) "cannot start domain "
+      "kiln-doctor-1: qemu: error reading initrd /tmp/x: Permission denied" };
+  g_autoptr (KilnCheck) d = kiln_judge_libvirt ("qemu:///system", &hv, NULL,
+                                                &denied, NULL,
+                                                KILN_ACCEL_TCG);
+  assert_int_equal (d->status, KILN_CHECK_FAIL);
+  assert_contains (d->found, "on qemu:///system did not start");
+  assert_contains (d->advice, "storage pool");
 }
 
 static void
@@ -325,6 +366,7 @@ main (void)
     cmocka_unit_test (test_kvm_nested_aborts),
     cmocka_unit_test (test_kvm_works),
     cmocka_unit_test (test_kvm_probe_impossible),
+    cmocka_unit_test (test_kvm_remote_target),
     cmocka_unit_test (test_appliance),
     cmocka_unit_test (test_libvirt),
     cmocka_unit_test (test_programs),

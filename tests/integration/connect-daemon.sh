@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# connect-daemon.sh - a build pointed at a libvirt daemon (`--connect
+# qemu:///system`) that cannot start its domains fails at once in the
+# prepare stage, with the daemon's own reason, exit 3 and `kiln doctor
+# --connect URI` as the next step; nothing is cached as "KVM is not usable"
+# and nothing changes on disk.  `kiln doctor --connect URI` looks at that
+# target.  A remote URI is refused before any work.
+#
+# The daemon is a real libvirtd started here as a user would start it by
+# hand (its own config, log and pid files under $TEST_TMP), first without
+# virtlogd, then with it.  kiln does not yet move disks to a daemon through
+# a storage pool, so with virtlogd running the domain still cannot start
+# (the daemon's QEMU user cannot read kiln's files): that is checked to be
+# reported as such, not taken for a KVM answer.
+# Skipped when some libvirt daemon already runs here (it is not ours to
+# start or stop).  Costs one doctor run (one appliance launch), ~30 s.
+. "$(dirname "$0")/lib/functions.sh"
+. "$(dirname "$0")/lib/tiny-image.sh"
+
+requires_root
+requires jq
+requires libvirtd --version
+requires virtlogd --version
+requires virsh --version
+if pgrep -x 'libvirtd|virtqemud|virtlogd' > /dev/null; then
+  skip "a libvirt daemon already runs on this host"
+fi
+
+tmp=$TEST_TMP
+uri=qemu:///system
+tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
+parent_sum=$(sha256 "$tiny")
+cat > "$tmp/r.yaml" <<YAML
+name: sysconn
+version: 1.0.0
+parent: $tiny
+components:
+  - component: command-succeeds
+    parameters: { command: "test -x /bin/busybox" }
+build:
+  memory: 512M
+  network: none
+outputs:
+  formats: [qcow2]
+YAML
+cache="$KILN_HOME/cache"
+probe_answers () { ls "$cache" 2> /dev/null | grep -c '^accel-probe-' || true; }
+before=$(probe_answers)
+
+# build_fails WHAT PATTERN: a build on $uri exits 3 in the prepare stage,
+# its error matches PATTERN, it points at `kiln doctor --connect`, and
+# leaves nothing behind
+build_fails () {
+  local what=$1 pattern=$2 out="$tmp/$1.out"
+  expect_exit 3 --out "$out" "$KILN" build "$tmp/r.yaml" --connect "$uri" \
+    -o "$tmp/out-$what"
+  expect_grep "build failed in stage 'prepare'" "$out"
+  expect_grep -- "$pattern" "$out"
+  expect_grep -F "run \`kiln doctor --connect $uri\`" "$out"
+  expect_no_grep "stage: generalize\|stage: inject" "$out"
+  ok "$what: exit 3 in the prepare stage: $(grep -m1 -- "$pattern" "$out" | cut -c1-160)"
+  expect_no_file "$tmp/out-$what"
+  [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "$what: the parent changed"
+  [ "$(probe_answers)" = "$before" ] \
+    || fail "$what: a probe answer was cached for the target: $(ls "$cache")"
+  ok "$what: no output, parent unchanged, nothing cached about KVM"
+  expect_no_leftovers
+}
+
+# 1. No daemon at all.
+build_fails no-daemon "cannot connect to $uri"
+
+# 2. libvirtd without virtlogd: no domain can start (the case that used to
+#    be cached as "KVM is not usable" with virtlogd's error as the reason).
+stop_daemon () { [ -f "$1" ] && kill_if_running "$(cat "$1")"; sleep 1; }
+cat > "$tmp/libvirtd.conf" <<EOF
+log_outputs = "3:file:$tmp/libvirtd.log"
+EOF
+libvirtd --daemon --config "$tmp/libvirtd.conf" --pid-file "$tmp/libvirtd.pid" \
+  || fail "libvirtd did not start"
+cleanup_fn stop_daemon "$tmp/libvirtd.pid"
+wait_for "libvirtd answers" virsh -c "$uri" version
+build_fails no-virtlogd "no domain starts on $uri.*virtlogd"
+n=$(virsh -c "$uri" list --all --name | grep -c . || true)
+expect_eq "no domain left on the daemon" 0 "$n"
+
+# 3. With virtlogd: the daemon's QEMU user cannot read kiln's files (no
+#    storage pools yet): still a failure to start, reported as such.
+cat > "$tmp/virtlogd.conf" <<EOF
+log_outputs = "3:file:$tmp/virtlogd.log"
+EOF
+virtlogd --daemon --config "$tmp/virtlogd.conf" --pid-file "$tmp/virtlogd.pid" \
+  || fail "virtlogd did not start"
+cleanup_fn stop_daemon "$tmp/virtlogd.pid"
+wait_for "virtlogd's pid file" test -s "$tmp/virtlogd.pid"
+wait_for "virtlogd's socket" test -S /run/libvirt/virtlogd-sock
+build_fails with-virtlogd "no domain starts on $uri.*Permission denied"
+
+# 4. kiln doctor --connect looks at that target and says why.
+expect_exit 3 --out "$tmp/doctor.json" "$KILN" doctor --connect "$uri" --json
+d=$tmp/doctor.json
+# --out mixes stderr in; doctor's --json writes nothing else
+jq -e . "$d" > /dev/null || fail "doctor --json is not JSON: $(head -c 400 "$d")"
+expect_eq "doctor: target" "$uri" "$(jq -r .target "$d")"
+expect_eq "doctor: the libvirt check is about the target" "$uri" \
+  "$(jq -r '.checks[] | select(.check == "libvirt") | .facts.target' "$d")"
+expect_eq "doctor: libvirt fails" fail \
+  "$(jq -r '.checks[] | select(.check == "libvirt") | .status' "$d")"
+jq -r '.checks[] | select(.check == "libvirt") | .found' "$d" \
+  | expect_grep "on $uri did not start a .* domain" -
+jq -r '.checks[] | select(.check == "libvirt") | .advice' "$d" \
+  | expect_grep "storage pool" -
+ok "doctor --connect: $(jq -r '.checks[] | select(.check == "libvirt") | .found' "$d" | cut -c1-160)"
+n=$(virsh -c "$uri" list --all --name | grep -c . || true)
+expect_eq "no domain left on the daemon after doctor" 0 "$n"
+
+# 5. A remote target: refused before any work.  libvirt's ext transport
+#    reaches the daemon above through virt-ssh-helper, as qemu+ssh would
+#    on another host; a host name that does not resolve fails to connect.
+printf '#!/bin/sh\nexec virt-ssh-helper %s\n' "$uri" > "$tmp/ssh-helper"
+chmod +x "$tmp/ssh-helper"
+remote="qemu+ext://localhost/system?command=$tmp/ssh-helper"
+expect "the remote URI reaches the daemon" virsh -c "$remote" hostname
+expect_exit 3 --out "$tmp/remote.out" "$KILN" build "$tmp/r.yaml" \
+  --connect "$remote" -o "$tmp/out-remote"
+expect_grep "build failed in stage 'prepare'" "$tmp/remote.out"
+expect_grep -F "cannot build on a remote libvirt host ($remote) yet" "$tmp/remote.out"
+expect_grep -F "run \`kiln doctor --connect '$remote'\`" "$tmp/remote.out"
+expect_no_file "$tmp/out-remote"
+ok "remote target: refused in prepare, doctor hint names the target (quoted)"
+nohost=qemu+ssh://kiln-no-such-host.invalid/system
+expect_exit 3 --out "$tmp/nohost.out" "$KILN" build "$tmp/r.yaml" \
+  --connect "$nohost" -o "$tmp/out-nohost"
+expect_grep -F "cannot connect to $nohost" "$tmp/nohost.out"
+expect_grep -F "run \`kiln doctor --connect $nohost\`" "$tmp/nohost.out"
+expect_no_file "$tmp/out-nohost"
+ok "unreachable remote target: exit 3, doctor hint"
+[ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "the parent changed"
+expect_no_leftovers
