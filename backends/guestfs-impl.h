@@ -23,6 +23,10 @@ struct KilnGuest {
  * "CONTEXT: libguestfs message".  Always returns FALSE. */
 gboolean kiln_guest_fail (KilnGuest *kg, GError **error, const char *fmt, ...)
     G_GNUC_PRINTF (3, 4);
+/* TRUE when the guest's file path is at most max bytes; else an error
+ * that gives both sizes (KILN_ERROR_FAILED). */
+gboolean kiln_guest_check_size (KilnGuest *kg, const char *path, guint64 max,
+                                GError **error);
 /* A "kiln: ..." line in the libguestfs log (no-op without a log). */
 void kiln_guest_log (KilnGuest *kg, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 

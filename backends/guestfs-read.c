@@ -72,6 +72,26 @@ kiln_guest_find (KilnGuest *kg, const char *dir)
   return names ? take_strv (names) : NULL;
 }
 
+gboolean
+kiln_guest_check_size (KilnGuest *kg, const char *path, guint64 max,
+                       GError **error)
+{
+  gint64 size = guestfs_filesize (kg->g, path);
+  if (size < 0)
+    return kiln_guest_fail (kg, error, "reading the size of %s", path);
+  if ((guint64) size > max)
+    {
+      /* MiB with a plain space (g_format_size's separator depends on the
+       * GLib version) */
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "the guest's %s is %.1f MiB, more than the %.1f MiB kiln "
+                   "reads back from a guest", path, size / 1048576.0,
+                   max / 1048576.0);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 char *
 kiln_guest_read_max (KilnGuest *kg, const char *path, gsize max, gsize *len)
 {
@@ -98,8 +118,10 @@ kiln_guest_read_max (KilnGuest *kg, const char *path, gsize max, gsize *len)
 
 gboolean
 kiln_guest_download (KilnGuest *kg, const char *guest_path,
-                     const char *host_path, GError **error)
+                     const char *host_path, guint64 max, GError **error)
 {
+  if (!kiln_guest_check_size (kg, guest_path, max, error))
+    return FALSE;
   if (guestfs_download (kg->g, guest_path, host_path) == -1)
     return kiln_guest_fail (kg, error, "downloading %s", guest_path);
   return TRUE;

@@ -251,6 +251,8 @@ gboolean
 kiln_guest_read (KilnGuest *kg, const char *path, char **data, gsize *len,
                  GError **error)
 {
+  if (!kiln_guest_check_size (kg, path, KILN_GUEST_READ_MAX, error))
+    return FALSE;
   size_t size = 0;
   char *buf = guestfs_read_file (kg->g, path, &size);
   if (!buf)

@@ -30,7 +30,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnGuest, kiln_guest_free)
 const KilnOsInfo *kiln_guest_os (const KilnGuest *g);
 
 /* mode: applied with chmod after writing; -1 keeps the default (0644).
- * read returns NUL-terminated data. */
+ * read returns NUL-terminated data, and fails on a file larger than
+ * KILN_GUEST_READ_MAX (the guest's files are untrusted: a step may have
+ * made one huge). */
+#define KILN_GUEST_READ_MAX (1024 * 1024)
 gboolean kiln_guest_write (KilnGuest *g, const char *path, const void *data,
                            gsize len, int mode, GError **error);
 gboolean kiln_guest_upload (KilnGuest *g, const char *host_path,
@@ -107,9 +110,11 @@ GPtrArray *kiln_guest_find (KilnGuest *g, const char *dir);
  * it is missing, unreadable or larger than max bytes. */
 char *kiln_guest_read_max (KilnGuest *g, const char *path, gsize max,
                            gsize *len);
-/* Copies a guest file to a host file. */
+/* Copies a guest file to a host file; a file larger than max bytes is
+ * an error that says so, and nothing is copied. */
 gboolean kiln_guest_download (KilnGuest *g, const char *guest_path,
-                              const char *host_path, GError **error);
+                              const char *host_path, guint64 max,
+                              GError **error);
 
 typedef struct {
   char *device;            /* /dev/sda1 */

@@ -325,6 +325,10 @@ by_version_desc (gconstpointer a, gconstpointer b)
   return -strverscmp (*(const char *const *) a, *(const char *const *) b);
 }
 
+/* Real ones are 20-200 MiB (dracut with firmware); a bigger one is
+ * copied to the host's temporary directory for nobody's good. */
+#define INITRAMFS_MAX (G_GUINT64_CONSTANT (512) << 20)
+
 static void
 scan_initramfs (Fs *fs, KilnLintFacts *f)
 {
@@ -355,7 +359,7 @@ scan_initramfs (Fs *fs, KilnLintFacts *f)
       return;
     }
   close (fd);
-  if (!kiln_guest_download (fs->g, path, tmp, &error))
+  if (!kiln_guest_download (fs->g, path, tmp, INITRAMFS_MAX, &error))
     {
       f->initramfs_error = g_strdup (error->message);
       g_unlink (tmp);
