@@ -111,9 +111,22 @@ wait_for_exit (GSubprocess *p, guint seconds)
  * create its files with the caller's umask, as before kiln made its own
  * state private (common/kiln.h). */
 static void
-restore_user_umask (gpointer data)
+child_setup (gpointer data)
 {
   umask ((mode_t) GPOINTER_TO_UINT (data));
+  /* A group of its own, so that a cancel reaches the tool's children too:
+   * mmdebstrap's main process only waits for its setup child on SIGTERM
+   * (it expects a terminal's signal, which reaches the whole group). */
+  setpgid (0, 0);
+}
+
+/* sig to the tool and every process it started. */
+static void
+signal_group (GSubprocess *p, int sig)
+{
+  const char *id = g_subprocess_get_identifier (p);
+  if (id)
+    kill (-(pid_t) atoi (id), sig);
 }
 
 /* Runs argv with stdout and stderr appended to the log (or stdout captured
@@ -130,7 +143,7 @@ kiln_tb_run (Ctx *c, const char *const *argv, const char *const *env,
     flags |= G_SUBPROCESS_FLAGS_STDOUT_PIPE;
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (flags);
   g_subprocess_launcher_set_child_setup (
-      l, restore_user_umask, GUINT_TO_POINTER (kiln_user_umask ()), NULL);
+      l, child_setup, GUINT_TO_POINTER (kiln_user_umask ()), NULL);
   g_subprocess_launcher_setenv (l, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_setenv (l, "DEBIAN_FRONTEND", "noninteractive", TRUE);
   for (guint i = 0; env && env[i] && env[i + 1]; i += 2)
@@ -163,9 +176,10 @@ kiln_tb_run (Ctx *c, const char *const *argv, const char *const *env,
     {
       /* cancelled (or a pipe error): let the tool clean up (mmdebstrap
        * unmounts what it mounted in the tree on SIGTERM), then make sure */
-      g_subprocess_send_signal (p, SIGTERM);
+      signal_group (p, SIGTERM);
       if (!wait_for_exit (p, 60))
         {
+          signal_group (p, SIGKILL);
           g_subprocess_force_exit (p);
           g_subprocess_wait (p, NULL, NULL);
         }
