@@ -7,6 +7,7 @@ backends_libkilnbackends_a_SOURCES = \
 	backends/libvirt.c backends/libvirt.h backends/libvirt-private.h \
 	backends/libvirt-xml.c \
 	backends/libvirt-accel.c \
+	backends/libvirt-pool.c backends/libvirt-pool.h \
 	backends/guestfs.c backends/guestfs.h backends/guestfs-handle.c \
 	backends/guestfs-private.h backends/guestfs-impl.h \
 	backends/guestfs-inspect.c \

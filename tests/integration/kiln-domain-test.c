@@ -22,6 +22,10 @@
  *            "decision-ms MS".  --probe-accel tcg and --no-kvm-check run the
  *            probe machinery on a host without working KVM (tests only).
  *   probe    boot the probe guest once (--accel), print "probe ok|failed".
+ *   pool-upload | pool-download | pool-delete | pool-has
+ *            backends/libvirt-pool.h on --pool NAME (made at --pool-path DIR
+ *            when missing): --file PATH to or from --volume NAME; upload
+ *            prints "path TARGET-PATH", has prints "yes" or "no".
  *
  * Spec options: --kernel --initrd --cmdline --disk --format --seed
  * --seed-format --memory --vcpus --accel kvm|tcg --uefi --network-user
@@ -35,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "backends/libvirt-pool.h"
 #include "backends/libvirt-private.h"
 #include "base/signals.h"
 #include "build/accel-decide.h"
@@ -53,6 +58,7 @@ static char *opt_connect, *opt_root, *opt_kernel, *opt_initrd, *opt_cmdline;
 static char *opt_disk, *opt_format, *opt_seed, *opt_seed_format, *opt_accel;
 static char *opt_console, *opt_socket, *opt_prefix, *opt_probe_init;
 static char *opt_cache_dir, *opt_probe_accel;
+static char *opt_pool, *opt_pool_path, *opt_file, *opt_volume;
 static int opt_memory, opt_vcpus, opt_line_timeout = -1, opt_stage_timeout = -1;
 static int opt_probe_timeout = KILN_ACCEL_PROBE_TIMEOUT;
 static gboolean opt_uefi, opt_network_user, opt_no_kvm_check;
@@ -60,6 +66,10 @@ static gboolean opt_uefi, opt_network_user, opt_no_kvm_check;
 static GOptionEntry entries[] = {
   { "connect", 0, 0, G_OPTION_ARG_STRING, &opt_connect, "libvirt URI (default: embed)", "URI" },
   { "root", 0, 0, G_OPTION_ARG_FILENAME, &opt_root, "embedded driver root", "DIR" },
+  { "pool", 0, 0, G_OPTION_ARG_STRING, &opt_pool, "storage pool", "NAME" },
+  { "pool-path", 0, 0, G_OPTION_ARG_FILENAME, &opt_pool_path, "its directory", "DIR" },
+  { "file", 0, 0, G_OPTION_ARG_FILENAME, &opt_file, "local file", "PATH" },
+  { "volume", 0, 0, G_OPTION_ARG_STRING, &opt_volume, "volume", "NAME" },
   { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &opt_kernel, "kernel for direct boot", "FILE" },
   { "initrd", 0, 0, G_OPTION_ARG_FILENAME, &opt_initrd, "initramfs", "FILE" },
   { "cmdline", 0, 0, G_OPTION_ARG_STRING, &opt_cmdline, "kernel command line", "TEXT" },
@@ -325,6 +335,42 @@ cmd_probe (KilnHypervisor *hv)
   return ok ? 0 : 1;
 }
 
+static int
+cmd_pool (KilnHypervisor *hv, const char *cmd)
+{
+  g_autoptr (GError) error = NULL;
+  if (!opt_pool || !opt_volume)
+    {
+      fprintf (stderr, "kiln-domain-test: %s needs --pool and --volume\n", cmd);
+      return EXIT_USAGE;
+    }
+  g_autoptr (KilnPool) pool = kiln_pool_open (hv, opt_pool, opt_pool_path
+                                              ? opt_pool_path : "/nonexistent",
+                                              &error);
+  if (!pool)
+    return host_error (error);
+  if (g_str_equal (cmd, "pool-has"))
+    {
+      printf ("%s\n", kiln_pool_has (pool, opt_volume) ? "yes" : "no");
+      return 0;
+    }
+  if (g_str_equal (cmd, "pool-delete"))
+    return kiln_pool_delete (pool, opt_volume, &error) ? 0 : host_error (error);
+  if (!opt_file)
+    {
+      fprintf (stderr, "kiln-domain-test: %s needs --file\n", cmd);
+      return EXIT_USAGE;
+    }
+  if (g_str_equal (cmd, "pool-download"))
+    return kiln_pool_download (pool, opt_volume, opt_file, &error)
+               ? 0 : host_error (error);
+  g_autofree char *path = kiln_pool_upload (pool, opt_file, opt_volume, &error);
+  if (!path)
+    return host_error (error);
+  printf ("path %s\n", path);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -368,6 +414,8 @@ main (int argc, char **argv)
     return cmd_accel (hv);
   if (g_str_equal (cmd, "probe"))
     return cmd_probe (hv);
+  if (g_str_has_prefix (cmd, "pool-"))
+    return cmd_pool (hv, cmd);
   fprintf (stderr, "kiln-domain-test: unknown command %s\n", cmd);
   return EXIT_USAGE;
 }
