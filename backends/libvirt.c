@@ -614,7 +614,13 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
     }
 
   g_autofree char *xml = kiln_domain_xml (spec, dom->name);
-  dom->dom = virDomainCreateXML (hv->conn, xml, VIR_DOMAIN_NONE);
+  /* On a daemon the domain ends with kiln's connection, however kiln
+   * ends (kill -9 included: the daemon sees the socket close).  The
+   * embedded driver dies with kiln and leaves QEMU running: its roots are
+   * reaped by the next kiln instead (kiln_hypervisor_reap_embedded). */
+  unsigned int flags = hv->embed_root ? VIR_DOMAIN_NONE
+                                      : VIR_DOMAIN_START_AUTODESTROY;
+  dom->dom = virDomainCreateXML (hv->conn, xml, flags);
   if (dom->dom == NULL)
     {
       g_autofree char *what = g_strdup_printf ("cannot start domain %s", dom->name);

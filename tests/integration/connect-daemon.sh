@@ -144,6 +144,26 @@ wait_for "virtlogd's pid file" test -s "$tmp/virtlogd.pid"
 wait_for "virtlogd's socket" test -S /run/libvirt/virtlogd-sock
 build_fails with-virtlogd "no domain starts on $uri.*Permission denied"
 
+# 3b. A domain kiln starts on a daemon does not outlive kiln, kill -9
+#     included: it ends with kiln's connection (autodestroy).  The backend's
+#     own test driver starts one whose files the daemon's QEMU user can
+#     read (an empty disk: the BIOS finds nothing to boot and waits).
+shared=$(mktemp -d /tmp/kiln-daemon-XXXXXX) || fail "mktemp"
+cleanup_fn rm -rf "$shared"
+chmod 0755 "$shared"
+truncate -s 16M "$shared/empty.raw"
+"$DRIVER" --connect "$uri" wait --disk "$shared/empty.raw" --format raw \
+  --accel tcg --memory 128 --prefix kiln-autodestroy > "$tmp/driver.out" 2>&1 &
+driver=$!
+cleanup_fn kill_if_running "$driver"
+domain_on_daemon () { virsh -c "$uri" list --name | grep -q '^kiln-autodestroy-'; }
+no_domain_on_daemon () { ! domain_on_daemon; }
+wait_for --while "$driver" "the domain on the daemon" domain_on_daemon
+kill -KILL "$driver"
+wait "$driver" 2> /dev/null
+wait_for "the daemon to end the killed process's domain" no_domain_on_daemon
+ok "kill -9 of the process that started a domain on the daemon: the domain ended with it"
+
 # 4. kiln doctor --connect looks at that target and says why.
 expect_exit 3 --out "$tmp/doctor.json" "$KILN" doctor --connect "$uri" --json
 d=$tmp/doctor.json
