@@ -8,6 +8,8 @@ include $(srcdir)/tests/integration/pipeline.mk
 include $(srcdir)/tests/integration/testimage.mk
 include $(srcdir)/tests/integration/outputs.mk
 include $(srcdir)/tests/integration/guestfs.mk
+# the debian-12 tests after golden-web.sh, once it is done (templates.mk)
+TESTS += $(DEBIAN_LATER_TESTS)
 include $(srcdir)/tests/integration/agent.mk
 include $(srcdir)/tests/integration/doctor.mk
 include $(srcdir)/tests/integration/conventions.mk
