@@ -10,6 +10,10 @@
 . "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/template.sh"
 
+# Three Debian boots under TCG and a reboot (~7 min): opt-in, so that
+# `make check` (and CI) keeps one real-Debian end-to-end build, the
+# README's (golden-web.sh), and stays near an hour without KVM.
+[ -n "${KILN_SLOW_TESTS:-}" ] || skip "the debian-12 component library build is a slow test: run with KILN_SLOW_TESTS=1"
 requires_root   # the debian-12 template: mmdebstrap in chroot mode
 requires mmdebstrap
 use_debian_home
