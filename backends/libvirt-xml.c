@@ -163,13 +163,18 @@ kiln_domain_xml (const KilnDomainSpec *spec, const char *name)
       add_file_chardev (devices, "console", spec->console_log);
     }
 
-  if (spec->channel_socket)
+  if (spec->channel_socket || spec->channel_stream)
     {
       xmlNodePtr channel = child (devices, "channel", NULL);
       attr (channel, "type", "unix");
       xmlNodePtr source = child (channel, "source", NULL);
-      attr (source, "mode", "connect");
-      attr (source, "path", spec->channel_socket);
+      if (spec->channel_stream)
+        attr (source, "mode", "bind");  /* libvirt's path; opened by stream */
+      else
+        {
+          attr (source, "mode", "connect");
+          attr (source, "path", spec->channel_socket);
+        }
       xmlNodePtr target = child (channel, "target", NULL);
       attr (target, "type", "virtio");
       attr (target, "name", KILN_AGENT_PORT_NAME);

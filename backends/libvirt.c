@@ -54,6 +54,10 @@ struct KilnDomain {
   gboolean skipping;   /* inside an overlong line: drop up to the next '\n' */
   gboolean dropped_warned;
   char *nvram;         /* UEFI variables libvirt created for this domain */
+  /* On a daemon: the channel's libvirt stream, and the thread that copies
+   * it into the other end of fd's socket pair (stream_bridge). */
+  virStreamPtr stream;
+  GThread *bridge;
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -526,13 +530,95 @@ channel_accept (int listen_fd, const char *path, GError **error)
 
 /* ---- domains ----------------------------------------------------------- */
 
+typedef struct {
+  virStreamPtr stream;
+  int fd;              /* the bridge's end of the socket pair (owned) */
+} Bridge;
+
+/* Copies the agent channel's stream into a socket, so that a domain on a
+ * daemon is read exactly as one whose channel is kiln's own socket.  Ends
+ * when the stream does (the domain stopped or was destroyed), or when
+ * kiln's end of the pair is closed. */
+static gpointer
+stream_bridge (gpointer data)
+{
+  Bridge *b = data;
+  char buf[64 * 1024];
+  for (;;)
+    {
+      int n = virStreamRecv (b->stream, buf, sizeof buf);
+      if (n <= 0)
+        break;
+      gsize done = 0;
+      while (done < (gsize) n)
+        {
+          /* kiln's end closed (the domain is being freed): EPIPE, not
+           * SIGPIPE */
+          ssize_t w = send (b->fd, buf + done, n - done, MSG_NOSIGNAL);
+          if (w < 0 && errno == EINTR)
+            continue;
+          if (w <= 0)
+            goto out;
+          done += (gsize) w;
+        }
+    }
+out:
+  close (b->fd);
+  g_free (b);
+  return NULL;
+}
+
+/* Opens the agent channel of a started domain as a stream; dom->fd
+ * becomes the reading end of a socket pair the bridge thread fills. */
+static gboolean
+channel_open_stream (KilnDomain *dom, GError **error)
+{
+  dom->stream = virStreamNew (virDomainGetConnect (dom->dom), 0);
+  if (!dom->stream
+      || virDomainOpenChannel (dom->dom, KILN_AGENT_PORT_NAME, dom->stream,
+                               0) < 0)
+    {
+      g_autofree char *what = g_strdup_printf (
+          "cannot open the agent channel of domain %s", dom->name);
+      kiln_libvirt_set_error (error, what);
+      return FALSE;
+    }
+  int sv[2];
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                   "cannot make a socket pair for the agent channel: %s",
+                   g_strerror (e));
+      return FALSE;
+    }
+  g_unix_set_fd_nonblocking (sv[0], TRUE, NULL);
+  dom->fd = sv[0];
+  Bridge *b = g_new0 (Bridge, 1);
+  b->stream = dom->stream;
+  b->fd = sv[1];
+  dom->bridge = g_thread_new ("kiln-channel", stream_bridge, b);
+  return TRUE;
+}
+
 static void
 domain_free (KilnDomain *dom)
 {
-  if (dom->dom)
-    virDomainFree (dom->dom);
+  /* kiln's end first: a bridge blocked writing to it gets EPIPE */
   if (dom->fd >= 0)
     close (dom->fd);
+  dom->fd = -1;
+  if (dom->bridge)
+    {
+      /* the domain is gone by now: the daemon ends the stream, and the
+       * bridge's read returns */
+      g_thread_join (dom->bridge);
+      dom->bridge = NULL;
+    }
+  if (dom->stream)
+    virStreamFree (dom->stream);
+  if (dom->dom)
+    virDomainFree (dom->dom);
   if (dom->listen_fd >= 0)
     close (dom->listen_fd);
   if (dom->socket_path)
@@ -588,6 +674,16 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
       return NULL;
     }
 
+  KilnDomainSpec own = *spec;
+  if (own.channel_socket && !hv->embed_root)
+    {
+      /* a daemon's QEMU cannot be trusted to reach kiln's socket (another
+       * user, another host): the channel comes as a stream */
+      own.channel_socket = NULL;
+      own.channel_stream = TRUE;
+    }
+  spec = &own;
+
   KilnDomain *dom = g_new0 (KilnDomain, 1);
   dom->fd = -1;
   dom->listen_fd = -1;
@@ -630,6 +726,11 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
     }
   if (spec->uefi)
     dom->nvram = domain_nvram_path (dom->dom);
+  if (spec->channel_stream && !channel_open_stream (dom, error))
+    {
+      kiln_domain_destroy (dom);
+      return NULL;
+    }
 
   if (dom->listen_fd >= 0)
     {

@@ -87,7 +87,12 @@ struct KilnDomainSpec {
   gboolean uefi;               /* OVMF firmware */
   gboolean network_user;       /* user-mode NIC (outbound NAT) */
   const char *console_log;     /* serial console written to this file */
-  const char *channel_socket;  /* unix socket for org.kiln.agent.0 */
+  /* unix socket for org.kiln.agent.0.  On a daemon (any connection but
+   * the embedded driver) the socket is libvirt's and the channel reaches
+   * kiln as a libvirt stream instead (virDomainOpenChannel): the path is
+   * then unused, and the domain is read the same way. */
+  const char *channel_socket;
+  gboolean channel_stream;     /* set by kiln_domain_start: the above */
   /* direct kernel boot (the accel probe), else boot from the disk */
   const char *kernel;
   const char *initrd;

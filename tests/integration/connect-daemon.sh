@@ -13,8 +13,11 @@
 # (the daemon's QEMU user cannot read kiln's files): that is checked to be
 # reported as such, not taken for a KVM answer.
 # The same daemon carries sparse volumes both ways through a storage pool
-# of its own (removed again).  Skipped when some libvirt daemon already
-# runs here (it is not ours to start or stop).  Costs one doctor run (one appliance launch), ~30 s.
+# of its own (removed again), ends a killed process's domain
+# (autodestroy), and hands a domain's agent channel to kiln as a libvirt
+# stream (the backend's test driver, tests/integration/kiln-domain-test).  Skipped when some libvirt daemon already
+# runs here (it is not ours to start or stop).  Costs one doctor run (one appliance launch) and one
+# busybox boot: ~60 s.
 . "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
@@ -163,6 +166,34 @@ kill -KILL "$driver"
 wait "$driver" 2> /dev/null
 wait_for "the daemon to end the killed process's domain" no_domain_on_daemon
 ok "kill -9 of the process that started a domain on the daemon: the domain ended with it"
+
+# 3c. The agent channel of a domain on a daemon reaches kiln as a libvirt
+#     stream (virDomainOpenChannel), read exactly as kiln's own socket is:
+#     libvirt-channel.sh's scenario (the host kernel into a busybox
+#     initramfs that writes 7 lines, one of 100 KiB and one over 1 MiB).
+. "$(dirname "$0")/lib/libvirt.sh"
+lv_build_initramfs
+cp "$LV_KERNEL" "$shared/vmlinuz"
+cp "$LV_INITRD" "$shared/initramfs.cpio"
+chmod 0644 "$shared/vmlinuz" "$shared/initramfs.cpio"
+out="$tmp/stream.out"
+rc=0
+"$DRIVER" --connect "$uri" --prefix kiln-stream --accel tcg \
+  --kernel "$shared/vmlinuz" --initrd "$shared/initramfs.cpio" \
+  --cmdline "console=ttyS0 panic=-1 kilnmode=lines" \
+  --console "$shared/console.log" --socket "$tmp/unused.sock" \
+  --memory 512 --vcpus 1 run > "$out" 2> "$out.err" || rc=$?
+expect_eq "the stream channel: the overlong line is reported (exit 1)" 1 "$rc"
+expect_grep '^status error .*longer than 1048576 bytes' "$out"
+expect_grep '^status stopped$' "$out"
+expect_eq "7 lines through the stream" 7 "$(lv_get lines "$out")"
+expect_eq "the 100 KiB line whole" $((102400 + 34)) \
+  "$(grep '^line 3 ' "$out" | cut -d' ' -f3)"
+expect_grep '^line 7 .*"done"' "$out"
+expect_no_file "$tmp/unused.sock"
+ok "agent channel as a libvirt stream: every line, in order, whole"
+n=$(virsh -c "$uri" list --all --name | grep -c . || true)
+expect_eq "no domain left on the daemon" 0 "$n"
 
 # 4. kiln doctor --connect looks at that target and says why.
 expect_exit 3 --out "$tmp/doctor.json" "$KILN" doctor --connect "$uri" --json
