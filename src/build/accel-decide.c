@@ -190,6 +190,22 @@ cancel_probe (gpointer cancellable)
   g_cancellable_cancel (cancellable);
 }
 
+/* A fresh directory base/pattern (base made when missing) for a probe
+ * guest's files; NULL with error. */
+static char *
+scratch_dir (const char *base, const char *pattern, GError **error)
+{
+  g_autofree char *dir = g_build_filename (base, pattern, NULL);
+  if (g_mkdir_with_parents (base, 0700) < 0 || g_mkdtemp (dir) == NULL)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
+                   dir, g_strerror (e));
+      return NULL;
+    }
+  return g_steal_pointer (&dir);
+}
+
 /* One probe boot in a fresh directory under base; FALSE with error when no
  * probe could be made or it was cancelled, else *works and *reason. */
 static gboolean
@@ -197,21 +213,9 @@ run_probe (KilnHypervisor *hv, const char *probe_init, const char *base,
            const KilnAccelProbeOptions *options, gboolean *works,
            char **reason, double *seconds, GError **error)
 {
-  if (g_mkdir_with_parents (base, 0700) < 0)
-    {
-      int e = errno;
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
-                   base, g_strerror (e));
-      return FALSE;
-    }
-  g_autofree char *workdir = g_build_filename (base, "probe-XXXXXX", NULL);
-  if (g_mkdtemp (workdir) == NULL)
-    {
-      int e = errno;
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
-                   workdir, g_strerror (e));
-      return FALSE;
-    }
+  g_autofree char *workdir = scratch_dir (base, "probe-XXXXXX", error);
+  if (workdir == NULL)
+    return FALSE;
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
   guint stop = kiln_signal_stop_add (cancel_probe, cancel);
   gint64 start = g_get_monotonic_time ();
@@ -340,22 +344,9 @@ static gboolean
 target_starts (KilnHypervisor *hv, KilnAccel accel, const char *probe_init,
                const char *cache_dir, GError **error)
 {
-  if (g_mkdir_with_parents (cache_dir, 0700) < 0)
-    {
-      int e = errno;
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
-                   cache_dir, g_strerror (e));
-      return FALSE;
-    }
-  g_autofree char *workdir = g_build_filename (cache_dir, "start-XXXXXX",
-                                               NULL);
-  if (g_mkdtemp (workdir) == NULL)
-    {
-      int e = errno;
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
-                   workdir, g_strerror (e));
-      return FALSE;
-    }
+  g_autofree char *workdir = scratch_dir (cache_dir, "start-XXXXXX", error);
+  if (workdir == NULL)
+    return FALSE;
   g_autoptr (GError) start_error = NULL;
   gboolean ok = kiln_accel_probe_starts (hv, accel, probe_init, NULL,
                                          workdir, &start_error);

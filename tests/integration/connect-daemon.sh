@@ -78,12 +78,15 @@ build_fails no-daemon "cannot connect to $uri"
 # 2. libvirtd without virtlogd: no domain can start (the case that used to
 #    be cached as "KVM is not usable" with virtlogd's error as the reason).
 stop_daemon () { [ -f "$1" ] && kill_if_running "$(cat "$1")"; sleep 1; }
-cat > "$tmp/libvirtd.conf" <<EOF
-log_outputs = "3:file:$tmp/libvirtd.log"
-EOF
-libvirtd --daemon --config "$tmp/libvirtd.conf" --pid-file "$tmp/libvirtd.pid" \
-  || fail "libvirtd did not start"
-cleanup_fn stop_daemon "$tmp/libvirtd.pid"
+# start_daemon NAME: as a user would by hand, with its log and pid file here
+start_daemon () {
+  printf 'log_outputs = "3:file:%s/%s.log"\n' "$tmp" "$1" > "$tmp/$1.conf"
+  "$1" --daemon --config "$tmp/$1.conf" --pid-file "$tmp/$1.pid" \
+    || fail "$1 did not start"
+  cleanup_fn stop_daemon "$tmp/$1.pid"
+  wait_for "$1's pid file" test -s "$tmp/$1.pid"
+}
+start_daemon libvirtd
 wait_for "libvirtd answers" virsh -c "$uri" version
 build_fails no-virtlogd "no domain starts on $uri.*virtlogd"
 n=$(virsh -c "$uri" list --all --name | grep -c . || true)
@@ -135,15 +138,10 @@ expect_eq "nothing left in the pool's directory" "" "$(ls -A "$pool_dir")"
 pool_cmd pool-delete --volume tiny.qcow2 || fail "deleting a missing volume is not an error"
 ok "storage pool: volumes round-trip and are deleted"
 
-# 3. With virtlogd: the daemon's QEMU user cannot read kiln's files (no
-#    storage pools yet): still a failure to start, reported as such.
-cat > "$tmp/virtlogd.conf" <<EOF
-log_outputs = "3:file:$tmp/virtlogd.log"
-EOF
-virtlogd --daemon --config "$tmp/virtlogd.conf" --pid-file "$tmp/virtlogd.pid" \
-  || fail "virtlogd did not start"
-cleanup_fn stop_daemon "$tmp/virtlogd.pid"
-wait_for "virtlogd's pid file" test -s "$tmp/virtlogd.pid"
+# 3. With virtlogd: the daemon's QEMU user cannot read kiln's files (builds
+#    do not use storage pools yet): still a failure to start, reported as
+#    such.
+start_daemon virtlogd
 wait_for "virtlogd's socket" test -S /run/libvirt/virtlogd-sock
 build_fails with-virtlogd "no domain starts on $uri.*Permission denied"
 
