@@ -132,4 +132,4 @@ expect "images show b: base's references" same_words "base base/0.3.1 base/0.3.1
 expect "images rm: more than one" grep -qx base <<< "$(comp images rm web-golden/1.2.0/6 '')"
 expect "images prune -n: recipe names (-n is --dry-run)" \
   same_words "web-golden base" "$(comp images prune -n '')"
-expect "doctor --: --json --help" same_words "--json --help" "$(comp doctor --)"
+expect "doctor --: --json --connect --help" same_words "--json --connect --help" "$(comp doctor --)"
