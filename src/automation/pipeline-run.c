@@ -191,7 +191,7 @@ run_locked (RunContext *rc)
     return finish (rc, "failed", error->message, 0, NULL,
                    kiln_exit_code_for_error (error));
   g_autofree char *parent_digest
-      = kiln_catalog_file_digest (rc->cat, job->parent, &error);
+      = kiln_catalog_file_digest (rc->cat, job->parent, NULL, &error);
   if (!parent_digest)
     return finish (rc, "failed", error->message, 0, NULL,
                    kiln_exit_code_for_error (error));

@@ -250,7 +250,8 @@ identify_build (KilnJobContext *ctx, KilnResolved *res, GError **error)
   KilnJob *job = ctx->job;
   KilnCatalog *catalog = kiln_store_catalog (ctx->store);
 
-  res->parent_digest = kiln_catalog_file_digest (catalog, job->parent, error);
+  res->parent_digest = kiln_catalog_file_digest (catalog, job->parent,
+                                                 ctx->cancellable, error);
   if (!res->parent_digest)
     return FALSE;
   res->build_key = compute_build_key (ctx, res, error);

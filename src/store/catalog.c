@@ -41,7 +41,11 @@ static const char schema[] =
 
 /* Columns added after the first release, to catalogs of any age: the
  * process that runs a build (owner.h) and the stage it is in, so that a
- * build whose kiln was killed can be told from one still running. */
+ * build whose kiln was killed can be told from one still running; and
+ * what such a build may have left outside $KILN_HOME, for the kiln that
+ * recovers it (recover.h): the libvirt URI its domains ran on when not
+ * the embedded driver, the tag in its domains' names, its output
+ * directory once distribute began. */
 static const struct {
   const char *name;
   const char *type;
@@ -49,6 +53,9 @@ static const struct {
   { "owner_pid", "INTEGER" },
   { "owner_start", "INTEGER" },
   { "stage", "TEXT" },
+  { "connect_uri", "TEXT" },
+  { "domain_tag", "TEXT" },
+  { "output_dir", "TEXT" },
 };
 
 static gboolean
@@ -350,7 +357,8 @@ kiln_catalog_set (KilnCatalog *cat, gint64 build_id, const char *column,
 {
   static const char *const columns[] = {
     "build_key", "parent", "parent_digest", "image_path", "image_digest",
-    "log_path", "failure", "stage", NULL
+    "log_path", "failure", "stage", "connect_uri", "domain_tag",
+    "output_dir", NULL
   };
   /* column is never user text, but keep the SQL closed anyway */
   if (!g_strv_contains (columns, column))
@@ -432,6 +440,9 @@ kiln_build_record_free (KilnBuildRecord *r)
   g_free (r->finished);
   g_free (r->stage);
   g_free (r->deprecated);
+  g_free (r->connect_uri);
+  g_free (r->domain_tag);
+  g_free (r->output_dir);
   g_free (r);
 }
 
@@ -439,7 +450,8 @@ kiln_build_record_free (KilnBuildRecord *r)
   "id, name, version, build_number, state, build_key, parent, "              \
   "parent_digest, image_path, image_digest, log_path, failure, started, "    \
   "finished, owner_pid, owner_start, stage, "                                \
-  "(SELECT at FROM deprecations WHERE build_id = builds.id)"
+  "(SELECT at FROM deprecations WHERE build_id = builds.id), "               \
+  "connect_uri, domain_tag, output_dir"
 
 static char *
 col_text (sqlite3_stmt *st, int i)
@@ -470,6 +482,9 @@ record_from_row (sqlite3_stmt *st)
   r->owner_start = (guint64) sqlite3_column_int64 (st, 15);
   r->stage = col_text (st, 16);
   r->deprecated = col_text (st, 17);
+  r->connect_uri = col_text (st, 18);
+  r->domain_tag = col_text (st, 19);
+  r->output_dir = col_text (st, 20);
   return r;
 }
 
@@ -556,18 +571,18 @@ kiln_catalog_delete_build (KilnCatalog *cat, gint64 build_id, GError **error)
 }
 
 static char *
-sha256_file (const char *path, GError **error)
+sha256_file (const char *path, GCancellable *cancellable, GError **error)
 {
   g_autoptr (GFile) f = g_file_new_for_path (path);
-  g_autoptr (GFileInputStream) in = g_file_read (f, NULL, error);
+  g_autoptr (GFileInputStream) in = g_file_read (f, cancellable, error);
   if (!in)
     return NULL;
   g_autoptr (GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree guchar *buf = g_malloc (1 << 20);
   for (;;)
     {
-      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buf, 1 << 20, NULL,
-                                      error);
+      gssize n = g_input_stream_read (G_INPUT_STREAM (in), buf, 1 << 20,
+                                      cancellable, error);
       if (n < 0)
         return NULL;
       if (n == 0)
@@ -578,7 +593,8 @@ sha256_file (const char *path, GError **error)
 }
 
 char *
-kiln_catalog_file_digest (KilnCatalog *cat, const char *path, GError **error)
+kiln_catalog_file_digest (KilnCatalog *cat, const char *path,
+                          GCancellable *cancellable, GError **error)
 {
   struct stat st;
   if (stat (path, &st) < 0)
@@ -600,7 +616,7 @@ kiln_catalog_file_digest (KilnCatalog *cat, const char *path, GError **error)
     if (sqlite3_step (q) == SQLITE_ROW)
       return col_text (q, 0);
   }
-  char *digest = sha256_file (path, error);
+  char *digest = sha256_file (path, cancellable, error);
   if (!digest)
     return NULL;
   g_autoptr (sqlite3_stmt) ins = prepare (

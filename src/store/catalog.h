@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 typedef struct KilnCatalog KilnCatalog;
 
@@ -27,7 +27,8 @@ gboolean kiln_catalog_set_state (KilnCatalog *cat, gint64 build_id,
                                  GError **error);
 
 /* Set one text column of a build: build_key, parent, parent_digest,
- * log_path, image_path, image_digest, failure, stage. */
+ * log_path, image_path, image_digest, failure, stage, connect_uri,
+ * domain_tag, output_dir. */
 gboolean kiln_catalog_set (KilnCatalog *cat, gint64 build_id,
                            const char *column, const char *value,
                            GError **error);
@@ -61,6 +62,9 @@ typedef struct {
   guint64 owner_start;       /* 0 for builds recorded before owners were */
   char *stage;               /* the stage it is in or failed in, or NULL */
   char *deprecated;     /* when it was deprecated, or NULL */
+  char *connect_uri;    /* its libvirt URI; NULL: the embedded driver */
+  char *domain_tag;     /* its domains are named kiln-TAG-..., or NULL */
+  char *output_dir;     /* set when distribute begins, or NULL */
 } KilnBuildRecord;
 
 void kiln_build_record_free (KilnBuildRecord *r);
@@ -110,6 +114,7 @@ void kiln_artifact_record_free (KilnArtifactRecord *a);
 GPtrArray *kiln_catalog_list_artifacts (KilnCatalog *cat, gint64 build_id,
                                         GError **error);
 
-/* SHA-256 of a file, cached by (path, size, mtime). */
+/* SHA-256 of a file, cached by (path, size, mtime).  A parent can be
+ * many gigabytes: cancellable (may be NULL) stops the reading. */
 char *kiln_catalog_file_digest (KilnCatalog *cat, const char *path,
-                                GError **error);
+                                GCancellable *cancellable, GError **error);

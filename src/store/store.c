@@ -262,7 +262,8 @@ kiln_store_put_image (KilnStore *store, gint64 build_id, const char *src,
     }
   if (ok)
     {
-      digest = kiln_catalog_file_digest (store->catalog, image, error);
+      digest = kiln_catalog_file_digest (store->catalog, image, cancellable,
+                                         error);
       ok = digest
            && kiln_catalog_set (store->catalog, build_id, "image_path", image,
                                 error)

@@ -139,19 +139,28 @@ test_file_digest_cached_and_refreshed (void **state)
   g_autofree char *path = g_build_filename (f->dir, "img", NULL);
 
   assert_true (g_file_set_contents (path, "abc", 3, NULL));
-  g_autofree char *d1 = kiln_catalog_file_digest (cat, path, &error);
+  g_autofree char *d1 = kiln_catalog_file_digest (cat, path, NULL, &error);
   assert_string_equal (d1, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  g_autofree char *d2 = kiln_catalog_file_digest (cat, path, &error);
+  g_autofree char *d2 = kiln_catalog_file_digest (cat, path, NULL, &error);
   assert_string_equal (d1, d2);
 
   /* a changed file (size differs) gets a fresh digest */
   assert_true (g_file_set_contents (path, "abcd", 4, NULL));
-  g_autofree char *d3 = kiln_catalog_file_digest (cat, path, &error);
+  g_autofree char *d3 = kiln_catalog_file_digest (cat, path, NULL, &error);
   assert_string_equal (d3, "88d4266fd4e6338d13b845fcf289579d209c897823b9217da3e161936f031589");
 
   g_autofree char *missing = g_build_filename (f->dir, "nope", NULL);
-  assert_null (kiln_catalog_file_digest (cat, missing, &error));
+  assert_null (kiln_catalog_file_digest (cat, missing, NULL, &error));
   assert_non_null (error);
+  g_clear_error (&error);
+
+  /* a digest not cached yet stops when cancelled (a signal in resolve) */
+  g_autofree char *fresh = g_build_filename (f->dir, "fresh", NULL);
+  assert_true (g_file_set_contents (fresh, "xyz", 3, NULL));
+  g_autoptr (GCancellable) cancel = g_cancellable_new ();
+  g_cancellable_cancel (cancel);
+  assert_null (kiln_catalog_file_digest (cat, fresh, cancel, &error));
+  assert_true (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED));
 }
 
 /* NAME[/VERSION[/NUMBER]] against real catalog rows. */

@@ -117,7 +117,7 @@ add_build (Fixture *f, const char *name, const char *version,
   write_file (image, content);
   assert_true (kiln_catalog_set (cat_of (f), id, "image_path", image, NULL));
   g_autofree char *digest = kiln_catalog_file_digest (cat_of (f), image,
-                                                      NULL);
+                                                      NULL, NULL);
   assert_true (kiln_catalog_set (cat_of (f), id, "image_digest", digest,
                                  NULL));
   if (parent)
