@@ -411,6 +411,44 @@ kiln_hypervisor_reap_embedded (const char *embed_root, GPtrArray *killed)
   return killed ? killed->len - before : 0;
 }
 
+gboolean
+kiln_hypervisor_reap_named (const char *uri, const char *prefix,
+                            GPtrArray *killed, GError **error)
+{
+  /* only the local daemon's own socket: a transport (ext, ssh) would run
+   * a program on behalf of a kiln that is gone */
+  g_autoptr (GUri) u = g_uri_parse (uri, G_URI_FLAGS_NON_DNS, NULL);
+  const char *scheme = u ? g_uri_get_scheme (u) : NULL;
+  const char *host = u ? g_uri_get_host (u) : NULL;
+  if (!scheme || (g_strcmp0 (scheme, "qemu") != 0
+                  && g_strcmp0 (scheme, "qemu+unix") != 0)
+      || (host && *host) || g_uri_get_query (u))
+    return TRUE;
+  if (!libvirt_init (error))
+    return FALSE;
+  virConnectPtr conn = virConnectOpen (uri);
+  if (!conn)
+    {
+      g_autofree char *what = g_strdup_printf ("cannot connect to %s", uri);
+      kiln_libvirt_set_error (error, what);
+      return FALSE;
+    }
+  virDomainPtr *doms = NULL;
+  int n = virConnectListAllDomains (conn, &doms,
+                                    VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+  for (int i = 0; i < n; i++)
+    {
+      const char *name = virDomainGetName (doms[i]);
+      if (name && g_str_has_prefix (name, prefix)
+          && virDomainDestroy (doms[i]) == 0 && killed)
+        g_ptr_array_add (killed, g_strdup (name));
+      virDomainFree (doms[i]);
+    }
+  free (doms);
+  virConnectClose (conn);
+  return TRUE;
+}
+
 KilnTargetKind
 kiln_hypervisor_target_kind (KilnHypervisor *hv)
 {

@@ -31,6 +31,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnHypervisor, kiln_hypervisor_close)
 guint kiln_hypervisor_reap_embedded (const char *embed_root,
                                      GPtrArray *killed);
 
+/* Destroys the running domains on the libvirt daemon at uri whose names
+ * begin with prefix ("kiln-TAG-": the domains of one build whose kiln was
+ * killed).  Only a daemon on this host is asked through its own socket
+ * (qemu:///system, qemu:///session; nothing is asked for another URI):
+ * every domain kiln starts on a daemon is started with autodestroy, so it
+ * ends with kiln's connection anyway, and this is for a daemon that kept
+ * one.  Names destroyed are appended to killed (may
+ * be NULL); FALSE with error when the daemon could not be asked. */
+gboolean kiln_hypervisor_reap_named (const char *uri, const char *prefix,
+                                     GPtrArray *killed, GError **error);
+
 /* ---- the accelerator probe: mechanics only (the decision, the cache and
  * when to probe are src/build/accel-decide.c's) ---- */
 

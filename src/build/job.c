@@ -200,6 +200,7 @@ job_run_free (JobRun *run)
   g_object_unref (run->ctx.cancellable);
   g_ptr_array_unref (run->ctx.timings);
   g_free (run->ctx.timing_stage);
+  g_free (run->ctx.domain_tag);
   kiln_reporter_free (run->ctx.r);
   kiln_toe_log_free (run->toe_log);
   g_free (run);
@@ -253,6 +254,18 @@ job_begin (JobRun *run, GError **error)
   ctx->ws = kiln_workspace_new (job->name ? job->name : "job", error);
   if (!ctx->ws)
     return FALSE;
+  /* Recorded before any domain starts: a kiln killed from now on leaves
+   * the next one the URI and the names to look for (store/recover.h). */
+  ctx->domain_tag = g_strdup_printf ("%08x", g_random_int ());
+  if (ctx->store && ctx->build_id > 0)
+    {
+      KilnCatalog *cat = kiln_store_catalog (ctx->store);
+      kiln_catalog_set (cat, ctx->build_id, "domain_tag", ctx->domain_tag,
+                        NULL);
+      if (job->connect && !g_str_equal (job->connect, "embed"))
+        kiln_catalog_set (cat, ctx->build_id, "connect_uri", job->connect,
+                          NULL);
+    }
   if (job->kind != KILN_JOB_BUILD)
     {
       g_autofree char *log = kiln_workspace_path (ctx->ws, "kiln.log");

@@ -52,7 +52,8 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
   g_autofree char *console_name = g_strdup_printf ("console-%s.log", what);
   g_autofree char *sock = g_build_filename (ctx->ws->sock_dir, "agent.sock",
                                             NULL);
-  g_autofree char *prefix = g_strdup_printf ("kiln-%s", what);
+  g_autofree char *prefix = g_strdup_printf ("kiln-%s-%s", ctx->domain_tag,
+                                             what);
   KilnDomainSpec spec = {
     .name_prefix = prefix,
     .disk = disk,

@@ -144,6 +144,12 @@ write_artifacts (KilnJobContext *ctx, const KilnResolved *res,
    * a directory of their own */
   g_autofree char *outdir = g_build_filename (
       job->output_dir ? job->output_dir : ".", base, NULL);
+  /* absolute: a kiln killed from here on leaves a temporary directory in
+   * it, which the next kiln removes (src/store/recover.c) */
+  g_autofree char *outdir_abs = g_canonicalize_filename (outdir, NULL);
+  if (ctx->store && ctx->build_id > 0)
+    kiln_catalog_set (kiln_store_catalog (ctx->store), ctx->build_id,
+                      "output_dir", outdir_abs, NULL);
 
   g_autofree char *parent_digest
       = g_strdup_printf ("sha256:%s", res->parent_digest);

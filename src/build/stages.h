@@ -43,6 +43,9 @@ typedef struct {
   KilnStore *store;            /* kiln build only; NULL for run and test */
   gint64 build_id;             /* the build in the store's catalog, or 0 */
   gint64 build_number;
+  /* in the names of the job's domains (kiln-TAG-build-...), recorded in
+   * the catalog: how a later kiln finds them on a daemon (recover.h) */
+  char *domain_tag;
   GPtrArray *timings;          /* KilnStageTiming*, for the manifest */
   char *timing_stage;          /* the stage being timed */
   gint64 timing_start;

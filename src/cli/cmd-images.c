@@ -116,6 +116,10 @@ record_to_json (JsonBuilder *b, const KilnBuildRecord *r,
   kiln_json_add_string_or_null (b, "log", r->log_path);
   kiln_json_add_string_or_null (b, "failure", r->failure);
   kiln_json_add_string_or_null (b, "deprecated", r->deprecated);
+  kiln_json_add_string_or_null (b, "connect", r->connect_uri);
+  g_autofree char *domains
+      = r->domain_tag ? g_strdup_printf ("kiln-%s-*", r->domain_tag) : NULL;
+  kiln_json_add_string_or_null (b, "domains", domains);
   if (artifacts)
     {
       json_builder_set_member_name (b, "artifacts");
@@ -271,6 +275,12 @@ cmd_show (const char *text, gboolean json)
   if (r->build_key)
     kiln_print_text (stdout, "key       %s\n", r->build_key);
   kiln_print_text (stdout, "log       %s\n", r->log_path ? r->log_path : "-");
+  /* where its domains ran and what they were called: what a user looks
+   * for in `virsh list` */
+  if (r->domain_tag)
+    kiln_print_text (stdout, "domains   kiln-%s-* on %s\n", r->domain_tag,
+                     r->connect_uri ? r->connect_uri
+                                    : "kiln's embedded libvirt");
   for (guint i = 0; artifacts && i < artifacts->len; i++)
     {
       const char *p = artifacts->pdata[i];

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "common/kiln.h"
 #include "common/kiln-json.h"
+#include "base/confine.h"
 #include "base/paths.h"
 #include "outputs.h"
 #include "ova.h"
@@ -672,25 +673,46 @@ remove_dir (const char *dir)
     g_warning ("cannot remove %s: %s", dir, g_strerror (errno));
 }
 
-/* Directories of earlier runs that were killed (their PID is gone). */
-static void
-remove_stale_tmp_dirs (const char *out_dir)
+/* The temporary directories of pid (any pid when 0) in out_dir; with
+ * only_dead, those whose process is gone.  Removed below out_dir, never
+ * through a link or into a mount (confine.h). */
+static guint
+remove_tmp_dirs (const char *out_dir, gint64 only_pid, GPtrArray *removed)
 {
   g_autoptr (GDir) gd = g_dir_open (out_dir, 0, NULL);
   const char *name;
+  guint found = 0;
   while (gd && (name = g_dir_read_name (gd)))
     {
       if (!g_str_has_prefix (name, TMP_PREFIX))
         continue;
-      gint64 pid = g_ascii_strtoll (name + strlen (TMP_PREFIX), NULL, 10);
-      gboolean gone = pid > 0 && pid != getpid ()
-                      && kill ((pid_t) pid, 0) != 0 && errno == ESRCH;
-      if (gone)
+      char *end = NULL;
+      gint64 pid = g_ascii_strtoll (name + strlen (TMP_PREFIX), &end, 10);
+      if (pid <= 0 || !end || *end != '.')
+        continue;
+      if (only_pid ? pid != only_pid
+                   : pid == getpid ()
+                         || !(kill ((pid_t) pid, 0) != 0 && errno == ESRCH))
+        continue;
+      g_autofree char *p = g_build_filename (out_dir, name, NULL);
+      g_autoptr (GError) error = NULL;
+      if (!kiln_remove_below (out_dir, p, &error))
         {
-          g_autofree char *p = g_build_filename (out_dir, name, NULL);
-          remove_dir (p);
+          g_warning ("%s", error->message);
+          continue;
         }
+      found++;
+      if (removed)
+        g_ptr_array_add (removed, g_steal_pointer (&p));
     }
+  return found;
+}
+
+guint
+kiln_distribute_remove_leftovers (const char *out_dir, gint64 pid,
+                                  GPtrArray *removed)
+{
+  return pid > 0 ? remove_tmp_dirs (out_dir, pid, removed) : 0;
 }
 
 /* --- finishing --- */
@@ -1087,7 +1109,7 @@ kiln_distribute (const KilnDistributeSpec *spec,
                    g_strerror (e));
       return FALSE;
     }
-  remove_stale_tmp_dirs (out_dir);
+  remove_tmp_dirs (out_dir, 0, NULL); /* of earlier runs that were killed */
   if (!check_free_names (spec, out_dir, error))
     {
       if (made_out_dir)

@@ -109,6 +109,12 @@ gboolean kiln_distribute (const KilnDistributeSpec *spec,
                           KilnDistributeResult **result,
                           GCancellable *cancellable, GError **error);
 
+/* Removes what a kiln process pid that was killed during kiln_distribute
+ * left in out_dir (its hidden temporary directory); their paths are added
+ * to removed when not NULL.  How many it removed. */
+guint kiln_distribute_remove_leftovers (const char *out_dir, gint64 pid,
+                                        GPtrArray *removed);
+
 /* A base name kiln accepts for artifacts (letters, digits, . _ + -, not
  * starting with '.' or '-', at most 200 bytes). */
 gboolean kiln_artifact_name_valid (const char *name, GError **error);

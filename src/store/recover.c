@@ -1,9 +1,12 @@
 /* recover.c - what a kiln that was killed left behind (recover.h) */
 #include "recover.h"
 
+#include <glib/gstdio.h>
+
 #include "backends/libvirt.h"
 #include "base/owner.h"
 #include "base/workspace.h"
+#include "outputs/outputs.h"
 
 static void
 say (KilnRecoverFn fn, gpointer data, const char *fmt, ...)
@@ -20,6 +23,38 @@ say (KilnRecoverFn fn, gpointer data, const char *fmt, ...)
     fn (msg, data);
   else
     g_printerr ("kiln: %s\n", msg);
+}
+
+/* What a dead build left outside $KILN_HOME: its domains on a daemon (by
+ * the tag in their names), the temporary directory of its distribute in
+ * its output directory (and that directory, when nothing else is in it:
+ * it is the build's own). */
+static void
+recover_outside (const KilnBuildRecord *r, KilnRecoverFn fn, gpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  if (r->connect_uri && r->domain_tag)
+    {
+      g_autofree char *prefix = g_strdup_printf ("kiln-%s-", r->domain_tag);
+      g_autoptr (GPtrArray) killed = g_ptr_array_new_with_free_func (g_free);
+      if (!kiln_hypervisor_reap_named (r->connect_uri, prefix, killed, &error))
+        say (fn, data, "cannot look for the domains of build %s/%s/%"
+             G_GINT64_FORMAT " on %s: %s", r->name, r->version,
+             r->build_number, r->connect_uri, error->message);
+      for (guint i = 0; i < killed->len; i++)
+        say (fn, data, "stopped the domain %s on %s, left running by a kiln "
+             "that was killed", (char *) killed->pdata[i], r->connect_uri);
+    }
+  if (r->output_dir && r->owner_pid > 0)
+    {
+      g_autoptr (GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
+      kiln_distribute_remove_leftovers (r->output_dir, r->owner_pid, removed);
+      for (guint i = 0; i < removed->len; i++)
+        say (fn, data, "removed %s, left by a kiln that was killed",
+             (char *) removed->pdata[i]);
+      if (removed->len > 0)
+        g_rmdir (r->output_dir); /* only when empty */
+    }
 }
 
 /* The builds whose kiln is gone: failed, their store directory removed. */
@@ -57,6 +92,7 @@ recover_builds (KilnStore *store, KilnRecoverFn fn, gpointer data)
       if (!changed)
         continue; /* another kiln recovered it just now */
       found++;
+      recover_outside (r, fn, data);
       if (!kiln_store_discard_image (store, r->id, &error))
         say (fn, data, "build %s/%s/%" G_GINT64_FORMAT ": %s", r->name,
              r->version, r->build_number, error->message);

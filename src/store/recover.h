@@ -9,8 +9,12 @@
  * half-written .tmp image) is removed, and so are the work directories of
  * dead owners with their socket directories (src/base/workspace.h) and the
  * QEMU processes of their domains in kiln's embedded libvirt roots
- * ($KILN_HOME/libvirt, backends/libvirt.h).  Only $KILN_HOME's embedded
- * driver is reaped: domains on another URI are left alone.
+ * ($KILN_HOME/libvirt, backends/libvirt.h).  Outside $KILN_HOME: a build
+ * that ran on this host's libvirt daemon (qemu:///system, the catalog
+ * has the URI) has its domains, named kiln-TAG-..., destroyed there (they
+ * end with kiln's connection anyway: started with autodestroy), and one
+ * killed during distribute has the hidden temporary directory in its
+ * output directory removed (outputs.h).
  */
 #pragma once
 

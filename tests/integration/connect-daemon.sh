@@ -27,6 +27,8 @@ requires libvirtd --version
 requires virtlogd --version
 requires virsh --version
 requires qemu-img --version
+requires qemu-io --version
+requires sqlite3 --version
 if pgrep -x 'libvirtd|virtqemud|virtlogd' > /dev/null; then
   skip "a libvirt daemon already runs on this host"
 fi
@@ -192,6 +194,58 @@ expect_no_file "$tmp/unused.sock"
 ok "agent channel as a libvirt stream: every line, in order, whole"
 n=$(virsh -c "$uri" list --all --name | grep -c . || true)
 expect_eq "no domain left on the daemon" 0 "$n"
+
+# 3d. A domain of a build that outlived its kiln on the daemon (as when
+#     the daemon restarted meanwhile and forgot its autodestroy) is
+#     destroyed by the next kiln, found by the tag in its name; another
+#     build's domain is left alone.  The build is killed while resolve
+#     digests a fresh 1 GiB parent: by then kiln has recorded the URI and
+#     its domains' tag in the catalog (read here with sqlite3).
+big=$tmp/big.qcow2
+qemu-img convert -O qcow2 "$tiny" "$big" || fail "cannot copy the tiny image"
+qemu-img resize -q "$big" 1536M || fail "cannot grow the big parent"
+qemu-io -c "write -q -P 0x5a 300M 1024M" "$big" > /dev/null || fail "qemu-io"
+sed "s|^parent: .*|parent: $big|; s|^name: .*|name: sysconn-killed|" "$tmp/r.yaml" > "$tmp/killed.yaml"
+"$KILN" build "$tmp/killed.yaml" --connect "$uri" -o "$tmp/out-killed" \
+  < /dev/null > "$tmp/killed.out" 2>&1 &
+kpid=$!
+cleanup_fn kill_if_running "$kpid"
+in_resolve () { grep -q 'stage: resolve$' "$tmp/killed.out"; }
+wait_for --while "$kpid" "the killed build's resolve stage" in_resolve
+kill -KILL "$kpid"
+wait "$kpid" 2> /dev/null
+kref=$(sed -n 's|.*build \(sysconn-killed/1.0.0/[0-9]*\) (log .*|\1|p' "$tmp/killed.out" | head -n 1)
+[ -n "$kref" ] || { _show "$tmp/killed.out"; fail "the killed kiln did not name its build"; }
+tag=$(sqlite3 "$KILN_HOME/catalog.db" \
+  "SELECT domain_tag FROM builds WHERE name = 'sysconn-killed' ORDER BY id DESC LIMIT 1")
+expect_eq "the killed build's URI is in the catalog" "$uri" "$(sqlite3 "$KILN_HOME/catalog.db" \
+  "SELECT connect_uri FROM builds WHERE name = 'sysconn-killed' ORDER BY id DESC LIMIT 1")"
+[[ $tag =~ ^[0-9a-f]{8}$ ]] || fail "no domain tag recorded for the killed build: '$tag'"
+# leftover NAME: a transient domain on the daemon that boots nothing
+leftover () {
+  cat > "$tmp/$1.xml" <<XML
+<domain type='qemu'><name>$1</name><memory unit='MiB'>64</memory>
+<os><type arch='x86_64'>hvm</type></os><devices/></domain>
+XML
+  virsh -c "$uri" create "$tmp/$1.xml" > /dev/null || fail "cannot start $1"
+}
+other=kiln-00000000-build-other
+[ "$tag" != 00000000 ] || other=kiln-11111111-build-other
+leftover "kiln-$tag-build-leftover"
+leftover "$other"
+drop_other () { virsh -c "$uri" destroy "$other" > /dev/null 2>&1; return 0; }
+cleanup_fn drop_other
+expect_exit 0 --out "$tmp/recovered.out" "$KILN" images list
+expect_grep -F "stopped the domain kiln-$tag-build-leftover on $uri, left running by a kiln that was killed" "$tmp/recovered.out"
+expect_grep -F "$kref marked failed: kiln was killed during resolve" "$tmp/recovered.out"
+expect_eq "the killed build's domain is gone" "" \
+  "$(virsh -c "$uri" list --name | grep "^kiln-$tag-" || true)"
+expect_eq "another build's domain is left alone" "$other" \
+  "$(virsh -c "$uri" list --name | grep -x "$other" || true)"
+expect_exit 0 --out "$tmp/show-killed.out" "$KILN" images show "$kref"
+expect_grep -F "domains   kiln-$tag-* on $uri" "$tmp/show-killed.out"
+drop_other
+ok "a killed build's domain on the daemon: destroyed by the next kiln, by its name"
 
 # 4. kiln doctor --connect looks at that target and says why.
 expect_exit 3 --out "$tmp/doctor.json" "$KILN" doctor --connect "$uri" --json

@@ -59,6 +59,12 @@ typedef struct {
   char store_dir[512];
 } Left;
 
+/* What it also records outside $KILN_HOME (NULL: nothing): the URI its
+ * domains ran on, and an output directory where distribute had begun
+ * (a hidden temporary directory with half an artifact in it). */
+static const char *left_uri;
+static const char *left_out_dir;
+
 static void
 killed_during (const char *name, const char *stage, Left *left)
 {
@@ -77,6 +83,19 @@ killed_during (const char *name, const char *stage, Left *left)
       KilnCatalog *cat = kiln_store_catalog (store);
       kiln_catalog_set_state (cat, l.build_id, "building", NULL, NULL);
       kiln_catalog_set (cat, l.build_id, "stage", stage, NULL);
+      kiln_catalog_set (cat, l.build_id, "domain_tag", "0badc0de", NULL);
+      if (left_uri)
+        kiln_catalog_set (cat, l.build_id, "connect_uri", left_uri, NULL);
+      if (left_out_dir)
+        {
+          kiln_catalog_set (cat, l.build_id, "output_dir", left_out_dir,
+                            NULL);
+          g_autofree char *t = g_strdup_printf (
+              "%s/.kiln-distribute.%d.Ab12Cd", left_out_dir, (int) getpid ());
+          g_mkdir_with_parents (t, 0700);
+          g_autofree char *part = g_build_filename (t, "x.raw", NULL);
+          g_file_set_contents (part, "half an artifact", -1, NULL);
+        }
       g_autofree char *dir = kiln_store_build_dir (store, name, "1.0", number,
                                                    NULL);
       g_mkdir_with_parents (dir, 0755);
@@ -127,6 +146,46 @@ test_a_killed_build_is_recovered_by_the_next_kiln (void **state)
   /* nothing left for the next one */
   g_autoptr (GPtrArray) said = g_ptr_array_new_with_free_func (g_free);
   assert_int_equal (kiln_store_recover (store, home, collect, said), 0);
+}
+
+/* Killed during distribute: its temporary directory in the output
+ * directory goes, and the directory with it when nothing else is there;
+ * another process's temporary directory stays.  A recorded URI with a
+ * transport is never connected to (it would run a program). */
+static void
+test_what_a_killed_build_left_outside_home_is_removed (void **state)
+{
+  (void) state;
+  g_autofree char *out = g_build_filename (home, "..", "out", "b-1", NULL);
+  g_autofree char *out_abs = g_canonicalize_filename (out, NULL);
+  g_autofree char *canary = g_build_filename (home, "..", "ran", NULL);
+  g_autofree char *uri = g_strdup_printf (
+      "qemu+ext:///system?command=/bin/touch%%20%s", canary);
+  g_mkdir_with_parents (out_abs, 0755);
+  left_uri = uri;
+  left_out_dir = out_abs;
+  Left left;
+  killed_during ("outside", "distribute", &left);
+  left_uri = left_out_dir = NULL;
+  g_autofree char *parent_dir = g_path_get_dirname (out_abs);
+  g_autofree char *others = g_strdup_printf (
+      "%s/.kiln-distribute.%d.Zz99Yy", parent_dir, (int) getpid ());
+  assert_int_equal (g_mkdir (others, 0700), 0);
+
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnStore) store = kiln_store_open_existing (home, &error);
+  assert_non_null (store);
+  g_autoptr (KilnBuildRecord) r = kiln_catalog_get_build (
+      kiln_store_catalog (store), left.build_id, &error);
+  assert_string_equal (r->state, "failed");
+  assert_string_equal (r->connect_uri, uri);
+  assert_string_equal (r->domain_tag, "0badc0de");
+  assert_string_equal (r->output_dir, out_abs);
+  assert_false (exists (out_abs)); /* its temporary directory, then it */
+  assert_true (exists (others));   /* not the build's */
+  assert_false (exists (canary));  /* the transport never ran */
+  g_rmdir (others);
+  g_rmdir (parent_dir);
 }
 
 static void
@@ -261,6 +320,7 @@ main (void)
     cmocka_unit_test (test_a_killed_build_is_recovered_by_the_next_kiln),
     cmocka_unit_test (test_a_running_build_is_left_alone),
     cmocka_unit_test (test_recovery_happens_once),
+    cmocka_unit_test (test_what_a_killed_build_left_outside_home_is_removed),
     cmocka_unit_test (test_a_state_change_is_one_transaction),
     cmocka_unit_test (test_an_old_catalog_gets_owner_columns),
   };
