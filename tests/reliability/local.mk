@@ -5,8 +5,10 @@ RELIABILITY_TESTS = tests/reliability/kill-during-boot.sh \
 	tests/reliability/full-output-dir.sh \
 	tests/reliability/guest-faults.sh \
 	tests/reliability/signal-stages.sh \
+	tests/reliability/signal-outer-stages.sh \
 	tests/reliability/guest-files.sh \
 	tests/reliability/kill-offline.sh \
+	tests/reliability/kill-stages.sh \
 	tests/reliability/signal-template.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS)

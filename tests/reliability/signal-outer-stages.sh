@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# SIGINT and SIGTERM in the stages the other signal tests leave out (item
+# 10 of the trust issue; signal-stages.sh has inject and test inject,
+# libvirt-sigterm.sh the build boot, build-offline.sh the offline build):
+# SIGINT while resolve reads the parent's digest, SIGTERM while generalize
+# works in the appliance, SIGINT while the test boot runs its step,
+# SIGTERM while distribute flattens and converts the image.  Each: kiln
+# stops within 5 s (digests are read with the job's cancellable), exits
+# 130 or 143 naming the stage and the signal, the catalog says cancelled,
+# nothing is left (no QEMU, no work directory, no temp file, nothing in
+# the output directory, no hidden temporary directory there either), the
+# parent is unchanged.  The parent carries 1.5 GiB of data past the tiny
+# image's filesystem, so that resolve and distribute take seconds.  The
+# builds are offline: no build boot comes first.  (Prepare takes a tenth of
+# a second once the accelerator probe is cached, too short to be hit from
+# outside; a signal there is seen by the same check at the stage's end.)
+# ~2.5 min.
+. "$(dirname "$0")/../integration/lib/functions.sh"
+. "$top_srcdir/tests/integration/lib/tiny-image.sh"
+requires qemu-io
+
+tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
+tiny_sum=$(sha256 "$tiny")
+
+# new_parent FILE: a fresh parent (its digest is not in the catalog yet)
+new_parent () {
+  qemu-img convert -O qcow2 "$tiny" "$1" || fail "cannot copy the tiny image"
+  qemu-img resize -q "$1" 2G || fail "cannot grow the parent"
+  qemu-io -c "write -q -P 0x5a 300M 1536M" "$1" > /dev/null \
+    || fail "cannot write the parent's extra data"
+}
+
+# write_recipe NAME [test]: an offline build step; with "test", a test
+# step that takes a while
+write_recipe () {
+  mkdir -p "$TEST_TMP/$1"
+  cat > "$TEST_TMP/$1/c.yaml" <<'YAML'
+name: signalled-outer
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Work
+        action: ExecuteBash
+        inputs:
+          commands: ["echo built > /etc/kiln-signalled"]
+YAML
+  if [ "${2:-}" = test ]; then
+    cat >> "$TEST_TMP/$1/c.yaml" <<'YAML'
+  - name: test
+    steps:
+      - name: Check
+        action: ExecuteBash
+        inputs:
+          commands: ["grep -q built /etc/kiln-signalled", "sleep 60"]
+YAML
+  fi
+  cat > "$TEST_TMP/$1/recipe.yaml" <<YAML
+name: rel-$1
+version: 1.0.0
+parent: $TEST_TMP/parent.qcow2
+components:
+  - component: ./c.yaml
+    offline: true
+build:
+  memory: 512M
+outputs:
+  formats: [raw, vmdk]
+  directory: $TEST_TMP/$1/out
+YAML
+}
+
+# signal_in NAME STAGE SIGNAL EXIT DELAY: starts the build, sends SIGNAL
+# DELAY seconds after "stage: STAGE" is printed, checks what must hold
+signal_in () {
+  local name=$1 stage=$2 sig=$3 want=$4 delay=$5 pid rc=0 t0 waited=0
+  local out=$TEST_TMP/$name.out
+  "$KILN" build --force "$TEST_TMP/$name/recipe.yaml" < /dev/null > "$out" 2>&1 &
+  pid=$!
+  cleanup_fn kill_if_running "$pid"
+  until grep -q "stage: $stage\$" "$out"; do
+    kill -0 "$pid" 2> /dev/null || { _show "$out" "kiln build"; fail "$name: the build ended before stage $stage"; }
+    sleep 0.1
+    waited=$((waited + 1)); [ "$waited" -lt 6000 ] || fail "$name: no stage $stage in 10 minutes"
+  done
+  sleep "$delay"
+  kill -0 "$pid" 2> /dev/null || { _show "$out" "kiln build"; fail "$name: the build ended before the signal"; }
+  grep -q "stage: $stage\$" <(tail -n 3 "$out") \
+    || note "$name: kiln printed more since the stage began: $(tail -n 1 "$out")"
+  kill "-$sig" "$pid"
+  t0=$(date +%s)
+  wait "$pid" || rc=$?
+  note "$name: kiln exited $(( $(date +%s) - t0 )) s after SIG$sig"
+  [ "$rc" -eq "$want" ] || { _show "$out" "kiln build"; fail "$name: exit $rc, expected $want"; }
+  [ $(( $(date +%s) - t0 )) -le 5 ] || fail "$name: kiln took over 5 s to stop"
+  expect_grep -F "build failed in stage '$stage'" "$out"
+  expect_grep -F "interrupted by signal" "$out"
+  [ "$("$KILN" images list | awk -v b="rel-$name/1.0.0/" 'index($1, b) == 1 { print $2; exit }')" = cancelled ] \
+    || fail "$name: the catalog does not say cancelled: $("$KILN" images list | grep "rel-$name" | head -n 1)"
+  expect_eq "$name: nothing in the output directory" "" \
+    "$(ls -A "$TEST_TMP/$name/out" 2> /dev/null)"
+  expect_eq "$name: the parent is unchanged" "$parent_sum" "$(sha256 "$TEST_TMP/parent.qcow2")"
+  expect_no_leftovers
+  ok "SIG$sig during $stage: exit $want, cancelled, nothing left"
+}
+
+new_parent "$TEST_TMP/parent.qcow2"
+parent_sum=$(sha256 "$TEST_TMP/parent.qcow2")
+# sha256 read the file: what resolve reads comes from the page cache, as a
+# second build's would; 1.5 GiB still takes kiln seconds to digest
+write_recipe resolve
+signal_in resolve resolve INT 130 0.5
+
+# the digest is now in the catalog
+write_recipe generalize test
+signal_in generalize generalize TERM 143 2
+write_recipe testboot test
+signal_in testboot "test boot" INT 130 4
+write_recipe distribute
+signal_in distribute distribute TERM 143 1
+expect_eq "the tiny image is unchanged" "$tiny_sum" "$(sha256 "$tiny")"
