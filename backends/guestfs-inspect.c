@@ -239,9 +239,53 @@ kiln_guest_inspect_and_mount (KilnGuest *kg, GError **error)
   return ok;
 }
 
+/* The package databases libguestfs parses to list the packages, and how
+ * large kiln lets each be: a build step may have replaced one with
+ * anything, and the appliance would read it whole.  (A real dpkg status
+ * file is a few MiB; an rpm database a few hundred; the reply itself is
+ * bounded by libguestfs's 4 MB protocol message.) */
+static const struct {
+  const char *path;
+  guint64 max;
+} package_databases[] = {
+  { "/var/lib/dpkg/status", 64 << 20 },
+  { "/lib/apk/db/installed", 64 << 20 },
+  { "/var/lib/rpm/rpmdb.sqlite", G_GUINT64_CONSTANT (1) << 30 },
+  { "/var/lib/rpm/Packages", G_GUINT64_CONSTANT (1) << 30 },
+};
+
+gboolean
+kiln_guest_check_package_databases (KilnGuest *kg, GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (package_databases); i++)
+    {
+      const char *path = package_databases[i].path;
+      if (guestfs_exists (kg->g, path) != 1)
+        continue;
+      /* what libguestfs would read, a link followed: a device node (a
+       * step can make one) would never end */
+      if (guestfs_is_file_opts (kg->g, path, GUESTFS_IS_FILE_OPTS_FOLLOWSYMLINKS,
+                                1, -1) != 1)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                       "listing the packages: the guest's %s is not a "
+                       "regular file", path);
+          return FALSE;
+        }
+      if (!kiln_guest_check_size (kg, path, package_databases[i].max, error))
+        {
+          g_prefix_error (error, "listing the packages: ");
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 GPtrArray *
 kiln_guest_list_packages (KilnGuest *kg, GError **error)
 {
+  if (!kiln_guest_check_package_databases (kg, error))
+    return NULL;
   struct guestfs_application2_list *apps
       = guestfs_inspect_list_applications2 (kg->g, kg->root);
   if (!apps)

@@ -82,8 +82,14 @@ gboolean kiln_guest_zero_free_space (KilnGuest *g, GError **error);
 gboolean kiln_guest_remove_journal (KilnGuest *g, GPtrArray *actions,
                                     GError **error);
 
+/* Whether the package databases libguestfs would parse (dpkg status, apk
+ * installed, rpm) are regular files within kiln's size limits: a step may
+ * have replaced one with anything.  FALSE with an error naming the file. */
+gboolean kiln_guest_check_package_databases (KilnGuest *g, GError **error);
+
 /* Installed packages: KilnPackageRow* as the package database has them
- * (the core formats versions: src/outputs/sbom.h). */
+ * (the core formats versions: src/outputs/sbom.h).  Checks the databases
+ * first (kiln_guest_check_package_databases). */
 GPtrArray *kiln_guest_list_packages (KilnGuest *g, GError **error);
 
 /* ---- raw reads (src/outputs/guest-facts.c turns them into facts) -------

@@ -50,6 +50,10 @@ kiln_stage_generalize_in (KilnJobContext *ctx, KilnGuest *guest,
    * same appliance launch from the generalized image. */
   g_autoptr (KilnGeneralized) gen = g_new0 (KilnGeneralized, 1);
   gen->os = kiln_os_info_copy (kiln_guest_os (g));
+  /* A package database a step made huge or replaced is the build's
+   * failure, not a warning: the SBOM would silently lack the packages. */
+  if (!kiln_guest_check_package_databases (g, error))
+    return NULL;
   {
     g_autoptr (GError) perr = NULL;
     gen->packages = kiln_guest_packages (g, &perr);

@@ -7,9 +7,15 @@
 #      agent appends its own events after it) -> the offline stage fails,
 #      the file is not downloaded;
 #   2. a step appends 2 MiB to /etc/rc.local, which kiln edits to start and
-#      remove its agent -> the build fails when kiln reads it back.
+#      remove its agent -> the build fails when kiln reads it back;
+#   3. a step makes the guest a Debian (/etc/debian_version) with a 100 MiB
+#      dpkg status file (sparse) -> generalize fails before libguestfs
+#      would parse it for the SBOM's package list;
+#   4. a step puts a character device (/dev/zero's numbers) where apk's
+#      database is -> generalize fails: not a regular file (read, it would
+#      never end).
 # Each: exit 1, the message, nothing in the output directory, no QEMU, no
-# work directory, no temp file, the parent unchanged.  ~60-90 s.
+# work directory, no temp file, the parent unchanged.  ~2 min.
 . "$(dirname "$0")/../integration/lib/functions.sh"
 . "$top_srcdir/tests/integration/lib/tiny-image.sh"
 
@@ -66,3 +72,15 @@ hostile_build rclocal 'dd if=/dev/zero bs=1024 count=2048 >> /etc/rc.local'
 expect_grep -F "the guest's /etc/rc.local is 2.0 MiB, more than the 1.0 MiB kiln reads back from a guest" "$TEST_TMP/rclocal.out"
 ok "rc.local: $(grep -m1 'build failed' "$TEST_TMP/rclocal.out"): $(grep -m1 'more than' "$TEST_TMP/rclocal.out" | sed 's/^ *//')"
 after rclocal
+
+hostile_build dpkgstatus 'echo 12.0 > /etc/debian_version; mkdir -p /var/lib/dpkg; dd if=/dev/zero of=/var/lib/dpkg/status bs=1 count=1 seek=104857600'
+expect_grep "build failed in stage 'generalize'" "$TEST_TMP/dpkgstatus.out"
+expect_grep -F "the guest's /var/lib/dpkg/status is 100.0 MiB, more than the 64.0 MiB kiln reads back from a guest" "$TEST_TMP/dpkgstatus.out"
+ok "dpkg status: $(grep -m1 'more than' "$TEST_TMP/dpkgstatus.out" | sed 's/^ *//')"
+after dpkgstatus
+
+hostile_build apkdevice 'mkdir -p /lib/apk/db; mknod /lib/apk/db/installed c 1 5'
+expect_grep "build failed in stage 'generalize'" "$TEST_TMP/apkdevice.out"
+expect_grep -F "the guest's /lib/apk/db/installed is not a regular file" "$TEST_TMP/apkdevice.out"
+ok "apk database: $(grep -m1 'not a regular file' "$TEST_TMP/apkdevice.out" | sed 's/^ *//')"
+after apkdevice
