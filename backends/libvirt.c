@@ -223,14 +223,29 @@ static KilnHypervisor *open_free_embed_root (const char *base, GError **error);
  * one that loses libvirt's pid-file lock fails.  Best effort: if the lock
  * file cannot be had, they go on as before. */
 static KilnHypervisor *
-open_embed_root (const char *base, GError **error)
+open_embed_root (const char *base, GCancellable *cancellable, GError **error)
 {
   g_autofree char *lock_path = g_strconcat (base, ".lock", NULL);
   int lock = open (lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock >= 0 && flock (lock, LOCK_EX) != 0)
+  /* Polled, not a blocking flock: a signal must stop kiln while another
+   * process holds the lock (a blocked flock is restarted after the
+   * signal, which GLib's handler only records). */
+  while (lock >= 0 && flock (lock, LOCK_EX | LOCK_NB) != 0)
     {
-      close (lock);
-      lock = -1;
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        {
+          close (lock);
+          lock = -1;
+          break;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          g_prefix_error (error, "while waiting for another process to open "
+                          "the embedded libvirt root %s: ", base);
+          close (lock);
+          return NULL;
+        }
+      g_usleep (100 * 1000);
     }
   KilnHypervisor *hv = open_free_embed_root (base, error);
   if (lock >= 0)
@@ -240,6 +255,13 @@ open_embed_root (const char *base, GError **error)
 
 KilnHypervisor *
 kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
+{
+  return kiln_hypervisor_open_cancellable (uri, embed_root, NULL, error);
+}
+
+KilnHypervisor *
+kiln_hypervisor_open_cancellable (const char *uri, const char *embed_root,
+                                  GCancellable *cancellable, GError **error)
 {
   if (!libvirt_init (error))
     return NULL;
@@ -265,7 +287,7 @@ kiln_hypervisor_open (const char *uri, const char *embed_root, GError **error)
       return NULL;
     }
   g_autofree char *base = g_canonicalize_filename (embed_root, NULL);
-  return open_embed_root (base, error);
+  return open_embed_root (base, cancellable, error);
 }
 
 /* One process at a time may use an embedded root (libvirt locks
@@ -391,11 +413,13 @@ kiln_hypervisor_reap_embedded (const char *embed_root, GPtrArray *killed)
   g_autofree char *base = g_canonicalize_filename (embed_root, NULL);
   g_autofree char *lock_path = g_strconcat (base, ".lock", NULL);
   int lock = open (lock_path, O_RDWR | O_CLOEXEC);
-  /* the lock kiln_hypervisor_open takes: nobody opens a root meanwhile */
-  if (lock >= 0 && flock (lock, LOCK_EX) != 0)
+  /* the lock kiln_hypervisor_open takes: nobody opens a root meanwhile.
+   * Not waited for: when another process is opening a root right now,
+   * the reaping is left to the next kiln (every command looks). */
+  if (lock >= 0 && flock (lock, LOCK_EX | LOCK_NB) != 0)
     {
       close (lock);
-      lock = -1;
+      return 0;
     }
   guint before = killed ? killed->len : 0;
   for (int i = 1; i <= EMBED_ROOT_FALLBACKS; i++)

@@ -19,6 +19,13 @@
  * opened were left by a kiln process that died (SIGKILL) and are destroyed. */
 KilnHypervisor *kiln_hypervisor_open (const char *uri, const char *embed_root,
                                       GError **error);
+/* The same, and waiting for another process that is opening an embedded
+ * root at the same time stops when cancellable (may be NULL) fires
+ * (G_IO_ERROR_CANCELLED). */
+KilnHypervisor *kiln_hypervisor_open_cancellable (const char *uri,
+                                                  const char *embed_root,
+                                                  GCancellable *cancellable,
+                                                  GError **error);
 void kiln_hypervisor_close (KilnHypervisor *hv);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnHypervisor, kiln_hypervisor_close)
 
@@ -27,7 +34,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnHypervisor, kiln_hypervisor_close)
  * the kiln that started them was killed.  Each is killed (SIGKILL: nobody
  * wants its disk any more) and forgotten by libvirt; without libvirt, so
  * a process that already uses another root can do it too.  Their names
- * are appended to killed (may be NULL); returns how many. */
+ * are appended to killed (may be NULL); returns how many.  Nothing is
+ * done while another process is opening a root (its lock is held): the
+ * next kiln looks again. */
 guint kiln_hypervisor_reap_embedded (const char *embed_root,
                                      GPtrArray *killed);
 

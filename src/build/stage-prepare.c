@@ -45,7 +45,8 @@ kiln_stage_open_machine (KilnJobContext *ctx, GError **error)
   if (uri && g_str_equal (uri, "embed"))
     uri = NULL;
   kiln_doctor_hint_set_target (uri);
-  m->hv = kiln_hypervisor_open (uri, embed_root, error);
+  m->hv = kiln_hypervisor_open_cancellable (uri, embed_root,
+                                            ctx->cancellable, error);
   if (!m->hv)
     return NULL;
   /* libguestfs needs the disk on this host, and a remote QEMU needs it on

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# kill -9 of kiln in each stage that kill-during-boot.sh (build boot) and
-# kill-offline.sh (offline build) do not cover: inject, generalize, test
+# kill -9 of kiln in each stage that kill-during-boot.sh (build boot),
+# kill-offline.sh (offline build), prepare-stage.sh (prepare) and
+# connect-daemon.sh (resolve) do not cover: inject, generalize, test
 # inject, test boot, distribute (item 10 of the trust issue).  After each,
 # the next kiln marks the build failed naming the stage, no QEMU and no
 # work directory of it remains, no temp file in $TMPDIR, nothing in the

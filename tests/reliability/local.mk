@@ -9,6 +9,7 @@ RELIABILITY_TESTS = tests/reliability/kill-during-boot.sh \
 	tests/reliability/guest-files.sh \
 	tests/reliability/kill-offline.sh \
 	tests/reliability/kill-stages.sh \
+	tests/reliability/prepare-stage.sh \
 	tests/reliability/signal-template.sh
 TESTS += $(RELIABILITY_TESTS)
 EXTRA_DIST += $(RELIABILITY_TESTS)

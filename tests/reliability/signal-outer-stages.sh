@@ -11,10 +11,8 @@
 # the output directory, no hidden temporary directory there either), the
 # parent is unchanged.  The parent carries 1.5 GiB of data past the tiny
 # image's filesystem, so that resolve and distribute take seconds.  The
-# builds are offline: no build boot comes first.  (Prepare takes a tenth of
-# a second once the accelerator probe is cached, too short to be hit from
-# outside; a signal there is seen by the same check at the stage's end.)
-# ~2.5 min.
+# builds are offline: no build boot comes first.  (Prepare is
+# prepare-stage.sh's.)  ~3 min.
 . "$(dirname "$0")/../integration/lib/functions.sh"
 . "$top_srcdir/tests/integration/lib/tiny-image.sh"
 requires qemu-io
