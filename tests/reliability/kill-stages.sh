@@ -73,22 +73,15 @@ distributing () { compgen -G "$TEST_TMP/out/*/.kiln-distribute.*" > /dev/null; }
 # kiln prints "stage: STAGE" (for distribute: as soon as it writes in the
 # output directory), then checks what the next kiln recovers
 kill_in () {
-  local recipe=$1 stage=$2 delay=$3 out=$TEST_TMP/killed-${2// /-}.out pid ref waited=0
-  "$KILN" build --force "$TEST_TMP/$recipe.yaml" < /dev/null > "$out" 2>&1 &
-  pid=$!
-  cleanup_fn kill_if_running "$pid"
-  until grep -q "stage: $stage\$" "$out"; do
-    kill -0 "$pid" 2> /dev/null || { _show "$out" "kiln build"; fail "$stage: the build ended before the stage"; }
-    sleep 0.1
-    waited=$((waited + 1)); [ "$waited" -lt 6000 ] || fail "$stage: not reached in 10 minutes"
-  done
-  [ "$stage" != distribute ] || wait_for --while "$pid" "distribute to write" distributing
+  local recipe=$1 stage=$2 delay=$3 out=$TEST_TMP/killed-${2// /-}.out ref
+  start_build_until "$out" "$stage" "$TEST_TMP/$recipe.yaml"
+  [ "$stage" != distribute ] || wait_for --while "$build_pid" "distribute to write" distributing
   sleep "$delay"
-  kill -0 "$pid" 2> /dev/null || { _show "$out" "kiln build"; fail "$stage: the build ended before it was killed"; }
-  kill -KILL "$pid"
-  wait "$pid" 2> /dev/null
+  kill -0 "$build_pid" 2> /dev/null || { _show "$out" "kiln build"; fail "$stage: the build ended before it was killed"; }
+  kill -KILL "$build_pid"
+  wait "$build_pid" 2> /dev/null
   expect_eq "$stage: kiln was killed" 137 "$?"
-  ref=$(sed -n "s|.*build \($name/1.0.0/[0-9]*\) (log .*|\1|p" "$out" | head -n 1)
+  ref=$(build_ref "$out")
   [ -n "$ref" ] || { _show "$out"; fail "$stage: kiln did not name its build"; }
 
   # the next kiln, whatever it is asked, recovers first

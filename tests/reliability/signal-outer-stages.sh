@@ -71,30 +71,13 @@ YAML
 # signal_in NAME STAGE SIGNAL EXIT DELAY: starts the build, sends SIGNAL
 # DELAY seconds after "stage: STAGE" is printed, checks what must hold
 signal_in () {
-  local name=$1 stage=$2 sig=$3 want=$4 delay=$5 pid rc=0 t0 waited=0
+  local name=$1 stage=$2 sig=$3 want=$4 delay=$5
   local out=$TEST_TMP/$name.out
-  "$KILN" build --force "$TEST_TMP/$name/recipe.yaml" < /dev/null > "$out" 2>&1 &
-  pid=$!
-  cleanup_fn kill_if_running "$pid"
-  until grep -q "stage: $stage\$" "$out"; do
-    kill -0 "$pid" 2> /dev/null || { _show "$out" "kiln build"; fail "$name: the build ended before stage $stage"; }
-    sleep 0.1
-    waited=$((waited + 1)); [ "$waited" -lt 6000 ] || fail "$name: no stage $stage in 10 minutes"
-  done
+  start_build_until "$out" "$stage" "$TEST_TMP/$name/recipe.yaml"
   sleep "$delay"
-  kill -0 "$pid" 2> /dev/null || { _show "$out" "kiln build"; fail "$name: the build ended before the signal"; }
   grep -q "stage: $stage\$" <(tail -n 3 "$out") \
     || note "$name: kiln printed more since the stage began: $(tail -n 1 "$out")"
-  kill "-$sig" "$pid"
-  t0=$(date +%s)
-  wait "$pid" || rc=$?
-  note "$name: kiln exited $(( $(date +%s) - t0 )) s after SIG$sig"
-  [ "$rc" -eq "$want" ] || { _show "$out" "kiln build"; fail "$name: exit $rc, expected $want"; }
-  [ $(( $(date +%s) - t0 )) -le 5 ] || fail "$name: kiln took over 5 s to stop"
-  expect_grep -F "build failed in stage '$stage'" "$out"
-  expect_grep -F "interrupted by signal" "$out"
-  [ "$("$KILN" images list | awk -v b="rel-$name/1.0.0/" 'index($1, b) == 1 { print $2; exit }')" = cancelled ] \
-    || fail "$name: the catalog does not say cancelled: $("$KILN" images list | grep "rel-$name" | head -n 1)"
+  expect_signalled "$out" "$stage" "$sig" "$want" 5
   expect_eq "$name: nothing in the output directory" "" \
     "$(ls -A "$TEST_TMP/$name/out" 2> /dev/null)"
   expect_eq "$name: the parent is unchanged" "$parent_sum" "$(sha256 "$TEST_TMP/parent.qcow2")"

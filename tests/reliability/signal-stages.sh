@@ -48,28 +48,13 @@ outputs:
 YAML
 }
 
-# signal_in NAME STAGE-LINE SIGNAL EXIT: starts the build, sends SIGNAL 5 s
-# after STAGE-LINE is printed, and checks what must hold
+# signal_in NAME STAGE SIGNAL EXIT: starts the build, sends SIGNAL 5 s
+# after "stage: STAGE" is printed, and checks what must hold
 signal_in () {
-  local name=$1 stage=$2 sig=$3 want=$4 pid rc=0 t0 waited=0
-  "$KILN" build --force "$TEST_TMP/$name/recipe.yaml" < /dev/null > "$TEST_TMP/$name.out" 2>&1 &
-  pid=$!
-  until grep -q "stage: $stage\$" "$TEST_TMP/$name.out"; do
-    kill -0 "$pid" 2> /dev/null || { _show "$TEST_TMP/$name.out" "kiln build"; fail "$name: the build ended before stage $stage"; }
-    sleep 0.5
-    waited=$((waited + 1)); [ "$waited" -lt 1200 ] || fail "$name: no stage $stage in 10 minutes"
-  done
+  local name=$1 stage=$2 sig=$3 want=$4
+  start_build_until "$TEST_TMP/$name.out" "$stage" "$TEST_TMP/$name/recipe.yaml"
   sleep 5
-  kill "-$sig" "$pid"
-  t0=$(date +%s)
-  wait "$pid" || rc=$?
-  note "$name: kiln exited $(( $(date +%s) - t0 )) s after SIG$sig"
-  [ "$rc" -eq "$want" ] || { _show "$TEST_TMP/$name.out" "kiln build"; fail "$name: exit $rc, expected $want"; }
-  [ $(( $(date +%s) - t0 )) -le 15 ] || fail "$name: kiln took over 15 s to stop"
-  expect_grep -F "build failed in stage '$stage'" "$TEST_TMP/$name.out"
-  expect_grep -F "interrupted by signal" "$TEST_TMP/$name.out"
-  [ "$("$KILN" images list | awk -v b="rel-$name/1.0.0/" 'index($1, b) == 1 { print $2; exit }')" = cancelled ] \
-    || fail "$name: the catalog does not say cancelled: $("$KILN" images list | grep "rel-$name" | head -n 1)"
+  expect_signalled "$TEST_TMP/$name.out" "$stage" "$sig" "$want" 15
   [ ! -e "$TEST_TMP/$name/out" ] || [ -z "$(ls -A "$TEST_TMP/$name/out")" ] \
     || fail "$name: something was written to the output directory"
   [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "$name: the parent image changed"

@@ -206,6 +206,48 @@ test_guestfish () {
     guestfish "$@"
 }
 
+# ---- a build stopped in a stage (tests/reliability) ---------------------
+
+# start_build_until OUT STAGE RECIPE: `kiln build --force RECIPE` in the
+# background, its output in OUT; returns once it prints "stage: STAGE",
+# with its pid in build_pid (stopped at the test's end if still running).
+# Fails when the build ends first or the stage takes over 10 minutes.
+start_build_until () {
+  local out=$1 stage=$2 recipe=$3 waited=0
+  "$KILN" build --force "$recipe" < /dev/null > "$out" 2>&1 &
+  build_pid=$!
+  cleanup_fn kill_if_running "$build_pid"
+  until grep -q "stage: $stage\$" "$out"; do
+    kill -0 "$build_pid" 2> /dev/null || { _show "$out" "kiln build"; fail "the build ended before stage $stage"; }
+    sleep 0.1
+    waited=$((waited + 1)); [ "$waited" -lt 6000 ] || fail "no stage $stage in 10 minutes"
+  done
+}
+
+# build_ref OUT: the build (NAME/VERSION/N) kiln named in its output OUT
+build_ref () {
+  sed -n 's|.*build \([^ ]*/[^ ]*/[0-9]*\) (log .*|\1|p' "$1" | head -n 1
+}
+
+# expect_signalled OUT STAGE SIG EXIT MAX: sends SIG to build_pid and
+# checks that kiln exits EXIT within MAX seconds, naming STAGE and the
+# signal, with its build recorded as cancelled in the catalog
+expect_signalled () {
+  local out=$1 stage=$2 sig=$3 want=$4 max=$5 rc=0 t0 ref
+  kill -0 "$build_pid" 2> /dev/null || { _show "$out" "kiln build"; fail "the build ended before the signal"; }
+  kill "-$sig" "$build_pid"
+  t0=$(date +%s)
+  wait "$build_pid" || rc=$?
+  note "kiln exited $(( $(date +%s) - t0 )) s after SIG$sig in $stage"
+  [ "$rc" -eq "$want" ] || { _show "$out" "kiln build"; fail "$stage: exit $rc, expected $want"; }
+  [ $(( $(date +%s) - t0 )) -le "$max" ] || fail "$stage: kiln took over $max s to stop"
+  expect_grep -F "build failed in stage '$stage'" "$out"
+  expect_grep -F "interrupted by signal" "$out"
+  ref=$(build_ref "$out")
+  [ "$("$KILN" images list | awk -v b="$ref" '$1 == b { print $2; exit }')" = cancelled ] \
+    || fail "$stage: the catalog does not say cancelled: $("$KILN" images list | grep -F "$ref" | head -n 1)"
+}
+
 # ---- what kiln leaves behind --------------------------------------------
 
 sha256 () { sha256sum "$1" | cut -d' ' -f1; }
