@@ -22,10 +22,12 @@ gboolean kiln_hypervisor_facts (KilnHypervisor *hv, KilnHypervisorFacts *out,
 
 /* Starts a transient domain (the host kernel and kiln's probe initramfs,
  * the same guest as the KVM probe) under accel, waits for its guest to
- * reach userland, and stops it (libvirt-facts.c).  FALSE with error only
+ * reach userland, and stops it (libvirt-facts.c).  pool: the daemon's
+ * storage pool its files go through (NULL: opened in place).  FALSE with error only
  * when no domain could be tried (no kernel, no probe program); a domain
  * that does not start or run is reported in out. */
-gboolean kiln_domain_check (KilnHypervisor *hv, KilnAccel accel,
+gboolean kiln_domain_check (KilnHypervisor *hv, KilnPool *pool,
+                            KilnAccel accel,
                             const char *probe_init, guint timeout_seconds,
                             KilnDomainCheckFacts *out, GError **error);
 

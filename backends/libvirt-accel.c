@@ -27,6 +27,7 @@
 #include <glib/gstdio.h>
 
 #include "common/kiln.h"
+#include "libvirt-pool.h"
 #include "libvirt-private.h"
 
 #define PROBE_MARKER "KILN-PROBE-OK"
@@ -286,8 +287,44 @@ probe_kernel (const char *kernel, GError **error)
   return found;
 }
 
+/* ---- the probe's files where the target's QEMU opens them ------------ */
+
+void
+kiln_probe_files_drop (KilnProbeFiles *f)
+{
+  if (f->pool && f->kernel_vol)
+    kiln_pool_delete (f->pool, f->kernel_vol, NULL);
+  if (f->pool && f->initrd_vol)
+    kiln_pool_delete (f->pool, f->initrd_vol, NULL);
+  g_free (f->kernel_vol);
+  g_free (f->initrd_vol);
+  g_free (f->kernel_at);
+  g_free (f->initrd_at);
+}
+
 gboolean
-kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
+kiln_probe_files_place (KilnProbeFiles *f, KilnPool *pool, const char *kernel,
+                   const char *initrd, const char *workdir, GError **error)
+{
+  f->pool = pool;
+  if (pool == NULL)
+    {
+      f->kernel_at = g_strdup (kernel);
+      f->initrd_at = g_strdup (initrd);
+      return TRUE;
+    }
+  g_autofree char *base = g_path_get_basename (workdir);
+  f->kernel_vol = g_strdup_printf ("kiln-%s-vmlinuz", base);
+  f->initrd_vol = g_strdup_printf ("kiln-%s-initramfs", base);
+  f->kernel_at = kiln_pool_upload (pool, kernel, f->kernel_vol, error);
+  if (f->kernel_at == NULL)
+    return FALSE;
+  f->initrd_at = kiln_pool_upload (pool, initrd, f->initrd_vol, error);
+  return f->initrd_at != NULL;
+}
+
+gboolean
+kiln_accel_probe_boot (KilnHypervisor *hv, KilnPool *pool, KilnAccel accel,
                        const char *probe_init, const char *kernel,
                        const char *workdir, guint timeout_seconds,
                        GCancellable *cancellable, gboolean *started,
@@ -299,10 +336,14 @@ kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
     return FALSE;
   g_autofree char *initrd = g_build_filename (workdir, "probe-initramfs.cpio", NULL);
   g_autofree char *console = g_build_filename (workdir, "probe-console.log", NULL);
+  KilnProbeFiles files = { 0 };
   gboolean works = kiln_accel_write_initramfs (probe_init, initrd, error)
-                   && probe_boot (hv, accel, boot_kernel, initrd, console,
-                                  timeout_seconds, cancellable, started,
-                                  reason, error);
+                   && kiln_probe_files_place (&files, pool, boot_kernel, initrd,
+                                         workdir, error)
+                   && probe_boot (hv, accel, files.kernel_at, files.initrd_at,
+                                  console, timeout_seconds, cancellable,
+                                  started, reason, error);
+  kiln_probe_files_drop (&files);
   /* workdir holds only what the caller put there. */
   g_unlink (initrd);
   g_unlink (console);
@@ -310,7 +351,7 @@ kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
 }
 
 gboolean
-kiln_accel_probe_starts (KilnHypervisor *hv, KilnAccel accel,
+kiln_accel_probe_starts (KilnHypervisor *hv, KilnPool *pool, KilnAccel accel,
                          const char *probe_init, const char *kernel,
                          const char *workdir, GError **error)
 {
@@ -320,13 +361,18 @@ kiln_accel_probe_starts (KilnHypervisor *hv, KilnAccel accel,
   g_autofree char *initrd = g_build_filename (workdir, "probe-initramfs.cpio", NULL);
   g_autofree char *console = g_build_filename (workdir, "probe-console.log", NULL);
   gboolean started = FALSE;
-  if (kiln_accel_write_initramfs (probe_init, initrd, error))
+  KilnProbeFiles files = { 0 };
+  if (kiln_accel_write_initramfs (probe_init, initrd, error)
+      && kiln_probe_files_place (&files, pool, boot_kernel, initrd, workdir,
+                            error))
     {
       /* destroyed at once: only the start is asked about */
-      g_autoptr (KilnDomain) dom = probe_start (hv, accel, boot_kernel,
-                                                initrd, console, error);
+      g_autoptr (KilnDomain) dom = probe_start (hv, accel, files.kernel_at,
+                                                files.initrd_at, console,
+                                                error);
       started = dom != NULL;
     }
+  kiln_probe_files_drop (&files);
   g_unlink (initrd);
   g_unlink (console);
   return started;

@@ -115,7 +115,7 @@ wait_for_userland (KilnDomain *dom, const char *console, gint64 deadline)
 }
 
 gboolean
-kiln_domain_check (KilnHypervisor *hv, KilnAccel accel,
+kiln_domain_check (KilnHypervisor *hv, KilnPool *pool, KilnAccel accel,
                    const char *probe_init, guint timeout_seconds,
                    KilnDomainCheckFacts *out, GError **error)
 {
@@ -138,14 +138,21 @@ kiln_domain_check (KilnHypervisor *hv, KilnAccel accel,
       remove_files_and_dir (scratch);
       return FALSE;
     }
+  KilnProbeFiles files = { 0 };
+  if (!kiln_probe_files_place (&files, pool, kernel, initrd, scratch, error))
+    {
+      kiln_probe_files_drop (&files);
+      remove_files_and_dir (scratch);
+      return FALSE;
+    }
   KilnDomainSpec spec = {
     .name_prefix = "kiln-doctor",
     .memory_mib = 256,
     .vcpus = 1,
     .accel = accel,
     .console_log = console,
-    .kernel = kernel,
-    .initrd = initrd,
+    .kernel = files.kernel_at,
+    .initrd = files.initrd_at,
     .cmdline = "console=ttyS0 panic=-1 kiln-probe",
   };
   gint64 start = g_get_monotonic_time ();
@@ -168,6 +175,7 @@ kiln_domain_check (KilnHypervisor *hv, KilnAccel accel,
       kiln_domain_destroy (dom);   /* stops it when it still runs */
     }
   out->stopped = active_domains (hv) == 0;
+  kiln_probe_files_drop (&files);
   remove_files_and_dir (scratch);
   return TRUE;
 }

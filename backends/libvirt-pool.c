@@ -328,6 +328,36 @@ kiln_pool_download (KilnPool *p, const char *vol_name,
   return ok;
 }
 
+char *
+kiln_pool_volume_path (KilnPool *p, const char *vol_name, GError **error)
+{
+  virStorageVolPtr vol = virStorageVolLookupByName (p->pool, vol_name);
+  if (!vol)
+    {
+      pool_fail (error, "no volume %s", vol_name);
+      return NULL;
+    }
+  char *path = virStorageVolGetPath (vol);
+  virStorageVolFree (vol);
+  if (!path)
+    pool_fail (error, "no path for volume %s", vol_name);
+  char *copy = g_strdup (path);
+  free (path);
+  return copy;
+}
+
+gboolean
+kiln_pool_space (KilnPool *p, guint64 *available, GError **error)
+{
+  virStoragePoolInfo info;
+  virStoragePoolRefresh (p->pool, 0);
+  if (virStoragePoolGetInfo (p->pool, &info) < 0)
+    return pool_fail (error, "cannot read the size of storage pool %s",
+                      p->name);
+  *available = info.available;
+  return TRUE;
+}
+
 gboolean
 kiln_pool_has (KilnPool *p, const char *vol_name)
 {

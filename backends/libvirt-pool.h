@@ -13,8 +13,6 @@
 
 #include "common/kiln-types.h"
 
-typedef struct KilnPool KilnPool;
-
 /* The directory pool name on hv, made (defined, built with path as its
  * directory, started, set to autostart) when it is not there, started when
  * it is inactive.  An existing pool of another type is an error. */
@@ -36,6 +34,16 @@ char *kiln_pool_upload (KilnPool *pool, const char *local_path,
  * kept. */
 gboolean kiln_pool_download (KilnPool *pool, const char *vol_name,
                              const char *local_path, GError **error);
+
+/* The path on the target of volume vol_name; NULL with error when it is
+ * not in the pool. */
+char *kiln_pool_volume_path (KilnPool *pool, const char *vol_name,
+                             GError **error);
+
+/* The bytes still free in the pool's file system on the target (after a
+ * refresh). */
+gboolean kiln_pool_space (KilnPool *pool, guint64 *available,
+                          GError **error);
 
 /* Whether volume vol_name is in the pool (after a refresh). */
 gboolean kiln_pool_has (KilnPool *pool, const char *vol_name);

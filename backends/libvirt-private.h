@@ -43,3 +43,20 @@ char *kiln_accel_find_host_kernel (void);
  * 0755) and /dev/console (char 5,1). */
 gboolean kiln_accel_write_initramfs (const char *init_path, const char *out,
                                      GError **error);
+
+/* A probe guest's kernel and initramfs where the target's QEMU opens them:
+ * in place without a pool; with one, copied into volumes named after
+ * workdir's base name (two probes never share one), deleted again by
+ * kiln_probe_files_drop.  kernel_at and initrd_at are the paths to boot. */
+typedef struct {
+  KilnPool *pool;
+  char *kernel_vol;
+  char *initrd_vol;
+  char *kernel_at;
+  char *initrd_at;
+} KilnProbeFiles;
+
+gboolean kiln_probe_files_place (KilnProbeFiles *f, KilnPool *pool,
+                                 const char *kernel, const char *initrd,
+                                 const char *workdir, GError **error);
+void kiln_probe_files_drop (KilnProbeFiles *f);

@@ -437,7 +437,8 @@ kiln_hypervisor_reap_embedded (const char *embed_root, GPtrArray *killed)
 
 gboolean
 kiln_hypervisor_reap_named (const char *uri, const char *prefix,
-                            GPtrArray *killed, GError **error)
+                            GPtrArray *killed, GPtrArray *volumes,
+                            GError **error)
 {
   /* only the local daemon's own socket: a transport (ext, ssh) would run
    * a program on behalf of a kiln that is gone */
@@ -469,6 +470,27 @@ kiln_hypervisor_reap_named (const char *uri, const char *prefix,
       virDomainFree (doms[i]);
     }
   free (doms);
+  /* then the volumes its boots had in a storage pool (target-disks.h in
+   * the core names them after the domains) */
+  virStoragePoolPtr *pools = NULL;
+  int np = virConnectListAllStoragePools (conn, &pools,
+                                          VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE);
+  for (int i = 0; i < np; i++)
+    {
+      virStorageVolPtr *vols = NULL;
+      int nv = virStoragePoolListAllVolumes (pools[i], &vols, 0);
+      for (int j = 0; j < nv; j++)
+        {
+          const char *name = virStorageVolGetName (vols[j]);
+          if (name && g_str_has_prefix (name, prefix)
+              && virStorageVolDelete (vols[j], 0) == 0 && volumes)
+            g_ptr_array_add (volumes, g_strdup (name));
+          virStorageVolFree (vols[j]);
+        }
+      free (vols);
+      virStoragePoolFree (pools[i]);
+    }
+  free (pools);
   virConnectClose (conn);
   return TRUE;
 }

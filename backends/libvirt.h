@@ -46,10 +46,14 @@ guint kiln_hypervisor_reap_embedded (const char *embed_root,
  * (qemu:///system, qemu:///session; nothing is asked for another URI):
  * every domain kiln starts on a daemon is started with autodestroy, so it
  * ends with kiln's connection anyway, and this is for a daemon that kept
- * one.  Names destroyed are appended to killed (may
- * be NULL); FALSE with error when the daemon could not be asked. */
+ * one.  Then the volumes whose names begin with prefix are deleted from
+ * the daemon's active storage pools (a killed build's disks on the
+ * target).  Names destroyed and deleted are appended to killed and volumes
+ * (either may be NULL); FALSE with error when the daemon could not be
+ * asked. */
 gboolean kiln_hypervisor_reap_named (const char *uri, const char *prefix,
-                                     GPtrArray *killed, GError **error);
+                                     GPtrArray *killed, GPtrArray *volumes,
+                                     GError **error);
 
 /* ---- the accelerator probe: mechanics only (the decision, the cache and
  * when to probe are src/build/accel-decide.c's) ---- */
@@ -64,13 +68,16 @@ char *kiln_hypervisor_version (KilnHypervisor *hv);
 /* Boots the probe guest once under accel: kernel (NULL = the host's, from
  * /boot) with a one-file initramfs holding probe_init, a static program that
  * prints KILN-PROBE-OK on the console and powers off.  Its files go to
- * workdir and are removed again.  TRUE when the marker appeared within
+ * workdir and are removed again; with a pool (a daemon's QEMU cannot open
+ * kiln's files) the kernel and initramfs are copied into volumes of it for
+ * the boot, deleted after.  TRUE when the marker appeared within
  * timeout_seconds; FALSE with *reason when the guest failed to start
  * (*started FALSE), stopped without it or ran out of time.  error is set
  * (and FALSE returned) only when no probe could be made (no probe_init, no
  * kernel) or when cancellable fired (KILN_ERROR_CANCELLED; the guest is
  * destroyed). */
-gboolean kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
+gboolean kiln_accel_probe_boot (KilnHypervisor *hv, KilnPool *pool,
+                                KilnAccel accel,
                                 const char *probe_init, const char *kernel,
                                 const char *workdir, guint timeout_seconds,
                                 GCancellable *cancellable, gboolean *started,
@@ -79,7 +86,8 @@ gboolean kiln_accel_probe_boot (KilnHypervisor *hv, KilnAccel accel,
 /* Starts the same probe guest under accel and destroys it at once: TRUE
  * when the connection can start a domain at all; FALSE with libvirt's
  * error (no log daemon, no permission on the files, QEMU missing...). */
-gboolean kiln_accel_probe_starts (KilnHypervisor *hv, KilnAccel accel,
+gboolean kiln_accel_probe_starts (KilnHypervisor *hv, KilnPool *pool,
+                                  KilnAccel accel,
                                   const char *probe_init, const char *kernel,
                                   const char *workdir, GError **error);
 

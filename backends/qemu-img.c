@@ -251,6 +251,28 @@ kiln_qemu_img_create_overlay (const char *backing, const char *backing_format,
 }
 
 gboolean
+kiln_qemu_img_rebase_unsafe (const char *path, const char *backing,
+                             const char *backing_format, GError **error)
+{
+  g_return_val_if_fail (path && backing && backing_format, FALSE);
+  if (!require_file (path, "overlay", error))
+    return FALSE;
+  /* -u: only the header's name changes; backing need not exist here (it
+   * may be a path on another host) */
+  g_autoptr (GPtrArray) argv = qemu_img_argv ("rebase");
+  add_arg (argv, "-q");
+  add_arg (argv, "-u");
+  add_arg (argv, "-f");
+  add_arg (argv, "qcow2");
+  add_arg (argv, "-b");
+  add_arg (argv, backing);
+  add_arg (argv, "-F");
+  add_arg (argv, backing_format);
+  add_arg (argv, path);
+  return run (argv, NULL, NULL, NULL, error);
+}
+
+gboolean
 kiln_qemu_img_resize (const char *path, const char *format,
                       guint64 virtual_size, GError **error)
 {

@@ -31,6 +31,13 @@ gboolean kiln_qemu_img_create_overlay (const char *backing,
                                        const char *overlay,
                                        guint64 virtual_size, GError **error);
 
+/* Makes the qcow2 overlay path name backing (format backing_format) as its
+ * backing file without reading either's data (`qemu-img rebase -u`): for
+ * the same bytes under another name, as on a libvirt target. */
+gboolean kiln_qemu_img_rebase_unsafe (const char *path, const char *backing,
+                                      const char *backing_format,
+                                      GError **error);
+
 gboolean kiln_qemu_img_resize (const char *path, const char *format,
                                guint64 virtual_size, GError **error);
 

@@ -28,6 +28,7 @@ typedef struct KilnHypervisor KilnHypervisor;   /* backends/libvirt.h */
 typedef struct KilnDomain KilnDomain;           /* backends/libvirt.h */
 typedef struct KilnDomainSpec KilnDomainSpec;   /* backends/libvirt.h */
 typedef struct KilnGuest KilnGuest;             /* backends/guestfs.h */
+typedef struct KilnPool KilnPool;               /* backends/libvirt-pool.h */
 
 /* ---- what inspection found in a guest ----------------------------------- */
 

@@ -209,7 +209,8 @@ scratch_dir (const char *base, const char *pattern, GError **error)
 /* One probe boot in a fresh directory under base; FALSE with error when no
  * probe could be made or it was cancelled, else *works and *reason. */
 static gboolean
-run_probe (KilnHypervisor *hv, const char *probe_init, const char *base,
+run_probe (KilnHypervisor *hv, KilnPool *pool, const char *probe_init,
+           const char *base,
            const KilnAccelProbeOptions *options, gboolean *works,
            char **reason, double *seconds, GError **error)
 {
@@ -221,7 +222,7 @@ run_probe (KilnHypervisor *hv, const char *probe_init, const char *base,
   gint64 start = g_get_monotonic_time ();
   GError *probe_error = NULL;
   gboolean started = FALSE;
-  *works = kiln_accel_probe_boot (hv, options->probe_accel, probe_init,
+  *works = kiln_accel_probe_boot (hv, pool, options->probe_accel, probe_init,
                                   options->kernel, workdir,
                                   options->timeout_seconds, cancel, &started,
                                   reason, &probe_error);
@@ -235,7 +236,7 @@ run_probe (KilnHypervisor *hv, const char *probe_init, const char *base,
       && options->probe_accel != KILN_ACCEL_TCG)
     {
       GError *tcg_error = NULL;
-      if (!kiln_accel_probe_starts (hv, KILN_ACCEL_TCG, probe_init,
+      if (!kiln_accel_probe_starts (hv, pool, KILN_ACCEL_TCG, probe_init,
                                     options->kernel, workdir, &tcg_error))
         {
           g_set_error (&probe_error, KILN_ERROR, KILN_ERROR_HOST,
@@ -254,7 +255,7 @@ run_probe (KilnHypervisor *hv, const char *probe_init, const char *base,
 }
 
 KilnAccel
-kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
+kiln_accel_resolve (KilnHypervisor *hv, KilnPool *pool, KilnAccel requested,
                     const char *probe_init, const char *cache_dir,
                     const KilnAccelProbeOptions *options, char **reason,
                     GError **error)
@@ -315,7 +316,7 @@ kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
   gboolean works = FALSE;
   double seconds = 0;
   g_autofree char *probe_why = NULL;
-  if (!run_probe (hv, probe_init, cache_dir ? cache_dir : g_get_tmp_dir (),
+  if (!run_probe (hv, pool, probe_init, cache_dir ? cache_dir : g_get_tmp_dir (),
                   options, &works, &probe_why, &seconds, error))
     return KILN_ACCEL_AUTO;
   if (works)
@@ -341,14 +342,15 @@ kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
  * first boot after minutes of work, and never taken for an answer about
  * KVM (the cache holds only what a probe guest showed). */
 static gboolean
-target_starts (KilnHypervisor *hv, KilnAccel accel, const char *probe_init,
+target_starts (KilnHypervisor *hv, KilnPool *pool, KilnAccel accel,
+               const char *probe_init,
                const char *cache_dir, GError **error)
 {
   g_autofree char *workdir = scratch_dir (cache_dir, "start-XXXXXX", error);
   if (workdir == NULL)
     return FALSE;
   g_autoptr (GError) start_error = NULL;
-  gboolean ok = kiln_accel_probe_starts (hv, accel, probe_init, NULL,
+  gboolean ok = kiln_accel_probe_starts (hv, pool, accel, probe_init, NULL,
                                          workdir, &start_error);
   g_rmdir (workdir);
   if (!ok)
@@ -382,7 +384,8 @@ report (KilnAccel want, KilnAccel decided, const char *reason, KilnReporter *r)
 }
 
 KilnAccel
-kiln_accel_decide_on (KilnHypervisor *hv, const char *requested,
+kiln_accel_decide_on (KilnHypervisor *hv, KilnPool *pool,
+                      const char *requested,
                       KilnReporter *r, GError **error)
 {
   KilnAccel want;
@@ -391,12 +394,12 @@ kiln_accel_decide_on (KilnHypervisor *hv, const char *requested,
   g_autofree char *cache = g_build_filename (kiln_home (), "cache", NULL);
   g_autofree char *probe = kiln_agent_path ();
   g_autofree char *reason = NULL;
-  KilnAccel decided = kiln_accel_resolve (hv, want, probe, cache, NULL,
+  KilnAccel decided = kiln_accel_resolve (hv, pool, want, probe, cache, NULL,
                                           &reason, error);
   if (decided == KILN_ACCEL_AUTO)
     return KILN_ACCEL_AUTO;
   if (kiln_hypervisor_target_kind (hv) != KILN_TARGET_EMBEDDED
-      && !target_starts (hv, decided, probe, cache, error))
+      && !target_starts (hv, pool, decided, probe, cache, error))
     return KILN_ACCEL_AUTO;
   report (want, decided, reason, r);
   return decided;
@@ -414,5 +417,5 @@ kiln_accel_decide (const char *requested, KilnReporter *r, GError **error)
   g_autoptr (KilnHypervisor) hv = kiln_hypervisor_open (NULL, embed, error);
   if (!hv)
     return KILN_ACCEL_AUTO;
-  return kiln_accel_decide_on (hv, requested, r, error);
+  return kiln_accel_decide_on (hv, NULL, requested, r, error);
 }

@@ -39,9 +39,12 @@ typedef struct {
  * answer is cached in cache_dir/accel-probe.json keyed by the host kernel
  * release and the hypervisor version (the device check runs every time).
  * *reason says why (for the one warning).  options NULL = the defaults
- * above.  Returns KILN_ACCEL_AUTO with error on failure (a signal during
+ * above.  pool: where a daemon's QEMU finds the probe's files (a storage
+ * pool on the target; NULL on the embedded driver, which opens them in
+ * place).  Returns KILN_ACCEL_AUTO with error on failure (a signal during
  * the probe included: the probe registers its stop, base/signals.h). */
-KilnAccel kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
+KilnAccel kiln_accel_resolve (KilnHypervisor *hv, KilnPool *pool,
+                              KilnAccel requested,
                               const char *probe_init, const char *cache_dir,
                               const KilnAccelProbeOptions *options,
                               char **reason, GError **error);
@@ -53,8 +56,10 @@ KilnAccel kiln_accel_resolve (KilnHypervisor *hv, KilnAccel requested,
 KilnAccel kiln_accel_decide (const char *requested, KilnReporter *r,
                              GError **error);
 
-/* The same on an open hypervisor (a build's own connection). */
-KilnAccel kiln_accel_decide_on (KilnHypervisor *hv, const char *requested,
+/* The same on an open hypervisor (a build's own connection), with the
+ * target's storage pool (NULL on the embedded driver). */
+KilnAccel kiln_accel_decide_on (KilnHypervisor *hv, KilnPool *pool,
+                                const char *requested,
                                 KilnReporter *r, GError **error);
 
 /* The cause of a fallback in a few words, from the probe's raw reason:

@@ -66,6 +66,7 @@ kiln_job_free (KilnJob *job)
   g_free (job->parent_format);
   g_free (job->accel);
   g_free (job->connect);
+  g_free (job->pool);
   g_strfreev (job->formats);
   g_free (job->output_dir);
   g_free (job->output_name_template);
@@ -394,6 +395,8 @@ run_stages (KilnJobContext *ctx, JobStages *st, GError **error)
 
   kiln_stage_enter (ctx, "resolve");
   st->resolved = kiln_stage_resolve (ctx, error);
+  if (st->resolved)
+    ctx->parent_digest = st->resolved->parent_digest;
   if (!st->resolved)
     return fail_in (st, "resolve");
   if (st->resolved->up_to_date)

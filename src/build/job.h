@@ -67,6 +67,8 @@ typedef struct {
   gboolean network_user;
   gint64 timeout_seconds;    /* per boot stage */
   char *connect;             /* NULL or "embed": embedded driver; else URI */
+  char *pool;                /* a daemon's storage pool for the disks (NULL:
+                              * kiln's own, target-disks.h) */
   char **formats;            /* build: artifact formats */
   char *output_dir;          /* build: where artifacts go */
   char *output_name_template;/* build: outputs.name (naming.h templates) */

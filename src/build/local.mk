@@ -21,4 +21,5 @@ src_libkilncore_a_SOURCES += \
 	src/build/console-watch.c src/build/console-watch.h \
 	src/build/toe-log.c src/build/toe-log.h \
 	src/build/accel-decide.c src/build/accel-decide.h \
-	src/build/parent.c src/build/parent.h
+	src/build/parent.c src/build/parent.h \
+	src/build/target-disks.c src/build/target-disks.h

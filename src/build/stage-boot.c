@@ -8,6 +8,7 @@
 #include "backends/libvirt.h"
 #include "backends/seed.h"
 #include "common/kiln.h"
+#include "target-disks.h"
 
 #define STEP_GRACE_S 30
 #define SHUTDOWN_TIMEOUT_S 120
@@ -96,7 +97,21 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
   };
   if (!kiln_seed_create (&seed_spec, seed, error))
     return FALSE;
-  spec.seed_disk = seed;
+
+  /* on a daemon the disks go to its storage pool first (target-disks.h) */
+  g_autoptr (KilnTargetDisks) td = kiln_target_disks_new (m->pool, prefix,
+                                                          ctx->ws->dir,
+                                                          ctx->r);
+  g_autofree char *disk_at = kiln_target_disks_place_chain (
+      td, disk, job->parent, ctx->parent_digest, error);
+  if (disk_at == NULL)
+    return FALSE;
+  g_autofree char *seed_at = kiln_target_disks_place_file (td, seed,
+                                                           "seed.img", error);
+  if (seed_at == NULL)
+    return FALSE;
+  spec.disk = disk_at;
+  spec.seed_disk = seed_at;
   spec.seed_format = "raw";
 
   g_free (b->console_log);
@@ -110,6 +125,10 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
   title = g_strdup_printf ("guest console of the %s boot", what);
   kiln_reporter_append_file (ctx->r, title, b->console_log);
   if (!ok)
+    return FALSE;
+  /* what the build boot wrote is the image; the test boot's is thrown
+   * away */
+  if (build && !kiln_target_disks_fetch (td, disk, error))
     return FALSE;
   kiln_reporter_info (ctx->r, "%s boot finished in %.1f s (%u steps, %u "
                       "reboots)", what, b->result.seconds,

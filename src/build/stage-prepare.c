@@ -5,6 +5,8 @@
 
 #include "backends/guestfs.h"
 #include "accel-decide.h"
+#include "target-disks.h"
+#include "backends/libvirt-pool.h"
 #include "backends/libvirt.h"
 #include "backends/qemu-img.h"
 #include "base/doctor-hint.h"
@@ -29,6 +31,9 @@ kiln_machine_free (KilnMachine *m)
 {
   if (!m)
     return;
+  /* the pool's handle belongs to the connection: closed first */
+  if (m->pool)
+    kiln_pool_close (m->pool);
   if (m->hv)
     kiln_hypervisor_close (m->hv);
   g_free (m);
@@ -60,7 +65,10 @@ kiln_stage_open_machine (KilnJobContext *ctx, GError **error)
                    "storage pool, which kiln does not do yet", uri);
       return NULL;
     }
-  m->accel = kiln_accel_decide_on (m->hv, ctx->job->accel, ctx->r, error);
+  if (!kiln_target_pool_open (m->hv, ctx->job->pool, &m->pool, error))
+    return NULL;
+  m->accel = kiln_accel_decide_on (m->hv, m->pool, ctx->job->accel, ctx->r,
+                                   error);
   if (m->accel == KILN_ACCEL_AUTO)
     return NULL;
   return g_steal_pointer (&m);

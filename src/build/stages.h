@@ -46,6 +46,9 @@ typedef struct {
   /* in the names of the job's domains (kiln-TAG-build-...), recorded in
    * the catalog: how a later kiln finds them on a daemon (recover.h) */
   char *domain_tag;
+  /* the parent's digest once resolve read it (borrowed from KilnResolved;
+   * NULL for kiln run and test): names its cached copy on a daemon */
+  const char *parent_digest;
   GPtrArray *timings;          /* KilnStageTiming*, for the manifest */
   char *timing_stage;          /* the stage being timed */
   gint64 timing_start;
@@ -92,6 +95,7 @@ char *kiln_stage_prepare_overlay (KilnJobContext *ctx,
 
 typedef struct {
   KilnHypervisor *hv;
+  KilnPool *pool;              /* a daemon target's storage pool, else NULL */
   KilnAccel accel;             /* decided once for the boots and appliances */
 } KilnMachine;
 

@@ -22,7 +22,9 @@
 #include "backends/template-build.h"
 #include "base/paths.h"
 #include "base/workspace.h"
+#include "backends/libvirt-pool.h"
 #include "build/accel-decide.h"
+#include "build/target-disks.h"
 #include "templates/template.h"
 
 /* A test domain under TCG reaches userland in ~8 s on an idle machine;
@@ -130,7 +132,8 @@ copy_files (const char *from, const char *to)
  * cached one in cache_dir (*cached: that worked).  KVM or TCG with
  * *reason; KILN_ACCEL_AUTO and error when no probe could run. */
 static KilnAccel
-probe_now (KilnHypervisor *hv, const char *probe_init, const char *cache_dir,
+probe_now (KilnHypervisor *hv, KilnPool *pool, const char *probe_init,
+           const char *cache_dir,
            char **reason, gboolean *cached, GError **error)
 {
   *reason = NULL;
@@ -138,7 +141,7 @@ probe_now (KilnHypervisor *hv, const char *probe_init, const char *cache_dir,
   g_autofree char *scratch = g_dir_make_tmp ("kiln-accel-XXXXXX", error);
   if (!scratch)
     return KILN_ACCEL_AUTO;
-  KilnAccel accel = kiln_accel_resolve (hv, KILN_ACCEL_AUTO, probe_init,
+  KilnAccel accel = kiln_accel_resolve (hv, pool, KILN_ACCEL_AUTO, probe_init,
                                         scratch, NULL, reason, error);
   g_autoptr (GDir) d = g_dir_open (scratch, 0, NULL);
   gboolean wrote = d && g_dir_read_name (d) != NULL;
@@ -203,6 +206,27 @@ check_mirror (const KilnTemplate *t, gboolean built)
   return c;
 }
 
+/* Whether kiln may write volumes into pool: a one-byte volume is sent
+ * and deleted again. */
+static gboolean
+pool_writable (KilnPool *pool, GError **error)
+{
+  g_autofree char *dir = g_dir_make_tmp ("kiln-pool-XXXXXX", error);
+  if (dir == NULL)
+    return FALSE;
+  g_autofree char *file = g_build_filename (dir, "write-check", NULL);
+  g_autofree char *base = g_path_get_basename (dir);
+  g_autofree char *vol = g_strdup_printf ("%s-write-check", base);
+  g_autofree char *at = NULL;
+  if (g_file_set_contents (file, "k", 1, error))
+    at = kiln_pool_upload (pool, file, vol, error);
+  if (at)
+    kiln_pool_delete (pool, vol, NULL);
+  g_unlink (file);
+  g_rmdir (dir);
+  return at != NULL;
+}
+
 /* The connection the probe and the test domain use: connect, else a
  * scratch embedded root (*scratch, removed by the caller). */
 static KilnHypervisor *
@@ -236,12 +260,23 @@ kiln_doctor_run (const char *connect, KilnDoctorFn fn, gpointer user_data)
   g_autofree char *scratch = NULL;
   g_autoptr (KilnHypervisor) hv = open_target (connect, &scratch,
                                                &open_error);
+  /* a daemon's QEMU finds the probe's files in kiln's pool there */
+  gboolean on_daemon = hv && kiln_hypervisor_target_kind (hv)
+                                 != KILN_TARGET_EMBEDDED;
+  g_autoptr (KilnPool) pool = NULL;
+  g_autoptr (GError) pool_error = NULL;
+  guint64 pool_free = 0;
+  if (on_daemon
+      && !(kiln_target_pool_open (hv, NULL, &pool, &pool_error)
+           && pool_writable (pool, &pool_error)
+           && kiln_pool_space (pool, &pool_free, &pool_error)))
+    g_clear_pointer (&pool, kiln_pool_close);
   g_autofree char *probe_reason = NULL;
   g_autoptr (GError) probe_error = NULL;
   gboolean probe_cached = FALSE;
   KilnAccel probe = KILN_ACCEL_AUTO;
   if (hv)
-    probe = probe_now (hv, agent, cache, &probe_reason, &probe_cached,
+    probe = probe_now (hv, pool, agent, cache, &probe_reason, &probe_cached,
                        &probe_error);
   else
     g_set_error (&probe_error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -278,7 +313,7 @@ kiln_doctor_run (const char *connect, KilnDoctorFn fn, gpointer user_data)
   KilnAccel dom_accel = accel == KILN_ACCEL_KVM ? KILN_ACCEL_KVM
                                                 : KILN_ACCEL_TCG;
   gboolean have_dom = have_hvf
-      && kiln_domain_check (hv, dom_accel, agent,
+      && kiln_domain_check (hv, pool, dom_accel, agent,
                             dom_accel == KILN_ACCEL_KVM ? DOMAIN_TIMEOUT_KVM
                                                         : DOMAIN_TIMEOUT_TCG,
                             &dom, &dom_error);
@@ -289,6 +324,9 @@ kiln_doctor_run (const char *connect, KilnDoctorFn fn, gpointer user_data)
                                  hv_error_text,
                                  have_dom ? &dom : NULL, dom_error_text,
                                  dom_accel));
+  g_autofree char *pool_path = pool ? g_strdup (kiln_pool_path (pool)) : NULL;
+  /* the pool's handle belongs to the connection: closed first */
+  g_clear_pointer (&pool, kiln_pool_close);
   g_clear_pointer (&hv, kiln_hypervisor_close);
   if (scratch)
     {
@@ -331,6 +369,20 @@ kiln_doctor_run (const char *connect, KilnDoctorFn fn, gpointer user_data)
                &home_existing);
   home.max_path = KILN_HOME_MAX_PATH;
   add (&run, kiln_judge_space ("kiln-home", &home, 1));
+  if (on_daemon)
+    {
+      /* the parent once, and the overlay up and back: about the disk */
+      KilnPoolFacts pf = {
+        .name = KILN_TARGET_POOL_NAME,
+        .path = pool_path,
+        .available = pool_free,
+        .need = 2 * tsize,
+        .minimum = tsize,
+        .need_for = need_for,
+      };
+      add (&run, kiln_judge_pool (connect, pool_path ? &pf : NULL,
+                                  pool_error ? pool_error->message : NULL));
+    }
 
   KilnSpaceFacts tmp[2];
   char *tmp_existing[2] = { NULL, NULL };

@@ -82,6 +82,19 @@ KilnCheck *kiln_judge_qemu (const KilnProgramFacts *qemu,
                             const KilnProgramFacts *img,
                             const KilnHypervisorFacts *hv);
 
+/* A daemon target's storage pool, the disks' way there (target-disks.h). */
+typedef struct {
+  const char *name;
+  const char *path;          /* its directory on the target */
+  guint64 available;         /* bytes free there */
+  guint64 need;              /* below this: warn */
+  guint64 minimum;           /* below this: fail */
+  const char *need_for;      /* "a debian-12 template build" */
+} KilnPoolFacts;
+/* f NULL: the pool could not be made, opened or written (error says why). */
+KilnCheck *kiln_judge_pool (const char *target, const KilnPoolFacts *f,
+                            const char *error);
+
 typedef struct {
   const char *role;          /* "$KILN_HOME", "temporary directory", ... */
   const char *path;

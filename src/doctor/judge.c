@@ -396,10 +396,10 @@ kiln_judge_libvirt (const char *target, const KilnHypervisorFacts *hv,
                target ? target : "", accel_name,
                dom->reason ? dom->reason : "no reason given");
       if (target && dom->reason && strstr (dom->reason, "ermission denied"))
-        advise (c, "the daemon's QEMU runs as its own user and cannot read "
-                "kiln's files; kiln does not yet move disks to a libvirt "
-                "daemon through a storage pool, so builds there do not work "
-                "yet: build on the embedded driver (no --connect)");
+        advise (c, "the daemon's QEMU runs as its own user and cannot "
+                "read the files kiln gave it: on a daemon they go through "
+                "its storage pool (see the pool line); check that pool's "
+                "directory and the daemon's security driver");
       else
         advise (c, "builds and tests boot domains this way: fix the cause "
                 "in the message");
@@ -485,6 +485,49 @@ kiln_judge_qemu (const KilnProgramFacts *qemu, const KilnProgramFacts *img,
 }
 
 /* ---- space --------------------------------------------------------------- */
+
+KilnCheck *
+kiln_judge_pool (const char *target, const KilnPoolFacts *f,
+                 const char *error)
+{
+  KilnCheck *c = kiln_check_new ("pool");
+  fact_string (c, "target", target);
+  if (!f)
+    {
+      verdict (c, KILN_CHECK_FAIL, "no storage pool for kiln's disks on %s: "
+               "%s", target, error ? error : "no reason given");
+      advise (c, "kiln makes a directory pool named kiln on the daemon "
+              "(/var/lib/libvirt/kiln) and writes its disks there: let this "
+              "user manage the daemon's storage, or name a directory pool it "
+              "may write with build.pool");
+      return c;
+    }
+  fact_string (c, "name", f->name);
+  fact_string (c, "path", f->path);
+  json_object_set_boolean_member (c->facts, "writable", TRUE);
+  json_object_set_int_member (c->facts, "free", (gint64) f->available);
+  json_object_set_int_member (c->facts, "need", (gint64) f->need);
+  g_autofree char *free_text = size_text (f->available);
+  g_autofree char *need_text = size_text (f->need);
+  if (f->available < f->minimum)
+    {
+      verdict (c, KILN_CHECK_FAIL, "pool %s (%s) on %s is writable, but "
+               "only %s is free; %s needs about %s", f->name, f->path,
+               target, free_text, f->need_for, need_text);
+      advise (c, "free space in %s on the target", f->path);
+    }
+  else if (f->available < f->need)
+    {
+      verdict (c, KILN_CHECK_WARN, "pool %s (%s) on %s is writable; %s is "
+               "free, %s needs about %s", f->name, f->path, target,
+               free_text, f->need_for, need_text);
+      advise (c, "free space in %s on the target", f->path);
+    }
+  else
+    verdict (c, KILN_CHECK_OK, "pool %s (%s) on %s is writable, %s free",
+             f->name, f->path, target, free_text);
+  return c;
+}
 
 KilnCheck *
 kiln_judge_space (const char *name, const KilnSpaceFacts *dirs, guint n)

@@ -37,13 +37,18 @@ recover_outside (const KilnBuildRecord *r, KilnRecoverFn fn, gpointer data)
     {
       g_autofree char *prefix = g_strdup_printf ("kiln-%s-", r->domain_tag);
       g_autoptr (GPtrArray) killed = g_ptr_array_new_with_free_func (g_free);
-      if (!kiln_hypervisor_reap_named (r->connect_uri, prefix, killed, &error))
+      g_autoptr (GPtrArray) volumes = g_ptr_array_new_with_free_func (g_free);
+      if (!kiln_hypervisor_reap_named (r->connect_uri, prefix, killed,
+                                       volumes, &error))
         say (fn, data, "cannot look for the domains of build %s/%s/%"
              G_GINT64_FORMAT " on %s: %s", r->name, r->version,
              r->build_number, r->connect_uri, error->message);
       for (guint i = 0; i < killed->len; i++)
         say (fn, data, "stopped the domain %s on %s, left running by a kiln "
              "that was killed", (char *) killed->pdata[i], r->connect_uri);
+      for (guint i = 0; i < volumes->len; i++)
+        say (fn, data, "deleted the volume %s on %s, left by a kiln that was "
+             "killed", (char *) volumes->pdata[i], r->connect_uri);
     }
   if (r->output_dir && r->owner_pid > 0)
     {

@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# connect-daemon.sh - a build pointed at a libvirt daemon (`--connect
-# qemu:///system`) that cannot start its domains fails at once in the
-# prepare stage, with the daemon's own reason, exit 3 and `kiln doctor
-# --connect URI` as the next step; nothing is cached as "KVM is not usable"
-# and nothing changes on disk.  `kiln doctor --connect URI` looks at that
-# target.  A remote URI is refused before any work.
+# connect-daemon.sh - builds on a libvirt daemon (`--connect
+# qemu:///system`).  A daemon that cannot start domains fails the build at
+# once in the prepare stage, with the daemon's own reason, exit 3 and
+# `kiln doctor --connect URI` as the next step; nothing is cached as "KVM
+# is not usable" and nothing changes on disk.  A daemon that can builds
+# and tests the tiny image with no shared files: the disks go through
+# kiln's storage pool on the daemon (the parent once per digest, kept; the
+# overlays and seeds per boot, deleted), the result is read back with
+# guestfish, a second build reuses the parent's volume, and after a kill -9
+# of that second build the next kiln deletes its volumes: the pool holds
+# the cached parent only, and no domain is left.  `kiln doctor --connect
+# URI` looks at that target, pool included.  A remote URI is refused
+# before any work.
 #
 # The daemon is a real libvirtd started here as a user would start it by
 # hand (its own config, log and pid files under $TEST_TMP), first without
-# virtlogd, then with it.  kiln does not yet move disks to a daemon through
-# a storage pool, so with virtlogd running the domain still cannot start
-# (the daemon's QEMU user cannot read kiln's files): that is checked to be
-# reported as such, not taken for a KVM answer.
+# virtlogd, then with it.  kiln makes its pool `kiln` (/var/lib/libvirt/kiln)
+# on it; the test removes it again.  Skipped when some libvirt daemon
+# already runs here, or a pool named kiln is already defined (neither is
+# ours to change).
 # The same daemon carries sparse volumes both ways through a storage pool
 # of its own (removed again), ends a killed process's domain
 # (autodestroy), and hands a domain's agent channel to kiln as a libvirt
-# stream (the backend's test driver, tests/integration/kiln-domain-test).  Skipped when some libvirt daemon already
-# runs here (it is not ours to start or stop).  Costs one doctor run (one appliance launch) and one
-# busybox boot: ~60 s.
+# stream (the backend's test driver, tests/integration/kiln-domain-test).
+# Costs two doctor runs (an appliance launch each), a build with a test
+# boot and most of another: ~4 min.
 . "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
@@ -90,12 +97,22 @@ start_daemon () {
 }
 start_daemon libvirtd
 wait_for "libvirtd answers" virsh -c "$uri" version
+# kiln's own pool on the daemon (made by the first build): removed while
+# the daemon still runs (hooks run last first), its files in any case
+drop_kiln_pool () {
+  virsh -c "$uri" pool-destroy kiln > /dev/null 2>&1
+  virsh -c "$uri" pool-undefine kiln > /dev/null 2>&1
+  rm -rf /var/lib/libvirt/kiln /etc/libvirt/storage/kiln.xml \
+    /etc/libvirt/storage/autostart/kiln.xml
+  return 0
+}
+cleanup_fn drop_kiln_pool
 build_fails no-virtlogd "no domain starts on $uri.*virtlogd"
 n=$(virsh -c "$uri" list --all --name | grep -c . || true)
 expect_eq "no domain left on the daemon" 0 "$n"
 
 # 2b. Disks travel to a daemon through a storage pool (backends/
-#     libvirt-pool.h, not used by builds yet): a 1 GiB sparse file with two
+#     libvirt-pool.h, the mechanics under target-disks.h): a 1 GiB sparse file with two
 #     islands of data and the tiny qcow2 go up and come back byte for byte,
 #     holes kept on the target and here.
 DRIVER="$top_builddir/tests/integration/kiln-domain-test"
@@ -140,12 +157,83 @@ expect_eq "nothing left in the pool's directory" "" "$(ls -A "$pool_dir")"
 pool_cmd pool-delete --volume tiny.qcow2 || fail "deleting a missing volume is not an error"
 ok "storage pool: volumes round-trip and are deleted"
 
-# 3. With virtlogd: the daemon's QEMU user cannot read kiln's files (builds
-#    do not use storage pools yet): still a failure to start, reported as
-#    such.
+# 3. With virtlogd: a tiny-image build with a build and a test phase
+#    succeeds on the daemon, its disks through kiln's pool.
 start_daemon virtlogd
 wait_for "virtlogd's socket" test -S /run/libvirt/virtlogd-sock
-build_fails with-virtlogd "no domain starts on $uri.*Permission denied"
+cat > "$tmp/note.yaml" <<'YAML'
+name: daemon-note
+schemaVersion: 1.0
+phases:
+  - name: build
+    steps:
+      - name: Write
+        action: ExecuteBash
+        inputs:
+          commands: ['echo built-on-the-daemon > /etc/kiln-daemon-note']
+  - name: test
+    steps:
+      - name: Check
+        action: ExecuteBash
+        inputs:
+          commands: ['grep -q built-on-the-daemon /etc/kiln-daemon-note']
+YAML
+cat > "$tmp/daemon.yaml" <<YAML
+name: sysconn-built
+version: 1.0.0
+parent: $tiny
+components:
+  - component: ./note.yaml
+build:
+  memory: 512M
+  network: none
+outputs:
+  formats: [qcow2]
+  directory: $tmp/out-built
+YAML
+parent_vol=kiln-parent-$parent_sum
+expect_exit 0 --out "$tmp/built.out" "$KILN" build "$tmp/daemon.yaml" --connect "$uri"
+expect_grep "stage: build boot" "$tmp/built.out"
+expect_grep "step: daemon-note/build/Write: success" "$tmp/built.out"
+expect_grep "step: daemon-note/test/Check: success" "$tmp/built.out"
+expect_grep -F "the parent went to the target in" "$tmp/built.out"
+expect_grep -F "(volume $parent_vol, kept for later builds)" "$tmp/built.out"
+# the test boot of the same build finds it there
+expect_grep -F "the parent is on the target already (volume $parent_vol): reused" "$tmp/built.out"
+built=$(ls "$tmp"/out-built/*/*.qcow2)
+[ -f "$built" ] || fail "no qcow2 artifact: $(ls -R "$tmp/out-built")"
+expect_eq "the build step's file, read back with guestfish" built-on-the-daemon \
+  "$(test_guestfish --ro -a "$built" -i cat /etc/kiln-daemon-note)"
+expect_eq "the volumes of its boots are gone, the parent's stays" \
+  "$parent_vol $parent_vol.complete" \
+  "$(virsh -c "$uri" vol-list kiln --details | awk 'NR > 2 && $1 { print $1 }' | sort | xargs)"
+expect_eq "the cached parent is the parent" "$parent_sum" \
+  "$(sha256 "/var/lib/libvirt/kiln/$parent_vol")"
+expect_eq "no domain left on the daemon" "" "$(virsh -c "$uri" list --all --name | grep . || true)"
+ok "a build and its test boot on $uri: disks through the pool, the image read back"
+
+# 3a. A second build reuses the parent's volume; killed (-9) in its build
+#     boot, its volumes are deleted by the next kiln, found by its tag.
+sed 's|^version: .*|version: 1.0.1|; s|out-built|out-second|' "$tmp/daemon.yaml" > "$tmp/second.yaml"
+"$KILN" build "$tmp/second.yaml" --connect "$uri" < /dev/null > "$tmp/second.out" 2>&1 &
+spid=$!
+cleanup_fn kill_if_running "$spid"
+booting () { grep -q 'step: daemon-note/build/Write$' "$tmp/second.out"; }
+wait_for --while "$spid" "the second build's first step" booting
+expect_grep -F "the parent is on the target already (volume $parent_vol): reused" "$tmp/second.out"
+stag=$(sqlite3 "$KILN_HOME/catalog.db" \
+  "SELECT domain_tag FROM builds WHERE name = 'sysconn-built' AND version = '1.0.1'")
+[[ $stag =~ ^[0-9a-f]{8}$ ]] || fail "no domain tag for the second build: '$stag'"
+expect_grep "^kiln-$stag-build-disk.qcow2\$" <(virsh -c "$uri" vol-list kiln | awk 'NR > 2 { print $1 }')
+kill -KILL "$spid"
+wait "$spid" 2> /dev/null
+expect_exit 0 --out "$tmp/after-kill.out" "$KILN" images list
+expect_grep -F "deleted the volume kiln-$stag-build-disk.qcow2 on $uri, left by a kiln that was killed" "$tmp/after-kill.out"
+expect_grep -F "deleted the volume kiln-$stag-build-seed.img on $uri" "$tmp/after-kill.out"
+expect_eq "the pool holds the cached parent only" "$parent_vol $parent_vol.complete" \
+  "$(virsh -c "$uri" vol-list kiln --details | awk 'NR > 2 && $1 { print $1 }' | sort | xargs)"
+wait_for "the killed build's domain to end" test -z "$(virsh -c "$uri" list --name | grep . || true)"
+ok "a second build reused the parent; killed, its volumes went with the next kiln"
 
 # 3b. A domain kiln starts on a daemon does not outlive kiln, kill -9
 #     included: it ends with kiln's connection (autodestroy).  The backend's
@@ -247,21 +335,25 @@ expect_grep -F "domains   kiln-$tag-* on $uri" "$tmp/show-killed.out"
 drop_other
 ok "a killed build's domain on the daemon: destroyed by the next kiln, by its name"
 
-# 4. kiln doctor --connect looks at that target and says why.
-expect_exit 3 --out "$tmp/doctor.json" "$KILN" doctor --connect "$uri" --json
+# 4. kiln doctor --connect looks at that target: the probe and its test
+#    domain boot there through the pool, which is checked too.
+"$KILN" doctor --connect "$uri" --json > "$tmp/doctor.json" 2> "$tmp/doctor.err"
+rc=$?
 d=$tmp/doctor.json
-# --out mixes stderr in; doctor's --json writes nothing else
 jq -e . "$d" > /dev/null || fail "doctor --json is not JSON: $(head -c 400 "$d")"
+# 0, or 3 when a check about this machine rather than the target fails
+[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || fail "doctor exited $rc: $(cat "$tmp/doctor.err")"
 expect_eq "doctor: target" "$uri" "$(jq -r .target "$d")"
-expect_eq "doctor: the libvirt check is about the target" "$uri" \
-  "$(jq -r '.checks[] | select(.check == "libvirt") | .facts.target' "$d")"
-expect_eq "doctor: libvirt fails" fail \
-  "$(jq -r '.checks[] | select(.check == "libvirt") | .status' "$d")"
-jq -r '.checks[] | select(.check == "libvirt") | .found' "$d" \
-  | expect_grep "on $uri did not start a .* domain" -
-jq -r '.checks[] | select(.check == "libvirt") | .advice' "$d" \
-  | expect_grep "storage pool" -
-ok "doctor --connect: $(jq -r '.checks[] | select(.check == "libvirt") | .found' "$d" | cut -c1-160)"
+check () { jq -r --arg c "$1" ".checks[] | select(.check == \$c) | $2" "$d"; }
+expect_eq "doctor: the libvirt check is about the target" "$uri" "$(check libvirt .facts.target)"
+expect_eq "doctor: a domain started and reached userland on the target" "ok true" \
+  "$(check libvirt .status) $(check libvirt .facts.reachedUserland)"
+expect_eq "doctor: the pool check" "ok kiln /var/lib/libvirt/kiln true" \
+  "$(check pool .status) $(check pool .facts.name) $(check pool .facts.path) $(check pool .facts.writable)"
+[ "$(check pool .facts.free)" -gt 0 ] || fail "doctor: no free space given for the pool"
+ok "doctor --connect: $(check libvirt .found | cut -c1-120); $(check pool .found)"
+expect_eq "doctor left no volume in the pool" "$parent_vol $parent_vol.complete" \
+  "$(virsh -c "$uri" vol-list kiln --details | awk 'NR > 2 && $1 { print $1 }' | sort | xargs)"
 n=$(virsh -c "$uri" list --all --name | grep -c . || true)
 expect_eq "no domain left on the daemon after doctor" 0 "$n"
 

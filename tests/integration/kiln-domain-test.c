@@ -298,7 +298,7 @@ cmd_accel (KilnHypervisor *hv)
   g_autoptr (GError) error = NULL;
   g_autofree char *reason = NULL;
   gint64 start = g_get_monotonic_time ();
-  KilnAccel accel = kiln_accel_resolve (hv, KILN_ACCEL_AUTO, opt_probe_init,
+  KilnAccel accel = kiln_accel_resolve (hv, NULL, KILN_ACCEL_AUTO, opt_probe_init,
                                         opt_cache_dir, &options, &reason, &error);
   long ms = ms_since (start);
   if (error)
@@ -317,7 +317,7 @@ cmd_probe (KilnHypervisor *hv)
     return host_error (error);
   gint64 start = g_get_monotonic_time ();
   gboolean started = FALSE;
-  gboolean ok = kiln_accel_probe_boot (hv, parse_accel (opt_accel, KILN_ACCEL_TCG),
+  gboolean ok = kiln_accel_probe_boot (hv, NULL, parse_accel (opt_accel, KILN_ACCEL_TCG),
                                        opt_probe_init, opt_kernel, workdir,
                                        opt_probe_timeout, cancel, &started,
                                        &reason, &error);

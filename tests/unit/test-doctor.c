@@ -237,6 +237,34 @@ test_libvirt (void **state)
   assert_contains (d->advice, "storage pool");
 }
 
+/* A daemon target's pool: missing, short of space, fine. */
+static void
+test_pool (void **state)
+{
+  (void) state;
+  g_autoptr (KilnCheck) none = kiln_judge_pool ("qemu:///system", NULL,
+      "cannot define storage pool kiln: access denied");
+  assert_int_equal (none->status, KILN_CHECK_FAIL);
+  assert_contains (none->found, "no storage pool for kiln's disks on "
+                   "qemu:///system: cannot define storage pool kiln");
+  assert_contains (none->advice, "build.pool");
+  KilnPoolFacts f = { .name = "kiln", .path = "/var/lib/libvirt/kiln",
+                      .available = 1ULL << 30, .need = 12ULL << 30,
+                      .minimum = 6ULL << 30, .need_for = "a debian-12 "
+                      "template build" };
+  g_autoptr (KilnCheck) tight = kiln_judge_pool ("qemu:///system", &f, NULL);
+  assert_int_equal (tight->status, KILN_CHECK_FAIL);
+  assert_contains (tight->found, "only 1.0 GiB is free");
+  f.available = 8ULL << 30;
+  g_autoptr (KilnCheck) warn = kiln_judge_pool ("qemu:///system", &f, NULL);
+  assert_int_equal (warn->status, KILN_CHECK_WARN);
+  f.available = 100ULL << 30;
+  g_autoptr (KilnCheck) fine = kiln_judge_pool ("qemu:///system", &f, NULL);
+  assert_int_equal (fine->status, KILN_CHECK_OK);
+  assert_contains (fine->found, "pool kiln (/var/lib/libvirt/kiln) on "
+                   "qemu:///system is writable, 100.0 GiB free");
+}
+
 static void
 test_programs (void **state)
 {
@@ -369,6 +397,7 @@ main (void)
     cmocka_unit_test (test_kvm_remote_target),
     cmocka_unit_test (test_appliance),
     cmocka_unit_test (test_libvirt),
+    cmocka_unit_test (test_pool),
     cmocka_unit_test (test_programs),
     cmocka_unit_test (test_space),
     cmocka_unit_test (test_mirror),

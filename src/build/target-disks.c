@@ -1,0 +1,339 @@
+/* target-disks.c - the files a boot needs, where the target's QEMU opens
+ * them (target-disks.h) */
+#include "config.h"
+
+#include "target-disks.h"
+
+#include <glib/gstdio.h>
+
+#include "backends/libvirt-pool.h"
+#include "backends/libvirt.h"
+#include "backends/qemu-img.h"
+#include "common/kiln.h"
+
+/* A chain deeper than this is not one kiln made (parent, overlay, test
+ * overlay). */
+#define MAX_LAYERS 8
+
+/* ---- the pool ------------------------------------------------------------ */
+
+static gboolean
+is_session_uri (const char *uri)
+{
+  g_autoptr (GUri) u = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
+  return u && g_strcmp0 (g_uri_get_path (u), "/session") == 0;
+}
+
+gboolean
+kiln_target_pool_open (KilnHypervisor *hv, const char *name, KilnPool **pool,
+                       GError **error)
+{
+  *pool = NULL;
+  if (kiln_hypervisor_target_kind (hv) == KILN_TARGET_EMBEDDED)
+    return TRUE;
+  /* A session daemon runs as the user, on this host when the URI names
+   * none: its pool lives with the user's other libvirt files.  The system
+   * daemon's next to libvirt's own images. */
+  g_autofree char *path
+      = is_session_uri (kiln_hypervisor_uri (hv))
+            ? g_build_filename (g_get_user_data_dir (), "libvirt",
+                                "kiln-pool", NULL)
+            : g_strdup ("/var/lib/libvirt/kiln");
+  *pool = kiln_pool_open (hv, name ? name : KILN_TARGET_POOL_NAME, path,
+                          error);
+  if (*pool == NULL)
+    g_prefix_error (error, "on %s: ", kiln_hypervisor_uri (hv));
+  return *pool != NULL;
+}
+
+/* ---- one boot's files ---------------------------------------------------- */
+
+struct KilnTargetDisks {
+  KilnPool *pool;          /* borrowed; NULL = files in place */
+  char *prefix;
+  char *workdir;
+  KilnReporter *r;
+  GPtrArray *volumes;      /* this boot's own volume names */
+  char *top_volume;        /* the last chain's top layer */
+  char *top_backing;       /* ... its backing name here */
+  char *top_backing_format;
+};
+
+KilnTargetDisks *
+kiln_target_disks_new (KilnPool *pool, const char *prefix,
+                       const char *workdir, KilnReporter *r)
+{
+  KilnTargetDisks *td = g_new0 (KilnTargetDisks, 1);
+  td->pool = pool;
+  td->prefix = g_strdup (prefix);
+  td->workdir = g_canonicalize_filename (workdir, NULL);
+  td->r = r;
+  td->volumes = g_ptr_array_new_with_free_func (g_free);
+  return td;
+}
+
+void
+kiln_target_disks_free (KilnTargetDisks *td)
+{
+  if (!td)
+    return;
+  for (guint i = 0; td->pool && i < td->volumes->len; i++)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!kiln_pool_delete (td->pool, td->volumes->pdata[i], &error))
+        kiln_reporter_warn (td->r, "%s", error->message);
+    }
+  g_ptr_array_unref (td->volumes);
+  g_free (td->prefix);
+  g_free (td->workdir);
+  g_free (td->top_volume);
+  g_free (td->top_backing);
+  g_free (td->top_backing_format);
+  g_free (td);
+}
+
+/* A volume of this boot, deleted with it. */
+static char *
+upload_own (KilnTargetDisks *td, const char *local, const char *vol,
+            GError **error)
+{
+  /* a volume of the same name is a leftover of this very boot's earlier
+   * try: never another build's (the tag is this build's) */
+  if (!kiln_pool_delete (td->pool, vol, error))
+    return NULL;
+  char *at = kiln_pool_upload (td->pool, local, vol, error);
+  if (at)
+    g_ptr_array_add (td->volumes, g_strdup (vol));
+  return at;
+}
+
+char *
+kiln_target_disks_place_file (KilnTargetDisks *td, const char *local,
+                              const char *name, GError **error)
+{
+  if (td->pool == NULL)
+    return g_strdup (local);
+  g_autofree char *vol = g_strdup_printf ("%s-%s", td->prefix, name);
+  return upload_own (td, local, vol, error);
+}
+
+/* The parent as the cached volume for its digest: reused when a whole copy
+ * is there, else (re)sent. */
+static char *
+place_parent (KilnTargetDisks *td, const char *local, const char *digest,
+              GError **error)
+{
+  g_autofree char *vol = g_strdup_printf ("kiln-parent-%s", digest);
+  g_autofree char *done = g_strdup_printf ("%s.complete", vol);
+  if (kiln_pool_has (td->pool, vol) && kiln_pool_has (td->pool, done))
+    {
+      kiln_reporter_info (td->r, "the parent is on the target already "
+                          "(volume %s): reused", vol);
+      return kiln_pool_volume_path (td->pool, vol, error);
+    }
+  /* half-sent by a kiln that was killed, or its marker lost: sent anew */
+  if (!kiln_pool_delete (td->pool, done, error)
+      || !kiln_pool_delete (td->pool, vol, error))
+    return NULL;
+  double t0 = kiln_reporter_elapsed (td->r);
+  g_autofree char *at = kiln_pool_upload (td->pool, local, vol, error);
+  if (at == NULL)
+    return NULL;
+  g_autofree char *marker = g_build_filename (td->workdir, "parent.complete",
+                                              NULL);
+  gboolean ok = g_file_set_contents (marker, digest, -1, error);
+  g_autofree char *marker_at = ok ? kiln_pool_upload (td->pool, marker, done,
+                                                      error)
+                                  : NULL;
+  g_unlink (marker);
+  if (marker_at == NULL)
+    {
+      kiln_pool_delete (td->pool, vol, NULL);
+      return NULL;
+    }
+  kiln_reporter_info (td->r, "the parent went to the target in %.1f s "
+                      "(volume %s, kept for later builds)",
+                      kiln_reporter_elapsed (td->r) - t0, vol);
+  return g_steal_pointer (&at);
+}
+
+typedef struct {
+  char *path;
+  char *format;
+  char *backing;           /* NULL at the bottom */
+  char *backing_format;
+} Layer;
+
+static void
+layer_free (gpointer p)
+{
+  Layer *l = p;
+  g_free (l->path);
+  g_free (l->format);
+  g_free (l->backing);
+  g_free (l->backing_format);
+  g_free (l);
+}
+
+/* disk and the layers under it, top first. */
+static GPtrArray *
+read_chain (const char *disk, GError **error)
+{
+  g_autoptr (GPtrArray) chain = g_ptr_array_new_with_free_func (layer_free);
+  g_autofree char *path = g_strdup (disk);
+  g_autofree char *format = g_strdup ("qcow2");
+  while (path)
+    {
+      if (chain->len == MAX_LAYERS)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                       "%s has more than %d backing layers", disk,
+                       MAX_LAYERS);
+          return NULL;
+        }
+      g_autoptr (KilnImageInfo) info = kiln_qemu_img_info (path, format,
+                                                           error);
+      if (!info)
+        return NULL;
+      if (info->backing_file && !info->backing_format)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                       "%s does not say the format of its backing file %s",
+                       path, info->backing_file);
+          return NULL;
+        }
+      Layer *l = g_new0 (Layer, 1);
+      l->path = g_steal_pointer (&path);
+      l->format = g_steal_pointer (&format);
+      l->backing = g_strdup (info->backing_file);
+      l->backing_format = g_strdup (info->backing_format);
+      g_ptr_array_add (chain, l);
+      path = g_strdup (l->backing);
+      format = g_strdup (l->backing_format);
+    }
+  return g_steal_pointer (&chain);
+}
+
+static gboolean
+same_file (const char *a, const char *b)
+{
+  GStatBuf sa, sb;
+  return a && b && g_stat (a, &sa) == 0 && g_stat (b, &sb) == 0
+         && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Whether path is kiln's own file of this job (whose header may change). */
+static gboolean
+is_own_file (KilnTargetDisks *td, const char *path)
+{
+  g_autofree char *abs = g_canonicalize_filename (path, NULL);
+  g_autofree char *dir = g_path_get_dirname (abs);
+  return g_str_equal (dir, td->workdir);
+}
+
+/* One layer above the bottom: its backing name made the target's for the
+ * upload, and made this host's again whatever happened. */
+static char *
+place_layer (KilnTargetDisks *td, const Layer *l, const char *below_at,
+             const char *vol, GError **error)
+{
+  if (!is_own_file (td, l->path))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "%s has a backing file (%s): a parent for a libvirt "
+                   "daemon must be one file (qemu-img convert -O qcow2 "
+                   "makes one)", l->path, l->backing);
+      return NULL;
+    }
+  if (!kiln_qemu_img_rebase_unsafe (l->path, below_at, l->backing_format,
+                                    error))
+    return NULL;
+  g_autoptr (GError) upload_error = NULL;
+  char *at = upload_own (td, l->path, vol, &upload_error);
+  g_autoptr (GError) back_error = NULL;
+  if (!kiln_qemu_img_rebase_unsafe (l->path, l->backing, l->backing_format,
+                                    &back_error))
+    {
+      g_free (at);
+      g_propagate_error (error, g_steal_pointer (&back_error));
+      return NULL;
+    }
+  if (at == NULL)
+    g_propagate_error (error, g_steal_pointer (&upload_error));
+  return at;
+}
+
+char *
+kiln_target_disks_place_chain (KilnTargetDisks *td, const char *disk,
+                               const char *parent, const char *parent_digest,
+                               GError **error)
+{
+  if (td->pool == NULL)
+    return g_strdup (disk);
+  g_autoptr (GPtrArray) chain = read_chain (disk, error);
+  if (!chain)
+    return NULL;
+  /* from the bottom up: each layer names the one below it on the target */
+  Layer *bottom = chain->pdata[chain->len - 1];
+  g_autofree char *below_at = NULL;
+  if (parent_digest && chain->len > 1 && same_file (bottom->path, parent))
+    below_at = place_parent (td, bottom->path, parent_digest, error);
+  else if (chain->len > 1)
+    below_at = kiln_target_disks_place_file (td, bottom->path, "base",
+                                             error);
+  if (chain->len > 1 && below_at == NULL)
+    return NULL;
+  for (guint i = chain->len - 1; i-- > 0;)
+    {
+      const Layer *l = chain->pdata[i];
+      g_autofree char *vol = i == 0
+                                 ? g_strdup_printf ("%s-disk.qcow2",
+                                                    td->prefix)
+                                 : g_strdup_printf ("%s-layer%u.qcow2",
+                                                    td->prefix, i);
+      char *at = place_layer (td, l, below_at, vol, error);
+      if (at == NULL)
+        return NULL;
+      g_free (below_at);
+      below_at = at;
+      if (i == 0)
+        {
+          g_free (td->top_volume);
+          g_free (td->top_backing);
+          g_free (td->top_backing_format);
+          td->top_volume = g_strdup (vol);
+          td->top_backing = g_strdup (l->backing);
+          td->top_backing_format = g_strdup (l->backing_format);
+        }
+    }
+  if (chain->len == 1)
+    {
+      /* a disk of its own: nothing under it to name */
+      g_autofree char *vol = g_strdup_printf ("%s-disk.qcow2", td->prefix);
+      below_at = upload_own (td, disk, vol, error);
+      if (below_at == NULL)
+        return NULL;
+      g_free (td->top_volume);
+      td->top_volume = g_strdup (vol);
+    }
+  return g_steal_pointer (&below_at);
+}
+
+gboolean
+kiln_target_disks_fetch (KilnTargetDisks *td, const char *disk,
+                         GError **error)
+{
+  if (td->pool == NULL)
+    return TRUE;
+  g_return_val_if_fail (td->top_volume != NULL, FALSE);
+  double t0 = kiln_reporter_elapsed (td->r);
+  if (!kiln_pool_download (td->pool, td->top_volume, disk, error))
+    return FALSE;
+  if (td->top_backing
+      && !kiln_qemu_img_rebase_unsafe (disk, td->top_backing,
+                                       td->top_backing_format, error))
+    return FALSE;
+  kiln_reporter_log (td->r, "the guest's disk came back from the target in "
+                     "%.1f s", kiln_reporter_elapsed (td->r) - t0);
+  return TRUE;
+}
