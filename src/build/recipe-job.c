@@ -20,6 +20,7 @@ kiln_job_for_recipe (KilnRecipe *recipe, const char *recipe_file)
   job->network_user = recipe->build.network == KILN_NETWORK_USER;
   job->timeout_seconds = recipe->build.timeout;
   job->connect = g_strdup (recipe->build.connect);
+  job->pool = g_strdup (recipe->build.pool);
   job->output_dir = g_strdup (recipe->outputs.directory_path);
   job->output_name_template = g_strdup (recipe->outputs.name);
   job->formats = g_strdupv (recipe->outputs.formats);

@@ -34,13 +34,19 @@ kiln_target_pool_open (KilnHypervisor *hv, const char *name, KilnPool **pool,
   /* A session daemon runs as the user, on this host when the URI names
    * none: its pool lives with the user's other libvirt files.  The system
    * daemon's next to libvirt's own images. */
-  g_autofree char *path
+  if (name == NULL)
+    name = KILN_TARGET_POOL_NAME;
+  gboolean own = g_str_equal (name, KILN_TARGET_POOL_NAME);
+  g_autofree char *base
       = is_session_uri (kiln_hypervisor_uri (hv))
-            ? g_build_filename (g_get_user_data_dir (), "libvirt",
-                                "kiln-pool", NULL)
-            : g_strdup ("/var/lib/libvirt/kiln");
-  *pool = kiln_pool_open (hv, name ? name : KILN_TARGET_POOL_NAME, path,
-                          error);
+            ? g_build_filename (g_get_user_data_dir (), "libvirt", NULL)
+            : g_strdup ("/var/lib/libvirt");
+  /* another name (build.pool) that is not there yet gets a directory of
+   * its own below kiln-pools, never one of libvirt's (images, qemu) */
+  g_autofree char *path = own ? g_build_filename (base, "kiln", NULL)
+                              : g_build_filename (base, "kiln-pools", name,
+                                                  NULL);
+  *pool = kiln_pool_open (hv, name, path, error);
   if (*pool == NULL)
     g_prefix_error (error, "on %s: ", kiln_hypervisor_uri (hv));
   return *pool != NULL;

@@ -23,7 +23,7 @@ static const char *const top_keys[] = {
   "outputs", "lifecycle", "notify", NULL
 };
 static const char *const build_keys[] = {
-  "memory", "vcpus", "accel", "network", "timeout", "connect", NULL
+  "memory", "vcpus", "accel", "network", "timeout", "connect", "pool", NULL
 };
 static const char *const output_keys[] = {
   "name", "formats", "directory", "tags", "retain", "targets", "aws",
@@ -134,6 +134,7 @@ kiln_recipe_free (KilnRecipe *r)
   g_free (r->parent.recipe_name);
   g_clear_pointer (&r->components, g_ptr_array_unref);
   g_free (r->build.connect);
+  g_free (r->build.pool);
   KilnOutputSettings *o = &r->outputs;
   g_free (o->name);
   g_strfreev (o->formats);
@@ -514,6 +515,33 @@ parse_connect (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
     r->build.connect = g_strdup (s);
 }
 
+/* A libvirt storage pool name: kiln may make it (target-disks.h), and its
+ * directory is named after it, so no path characters. */
+static void
+parse_pool (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
+{
+  if (!kiln_schema_expect_scalar (diags, n, "'build.pool'"))
+    return;
+  const char *s = n->scalar;
+  gsize len = strlen (s);
+  for (gsize i = 0; i < len; i++)
+    if (!g_ascii_isalnum (s[i]) && !strchr ("_.-", s[i]))
+      {
+        kiln_scalar_error (diags, r->doc, n, (int) i, "'build.pool' is a "
+                           "storage pool name: letters, digits, '_', '.' "
+                           "and '-', found '%c'", s[i]);
+        return;
+      }
+  if (len == 0 || len > 64 || s[0] == '.' || s[0] == '-')
+    {
+      kiln_scalar_error (diags, r->doc, n, 0, "'build.pool' is a storage "
+                         "pool name of 1 to 64 characters, not starting "
+                         "with '.' or '-'; found '%s'", s);
+      return;
+    }
+  r->build.pool = g_strdup (s);
+}
+
 static void
 parse_build (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
 {
@@ -545,6 +573,8 @@ parse_build (KilnRecipe *r, const KilnNode *n, KilnDiags *diags)
                           MAX_TIMEOUT, &b->timeout);
   if ((v = kiln_node_map_get (n, "connect")))
     parse_connect (r, v, diags);
+  if ((v = kiln_node_map_get (n, "pool")))
+    parse_pool (r, v, diags);
 }
 
 /* ---- outputs ---- */

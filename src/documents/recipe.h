@@ -112,6 +112,8 @@ typedef struct {
   KilnNetwork network;
   gint64 timeout;              /* seconds */
   char *connect;               /* NULL = embed, else a libvirt URI */
+  char *pool;                  /* a daemon's storage pool for the disks
+                                * (NULL: kiln's own, "kiln") */
 } KilnBuildSettings;
 
 typedef struct {

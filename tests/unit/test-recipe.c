@@ -405,6 +405,10 @@ test_recipe_refuses_wrong_shapes_at_their_position (void **state)
       61, "expected true or false for a parameter's 'secret'" },
     { "name: x\nversion: 1.0.0\nparent: p\nbuild: {connect: 'qemu system'}\n",
       4, 19, "which is not a libvirt URI" },
+    { "name: x\nversion: 1.0.0\nparent: p\nbuild: {pool: '../x'}\n",
+      4, 18, "storage pool name: letters, digits, '_', '.' and '-', found '/'" },
+    { "name: x\nversion: 1.0.0\nparent: p\nbuild: {pool: '-x'}\n",
+      4, 16, "not starting with '.' or '-'; found '-x'" },
     { "name: x\nversion: 1.0.0\nparent: p\noutputs: {tags: {aws:x: y}}\n",
       4, 18, "reserved by AWS" },
     { "name: x\nversion: 1.0.0\nparent: p\n"
@@ -437,6 +441,12 @@ test_recipe_refuses_wrong_shapes_at_their_position (void **state)
       assert_non_null (r);
       assert_string_equal (r->build.connect, uris[i]);
     }
+  g_autoptr (KilnDiags) pool_diags = kiln_diags_new ();
+  g_autoptr (KilnRecipe) pooled = parse_string (
+      "r.yaml", "name: x\nversion: 1.0.0\nparent: p\n"
+      "build: {connect: 'qemu:///system', pool: default}\n", pool_diags);
+  assert_non_null (pooled);
+  assert_string_equal (pooled->build.pool, "default");
 }
 
 /* A component path that names something else (`component: /etc/shadow`):
