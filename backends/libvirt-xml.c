@@ -87,6 +87,19 @@ add_file_chardev (xmlNodePtr devices, const char *element, const char *path)
   attr (target, "port", "0");
 }
 
+/* A serial port or console on a pty of the daemon's, which kiln reads as
+ * a libvirt stream. */
+static void
+add_pty_chardev (xmlNodePtr devices, const char *element)
+{
+  xmlNodePtr dev = child (devices, element, NULL);
+  attr (dev, "type", "pty");
+  xmlNodePtr target = child (dev, "target", NULL);
+  if (g_str_equal (element, "console"))
+    attr (target, "type", "serial");
+  attr (target, "port", "0");
+}
+
 char *
 kiln_domain_xml (const KilnDomainSpec *spec, const char *name)
 {
@@ -157,7 +170,12 @@ kiln_domain_xml (const KilnDomainSpec *spec, const char *name)
       attr (child (nic, "model", NULL), "type", "virtio");
     }
 
-  if (spec->console_log)
+  if (spec->console_stream)
+    {
+      add_pty_chardev (devices, "serial");
+      add_pty_chardev (devices, "console");
+    }
+  else if (spec->console_log)
     {
       add_file_chardev (devices, "serial", spec->console_log);
       add_file_chardev (devices, "console", spec->console_log);

@@ -58,6 +58,10 @@ struct KilnDomain {
    * it into the other end of fd's socket pair (stream_bridge). */
   virStreamPtr stream;
   GThread *bridge;
+  /* ... and the serial console's stream, copied into the console log by
+   * its own thread (console_bridge) */
+  virStreamPtr console_stream;
+  GThread *console_thread;
 };
 
 /* ---- errors ---------------------------------------------------------- */
@@ -652,6 +656,71 @@ out:
   return NULL;
 }
 
+typedef struct {
+  virStreamPtr stream;
+  int fd;              /* the console log, opened for appending (owned) */
+} ConsoleCopy;
+
+/* Copies the serial console's stream into the console log until the
+ * stream ends (the domain stopped or was destroyed). */
+static gpointer
+console_bridge (gpointer data)
+{
+  ConsoleCopy *c = data;
+  char buf[16 * 1024];
+  for (;;)
+    {
+      int n = virStreamRecv (c->stream, buf, sizeof buf);
+      if (n <= 0)
+        break;
+      gsize done = 0;
+      while (done < (gsize) n)
+        {
+          ssize_t w = write (c->fd, buf + done, n - done);
+          if (w < 0 && errno == EINTR)
+            continue;
+          if (w <= 0)
+            goto out;   /* a full disk: the log stops, the guest goes on */
+          done += (gsize) w;
+        }
+    }
+out:
+  close (c->fd);
+  g_free (c);
+  return NULL;
+}
+
+/* Opens the serial console of a (paused) domain as a stream, copied into
+ * path by a thread of its own. */
+static gboolean
+console_open_stream (KilnDomain *dom, const char *path, GError **error)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int e = errno;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot open %s: %s",
+                   path, g_strerror (e));
+      return FALSE;
+    }
+  dom->console_stream = virStreamNew (virDomainGetConnect (dom->dom), 0);
+  if (!dom->console_stream
+      || virDomainOpenConsole (dom->dom, NULL, dom->console_stream,
+                               VIR_DOMAIN_CONSOLE_FORCE) < 0)
+    {
+      g_autofree char *what = g_strdup_printf (
+          "cannot open the serial console of domain %s", dom->name);
+      kiln_libvirt_set_error (error, what);
+      close (fd);
+      return FALSE;
+    }
+  ConsoleCopy *c = g_new0 (ConsoleCopy, 1);
+  c->stream = dom->console_stream;
+  c->fd = fd;
+  dom->console_thread = g_thread_new ("kiln-console", console_bridge, c);
+  return TRUE;
+}
+
 /* Opens the agent channel of a started domain as a stream; dom->fd
  * becomes the reading end of a socket pair the bridge thread fills. */
 static gboolean
@@ -701,6 +770,14 @@ domain_free (KilnDomain *dom)
     }
   if (dom->stream)
     virStreamFree (dom->stream);
+  if (dom->console_thread)
+    {
+      /* as the channel's: the stream ends with the domain */
+      g_thread_join (dom->console_thread);
+      dom->console_thread = NULL;
+    }
+  if (dom->console_stream)
+    virStreamFree (dom->console_stream);
   if (dom->dom)
     virDomainFree (dom->dom);
   if (dom->listen_fd >= 0)
@@ -766,6 +843,9 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
       own.channel_socket = NULL;
       own.channel_stream = TRUE;
     }
+  /* the same for the console: a file there would be on the daemon's
+   * host, written as its user */
+  own.console_stream = own.console_log && !hv->embed_root;
   spec = &own;
 
   KilnDomain *dom = g_new0 (KilnDomain, 1);
@@ -800,6 +880,10 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
    * reaped by the next kiln instead (kiln_hypervisor_reap_embedded). */
   unsigned int flags = hv->embed_root ? VIR_DOMAIN_NONE
                                       : VIR_DOMAIN_START_AUTODESTROY;
+  /* streams are opened before the guest runs, so no line is lost */
+  gboolean streams = spec->channel_stream || spec->console_stream;
+  if (streams)
+    flags |= VIR_DOMAIN_START_PAUSED;
   dom->dom = virDomainCreateXML (hv->conn, xml, flags);
   if (dom->dom == NULL)
     {
@@ -808,10 +892,21 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
       domain_free (dom);
       return NULL;
     }
-  if (spec->uefi)
+  /* a remote host's variable store is that host's: libvirt keeps it */
+  if (spec->uefi && kiln_hypervisor_target_kind (hv) != KILN_TARGET_REMOTE)
     dom->nvram = domain_nvram_path (dom->dom);
-  if (spec->channel_stream && !channel_open_stream (dom, error))
+  if ((spec->channel_stream && !channel_open_stream (dom, error))
+      || (spec->console_stream
+          && !console_open_stream (dom, spec->console_log, error)))
     {
+      kiln_domain_destroy (dom);
+      return NULL;
+    }
+  if (streams && virDomainResume (dom->dom) < 0)
+    {
+      g_autofree char *what = g_strdup_printf ("cannot resume domain %s",
+                                               dom->name);
+      kiln_libvirt_set_error (error, what);
       kiln_domain_destroy (dom);
       return NULL;
     }

@@ -114,7 +114,11 @@ struct KilnDomainSpec {
   KilnAccel accel;             /* KVM or TCG (resolved) */
   gboolean uefi;               /* OVMF firmware */
   gboolean network_user;       /* user-mode NIC (outbound NAT) */
-  const char *console_log;     /* serial console written to this file */
+  /* serial console written to this file.  On a daemon QEMU's console is
+   * a pty there, read as a libvirt stream (virDomainOpenConsole) and
+   * written here by kiln, so a remote host's console lands here too. */
+  const char *console_log;
+  gboolean console_stream;     /* set by kiln_domain_start: the above */
   /* unix socket for org.kiln.agent.0.  On a daemon (any connection but
    * the embedded driver) the socket is libvirt's and the channel reaches
    * kiln as a libvirt stream instead (virDomainOpenChannel): the path is

@@ -54,17 +54,8 @@ kiln_stage_open_machine (KilnJobContext *ctx, GError **error)
                                             ctx->cancellable, error);
   if (!m->hv)
     return NULL;
-  /* libguestfs needs the disk on this host, and a remote QEMU needs it on
-   * its own: until disks travel through a storage pool, a remote build
-   * would fail at its first boot, after minutes of work. */
-  if (kiln_hypervisor_target_kind (m->hv) == KILN_TARGET_REMOTE)
-    {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                   "kiln cannot build on a remote libvirt host (%s) yet: "
-                   "its disks would have to reach that host through a "
-                   "storage pool, which kiln does not do yet", uri);
-      return NULL;
-    }
+  /* libguestfs needs the disk on this host, and a daemon's QEMU (another
+   * user, maybe another host) gets it through a storage pool there */
   if (!kiln_target_pool_open (m->hv, ctx->job->pool, &m->pool, error))
     return NULL;
   m->accel = kiln_accel_decide_on (m->hv, m->pool, ctx->job->accel, ctx->r,

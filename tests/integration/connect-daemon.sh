@@ -10,8 +10,9 @@
 # guestfish, a second build reuses the parent's volume, and after a kill -9
 # of that second build the next kiln deletes its volumes: the pool holds
 # the cached parent only, and no domain is left.  `kiln doctor --connect
-# URI` looks at that target, pool included.  A remote URI is refused
-# before any work.
+# URI` looks at that target, pool included.  A remote URI (libvirt's ext
+# transport to the same daemon through virt-ssh-helper, as qemu+ssh) builds
+# the same way, its console and agent through libvirt streams.
 #
 # The daemon is a real libvirtd started here as a user would start it by
 # hand (its own config, log and pid files under $TEST_TMP), first without
@@ -24,7 +25,7 @@
 # (autodestroy), and hands a domain's agent channel to kiln as a libvirt
 # stream (the backend's test driver, tests/integration/kiln-domain-test).
 # Costs two doctor runs (an appliance launch each), a build with a test
-# boot and most of another: ~4 min.
+# boot, a build without, and most of a third: ~6 min.
 . "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
@@ -192,7 +193,7 @@ outputs:
   directory: $tmp/out-built
 YAML
 parent_vol=kiln-parent-$parent_sum
-expect_exit 0 --out "$tmp/built.out" "$KILN" build "$tmp/daemon.yaml" --connect "$uri"
+expect_exit 0 --out "$tmp/built.out" "$KILN" build "$tmp/daemon.yaml" --force --connect "$uri"
 expect_grep "stage: build boot" "$tmp/built.out"
 expect_grep "step: daemon-note/build/Write: success" "$tmp/built.out"
 expect_grep "step: daemon-note/test/Check: success" "$tmp/built.out"
@@ -200,6 +201,11 @@ expect_grep -F "the parent went to the target in" "$tmp/built.out"
 expect_grep -F "(volume $parent_vol, kept for later builds)" "$tmp/built.out"
 # the test boot of the same build finds it there
 expect_grep -F "the parent is on the target already (volume $parent_vol): reused" "$tmp/built.out"
+# the guest's console came through a libvirt stream into the build log
+blog=$(sed -n 's|^\[ *[0-9.]*s\] build sysconn-built/1.0.0/[0-9]* (log \(.*\))$|\1|p' "$tmp/built.out")
+[ -f "$blog" ] || fail "no build log named in: $(head -n 2 "$tmp/built.out")"
+expect_grep "^kiln-tiny: userland up" "$blog"
+expect_grep -- "----- guest console of the test boot" "$blog"
 built=$(ls "$tmp"/out-built/*/*.qcow2)
 [ -f "$built" ] || fail "no qcow2 artifact: $(ls -R "$tmp/out-built")"
 expect_eq "the build step's file, read back with guestfish" built-on-the-daemon \
@@ -215,14 +221,14 @@ ok "a build and its test boot on $uri: disks through the pool, the image read ba
 # 3a. A second build reuses the parent's volume; killed (-9) in its build
 #     boot, its volumes are deleted by the next kiln, found by its tag.
 sed 's|^version: .*|version: 1.0.1|; s|out-built|out-second|' "$tmp/daemon.yaml" > "$tmp/second.yaml"
-"$KILN" build "$tmp/second.yaml" --connect "$uri" < /dev/null > "$tmp/second.out" 2>&1 &
+"$KILN" build "$tmp/second.yaml" --force --connect "$uri" < /dev/null > "$tmp/second.out" 2>&1 &
 spid=$!
 cleanup_fn kill_if_running "$spid"
 booting () { grep -q 'step: daemon-note/build/Write$' "$tmp/second.out"; }
 wait_for --while "$spid" "the second build's first step" booting
 expect_grep -F "the parent is on the target already (volume $parent_vol): reused" "$tmp/second.out"
 stag=$(sqlite3 "$KILN_HOME/catalog.db" \
-  "SELECT domain_tag FROM builds WHERE name = 'sysconn-built' AND version = '1.0.1'")
+  "SELECT domain_tag FROM builds WHERE name = 'sysconn-built' AND version = '1.0.1' ORDER BY id DESC LIMIT 1")
 [[ $stag =~ ^[0-9a-f]{8}$ ]] || fail "no domain tag for the second build: '$stag'"
 expect_grep "^kiln-$stag-build-disk.qcow2\$" <(virsh -c "$uri" vol-list kiln | awk 'NR > 2 { print $1 }')
 kill -KILL "$spid"
@@ -357,20 +363,32 @@ expect_eq "doctor left no volume in the pool" "$parent_vol $parent_vol.complete"
 n=$(virsh -c "$uri" list --all --name | grep -c . || true)
 expect_eq "no domain left on the daemon after doctor" 0 "$n"
 
-# 5. A remote target: refused before any work.  libvirt's ext transport
-#    reaches the daemon above through virt-ssh-helper, as qemu+ssh would
-#    on another host; a host name that does not resolve fails to connect.
+# 5. A remote target: libvirt's ext transport reaches the daemon above
+#    through virt-ssh-helper, as qemu+ssh does on another host.  kiln takes
+#    a URI with a host name for a remote host and assumes nothing of its
+#    own host there: the disks through the pool (the parent's volume
+#    reused), the agent and the console through libvirt streams.  A build
+#    (build phase only) succeeds and its image reads back.
 printf '#!/bin/sh\nexec virt-ssh-helper %s\n' "$uri" > "$tmp/ssh-helper"
 chmod +x "$tmp/ssh-helper"
 remote="qemu+ext://localhost/system?command=$tmp/ssh-helper"
 expect "the remote URI reaches the daemon" virsh -c "$remote" hostname
-expect_exit 3 --out "$tmp/remote.out" "$KILN" build "$tmp/r.yaml" \
-  --connect "$remote" -o "$tmp/out-remote"
-expect_grep "build failed in stage 'prepare'" "$tmp/remote.out"
-expect_grep -F "cannot build on a remote libvirt host ($remote) yet" "$tmp/remote.out"
-expect_grep -F "run \`kiln doctor --connect '$remote'\`" "$tmp/remote.out"
-expect_no_file "$tmp/out-remote"
-ok "remote target: refused in prepare, doctor hint names the target (quoted)"
+sed '/^  - name: test$/,$d' "$tmp/note.yaml" > "$tmp/note-build.yaml"
+sed 's|^version: .*|version: 1.0.2|; s|out-built|out-remote|; s|note.yaml|note-build.yaml|' \
+  "$tmp/daemon.yaml" > "$tmp/remote.yaml"
+expect_exit 0 --out "$tmp/remote.out" "$KILN" build "$tmp/remote.yaml" --force --connect "$remote"
+expect_grep -F "the parent is on the target already (volume $parent_vol): reused" "$tmp/remote.out"
+expect_grep "step: daemon-note/build/Write: success" "$tmp/remote.out"
+rlog=$(sed -n 's|^\[ *[0-9.]*s\] build sysconn-built/1.0.2/[0-9]* (log \(.*\))$|\1|p' "$tmp/remote.out")
+[ -f "$rlog" ] || fail "no build log named in: $(head -n 2 "$tmp/remote.out")"
+expect_grep "^kiln-tiny: userland up" "$rlog"
+rbuilt=$(ls "$tmp"/out-remote/*/*.qcow2)
+expect_eq "the remote build's file, read back with guestfish" built-on-the-daemon \
+  "$(test_guestfish --ro -a "$rbuilt" -i cat /etc/kiln-daemon-note)"
+expect_eq "the pool holds the cached parent only" "$parent_vol $parent_vol.complete" \
+  "$(virsh -c "$uri" vol-list kiln --details | awk 'NR > 2 && $1 { print $1 }' | sort | xargs)"
+expect_eq "no domain left on the daemon" "" "$(virsh -c "$uri" list --all --name | grep . || true)"
+ok "a build on a remote target ($remote): disks, agent and console through libvirt"
 nohost=qemu+ssh://kiln-no-such-host.invalid/system
 expect_exit 3 --out "$tmp/nohost.out" "$KILN" build "$tmp/r.yaml" \
   --connect "$nohost" -o "$tmp/out-nohost"

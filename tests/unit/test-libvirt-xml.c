@@ -91,6 +91,27 @@ test_names_unique (void **state)
     }
 }
 
+/* On a daemon: the console on a pty (read as a stream), the channel bound
+ * by libvirt (also a stream); no path of kiln's in the XML. */
+static void
+test_daemon_domain_streams (void **state)
+{
+  (void) state;
+  KilnDomainSpec spec = build_spec ();
+  spec.channel_socket = NULL;
+  spec.channel_stream = TRUE;
+  spec.console_stream = TRUE;
+  Parsed p = parse (&spec, "kiln-0badc0de-build-0123456789ab");
+  assert_xpath (&p, "/domain/devices/serial/@type", "pty");
+  assert_xpath (&p, "/domain/devices/serial/target/@port", "0");
+  assert_xpath (&p, "/domain/devices/console/@type", "pty");
+  assert_xpath (&p, "/domain/devices/console/target/@type", "serial");
+  assert_int_equal (count (&p, "/domain/devices/serial/source"), 0);
+  assert_xpath (&p, "/domain/devices/channel/source/@mode", "bind");
+  assert_int_equal (count (&p, "//@path[contains(., 'console.log')]"), 0);
+  parsed_free (&p);
+}
+
 static void
 test_build_domain_tcg (void **state)
 {
@@ -217,6 +238,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_names_unique),
     cmocka_unit_test (test_build_domain_tcg),
+    cmocka_unit_test (test_daemon_domain_streams),
     cmocka_unit_test (test_kvm_uefi_network),
     cmocka_unit_test (test_direct_kernel_seed_no_channel),
     cmocka_unit_test (test_domain_xml_keeps_markup_in_caller_text_as_data),
