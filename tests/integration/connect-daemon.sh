@@ -10,9 +10,9 @@
 # guestfish, a second build reuses the parent's volume, and after a kill -9
 # of that second build the next kiln deletes its volumes: the pool holds
 # the cached parent only, and no domain is left.  `kiln doctor --connect
-# URI` looks at that target, pool included.  A remote URI (libvirt's ext
-# transport to the same daemon through virt-ssh-helper, as qemu+ssh) builds
-# the same way, its console and agent through libvirt streams.
+# URI` looks at that target, pool included.  A remote URI (qemu+ssh to the
+# same daemon through an sshd the test starts on loopback) builds the same
+# way, its console and agent through libvirt streams.
 #
 # The daemon is a real libvirtd started here as a user would start it by
 # hand (its own config, log and pid files under $TEST_TMP), first without
@@ -34,6 +34,9 @@ requires jq
 requires libvirtd --version
 requires virtlogd --version
 requires virsh --version
+requires /usr/sbin/sshd -V
+requires ssh-keygen
+requires python3
 requires qemu-img --version
 requires qemu-io --version
 requires sqlite3 --version
@@ -363,16 +366,48 @@ expect_eq "doctor left no volume in the pool" "$parent_vol $parent_vol.complete"
 n=$(virsh -c "$uri" list --all --name | grep -c . || true)
 expect_eq "no domain left on the daemon after doctor" 0 "$n"
 
-# 5. A remote target: libvirt's ext transport reaches the daemon above
-#    through virt-ssh-helper, as qemu+ssh does on another host.  kiln takes
-#    a URI with a host name for a remote host and assumes nothing of its
-#    own host there: the disks through the pool (the parent's volume
-#    reused), the agent and the console through libvirt streams.  A build
-#    (build phase only) succeeds and its image reads back.
-printf '#!/bin/sh\nexec virt-ssh-helper %s\n' "$uri" > "$tmp/ssh-helper"
-chmod +x "$tmp/ssh-helper"
-remote="qemu+ext://localhost/system?command=$tmp/ssh-helper"
-expect "the remote URI reaches the daemon" virsh -c "$remote" hostname
+# 5. A remote host over ssh: an sshd this test starts on loopback with a
+#    throw-away host key and client key under $tmp (the machine's own ssh
+#    setup is not touched), reached as qemu+ssh://root@127.0.0.1:PORT/system.
+#    libvirt runs ssh, and virt-ssh-helper on the far side, as with any
+#    KVM host.  The ssh options that name the throw-away keys ride in the
+#    URI's command= (a wrapper around ssh, as a user with such a setup
+#    would write; `--connect` is the user's, a recipe cannot do this).
+#    kiln takes the URI for a remote host and assumes nothing of its own
+#    host there: the disks through the pool (the parent's volume reused),
+#    the agent and the console through libvirt streams.  A build (build
+#    phase only) succeeds and its image reads back.
+sshd_dir=$tmp/ssh
+mkdir -p "$sshd_dir" /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$sshd_dir/host_key" || fail "ssh-keygen"
+ssh-keygen -q -t ed25519 -N '' -f "$sshd_dir/client_key" || fail "ssh-keygen"
+cp "$sshd_dir/client_key.pub" "$sshd_dir/authorized_keys"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$sshd_dir/sshd_config" <<SSHD
+Port $port
+ListenAddress 127.0.0.1
+HostKey $sshd_dir/host_key
+AuthorizedKeysFile $sshd_dir/authorized_keys
+PidFile $sshd_dir/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+SSHD
+echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$sshd_dir/host_key.pub")" > "$sshd_dir/known_hosts"
+cat > "$sshd_dir/ssh" <<WRAP
+#!/bin/sh
+exec ssh -F none -i $sshd_dir/client_key -o IdentitiesOnly=yes \\
+  -o UserKnownHostsFile=$sshd_dir/known_hosts -o StrictHostKeyChecking=yes \\
+  -o BatchMode=yes "\$@"
+WRAP
+chmod +x "$sshd_dir/ssh"
+/usr/sbin/sshd -f "$sshd_dir/sshd_config" -E "$sshd_dir/sshd.log" || fail "sshd did not start"
+cleanup_fn stop_daemon "$sshd_dir/sshd.pid"
+wait_for "sshd's pid file" test -s "$sshd_dir/sshd.pid"
+remote="qemu+ssh://root@127.0.0.1:$port/system?command=$sshd_dir/ssh"
+expect "the remote URI reaches the daemon over ssh" virsh -c "$remote" hostname
 sed '/^  - name: test$/,$d' "$tmp/note.yaml" > "$tmp/note-build.yaml"
 sed 's|^version: .*|version: 1.0.2|; s|out-built|out-remote|; s|note.yaml|note-build.yaml|' \
   "$tmp/daemon.yaml" > "$tmp/remote.yaml"
