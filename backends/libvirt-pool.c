@@ -358,6 +358,56 @@ kiln_pool_space (KilnPool *p, guint64 *available, GError **error)
   return TRUE;
 }
 
+void
+kiln_pool_volume_free (KilnPoolVolume *v)
+{
+  if (!v)
+    return;
+  g_free (v->name);
+  g_free (v);
+}
+
+static gint
+by_name (gconstpointer a, gconstpointer b)
+{
+  const KilnPoolVolume *x = *(KilnPoolVolume *const *) a;
+  const KilnPoolVolume *y = *(KilnPoolVolume *const *) b;
+  return strcmp (x->name, y->name);
+}
+
+GPtrArray *
+kiln_pool_list (KilnPool *p, const char *prefix, GError **error)
+{
+  virStoragePoolRefresh (p->pool, 0);
+  virStorageVolPtr *vols = NULL;
+  int n = virStoragePoolListAllVolumes (p->pool, &vols, 0);
+  if (n < 0)
+    {
+      pool_fail (error, "cannot list the volumes of storage pool %s",
+                 p->name);
+      return NULL;
+    }
+  GPtrArray *out = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) kiln_pool_volume_free);
+  for (int i = 0; i < n; i++)
+    {
+      const char *name = virStorageVolGetName (vols[i]);
+      virStorageVolInfo info;
+      if (name && g_str_has_prefix (name, prefix)
+          && virStorageVolGetInfo (vols[i], &info) == 0)
+        {
+          KilnPoolVolume *v = g_new0 (KilnPoolVolume, 1);
+          v->name = g_strdup (name);
+          v->allocation = info.allocation;
+          g_ptr_array_add (out, v);
+        }
+      virStorageVolFree (vols[i]);
+    }
+  free (vols);
+  g_ptr_array_sort (out, by_name);
+  return out;
+}
+
 gboolean
 kiln_pool_has (KilnPool *p, const char *vol_name)
 {

@@ -45,6 +45,18 @@ char *kiln_pool_volume_path (KilnPool *pool, const char *vol_name,
 gboolean kiln_pool_space (KilnPool *pool, guint64 *available,
                           GError **error);
 
+/* A volume as kiln_pool_list gives it. */
+typedef struct {
+  char *name;
+  guint64 allocation;      /* bytes it takes on the target */
+} KilnPoolVolume;
+void kiln_pool_volume_free (KilnPoolVolume *v);
+
+/* The volumes whose names begin with prefix (after a refresh), as
+ * KilnPoolVolume*, sorted by name; NULL with error. */
+GPtrArray *kiln_pool_list (KilnPool *pool, const char *prefix,
+                           GError **error);
+
 /* Whether volume vol_name is in the pool (after a refresh). */
 gboolean kiln_pool_has (KilnPool *pool, const char *vol_name);
 

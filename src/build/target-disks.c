@@ -15,6 +15,10 @@
  * overlay). */
 #define MAX_LAYERS 8
 
+/* kiln-parent-DIGEST and its marker kiln-parent-DIGEST.complete */
+#define PARENT_PREFIX "kiln-parent-"
+#define COMPLETE_SUFFIX ".complete"
+
 /* ---- the pool ------------------------------------------------------------ */
 
 static gboolean
@@ -129,8 +133,8 @@ static char *
 place_parent (KilnTargetDisks *td, const char *local, const char *digest,
               GError **error)
 {
-  g_autofree char *vol = g_strdup_printf ("kiln-parent-%s", digest);
-  g_autofree char *done = g_strdup_printf ("%s.complete", vol);
+  g_autofree char *vol = g_strdup_printf (PARENT_PREFIX "%s", digest);
+  g_autofree char *done = g_strdup_printf ("%s" COMPLETE_SUFFIX, vol);
   if (kiln_pool_has (td->pool, vol) && kiln_pool_has (td->pool, done))
     {
       kiln_reporter_info (td->r, "the parent is on the target already "
@@ -342,4 +346,58 @@ kiln_target_disks_fetch (KilnTargetDisks *td, const char *disk,
   kiln_reporter_log (td->r, "the guest's disk came back from the target in "
                      "%.1f s", kiln_reporter_elapsed (td->r) - t0);
   return TRUE;
+}
+
+/* ---- the parents cached on a target ------------------------------------- */
+
+void
+kiln_cached_parent_free (KilnCachedParent *p)
+{
+  if (!p)
+    return;
+  g_free (p->digest);
+  g_free (p->volume);
+  g_free (p);
+}
+
+GPtrArray *
+kiln_target_cached_parents (KilnPool *pool, GError **error)
+{
+  g_autoptr (GPtrArray) vols = kiln_pool_list (pool, PARENT_PREFIX, error);
+  if (!vols)
+    return NULL;
+  g_autoptr (GHashTable) markers = g_hash_table_new (g_str_hash,
+                                                     g_str_equal);
+  for (guint i = 0; i < vols->len; i++)
+    {
+      const KilnPoolVolume *v = vols->pdata[i];
+      if (g_str_has_suffix (v->name, COMPLETE_SUFFIX))
+        g_hash_table_add (markers, v->name);
+    }
+  GPtrArray *out = g_ptr_array_new_with_free_func (
+      (GDestroyNotify) kiln_cached_parent_free);
+  for (guint i = 0; i < vols->len; i++)
+    {
+      const KilnPoolVolume *v = vols->pdata[i];
+      if (g_str_has_suffix (v->name, COMPLETE_SUFFIX))
+        continue;
+      g_autofree char *marker = g_strconcat (v->name, COMPLETE_SUFFIX, NULL);
+      KilnCachedParent *p = g_new0 (KilnCachedParent, 1);
+      p->digest = g_strdup (v->name + strlen (PARENT_PREFIX));
+      p->volume = g_strdup (v->name);
+      p->bytes = v->allocation;
+      p->complete = g_hash_table_contains (markers, marker);
+      g_ptr_array_add (out, p);
+    }
+  return out;
+}
+
+gboolean
+kiln_target_drop_parent (KilnPool *pool, const KilnCachedParent *p,
+                         GError **error)
+{
+  /* the marker first: a parent without one is never booted */
+  g_autofree char *marker = g_strconcat (p->volume, COMPLETE_SUFFIX, NULL);
+  return kiln_pool_delete (pool, marker, error)
+         && kiln_pool_delete (pool, p->volume, error);
 }

@@ -62,3 +62,22 @@ char *kiln_target_disks_place_file (KilnTargetDisks *td, const char *local,
  * disk (its backing name as before).  Nothing to do without a pool. */
 gboolean kiln_target_disks_fetch (KilnTargetDisks *td, const char *disk,
                                   GError **error);
+
+/* ---- the parents cached on a target (kiln images parents) ---- */
+
+typedef struct {
+  char *digest;            /* the parent's SHA-256 */
+  char *volume;
+  guint64 bytes;           /* taken on the target */
+  gboolean complete;       /* its upload ended (else a half-sent one) */
+} KilnCachedParent;
+void kiln_cached_parent_free (KilnCachedParent *p);
+
+/* The parents cached in pool, by digest; NULL with error. */
+GPtrArray *kiln_target_cached_parents (KilnPool *pool, GError **error);
+
+/* Deletes the cached parent (and its marker).  A build that is booting
+ * from it keeps running (its QEMU holds the file); the next boot sends it
+ * again. */
+gboolean kiln_target_drop_parent (KilnPool *pool,
+                                  const KilnCachedParent *p, GError **error);

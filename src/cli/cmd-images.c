@@ -1,5 +1,5 @@
 /* cmd-images.c - kiln images list | show | rm | prune | deprecate |
- * undeprecate
+ * undeprecate | parents | prune-parents
  *
  * What the image store keeps (src/store/store.h): the flattened qcow2 of
  * every available build, and the catalog of every build.  Removing a build
@@ -8,6 +8,8 @@
  * works); the artifacts in output directories belong to the user and are
  * never touched.  Deprecating marks an available build in the catalog (a
  * lifecycle rule's first step, or a user's word); the build stays usable.
+ * The parents cached on a libvirt daemon's storage pool (target-disks.h)
+ * are listed and removed here too.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,6 +18,9 @@
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
+#include "backends/libvirt-pool.h"
+#include "backends/libvirt.h"
+#include "build/target-disks.h"
 #include "store/build-ref.h"
 #include "store/catalog.h"
 #include "store/store.h"
@@ -33,6 +38,7 @@ static const char usage_text[] =
   "       kiln images rm BUILD...\n"
   "       kiln images prune [NAME] [--keep N] [--dry-run]\n"
   "       kiln images deprecate|undeprecate BUILD...\n"
+  "       kiln images parents|prune-parents --connect URI [--pool NAME]\n"
   "\n"
   "The builds kiln has made and the image store that keeps them.\n"
   "BUILD is NAME (its newest build), NAME/VERSION or NAME/VERSION/NUMBER,\n"
@@ -47,6 +53,11 @@ static const char usage_text[] =
   "  deprecate   mark available builds deprecated (they stay usable;\n"
   "              list and show say so)\n"
   "  undeprecate remove the mark\n"
+  "  parents     the parents cached in kiln's storage pool on a libvirt\n"
+  "              daemon (--connect URI; --pool NAME, default kiln)\n"
+  "  prune-parents\n"
+  "              delete them (the next build there sends its parent again;\n"
+  "              --dry-run says what would go)\n"
   "  --json      print JSON instead of text\n"
   "  -h, --help  show this help\n";
 
@@ -484,11 +495,89 @@ cmd_prune (const char *name, gint keep, gboolean dry)
   return report.rc;
 }
 
+/* kiln images parents | prune-parents: the pool on the daemon at uri. */
+static int
+cmd_parents (const char *uri, const char *pool_name, gboolean prune,
+             gboolean dry, gboolean json)
+{
+  if (uri == NULL || g_str_equal (uri, "embed"))
+    return usage_error ("%s", "the parents are cached on a libvirt daemon: "
+                        "name it with --connect URI (the embedded driver "
+                        "caches none)");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnHypervisor) hv = kiln_hypervisor_open (uri, NULL, &error);
+  g_autoptr (KilnPool) pool = NULL;
+  g_autoptr (GPtrArray) parents = NULL;
+  if (hv && kiln_target_pool_open (hv, pool_name, &pool, &error))
+    parents = kiln_target_cached_parents (pool, &error);
+  if (!parents)
+    {
+      kiln_print_text (stderr, "kiln images: %s\n", error->message);
+      g_clear_pointer (&pool, kiln_pool_close);
+      return kiln_exit_code_for_error (error);
+    }
+  int rc = KILN_EXIT_OK;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "parents");
+  json_builder_begin_array (b);
+  if (!json && !prune && parents->len)
+    kiln_print_text (stdout, "%-64s  %10s  %s\n", "PARENT (SHA-256)", "SIZE",
+                     "STATE");
+  for (guint i = 0; i < parents->len; i++)
+    {
+      const KilnCachedParent *p = parents->pdata[i];
+      g_autofree char *size = g_format_size (p->bytes);
+      const char *state = p->complete ? "complete" : "half-sent";
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "digest");
+      json_builder_add_string_value (b, p->digest);
+      json_builder_set_member_name (b, "volume");
+      json_builder_add_string_value (b, p->volume);
+      json_builder_set_member_name (b, "bytes");
+      json_builder_add_int_value (b, (gint64) p->bytes);
+      json_builder_set_member_name (b, "complete");
+      json_builder_add_boolean_value (b, p->complete);
+      json_builder_end_object (b);
+      if (!prune)
+        {
+          if (!json)
+            kiln_print_text (stdout, "%-64s  %10s  %s\n", p->digest, size,
+                             state);
+          continue;
+        }
+      g_autoptr (GError) drop_error = NULL;
+      if (dry)
+        kiln_print_text (stdout, "would delete %s (%s) on %s\n", p->volume,
+                         size, uri);
+      else if (kiln_target_drop_parent (pool, p, &drop_error))
+        kiln_print_text (stdout, "deleted %s (%s) on %s\n", p->volume, size,
+                         uri);
+      else
+        {
+          kiln_print_text (stderr, "kiln images: %s\n", drop_error->message);
+          rc = MAX (rc, kiln_exit_code_for_error (drop_error));
+        }
+    }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  if (json && !prune)
+    print_json (b);
+  else if (parents->len == 0)
+    kiln_print_text (stdout, prune ? "Nothing to prune.\n"
+                                   : "No parent is cached on %s.\n", uri);
+  /* the pool's handle belongs to the connection: closed first */
+  g_clear_pointer (&pool, kiln_pool_close);
+  return rc;
+}
+
 int
 kiln_cmd_images (int argc, char **argv)
 {
   gboolean json = FALSE, all = FALSE, dry = FALSE;
   gint keep = 1;
+  g_autofree char *connect = NULL;
+  g_autofree char *pool = NULL;
   GOptionEntry entries[] = {
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "print JSON", NULL },
     { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "list deleted builds too",
@@ -497,9 +586,13 @@ kiln_cmd_images (int argc, char **argv)
       "prune: available builds to keep per recipe (1)", "N" },
     { "dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry,
       "prune: say what would go, remove nothing", NULL },
+    { "connect", 'c', 0, G_OPTION_ARG_STRING, &connect,
+      "parents: the libvirt daemon", "URI" },
+    { "pool", 0, 0, G_OPTION_ARG_STRING, &pool,
+      "parents: its storage pool (kiln)", "NAME" },
     { NULL },
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("list|show|rm|prune|deprecate|undeprecate");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("list|show|rm|prune|deprecate|undeprecate|parents|prune-parents");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_help_enabled (ctx, FALSE);
   for (int i = 1; i < argc; i++)
@@ -512,8 +605,8 @@ kiln_cmd_images (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &error))
     return usage_error ("%s", error->message);
   if (argc < 2)
-    return usage_error ("%s", "expected list, show, rm, prune, deprecate "
-                        "or undeprecate");
+    return usage_error ("%s", "expected list, show, rm, prune, deprecate, "
+                        "undeprecate, parents or prune-parents");
   const char *sub = argv[1];
   if (strcmp (sub, "list") == 0 || strcmp (sub, "ls") == 0)
     {
@@ -547,6 +640,14 @@ kiln_cmd_images (int argc, char **argv)
         return usage_error ("%s takes one or more BUILDs", sub);
       return cmd_deprecate (argv + 2, strcmp (sub, "deprecate") == 0);
     }
+  if (strcmp (sub, "parents") == 0 || strcmp (sub, "prune-parents") == 0)
+    {
+      if (argc != 2)
+        return usage_error ("%s takes no argument but --connect URI", sub);
+      return cmd_parents (connect, pool, strcmp (sub, "prune-parents") == 0,
+                          dry, json);
+    }
   return usage_error ("unknown subcommand '%s' (expected list, show, rm, "
-                      "prune, deprecate or undeprecate)", sub);
+                      "prune, deprecate, undeprecate, parents or "
+                      "prune-parents)", sub);
 }

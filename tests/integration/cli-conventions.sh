@@ -125,7 +125,7 @@ expect "logs: build references" same_words \
   "$(comp logs '')"
 expect "logs web-golden/1.2.0/: the numbers" same_words \
   "web-golden/1.2.0/6 web-golden/1.2.0/7" "$(comp logs web-golden/1.2.0/)"
-expect "images: subcommands" same_words "list show rm prune deprecate undeprecate" "$(comp images '')"
+expect "images: subcommands" same_words "list show rm prune deprecate undeprecate parents prune-parents" "$(comp images '')"
 expect "images deprecate: build references" grep -qx base/0.3.1/1 <<< "$(comp images deprecate '')"
 expect "lifecycle: subcommands" same_words "run" "$(comp lifecycle '')"
 expect "images show b: base's references" same_words "base base/0.3.1 base/0.3.1/1" "$(comp images show b)"

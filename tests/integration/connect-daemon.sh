@@ -424,6 +424,25 @@ expect_eq "the pool holds the cached parent only" "$parent_vol $parent_vol.compl
   "$(virsh -c "$uri" vol-list kiln --details | awk 'NR > 2 && $1 { print $1 }' | sort | xargs)"
 expect_eq "no domain left on the daemon" "" "$(virsh -c "$uri" list --all --name | grep . || true)"
 ok "a build on a remote target ($remote): disks, agent and console through libvirt"
+
+# 6. The cached parent, as kiln images lists and prunes it (over ssh too).
+expect_exit 0 --out "$tmp/parents.json" "$KILN" images parents --connect "$remote" --json
+expect_eq "images parents: the parent's digest, complete" "$parent_sum true" \
+  "$(jq -r '.parents[] | "\(.digest) \(.complete)"' "$tmp/parents.json")"
+[ "$(jq -r '.parents[0].bytes' "$tmp/parents.json")" -gt 0 ] || fail "no size for the cached parent"
+expect_exit 0 --out "$tmp/parents.txt" "$KILN" images parents --connect "$uri"
+expect_grep "^$parent_sum .* complete$" "$tmp/parents.txt"
+expect_exit 2 --out "$tmp/parents-embed.out" "$KILN" images parents
+expect_grep "name it with --connect URI" "$tmp/parents-embed.out"
+expect_exit 0 --out "$tmp/prune-dry.out" "$KILN" images prune-parents --connect "$uri" --dry-run
+expect_grep -F "would delete $parent_vol" "$tmp/prune-dry.out"
+expect_eq "a dry run deletes nothing" 2 "$(virsh -c "$uri" vol-list kiln | awk 'NR > 2 && $1' | wc -l)"
+expect_exit 0 --out "$tmp/prune.out" "$KILN" images prune-parents --connect "$uri"
+expect_grep -F "deleted $parent_vol" "$tmp/prune.out"
+expect_eq "the pool is empty" "" "$(virsh -c "$uri" vol-list kiln | awk 'NR > 2 && $1 { print $1 }')"
+expect_exit 0 --out "$tmp/prune-none.out" "$KILN" images prune-parents --connect "$uri"
+expect_grep "Nothing to prune" "$tmp/prune-none.out"
+ok "kiln images parents and prune-parents: the cached parent listed, then deleted"
 nohost=qemu+ssh://kiln-no-such-host.invalid/system
 expect_exit 3 --out "$tmp/nohost.out" "$KILN" build "$tmp/r.yaml" \
   --connect "$nohost" -o "$tmp/out-nohost"
