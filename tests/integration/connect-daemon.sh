@@ -24,8 +24,8 @@
 # of its own (removed again), ends a killed process's domain
 # (autodestroy), and hands a domain's agent channel to kiln as a libvirt
 # stream (the backend's test driver, tests/integration/kiln-domain-test).
-# Costs two doctor runs (an appliance launch each), a build with a test
-# boot, a build without, and most of a third: ~6 min.
+# Costs two doctor runs (an appliance launch each), two builds with a test
+# boot and most of a third: ~7 min.
 . "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
@@ -375,8 +375,8 @@ expect_eq "no domain left on the daemon after doctor" 0 "$n"
 #    would write; `--connect` is the user's, a recipe cannot do this).
 #    kiln takes the URI for a remote host and assumes nothing of its own
 #    host there: the disks through the pool (the parent's volume reused),
-#    the agent and the console through libvirt streams.  A build (build
-#    phase only) succeeds and its image reads back.
+#    the agent and the console through libvirt streams.  The same recipe
+#    as in 3 builds and tests, and its image reads back.
 sshd_dir=$tmp/ssh
 mkdir -p "$sshd_dir" /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$sshd_dir/host_key" || fail "ssh-keygen"
@@ -408,15 +408,16 @@ cleanup_fn stop_daemon "$sshd_dir/sshd.pid"
 wait_for "sshd's pid file" test -s "$sshd_dir/sshd.pid"
 remote="qemu+ssh://root@127.0.0.1:$port/system?command=$sshd_dir/ssh"
 expect "the remote URI reaches the daemon over ssh" virsh -c "$remote" hostname
-sed '/^  - name: test$/,$d' "$tmp/note.yaml" > "$tmp/note-build.yaml"
-sed 's|^version: .*|version: 1.0.2|; s|out-built|out-remote|; s|note.yaml|note-build.yaml|' \
+sed 's|^version: .*|version: 1.0.2|; s|out-built|out-remote|' \
   "$tmp/daemon.yaml" > "$tmp/remote.yaml"
 expect_exit 0 --out "$tmp/remote.out" "$KILN" build "$tmp/remote.yaml" --force --connect "$remote"
 expect_grep -F "the parent is on the target already (volume $parent_vol): reused" "$tmp/remote.out"
 expect_grep "step: daemon-note/build/Write: success" "$tmp/remote.out"
+expect_grep "step: daemon-note/test/Check: success" "$tmp/remote.out"
 rlog=$(sed -n 's|^\[ *[0-9.]*s\] build sysconn-built/1.0.2/[0-9]* (log \(.*\))$|\1|p' "$tmp/remote.out")
 [ -f "$rlog" ] || fail "no build log named in: $(head -n 2 "$tmp/remote.out")"
 expect_grep "^kiln-tiny: userland up" "$rlog"
+expect_grep -- "----- guest console of the test boot" "$rlog"
 rbuilt=$(ls "$tmp"/out-remote/*/*.qcow2)
 expect_eq "the remote build's file, read back with guestfish" built-on-the-daemon \
   "$(test_guestfish --ro -a "$rbuilt" -i cat /etc/kiln-daemon-note)"
