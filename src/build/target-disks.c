@@ -4,12 +4,16 @@
 
 #include "target-disks.h"
 
+#include <unistd.h>
+
 #include <glib/gstdio.h>
 
 #include "backends/libvirt-pool.h"
 #include "backends/libvirt.h"
 #include "backends/qemu-img.h"
+#include "base/paths.h"
 #include "common/kiln.h"
+#include "store/lock.h"
 
 /* A chain deeper than this is not one kiln made (parent, overlay, test
  * overlay). */
@@ -128,10 +132,10 @@ kiln_target_disks_place_file (KilnTargetDisks *td, const char *local,
 }
 
 /* The parent as the cached volume for its digest: reused when a whole copy
- * is there, else (re)sent. */
+ * is there, else (re)sent.  Under place_parent's lock. */
 static char *
-place_parent (KilnTargetDisks *td, const char *local, const char *digest,
-              GError **error)
+place_parent_locked (KilnTargetDisks *td, const char *local,
+                     const char *digest, GError **error)
 {
   g_autofree char *vol = g_strdup_printf (PARENT_PREFIX "%s", digest);
   g_autofree char *done = g_strdup_printf ("%s" COMPLETE_SUFFIX, vol);
@@ -165,6 +169,28 @@ place_parent (KilnTargetDisks *td, const char *local, const char *digest,
                       "(volume %s, kept for later builds)",
                       kiln_reporter_elapsed (td->r) - t0, vol);
   return g_steal_pointer (&at);
+}
+
+/* One kiln at a time sends a given parent: a second build of the same
+ * parent (another recipe: builds of one recipe queue anyway) waits for the
+ * first's upload rather than taking its volume for a half-sent one and
+ * sending it again under the first's domain.  The lock is on this host;
+ * two kiln hosts that share one target are not ordered (docs/scale-out.md). */
+static char *
+place_parent (KilnTargetDisks *td, const char *local, const char *digest,
+              GError **error)
+{
+  g_autofree char *name = g_strdup_printf ("pool-parent-%s.lock", digest);
+  g_autofree char *path = g_build_filename (kiln_home (), "locks", name,
+                                            NULL);
+  int lock = kiln_lock_take (path, KILN_LOCK_WAIT, td->r,
+                             "waiting for another build that is sending the "
+                             "same parent to the target", error);
+  if (lock < 0)
+    return NULL;
+  char *at = place_parent_locked (td, local, digest, error);
+  close (lock);
+  return at;
 }
 
 typedef struct {
