@@ -14,6 +14,7 @@
 . "$(dirname "$0")/../integration/lib/functions.sh"
 . "$top_srcdir/tests/integration/lib/tiny-image.sh"
 requires qemu-io
+[ -n "${KILN_SLOW_TESTS:-}" ] || skip "kill -9 in five stages (five builds, ~4 min) is a slow test: run with KILN_SLOW_TESTS=1"
 
 tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
 tiny_sum=$(sha256 "$tiny")

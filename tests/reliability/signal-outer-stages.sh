@@ -16,6 +16,7 @@
 . "$(dirname "$0")/../integration/lib/functions.sh"
 . "$top_srcdir/tests/integration/lib/tiny-image.sh"
 requires qemu-io
+[ -n "${KILN_SLOW_TESTS:-}" ] || skip "SIGINT/SIGTERM in four outer stages (~3-4 min) is a slow test: run with KILN_SLOW_TESTS=1"
 
 tiny=$(kiln_tiny_image) || fail "cannot build the tiny test image"
 tiny_sum=$(sha256 "$tiny")
