@@ -59,7 +59,7 @@ struct KilnDomain {
   virStreamPtr stream;
   GThread *bridge;
   /* ... and the serial console's stream, copied into the console log by
-   * its own thread (console_bridge) */
+   * its own thread (stream_bridge) */
   virStreamPtr console_stream;
   GThread *console_thread;
 };
@@ -620,13 +620,16 @@ channel_accept (int listen_fd, const char *path, GError **error)
 
 typedef struct {
   virStreamPtr stream;
-  int fd;              /* the bridge's end of the socket pair (owned) */
+  int fd;              /* where the bytes go (owned, closed at the end) */
+  gboolean socket;     /* fd is kiln's socket pair, not a file */
 } Bridge;
 
-/* Copies the agent channel's stream into a socket, so that a domain on a
- * daemon is read exactly as one whose channel is kiln's own socket.  Ends
- * when the stream does (the domain stopped or was destroyed), or when
- * kiln's end of the pair is closed. */
+/* Copies a domain's stream into fd until the stream ends (the domain
+ * stopped or was destroyed) or fd takes no more: the agent channel into
+ * the other end of kiln's socket pair, so that a domain on a daemon is read
+ * exactly as one whose channel is kiln's own socket (kiln's end closed:
+ * the domain is being freed); the serial console into its log file (a full
+ * disk: the log stops, the guest goes on). */
 static gpointer
 stream_bridge (gpointer data)
 {
@@ -640,9 +643,10 @@ stream_bridge (gpointer data)
       gsize done = 0;
       while (done < (gsize) n)
         {
-          /* kiln's end closed (the domain is being freed): EPIPE, not
-           * SIGPIPE */
-          ssize_t w = send (b->fd, buf + done, n - done, MSG_NOSIGNAL);
+          /* a closed socket: EPIPE, not SIGPIPE */
+          ssize_t w = b->socket ? send (b->fd, buf + done, n - done,
+                                        MSG_NOSIGNAL)
+                                : write (b->fd, buf + done, n - done);
           if (w < 0 && errno == EINTR)
             continue;
           if (w <= 0)
@@ -656,38 +660,14 @@ out:
   return NULL;
 }
 
-typedef struct {
-  virStreamPtr stream;
-  int fd;              /* the console log, opened for appending (owned) */
-} ConsoleCopy;
-
-/* Copies the serial console's stream into the console log until the
- * stream ends (the domain stopped or was destroyed). */
-static gpointer
-console_bridge (gpointer data)
+static GThread *
+bridge_start (const char *name, virStreamPtr stream, int fd, gboolean socket)
 {
-  ConsoleCopy *c = data;
-  char buf[16 * 1024];
-  for (;;)
-    {
-      int n = virStreamRecv (c->stream, buf, sizeof buf);
-      if (n <= 0)
-        break;
-      gsize done = 0;
-      while (done < (gsize) n)
-        {
-          ssize_t w = write (c->fd, buf + done, n - done);
-          if (w < 0 && errno == EINTR)
-            continue;
-          if (w <= 0)
-            goto out;   /* a full disk: the log stops, the guest goes on */
-          done += (gsize) w;
-        }
-    }
-out:
-  close (c->fd);
-  g_free (c);
-  return NULL;
+  Bridge *b = g_new0 (Bridge, 1);
+  b->stream = stream;
+  b->fd = fd;
+  b->socket = socket;
+  return g_thread_new (name, stream_bridge, b);
 }
 
 /* Opens the serial console of a (paused) domain as a stream, copied into
@@ -714,10 +694,8 @@ console_open_stream (KilnDomain *dom, const char *path, GError **error)
       close (fd);
       return FALSE;
     }
-  ConsoleCopy *c = g_new0 (ConsoleCopy, 1);
-  c->stream = dom->console_stream;
-  c->fd = fd;
-  dom->console_thread = g_thread_new ("kiln-console", console_bridge, c);
+  dom->console_thread = bridge_start ("kiln-console", dom->console_stream,
+                                      fd, FALSE);
   return TRUE;
 }
 
@@ -747,10 +725,7 @@ channel_open_stream (KilnDomain *dom, GError **error)
     }
   g_unix_set_fd_nonblocking (sv[0], TRUE, NULL);
   dom->fd = sv[0];
-  Bridge *b = g_new0 (Bridge, 1);
-  b->stream = dom->stream;
-  b->fd = sv[1];
-  dom->bridge = g_thread_new ("kiln-channel", stream_bridge, b);
+  dom->bridge = bridge_start ("kiln-channel", dom->stream, sv[1], TRUE);
   return TRUE;
 }
 
