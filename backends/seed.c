@@ -6,9 +6,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "common/kiln.h"
 
 #define SEED_KIB 2048   /* 2 MiB: the smallest size mkfs.vfat is happy with */
+/* room for the FAT, the directory and cluster slack beside the files */
+#define SEED_SLACK_KIB 1024
 
 /* YAML-safe: the values come from kiln (names, uuids), but quote anyway. */
 static char *
@@ -119,7 +123,24 @@ kiln_seed_create (const KilnSeedSpec *spec, const char *path, GError **error)
   g_autofree char *net = g_build_filename (dir, "network-config", NULL);
   g_autofree char *meta_text = kiln_seed_meta_data (spec);
   g_autofree char *user_text = kiln_seed_user_data (spec);
-  g_autofree char *kib = g_strdup_printf ("%d", SEED_KIB);
+  guint64 kib_needed = SEED_KIB;
+  guint64 files_bytes = 0;
+  for (guint i = 0; i < spec->n_files; i++)
+    {
+      GStatBuf st;
+      if (g_stat (spec->files[i].host_path, &st) != 0)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                       "making the cloud-init seed: cannot read %s: %s",
+                       spec->files[i].host_path, g_strerror (errno));
+          rmdir (dir);
+          return FALSE;
+        }
+      files_bytes += (guint64) st.st_size;
+    }
+  if (spec->n_files > 0)
+    kib_needed = MAX (kib_needed, files_bytes / 1024 + SEED_SLACK_KIB);
+  g_autofree char *kib = g_strdup_printf ("%" G_GUINT64_FORMAT, kib_needed);
   const char *mkfs[] = { "mkfs.vfat", "-C", "-n", "CIDATA", path, kib, NULL };
   const char *mcopy[] = { "mcopy", "-o", "-i", path, meta, user, net, "::",
                           NULL };
@@ -136,6 +157,13 @@ kiln_seed_create (const KilnSeedSpec *spec, const char *path, GError **error)
       goto out;
     }
   ok = run (mkfs, error) && run (mcopy, error);
+  for (guint i = 0; ok && i < spec->n_files; i++)
+    {
+      g_autofree char *to = g_strconcat ("::", spec->files[i].name, NULL);
+      const char *copy_one[] = { "mcopy", "-o", "-i", path,
+                                 spec->files[i].host_path, to, NULL };
+      ok = run (copy_one, error);
+    }
   if (!ok)
     unlink (path);
 out:

@@ -22,10 +22,18 @@
 
 #include <gio/gio.h>
 
+/* A file put on the volume beside the three cloud-init files. */
+typedef struct {
+  const char *name;            /* on the volume: an 8.3-safe plain name */
+  const char *host_path;       /* its contents */
+} KilnSeedFile;
+
 typedef struct {
   const char *instance_id;     /* required: a new one per boot stage */
   const char *hostname;        /* local-hostname; NULL = "kiln" */
   const char *extra_user_data; /* appended #cloud-config keys, or NULL */
+  const KilnSeedFile *files;   /* n_files more files, or NULL */
+  guint n_files;
 } KilnSeedSpec;
 
 /* The three files as text (for tests and logs); caller frees. */
@@ -33,7 +41,8 @@ char *kiln_seed_meta_data (const KilnSeedSpec *spec);
 char *kiln_seed_user_data (const KilnSeedSpec *spec);
 const char *kiln_seed_network_config (void);
 
-/* Writes a raw vfat volume labelled CIDATA at path (replaced).  Needs
+/* Writes a raw vfat volume labelled CIDATA at path (replaced), large
+ * enough for the extra files.  Needs
  * mkfs.vfat (dosfstools) and mcopy (mtools): KILN_ERROR_HOST when missing. */
 gboolean kiln_seed_create (const KilnSeedSpec *spec, const char *path,
                            GError **error);

@@ -368,14 +368,33 @@ test_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
     }
   kiln_stage_set_state (ctx, "testing", NULL);
   kiln_stage_enter (ctx, "test inject");
+  st->test_boot = kiln_boot_stage_new ("test");
   st->test_overlay = kiln_stage_test_overlay (ctx, st->overlay, error);
-  if (!st->test_overlay
-      || !kiln_stage_inject (ctx, st->machine, st->resolved, st->test_overlay,
-                             st->resolved->test_plan, "test", error)
-      || !kiln_stage_check_cancelled (ctx, error))
+  if (!st->test_overlay)
+    return fail_in (st, "test inject");
+  /* kiln build: the generalize launch said whether the image's cloud-init
+   * can fetch the agent from the seed (agent-seed.h); kiln test has no such
+   * launch */
+  if (st->generalized && st->generalized->agent_seed_refusal == NULL)
+    {
+      if (!kiln_stage_seed_agent (ctx, st->resolved, st->resolved->test_plan,
+                                  st->test_boot, error))
+        return fail_in (st, "test inject");
+    }
+  else
+    {
+      if (st->generalized)
+        kiln_reporter_info (ctx->r, "the test boot's agent is written in "
+                            "offline: %s",
+                            st->generalized->agent_seed_refusal);
+      if (!kiln_stage_inject (ctx, st->machine, st->resolved,
+                              st->test_overlay, st->resolved->test_plan,
+                              "test", error))
+        return fail_in (st, "test inject");
+    }
+  if (!kiln_stage_check_cancelled (ctx, error))
     return fail_in (st, "test inject");
   kiln_stage_enter (ctx, "test boot");
-  st->test_boot = kiln_boot_stage_new ("test");
   if (!kiln_stage_boot (ctx, st->machine, st->test_overlay, st->test_boot,
                         error))
     return fail_in (st, "test boot");

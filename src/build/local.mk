@@ -9,6 +9,7 @@ src_libkilncore_a_SOURCES += \
 	src/build/stage-resolve.c \
 	src/build/stage-prepare.c \
 	src/build/stage-inject.c \
+	src/build/agent-seed.c src/build/agent-seed.h \
 	src/build/stage-boot.c \
 	src/build/stage-generalize.c \
 	src/build/stage-offline.c \

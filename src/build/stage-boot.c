@@ -7,6 +7,7 @@
 
 #include "backends/libvirt.h"
 #include "backends/seed.h"
+#include "agent-seed.h"
 #include "common/kiln.h"
 #include "target-disks.h"
 
@@ -30,6 +31,8 @@ kiln_boot_stage_free (KilnBootStage *b)
   kiln_boot_result_clear (&b->result);
   g_free (b->what);
   g_free (b->console_log);
+  g_free (b->seed_agent);
+  g_free (b->seed_plan);
   g_free (b);
 }
 
@@ -88,12 +91,21 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
    * the shipped image as a user would, and a test may check that sshd runs
    * on an image whose keys only cloud-init makes. */
   gboolean build = g_strcmp0 (what, "build") == 0;
+  KilnSeedFile seed_files[] = {
+    { KILN_AGENT_SEED_AGENT, b->seed_agent },
+    { KILN_AGENT_SEED_PLAN, b->seed_plan },
+  };
+  gboolean agent_on_seed = b->seed_agent && b->seed_plan;
+  g_autofree char *agent_user_data =
+      agent_on_seed ? kiln_agent_seed_user_data (job->network_user) : NULL;
   KilnSeedSpec seed_spec = {
     .instance_id = instance,
     .hostname = NULL,
     .extra_user_data = build ? "ssh_deletekeys: false\n"
                                "ssh_genkeytypes: []\n"
-                             : NULL,
+                             : agent_user_data,
+    .files = agent_on_seed ? seed_files : NULL,
+    .n_files = agent_on_seed ? G_N_ELEMENTS (seed_files) : 0,
   };
   if (!kiln_seed_create (&seed_spec, seed, error))
     return FALSE;

@@ -4,6 +4,7 @@
  * its packages, the import-readiness lint facts. */
 #include "stages.h"
 
+#include "agent-seed.h"
 #include "backends/guestfs.h"
 #include "outputs/guest-facts.h"
 
@@ -16,6 +17,7 @@ kiln_generalized_free (KilnGeneralized *gen)
   if (gen->packages)
     g_ptr_array_unref (gen->packages);
   kiln_lint_facts_free (gen->facts);
+  g_free (gen->agent_seed_refusal);
   g_free (gen);
 }
 
@@ -66,6 +68,9 @@ kiln_stage_generalize_in (KilnJobContext *ctx, KilnGuest *guest,
       kiln_reporter_warn (ctx->r, "cannot read the import-readiness facts: "
                           "%s", ferr->message);
   }
+  /* whether the test boot needs a launch of its own to get its agent */
+  gen->agent_seed_refusal = kiln_agent_seed_refusal (g,
+                                                     ctx->job->network_user);
   if (!kiln_guest_close (g_steal_pointer (&g), error))
     return NULL;
   return g_steal_pointer (&gen);

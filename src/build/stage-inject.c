@@ -7,6 +7,8 @@
 #include "backends/qemu-img.h"
 #include "plan.h"
 
+#include <glib/gstdio.h>
+
 gboolean
 kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
                    const KilnResolved *res, const char *disk,
@@ -29,6 +31,26 @@ kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
                             "its final stage"
                           : "no step needs cloud-init's final stage");
   return kiln_guest_close (g_steal_pointer (&g), error);
+}
+
+gboolean
+kiln_stage_seed_agent (KilnJobContext *ctx, const KilnResolved *res,
+                       const char *plan, KilnBootStage *b, GError **error)
+{
+  g_autofree char *name = g_strdup_printf ("seed-plan-%s.json", b->what);
+  g_autofree char *path = kiln_workspace_path (ctx->ws, name);
+  /* the plan may hold parameter values: readable by kiln only */
+  if (!g_file_set_contents_full (path, plan, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  g_free (b->seed_agent);
+  g_free (b->seed_plan);
+  b->seed_agent = g_strdup (res->agent_path);
+  b->seed_plan = g_steal_pointer (&path);
+  kiln_reporter_info (ctx->r, "the agent and the %s plan go on the boot's "
+                      "cloud-init seed (the image's cloud-init starts the "
+                      "agent): no appliance launch", b->what);
+  return TRUE;
 }
 
 char *

@@ -129,6 +129,10 @@ typedef struct {
   char *what;                  /* "build", "test" */
   char *console_log;           /* the guest console, once the boot starts */
   KilnBootResult result;       /* which step failed, how long it took */
+  /* set when the agent and its plan ride on the boot's NoCloud seed
+   * instead of being injected (agent-seed.h): host paths */
+  char *seed_agent;
+  char *seed_plan;
 } KilnBootStage;
 
 KilnBootStage *kiln_boot_stage_new (const char *what);
@@ -137,6 +141,12 @@ KilnBootStage *kiln_boot_stage_new (const char *what);
 gboolean kiln_boot_stage_passed (const KilnBootStage *b, GError **error);
 void kiln_boot_stage_free (KilnBootStage *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnBootStage, kiln_boot_stage_free)
+
+/* The agent and a plan on b's NoCloud seed instead of injected (the
+ * generalize launch found the image able to start it: agent-seed.h). */
+gboolean kiln_stage_seed_agent (KilnJobContext *ctx, const KilnResolved *res,
+                                const char *plan, KilnBootStage *b,
+                                GError **error);
 
 /* Boots disk until the agent is done with its plan; b keeps what the
  * failure report needs, on every path. */
@@ -162,6 +172,9 @@ typedef struct {
   KilnOsInfo *os;
   GPtrArray *packages;         /* KilnPackage*; NULL when unreadable */
   KilnLintFacts *facts;        /* NULL when unreadable */
+  /* kiln build: NULL when the test boot can take its agent from its seed,
+   * else why not (agent-seed.h) */
+  char *agent_seed_refusal;
 } KilnGeneralized;
 
 void kiln_generalized_free (KilnGeneralized *gen);

@@ -64,6 +64,13 @@ for step in update-os/build/UpdatePackages update-os/validate/NoPendingUpdates \
 done
 expect_grep -F "artifacts, SHA256SUMS and manifest.json are in $dist" "$TEST_TMP/build.out"
 ok "golden-web builds; nginx -v and http://127.0.0.1/ pass on the test boot"
+# The image has cloud-init: the test boot takes the agent from its seed,
+# so the build has two appliance launches (inject, generalize), not three.
+expect_grep -F "the agent and the test plan go on the boot's cloud-init seed" "$TEST_TMP/build.out"
+log=$(ls "$KILN_HOME"/logs/golden-web/1.0.0/*.log | head -n1)
+launches=$(grep -c "libguestfs appliance up in" "$log")
+expect_eq "libguestfs launches (inject, generalize; none for the test boot)" 2 "$launches"
+ok "the test boot gets its agent through cloud-init, without an appliance launch"
 # (kiln's temporary files went to the scrubbed environment's /tmp, shared
 # with everything else on the machine: only the home and the guests are
 # checked here)
@@ -111,6 +118,20 @@ errors=$(jq '[.lint.findings[] | select(.severity == "error")] | length' "$m")
 [ "$errors" -eq 0 ] || fail "AWS lint errors: $(jq -c .lint.findings "$m")"
 jq -e '.guest.distro == "debian"' "$m" >/dev/null || fail "manifest: guest is not debian: $(jq -c .guest "$m")"
 ok "raw, vmdk (streamOptimized), vhdx, SHA256SUMS and manifest check out; AWS lint has no error"
+
+# what ships carries nothing of kiln's: neither the build agent nor the
+# test boot's (that one only ever went to a throw-away overlay)
+gf=$(test_guestfish --ro -a "$raw" -i <<'EOF' 2>&1
+exists /usr/local/libexec/kiln/kiln-agent
+exists /var/lib/kiln-agent
+exists /var/log/kiln-agent.log
+exists /etc/systemd/system/kiln-agent.service
+exists /usr/sbin/nginx
+EOF
+) || fail "guestfish on $raw: $gf"
+[ "$(echo $gf)" = "false false false false true" ] \
+  || fail "guestfish (agent, state, log, unit, nginx) says: $(echo $gf)"
+ok "the raw artifact has nginx and no trace of kiln's agent (read with guestfish)"
 
 # ---- kiln inspect and kiln test on the raw artifact, still scrubbed ------
 start=$(date +%s)

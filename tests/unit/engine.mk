@@ -55,3 +55,9 @@ UNIT_TESTS += tests/unit/test-console-watch
 tests_unit_test_console_watch_SOURCES = tests/unit/test-console-watch.c
 tests_unit_test_console_watch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_console_watch_LDADD = $(UNIT_LDADD)
+
+# src/build/agent-seed.c: the test boot's agent through cloud-init
+UNIT_TESTS += tests/unit/test-agent-seed
+tests_unit_test_agent_seed_SOURCES = tests/unit/test-agent-seed.c
+tests_unit_test_agent_seed_CFLAGS = $(UNIT_CFLAGS) $(BACKEND_CFLAGS)
+tests_unit_test_agent_seed_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)

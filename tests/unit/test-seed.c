@@ -79,12 +79,68 @@ test_seed_volume_is_a_vfat_cidata_disk (void **state)
   g_rmdir (dir);
 }
 
+/* Extra files go on the volume whole, and the volume grows for them. */
+static void
+test_seed_carries_extra_files (void **state)
+{
+  g_autofree char *dir = g_dir_make_tmp ("test-seed-XXXXXX", NULL);
+  g_autofree char *img = g_build_filename (dir, "seed.img", NULL);
+  g_autofree char *big = g_build_filename (dir, "big.bin", NULL);
+  g_autofree char *plan = g_build_filename (dir, "plan.json", NULL);
+  g_autofree char *back = g_build_filename (dir, "back.bin", NULL);
+  /* 3 MiB: more than the 2 MiB volume made without extra files */
+  gsize big_len = 3 * 1024 * 1024;
+  g_autofree guint8 *bytes = g_malloc (big_len);
+  for (gsize i = 0; i < big_len; i++)
+    bytes[i] = (guint8) (i * 7 + i / 4096);
+  assert_true (g_file_set_contents (big, (char *) bytes, big_len, NULL));
+  assert_true (g_file_set_contents (plan, "{\"version\":1}\n", -1, NULL));
+  KilnSeedFile files[] = { { "kiln-agent", big },
+                           { "kiln-plan.json", plan } };
+  KilnSeedSpec spec = { .instance_id = "iid-7", .files = files,
+                        .n_files = G_N_ELEMENTS (files) };
+  g_autoptr (GError) err = NULL;
+  assert_true (kiln_seed_create (&spec, img, &err));
+
+  const char *out[] = { "mcopy", "-n", "-i", img, "::kiln-agent", back,
+                        NULL };
+  g_autofree char *o1 = run_out (out);
+  g_autofree char *got = NULL;
+  gsize got_len = 0;
+  assert_true (g_file_get_contents (back, &got, &got_len, NULL));
+  assert_int_equal (got_len, big_len);
+  assert_memory_equal (got, bytes, big_len);
+  const char *mtype_plan[] = { "mtype", "-i", img, "::kiln-plan.json", NULL };
+  g_autofree char *p = run_out (mtype_plan);
+  assert_string_equal (p, "{\"version\":1}\n");
+  /* the cloud-init files are there as before */
+  const char *mtype_meta[] = { "mtype", "-i", img, "::meta-data", NULL };
+  g_autofree char *meta = run_out (mtype_meta);
+  assert_non_null (strstr (meta, "iid-7"));
+
+  /* a file that cannot be read: an error, and no volume */
+  KilnSeedFile gone[] = { { "x", "/nonexistent/kiln-test" } };
+  KilnSeedSpec bad = { .instance_id = "iid-8", .files = gone, .n_files = 1 };
+  g_autofree char *img2 = g_build_filename (dir, "seed2.img", NULL);
+  g_clear_error (&err);
+  assert_false (kiln_seed_create (&bad, img2, &err));
+  assert_non_null (strstr (err->message, "/nonexistent/kiln-test"));
+  assert_false (g_file_test (img2, G_FILE_TEST_EXISTS));
+
+  g_unlink (img);
+  g_unlink (big);
+  g_unlink (plan);
+  g_unlink (back);
+  g_rmdir (dir);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_seed_texts_quote_their_values),
     cmocka_unit_test (test_seed_volume_is_a_vfat_cidata_disk),
+    cmocka_unit_test (test_seed_carries_extra_files),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
