@@ -42,6 +42,16 @@ kiln_param_name_looks_secret (const char *name)
   gboolean hit = FALSE;
   for (gsize i = 0; words[i] && !hit; i++)
     hit = strstr (n->str, words[i]) != NULL;
+  /* A setting about a secret is not one: harden-ssh's
+   * passwordAuthentication is "no", and masking "no" would hide nothing
+   * and garble every log line that has the word. */
+  static const char *const setting_suffixes[] = {
+    "authentication", "auth", "policy", "enabled", "required", "length",
+    "expiry", "maxage", "minage", NULL
+  };
+  for (gsize i = 0; hit && setting_suffixes[i]; i++)
+    if (g_str_has_suffix (n->str, setting_suffixes[i]))
+      hit = FALSE;
   g_string_free (n, TRUE);
   return hit;
 }

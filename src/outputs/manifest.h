@@ -84,7 +84,9 @@ typedef struct {
 
 /* Whether a parameter name looks like a secret: password, passwd,
  * passphrase, secret, token, credential, api key, private key, access key
- * (case-insensitive, any separator). */
+ * (case-insensitive, any separator), unless it names a setting about one
+ * (it ends in authentication, auth, policy, enabled, required, length,
+ * expiry, maxage or minage: passwordAuthentication). */
 gboolean kiln_param_name_looks_secret (const char *name);
 gboolean kiln_param_is_secret (const KilnManifestParam *p);
 

@@ -66,6 +66,11 @@ test_secret_names (void **state)
   assert_false (kiln_param_name_looks_secret ("port"));
   assert_false (kiln_param_name_looks_secret ("keyboard"));
   assert_false (kiln_param_name_looks_secret ("public_key"));
+  /* settings about secrets (harden-ssh's) */
+  assert_false (kiln_param_name_looks_secret ("passwordAuthentication"));
+  assert_false (kiln_param_name_looks_secret ("password_policy"));
+  assert_false (kiln_param_name_looks_secret ("tokenExpiry"));
+  assert_true (kiln_param_name_looks_secret ("authPassword"));
 }
 
 static void
