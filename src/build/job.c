@@ -384,8 +384,8 @@ test_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
   else
     {
       if (st->generalized)
-        kiln_reporter_info (ctx->r, "the test boot's agent is written in "
-                            "offline: %s",
+        kiln_reporter_info (ctx->r, "the agent and the test plan go in "
+                            "with an appliance launch: %s",
                             st->generalized->agent_seed_refusal);
       if (!kiln_stage_inject (ctx, st->machine, st->resolved,
                               st->test_overlay, st->resolved->test_plan,

@@ -54,6 +54,8 @@ done
 log=$("$KILN" logs offline-test --path)
 launches=$(grep -c "libguestfs appliance up in" "$log")
 expect_eq "libguestfs launches (offline build and generalize in one, test inject)" 2 "$launches"
+# the tiny image has no cloud-init to fetch the agent from the seed
+expect_grep -F "the agent and the test plan go in with an appliance launch: the image has no cloud-init" "$TEST_TMP/build.out"
 ok "an all-offline recipe has no build boot and one launch before the test boot"
 
 out="$TEST_TMP/out/offline-out/offline-out.qcow2"
