@@ -43,7 +43,14 @@ static const char *const wait_online_units[] = {
   "systemd-networkd-wait-online.service",
   "NetworkManager-wait-online.service",
   "ifupdown-wait-online.service",
+  NULL
 };
+
+const char *const *
+kiln_guest_wait_online_units (void)
+{
+  return wait_online_units;
+}
 static const char *const unit_dirs[] = { "/lib/systemd/system",
                                          "/usr/lib/systemd/system" };
 #define SELINUX_CONFIG "/etc/selinux/config"
@@ -247,7 +254,7 @@ install_no_nic_drop_ins (KilnGuest *kg, Installed *in, GError **error)
       "# removed with the kiln agent.\n"
       "[Unit]\n"
       "ConditionPathExists=!" PLAN_PATH "\n";
-  for (guint i = 0; i < G_N_ELEMENTS (wait_online_units); i++)
+  for (guint i = 0; wait_online_units[i]; i++)
     {
       if (!unit_exists (kg, wait_online_units[i]))
         continue;
@@ -391,8 +398,8 @@ install_start (KilnGuest *kg, Installed *in, gboolean nic, GError **error)
  * The appliance has no setfiles on every host (Debian's has none), so the
  * guest relabels itself at the next boot (one extra reboot, done before the
  * agent starts) - as virt-customize did before it could relabel offline. */
-static gboolean
-selinux_active (KilnGuest *kg)
+gboolean
+kiln_guest_selinux_active (KilnGuest *kg)
 {
   if (!kiln_guest_is_file (kg, SELINUX_CONFIG))
     return FALSE;
@@ -457,7 +464,7 @@ kiln_guest_install_agent (KilnGuest *kg, const char *agent_binary,
                          error)
       || !install_start (kg, &in, nic, error))
     return FALSE;
-  if (selinux_active (kg) && !kiln_guest_lexists (kg, AUTORELABEL))
+  if (kiln_guest_selinux_active (kg) && !kiln_guest_lexists (kg, AUTORELABEL))
     {
       if (guestfs_touch (kg->g, AUTORELABEL) == -1)
         return kiln_guest_fail (kg, error, "creating %s", AUTORELABEL);
@@ -522,7 +529,7 @@ kiln_guest_remove_agent_report (KilnGuest *kg, GPtrArray *removed,
   g_auto (Installed) in = { 0 };
   gboolean recorded = installed_load (kg, &in);
   /* Without a record every start method is undone by its fixed path. */
-  for (guint i = 0; i < G_N_ELEMENTS (wait_online_units); i++)
+  for (guint i = 0; wait_online_units[i]; i++)
     {
       g_autofree char *path = no_nic_drop_in_path (wait_online_units[i]);
       if (!remove_path (kg, path, removed, error))

@@ -52,6 +52,11 @@ gboolean kiln_guest_mkdir_p (KilnGuest *g, const char *path, int mode,
 gboolean kiln_guest_install_agent (KilnGuest *g, const char *agent_binary,
                                    const char *plan_json, gboolean nic,
                                    GError **error);
+/* The wait-online services whose drop-ins a boot without a network card
+ * gets (NULL-terminated). */
+const char *const *kiln_guest_wait_online_units (void);
+/* SELinux enforcing or permissive in the guest's /etc/selinux/config. */
+gboolean kiln_guest_selinux_active (KilnGuest *g);
 /* Kills every libguestfs appliance this process started, one still
  * launching included (no handle can tell its pid before the launch
  * returns).  Shaped as a signal's stop (base/signals.h: called from the

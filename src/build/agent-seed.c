@@ -11,12 +11,6 @@
 /* cloud-init configuration files are small; a huge one is not read */
 #define CLOUD_CFG_MAX (256 * 1024)
 
-static const char *const wait_online_units[] = {
-  "systemd-networkd-wait-online.service",
-  "NetworkManager-wait-online.service",
-  "ifupdown-wait-online.service",
-};
-
 static gboolean
 any_exists (KilnGuest *g, const char *const *paths)
 {
@@ -109,23 +103,6 @@ datasource_refusal (KilnGuest *g)
   return NULL;
 }
 
-static gboolean
-selinux_on (KilnGuest *g)
-{
-  g_autofree char *text = kiln_guest_read_max (g, "/etc/selinux/config",
-                                               CLOUD_CFG_MAX, NULL);
-  if (!text)
-    return FALSE;
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  for (char **l = lines; *l; l++)
-    {
-      g_strstrip (*l);
-      if (g_str_has_prefix (*l, "SELINUX="))
-        return g_ascii_strcasecmp (*l + 8, "disabled") != 0;
-    }
-  return FALSE;
-}
-
 char *
 kiln_agent_seed_refusal (KilnGuest *g, gboolean nic)
 {
@@ -146,18 +123,18 @@ kiln_agent_seed_refusal (KilnGuest *g, gboolean nic)
     return g_strdup ("the image has no systemd-run or blkid");
   /* the agent the guest writes itself would be labelled by its policy, but
    * the offline way's relabel is what was tested on SELinux guests */
-  if (selinux_on (g))
+  if (kiln_guest_selinux_active (g))
     return g_strdup ("the image has SELinux on");
   char *ds = datasource_refusal (g);
   if (ds)
     return ds;
   /* cloud-init.service is ordered after the wait-online services, which
    * wait for a link that a boot without a network card never has */
-  for (guint i = 0; !nic && i < G_N_ELEMENTS (wait_online_units); i++)
-    if (unit_enabled (g, wait_online_units[i]))
+  for (const char *const *u = kiln_guest_wait_online_units (); !nic && *u;
+       u++)
+    if (unit_enabled (g, *u))
       return g_strdup_printf ("the boot has no network card and the image "
-                              "enables %s, which cloud-init waits for",
-                              wait_online_units[i]);
+                              "enables %s, which cloud-init waits for", *u);
   return NULL;
 }
 
