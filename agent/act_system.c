@@ -143,11 +143,3 @@ out:
   free_list (exclude, ne);
   free (err);
 }
-
-void
-action_s3 (act_ctx *ctx, const json *inputs, act_result *res)
-{
-  (void) ctx;
-  (void) inputs;
-  act_fail (res, "S3 actions run on the host; this plan should not contain them");
-}

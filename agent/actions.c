@@ -3,9 +3,8 @@
 #include "common/kiln-protocol.h"
 
 /* Indexed by the protocol's action ids.  Every action the host sends
- * (KILN_RUNS_IN_GUEST) has a handler here; test-protocol.c checks it.  The
- * host never puts the S3 actions in a plan, and a plan written by hand that
- * has them gets action_s3's clear refusal.  Windows-only actions have no
+ * (KILN_RUNS_IN_GUEST, and the guest's half of KILN_RUNS_WITH_HOST) has a
+ * handler here; test-protocol.c checks it.  Windows-only actions have no
  * handler: validation rejects them. */
 static const action_fn handlers[KILN_ACTION_COUNT] = {
   [KILN_ACTION_EXECUTE_BASH] = action_execute_bash,
@@ -14,8 +13,8 @@ static const action_fn handlers[KILN_ACTION_COUNT] = {
   [KILN_ACTION_ASSERT] = action_assert,
   [KILN_ACTION_REBOOT] = action_reboot,
   [KILN_ACTION_UPDATE_OS] = action_update_os,
-  [KILN_ACTION_S3_DOWNLOAD] = action_s3,
-  [KILN_ACTION_S3_UPLOAD] = action_s3,
+  [KILN_ACTION_S3_DOWNLOAD] = action_s3_download,
+  [KILN_ACTION_S3_UPLOAD] = action_s3_upload,
   [KILN_ACTION_WEB_DOWNLOAD] = action_web_download,
   [KILN_ACTION_CREATE_FILE] = action_create_file,
   [KILN_ACTION_APPEND_FILE] = action_append_file,

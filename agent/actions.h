@@ -86,7 +86,9 @@ void action_execute_document (act_ctx *ctx, const json *inputs, act_result *res)
 void action_assert (act_ctx *ctx, const json *inputs, act_result *res);
 void action_reboot (act_ctx *ctx, const json *inputs, act_result *res);
 void action_update_os (act_ctx *ctx, const json *inputs, act_result *res);
-void action_s3 (act_ctx *ctx, const json *inputs, act_result *res);
+/* act_s3.c: the guest's half of the S3 transfers (the host does the rest) */
+void action_s3_download (act_ctx *ctx, const json *inputs, act_result *res);
+void action_s3_upload (act_ctx *ctx, const json *inputs, act_result *res);
 void action_web_download (act_ctx *ctx, const json *inputs, act_result *res);
 void action_create_file (act_ctx *ctx, const json *inputs, act_result *res);
 void action_append_file (act_ctx *ctx, const json *inputs, act_result *res);

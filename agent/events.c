@@ -343,6 +343,53 @@ event_send (json *e)
   send_event (e, true);
 }
 
+/* How long an upload waits for the host to read, when its step has no
+ * deadline of its own. */
+#define UPLOAD_WAIT_MS (10 * 60 * 1000)
+
+/* Upload events carry file data: not masked (that would change the file),
+ * not in the log (the files are the user's, not a record of the run), never
+ * dropped; and the sender waits while the queue is more than half full,
+ * so that a big upload cannot crowd out the events around it. */
+bool
+event_send_upload (json *e, int64_t deadline_ms)
+{
+  strbuf sb = STRBUF_INIT;
+  strbuf_init (&sb);
+  json_serialize_to (&sb, e);
+  strbuf_addc (&sb, '\n');
+  json_free (e);
+  if (ev.file_fd >= 0)
+    write_all (ev.file_fd, sb.data, sb.len);
+  bool ok = true;
+  if (ev.cfg.port_name)
+    {
+      queue_push (sb.data, sb.len, false);
+      int64_t until = deadline_ms ? deadline_ms : mono_ms () + UPLOAD_WAIT_MS;
+      for (;;)
+        {
+          queue_pump ();
+          if (ev.queued_bytes <= EVENT_QUEUE_LIMIT / 2)
+            break;
+          int64_t left = until - mono_ms ();
+          if (left <= 0)
+            {
+              ok = false;
+              break;
+            }
+          if (ev.port_fd >= 0)
+            port_wait_writable (ev.port_fd, (int) (left < 200 ? left : 200));
+          else
+            {
+              ev.next_port_probe_ms = 0;
+              sleep_ms (left < 200 ? left : 200);
+            }
+        }
+    }
+  strbuf_free (&sb);
+  return ok;
+}
+
 static void
 report_dropped (void)
 {

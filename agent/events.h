@@ -45,6 +45,10 @@ bool events_port_connected (void);
 json *event_new (const char *name);
 /* Sends and frees the event. */
 void event_send (json *ev);
+/* Sends and frees an `upload` event (act_s3.c): unmasked, not logged, never
+ * dropped; waits until deadline_ms (mono_ms; 0: ten minutes) while the
+ * host is behind, and returns false when it stayed behind. */
+bool event_send_upload (json *ev, int64_t deadline_ms);
 /* A `log` event; level is info, warning or error. */
 void event_log (const char *level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 

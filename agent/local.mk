@@ -13,7 +13,7 @@ KILN_AGENT_MODULES = \
 	agent/events.c agent/mask.c agent/port.c agent/expand.c agent/cond.c agent/loop.c \
 	agent/proc.c agent/power.c agent/actions.c agent/inputs.c \
 	agent/act_exec.c agent/act_files.c agent/act_copy.c agent/act_attrs.c \
-	agent/act_system.c agent/act_web.c agent/act_document.c agent/pkgmgr.c \
+	agent/act_system.c agent/act_web.c agent/act_s3.c agent/act_document.c agent/pkgmgr.c \
 	agent/json.c agent/hash.c agent/encoding.c agent/fsutil.c agent/strbuf.c \
 	agent/util.c
 KILN_AGENT_HDRS = \

@@ -29,14 +29,9 @@ test_every_guest_action_has_a_handler (void **unused)
       switch (kiln_protocol_action_where ((KilnActionId) id))
         {
         case KILN_RUNS_IN_GUEST:
+        case KILN_RUNS_WITH_HOST:
           if (!fn)
             fail_msg ("the host sends %s to the guest; the agent has no handler", name);
-          break;
-        case KILN_RUNS_ON_HOST:
-          /* never in a plan the host writes; a plan made by hand gets a
-           * clear refusal */
-          if (fn != action_s3)
-            fail_msg ("%s runs on the host; expected the handler that refuses it", name);
           break;
         case KILN_RUNS_NOWHERE:
           if (fn)
@@ -49,14 +44,33 @@ test_every_guest_action_has_a_handler (void **unused)
   assert_null (action_lookup (NULL));
 }
 
+/* An S3Download entry whose objects the host did not stage (a plan written
+ * by hand, or a transfer id that is not there) fails clearly; one without
+ * a transfer id names the missing input. */
 static void
-test_host_side_actions_are_refused (void **unused)
+test_s3_download_needs_what_the_host_staged (void **unused)
 {
+  const char *text = "[{\"transfer\": \"999999\", \"source\": \"s3://b/k.txt\", "
+                     "\"destination\": \"/tmp/k.txt\"}]";
+  char *err = NULL;
+  json *in = json_parse (text, strlen (text), &err);
+  assert_non_null (in);
   act_result res = { 0 };
-  action_s3 (NULL, NULL, &res);
+  action_s3_download (NULL, in, &res);
   assert_int_equal (res.status, ACT_FAILED);
-  assert_string_equal (res.message, "S3 actions run on the host; this plan should not contain them");
+  assert_non_null (strstr (res.message, "was not staged by the host"));
   act_result_clear (&res);
+  json_free (in);
+
+  text = "[{\"source\": \"s3://b/k.txt\", \"destination\": \"/tmp/k.txt\"}]";
+  in = json_parse (text, strlen (text), &err);
+  assert_non_null (in);
+  memset (&res, 0, sizeof res);
+  action_s3_download (NULL, in, &res);
+  assert_int_equal (res.status, ACT_FAILED);
+  assert_non_null (strstr (res.message, "transfer"));
+  act_result_clear (&res);
+  json_free (in);
 }
 
 /* Every operator reaches its evaluation: whatever the operand, the answer
@@ -85,7 +99,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_every_guest_action_has_a_handler),
-    cmocka_unit_test (test_host_side_actions_are_refused),
+    cmocka_unit_test (test_s3_download_needs_what_the_host_staged),
     cmocka_unit_test (test_every_operator_is_evaluated),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);

@@ -248,6 +248,23 @@ kiln_guest_upload (KilnGuest *kg, const char *host_path,
 }
 
 gboolean
+kiln_guest_copy_in (KilnGuest *kg, const char *host_dir,
+                    const char *guest_parent, GError **error)
+{
+  if (!g_file_test (host_dir, G_FILE_TEST_IS_DIR))
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                   "%s: no such folder to copy in", host_dir);
+      return FALSE;
+    }
+  if (guestfs_mkdir_p (kg->g, guest_parent) == -1
+      || guestfs_copy_in (kg->g, host_dir, guest_parent) == -1)
+    return kiln_guest_fail (kg, error, "copying %s into %s", host_dir,
+                            guest_parent);
+  return TRUE;
+}
+
+gboolean
 kiln_guest_read (KilnGuest *kg, const char *path, char **data, gsize *len,
                  GError **error)
 {

@@ -36,6 +36,10 @@ const KilnOsInfo *kiln_guest_os (const KilnGuest *g);
 #define KILN_GUEST_READ_MAX (1024 * 1024)
 gboolean kiln_guest_write (KilnGuest *g, const char *path, const void *data,
                            gsize len, int mode, GError **error);
+/* The folder host_dir, whole, into the guest folder guest_parent (created
+ * when missing) under its own name. */
+gboolean kiln_guest_copy_in (KilnGuest *g, const char *host_dir,
+                             const char *guest_parent, GError **error);
 gboolean kiln_guest_upload (KilnGuest *g, const char *host_path,
                             const char *guest_path, int mode, GError **error);
 gboolean kiln_guest_read (KilnGuest *g, const char *path, char **data,

@@ -25,3 +25,7 @@ backends_libkilnbackends_a_SOURCES += \
 backends_libkilnbackends_a_SOURCES += \
 	backends/host-facts.h backends/host-kvm.c backends/host-programs.c \
 	backends/libvirt-facts.c backends/guestfs-appliance-check.c
+# S3 GetObject, PutObject, ListObjectsV2 (AWSTOE's S3Download and S3Upload,
+# run on the host; src/base/s3-config.c finds the keys)
+backends_libkilnbackends_a_SOURCES += \
+	backends/s3.c backends/s3.h

@@ -42,6 +42,16 @@ kiln_json_member_uint (JsonObject *o, const char *name)
   return v > 0 ? (guint64) v : 0;
 }
 
+gboolean
+kiln_json_member_bool (JsonObject *o, const char *name, gboolean fallback)
+{
+  JsonNode *n = o ? json_object_get_member (o, name) : NULL;
+  if (!n || !JSON_NODE_HOLDS_VALUE (n)
+      || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return fallback;
+  return json_node_get_boolean (n);
+}
+
 /* The deepest nesting of arrays and objects in text, counting only
  * brackets outside strings; stops counting past limit. */
 static guint

@@ -17,6 +17,9 @@ gint64 kiln_json_member_int (JsonObject *o, const char *name,
 /* A size or count: the member as an integer when it is a positive number,
  * else 0. */
 guint64 kiln_json_member_uint (JsonObject *o, const char *name);
+/* The member `name` of o when it is a boolean, else fallback. */
+gboolean kiln_json_member_bool (JsonObject *o, const char *name,
+                                gboolean fallback);
 
 /* Parses JSON that came from outside kiln (a guest, a tool) after making
  * sure it nests at most max_depth arrays and objects deep: json-glib

@@ -19,8 +19,8 @@
 
 typedef enum {
   KILN_RUNS_IN_GUEST,   /* kiln-agent runs it in the booted guest */
-  KILN_RUNS_ON_HOST,    /* a transfer the host would do (S3): not
-                         * implemented, so a plan never carries it */
+  KILN_RUNS_WITH_HOST,  /* S3: the host talks to the store, the agent
+                         * moves the data inside the guest (below) */
   KILN_RUNS_NOWHERE,    /* Windows-only: validation rejects it by name */
 } KilnActionWhere;
 
@@ -32,8 +32,8 @@ typedef enum {
   X (ASSERT,                 "Assert",               KILN_RUNS_IN_GUEST) \
   X (REBOOT,                 "Reboot",               KILN_RUNS_IN_GUEST) \
   X (UPDATE_OS,              "UpdateOS",             KILN_RUNS_IN_GUEST) \
-  X (S3_DOWNLOAD,            "S3Download",           KILN_RUNS_ON_HOST)  \
-  X (S3_UPLOAD,              "S3Upload",             KILN_RUNS_ON_HOST)  \
+  X (S3_DOWNLOAD,            "S3Download",           KILN_RUNS_WITH_HOST) \
+  X (S3_UPLOAD,              "S3Upload",             KILN_RUNS_WITH_HOST) \
   X (WEB_DOWNLOAD,           "WebDownload",          KILN_RUNS_IN_GUEST) \
   X (APPEND_FILE,            "AppendFile",           KILN_RUNS_IN_GUEST) \
   X (COPY_FILE,              "CopyFile",             KILN_RUNS_IN_GUEST) \
@@ -244,6 +244,20 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_EXECUTE_DOCUMENT_KEY_DOCUMENT "document"
 #define KILN_EXECUTE_DOCUMENT_KEY_PHASES   "phases"
 
+/* Each entry of an S3Download or S3Upload step in a plan carries the id
+ * the host gave its transfer (a string, like every input).  S3Download:
+ * the host fetched the objects before the boot into
+ * KILN_S3_STAGED_DIR/<transfer>/: the object as "object", a prefix's
+ * objects under "tree/" by their keys after the prefix; the entry also
+ * says which ("prefix": "true"|"false").  S3Upload: the agent sends the
+ * files as `upload` events and the host puts them in the store after the
+ * stage. */
+#define KILN_S3_KEY_TRANSFER           "transfer"
+#define KILN_S3_KEY_PREFIX             "prefix"
+#define KILN_S3_STAGED_DIR             "/var/lib/kiln-agent/s3"
+#define KILN_S3_STAGED_OBJECT          "object"
+#define KILN_S3_STAGED_TREE            "tree"
+
 #define KILN_STEP_DEFAULT_TIMEOUT_SECONDS 7200   /* -1: no limit */
 /* The ranges `kiln validate` enforces on a document's numbers
  * (docs/reliability.md lists them); the agent refuses a plan outside them
@@ -269,6 +283,7 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_EVENT_PHASE_END           "phase-end"
 #define KILN_EVENT_DONE                "done"
 #define KILN_EVENT_LOG                 "log"
+#define KILN_EVENT_UPLOAD              "upload"    /* a piece of an S3Upload file */
 
 /* every event */
 #define KILN_EVENT_KEY_EVENT           "event"     /* the event's name */
@@ -306,6 +321,17 @@ kiln_protocol_operator_find (const char *name)
 /* log */
 #define KILN_EVENT_KEY_LEVEL           "level"     /* KILN_LEVEL_* */
 #define KILN_EVENT_KEY_MESSAGE         "message"
+/* upload: `transfer` (the plan entry's id), `file` (0, 1, ... within the
+ * transfer), `name` (its path relative to the source, '/'-separated),
+ * `single` (the source named one file), `offset`, `data` (base64, at most
+ * KILN_UPLOAD_CHUNK bytes before encoding), `end` (the file's last piece) */
+#define KILN_EVENT_KEY_TRANSFER        "transfer"
+#define KILN_EVENT_KEY_FILE            "file"
+#define KILN_EVENT_KEY_NAME            "name"
+#define KILN_EVENT_KEY_SINGLE          "single"
+#define KILN_EVENT_KEY_OFFSET          "offset"
+#define KILN_EVENT_KEY_END             "end"
+#define KILN_UPLOAD_CHUNK              (192 * 1024)
 
 #define KILN_STATUS_SUCCESS            "success"
 #define KILN_STATUS_FAILED             "failed"

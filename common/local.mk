@@ -12,3 +12,7 @@ common_libkilncommon_a_SOURCES += \
 # kiln-host-facts: what kiln doctor's backend checks hand back
 common_libkilncommon_a_SOURCES += \
 	common/kiln-host-facts.c common/kiln-host-facts.h
+# kiln-s3: where S3 is and the keys (resolved by src/base/s3-config.c,
+# used by backends/s3.c)
+common_libkilncommon_a_SOURCES += \
+	common/kiln-s3.c common/kiln-s3.h

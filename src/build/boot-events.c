@@ -79,8 +79,18 @@ kiln_boot_follow_line (KilnBootFollow *f, const char *line,
       return FALSE;
     }
   JsonObject *ev = json_node_get_object (root);
-  kiln_reporter_agent_event (r, ev, line);
   const char *name = kiln_json_member_string (ev, KILN_EVENT_KEY_EVENT);
+  /* file data for S3Upload: kept for the put, never reported or logged */
+  if (g_strcmp0 (name, KILN_EVENT_UPLOAD) == 0)
+    {
+      if (limits->s3)
+        kiln_s3_transfers_receive (limits->s3, ev);
+      else
+        kiln_reporter_log (r, "the guest sent an upload event, and this "
+                           "stage has no S3Upload step: ignored");
+      return FALSE;
+    }
+  kiln_reporter_agent_event (r, ev, line);
   if (g_strcmp0 (name, KILN_EVENT_HELLO) == 0)
     f->waiting = KILN_BOOT_WAIT_AGENT;
   else if (g_strcmp0 (name, KILN_EVENT_STEP_START) == 0)

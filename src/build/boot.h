@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 
 #include "base/reporter.h"
+#include "build/s3-transfers.h"
 #include "common/kiln-types.h"
 
 typedef struct {
@@ -31,6 +32,8 @@ typedef struct {
   gint64 boot_timeout_s;     /* from start or reboot to the agent's hello */
   gint64 step_grace_s;       /* added to a step's timeoutSeconds */
   gint64 shutdown_timeout_s; /* after `done`, to power off by itself */
+  KilnS3Transfers *s3;       /* takes the agent's upload events; NULL:
+                              * an upload event is refused */
 } KilnBootLimits;
 
 /* Returns FALSE with error when the stage could not complete: the domain

@@ -329,6 +329,7 @@ build_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
     {
       kiln_stage_enter (ctx, "offline build");
       st->build_boot = kiln_boot_stage_new ("offline");
+      st->build_boot->s3 = st->resolved->s3;
       if (!kiln_stage_offline (ctx, st->machine, st->resolved, st->overlay,
                                st->build_boot, &st->guest, error))
         return fail_in (st, "offline build");
@@ -345,6 +346,7 @@ build_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
     return fail_in (st, "inject");
   kiln_stage_enter (ctx, "build boot");
   st->build_boot = kiln_boot_stage_new ("build");
+  st->build_boot->s3 = st->resolved->s3;
   if (!kiln_stage_boot (ctx, st->machine, st->overlay, st->build_boot, error))
     return fail_in (st, "build boot");
   return TRUE;
@@ -369,13 +371,18 @@ test_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
   kiln_stage_set_state (ctx, "testing", NULL);
   kiln_stage_enter (ctx, "test inject");
   st->test_boot = kiln_boot_stage_new ("test");
+  st->test_boot->s3 = st->resolved->s3;
   st->test_overlay = kiln_stage_test_overlay (ctx, st->overlay, error);
   if (!st->test_overlay)
     return fail_in (st, "test inject");
   /* kiln build: the generalize launch said whether the image's cloud-init
    * can fetch the agent from the seed (agent-seed.h); kiln test has no such
    * launch */
-  if (st->generalized && st->generalized->agent_seed_refusal == NULL)
+  const char *seed_refusal = st->generalized
+                                 ? st->generalized->agent_seed_refusal : NULL;
+  if (st->generalized && !seed_refusal && st->resolved->s3_staged)
+    seed_refusal = "S3Download objects go in with it";
+  if (st->generalized && seed_refusal == NULL)
     {
       if (!kiln_stage_seed_agent (ctx, st->resolved, st->resolved->test_plan,
                                   st->test_boot, error))
@@ -385,8 +392,7 @@ test_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
     {
       if (st->generalized)
         kiln_reporter_info (ctx->r, "the agent and the test plan go in "
-                            "with an appliance launch: %s",
-                            st->generalized->agent_seed_refusal);
+                            "with an appliance launch: %s", seed_refusal);
       if (!kiln_stage_inject (ctx, st->machine, st->resolved,
                               st->test_overlay, st->resolved->test_plan,
                               "test", error))
@@ -428,6 +434,9 @@ run_stages (KilnJobContext *ctx, JobStages *st, GError **error)
     return fail_in (st, "resolve");
 
   kiln_stage_enter (ctx, "prepare");
+  /* S3 first: a missing credential or object fails before any disk */
+  if (!kiln_stage_s3_fetch (ctx, st->resolved, error))
+    return fail_in (st, "prepare");
   st->overlay = kiln_stage_prepare_overlay (ctx, st->resolved, error);
   if (!st->overlay)
     return fail_in (st, "prepare");

@@ -17,6 +17,8 @@ src_libkilncore_a_SOURCES += \
 	src/build/stage-output.c \
 	src/build/failure-report.c \
 	src/build/plan.c src/build/plan.h \
+	src/build/s3-transfers.c src/build/s3-transfers.h \
+	src/build/stage-s3.c \
 	src/build/boot.c src/build/boot.h \
 	src/build/boot-events.c src/build/boot-events.h \
 	src/build/console-watch.c src/build/console-watch.h \

@@ -85,16 +85,22 @@ phase_selected (const char *name, const char *const *phases)
   return !phases || g_strv_contains (phases, name);
 }
 
+/* What one compilation gathers besides the JSON. */
+typedef struct {
+  guint n_steps;
+  KilnS3Transfers *s3;        /* may be NULL: S3 steps are refused */
+} Compile;
+
 static gboolean add_document (JsonBuilder *b, const KilnComponent *c,
                               GHashTable *values, const char *doc_name,
                               const char *const *phases, guint depth,
-                              guint *n_steps, GError **error);
+                              Compile *cc, GError **error);
 
 /* ExecuteDocument: the host loads the child (validation already proved it
  * loads), binds its parameters and puts it inline for the agent. */
 static gboolean
 add_execute_document_inputs (JsonBuilder *b, const KilnStep *s,
-                             GHashTable *values, guint depth, guint *n_steps,
+                             GHashTable *values, guint depth, Compile *cc,
                              GError **error)
 {
   const KilnNode *dn = kiln_node_map_get (s->inputs,
@@ -144,7 +150,7 @@ add_execute_document_inputs (JsonBuilder *b, const KilnStep *s,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, KILN_EXECUTE_DOCUMENT_KEY_DOCUMENT);
   if (!add_document (b, child, bound, child->name ? child->name : ref, NULL,
-                     depth + 1, n_steps, error))
+                     depth + 1, cc, error))
     return FALSE;
   const KilnNode *ph = kiln_node_map_get (s->inputs,
                                           KILN_EXECUTE_DOCUMENT_KEY_PHASES);
@@ -160,18 +166,31 @@ add_execute_document_inputs (JsonBuilder *b, const KilnStep *s,
 
 static gboolean
 add_step (JsonBuilder *b, const KilnStep *s, GHashTable *values,
-          const char *doc_name, guint depth, guint *n_steps, GError **error)
+          const char *doc_name, guint depth, Compile *cc, GError **error)
 {
   /* validation has refused unknown and Windows-only actions already */
   int action = kiln_protocol_action_find (s->action);
-  if (action >= 0 && kiln_protocol_action_where (action) == KILN_RUNS_ON_HOST)
+  /* S3: the host registers each entry's transfer and tells the agent its
+   * id (s3-transfers.h) */
+  g_autoptr (JsonNode) s3_inputs = NULL;
+  if (action >= 0
+      && kiln_protocol_action_where (action) == KILN_RUNS_WITH_HOST)
     {
-      g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
-                   "%s:%d:%d: step '%s' of component '%s' uses %s: S3 "
-                   "transfers run on the host and are not implemented in "
-                   "this version of kiln", s->node->file, s->node->line,
-                   s->node->col, s->name, doc_name, s->action);
-      return FALSE;
+      g_autofree char *where = g_strdup_printf (
+          "%s:%d:%d: step '%s' of component '%s'", s->node->file,
+          s->node->line, s->node->col, s->name, doc_name);
+      if (!cc->s3)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT, "%s uses %s, "
+                       "which this command cannot run", where, s->action);
+          return FALSE;
+        }
+      g_autoptr (JsonNode) raw = kiln_node_to_json (s->inputs);
+      s3_inputs = substitute (raw, values);
+      if (!kiln_s3_transfers_add_step (cc->s3,
+                                       action == KILN_ACTION_S3_UPLOAD,
+                                       s3_inputs, where, error))
+        return FALSE;
     }
   json_builder_begin_object (b);
   json_builder_set_member_name (b, KILN_STEP_KEY_NAME);
@@ -189,13 +208,18 @@ add_step (JsonBuilder *b, const KilnStep *s, GHashTable *values,
   add_yaml_member (b, KILN_STEP_KEY_IF, s->if_expr, values);
   if (action == KILN_ACTION_EXECUTE_DOCUMENT)
     {
-      if (!add_execute_document_inputs (b, s, values, depth, n_steps, error))
+      if (!add_execute_document_inputs (b, s, values, depth, cc, error))
         return FALSE;
+    }
+  else if (s3_inputs)
+    {
+      json_builder_set_member_name (b, KILN_STEP_KEY_INPUTS);
+      json_builder_add_value (b, g_steal_pointer (&s3_inputs));
     }
   else
     add_yaml_member (b, KILN_STEP_KEY_INPUTS, s->inputs, values);
   json_builder_end_object (b);
-  (*n_steps)++;
+  cc->n_steps++;
   return TRUE;
 }
 
@@ -204,7 +228,7 @@ add_step (JsonBuilder *b, const KilnStep *s, GHashTable *values,
 static gboolean
 add_document (JsonBuilder *b, const KilnComponent *c, GHashTable *values,
               const char *doc_name, const char *const *phases, guint depth,
-              guint *n_steps, GError **error)
+              Compile *cc, GError **error)
 {
   json_builder_begin_object (b);
   json_builder_set_member_name (b, KILN_DOCUMENT_KEY_NAME);
@@ -225,7 +249,7 @@ add_document (JsonBuilder *b, const KilnComponent *c, GHashTable *values,
       json_builder_begin_array (b);
       for (guint s = 0; s < ph->steps->len; s++)
         if (!add_step (b, ph->steps->pdata[s], values, doc_name, depth,
-                       n_steps, error))
+                       cc, error))
           return FALSE;
       json_builder_end_array (b);
       json_builder_end_object (b);
@@ -318,7 +342,7 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
                    guint *n_steps, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  guint steps = 0;
+  Compile cc = { 0, opts->s3 };
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, KILN_PLAN_KEY_VERSION);
@@ -350,14 +374,14 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
       const char *doc_name = pc->component->name ? pc->component->name
                                                  : pc->ref;
       if (!add_document (b, pc->component, pc->params, doc_name, opts->phases,
-                         0, &steps, error))
+                         0, &cc, error))
         return NULL;
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
 
   if (n_steps)
-    *n_steps = steps;
+    *n_steps = cc.n_steps;
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   JsonObject *plan = json_node_get_object (root);
   g_autofree char *documents = kiln_json_string (

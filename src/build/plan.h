@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include "build/s3-transfers.h"
 #include "documents/component.h"
 
 typedef struct {
@@ -23,11 +24,13 @@ typedef struct {
   const char *const *phases;  /* phase names to run, NULL-terminated;
                                * NULL: every phase, in document order */
   gboolean poweroff;          /* the agent powers the guest off when done */
+  KilnS3Transfers *s3;        /* registers the S3 steps' transfers (their
+                               * ids go in the plan); NULL refuses them */
 } KilnPlanOptions;
 
 /* Returns the plan as JSON text, or NULL with error (KILN_ERROR_INPUT) when
- * a step cannot run in a guest (e.g. an S3 action, which kiln runs on the
- * host and has not implemented yet).  *n_steps (may be NULL) counts the
+ * a step cannot run (an S3 step with opts->s3 NULL, or whose S3 URI is
+ * known only at run time).  *n_steps (may be NULL) counts the
  * steps included, so a stage with nothing to run can be skipped. */
 char *kiln_plan_compile (GPtrArray *components /* KilnPlanComponent* */,
                          const KilnPlanOptions *opts, guint *n_steps,

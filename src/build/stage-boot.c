@@ -74,6 +74,7 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
     .boot_timeout_s = MIN (job->timeout_seconds, BOOT_TIMEOUT_MAX_S),
     .step_grace_s = STEP_GRACE_S,
     .shutdown_timeout_s = SHUTDOWN_TIMEOUT_S,
+    .s3 = b->s3,
   };
   g_autofree char *title = NULL;
   gboolean ok;
@@ -136,6 +137,21 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
                       &b->result, error);
   title = g_strdup_printf ("guest console of the %s boot", what);
   kiln_reporter_append_file (ctx->r, title, b->console_log);
+  /* what S3Upload steps sent goes to the store even when a later step
+   * failed: AWSTOE's uploads happen as each step runs */
+  {
+    g_autoptr (GError) put_error = NULL;
+    if (!kiln_stage_s3_put (ctx, b->s3, &put_error))
+      {
+        if (!ok)
+          kiln_reporter_warn (ctx->r, "%s", put_error->message);
+        else
+          {
+            g_propagate_error (error, g_steal_pointer (&put_error));
+            return FALSE;
+          }
+      }
+  }
   if (!ok)
     return FALSE;
   /* what the build boot wrote is the image; the test boot's is thrown

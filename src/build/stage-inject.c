@@ -5,6 +5,7 @@
 
 #include "backends/guestfs.h"
 #include "backends/qemu-img.h"
+#include "common/kiln-protocol.h"
 #include "plan.h"
 
 #include <glib/gstdio.h>
@@ -19,7 +20,8 @@ kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
     return FALSE;
   /* the boot's network card decides whether the guest waits for a network */
   gboolean nic = ctx->job->network_user;
-  if (!kiln_guest_install_agent (g, res->agent_path, plan, nic, error))
+  if (!kiln_guest_install_agent (g, res->agent_path, plan, nic, error)
+      || !kiln_stage_copy_in_s3 (g, res, error))
     return FALSE;
   kiln_reporter_info (ctx->r, "injected the kiln agent and the %s plan (%s; "
                       "%s)", what,
@@ -31,6 +33,16 @@ kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
                             "its final stage"
                           : "no step needs cloud-init's final stage");
   return kiln_guest_close (g_steal_pointer (&g), error);
+}
+
+gboolean
+kiln_stage_copy_in_s3 (KilnGuest *g, const KilnResolved *res, GError **error)
+{
+  if (!res->s3_staged)
+    return TRUE;
+  /* the folder is named "s3": it lands as KILN_S3_STAGED_DIR */
+  g_autofree char *parent = g_path_get_dirname (KILN_S3_STAGED_DIR);
+  return kiln_guest_copy_in (g, res->s3_staged, parent, error);
 }
 
 gboolean

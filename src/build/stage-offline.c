@@ -15,7 +15,8 @@
 
 /* Reports the event lines of path as a boot reports its channel's. */
 static void
-follow_events (KilnJobContext *ctx, const char *path, KilnBootResult *res)
+follow_events (KilnJobContext *ctx, const char *path, KilnS3Transfers *s3,
+               KilnBootResult *res)
 {
   g_autofree char *text = NULL;
   g_autoptr (GError) error = NULL;
@@ -27,7 +28,7 @@ follow_events (KilnJobContext *ctx, const char *path, KilnBootResult *res)
     }
   /* no deadlines here: the agent enforces each step's timeoutSeconds
    * itself, and the lines arrive after the fact */
-  KilnBootLimits limits = { 0 };
+  KilnBootLimits limits = { .s3 = s3 };
   g_auto (KilnBootFollow) follow = { 0 };
   kiln_boot_follow_init (&follow, &limits, g_get_monotonic_time ());
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
@@ -47,7 +48,8 @@ kiln_stage_offline (KilnJobContext *ctx, const KilnMachine *m,
   g_autoptr (KilnGuest) g = kiln_stage_open_guest_net (
       ctx, m, disk, ctx->job->network_user, error);
   if (!g || !kiln_guest_install_agent (g, res->agent_path, res->build_plan,
-                                       FALSE, error))
+                                       FALSE, error)
+      || !kiln_stage_copy_in_s3 (g, res, error))
     return FALSE;
   kiln_reporter_info (ctx->r, "running the build and validate steps offline, "
                       "in the libguestfs appliance (%s)",
@@ -68,8 +70,10 @@ kiln_stage_offline (KilnJobContext *ctx, const KilnMachine *m,
     }
   kiln_boot_result_clear (&b->result);
   if (read)
-    follow_events (ctx, events, &b->result);
+    follow_events (ctx, events, b->s3, &b->result);
   g_unlink (events);
+  if (read && !kiln_stage_s3_put (ctx, b->s3, error))
+    return FALSE;
   b->result.seconds = kiln_reporter_elapsed (ctx->r) - t0;
   if (!read)
     return FALSE;

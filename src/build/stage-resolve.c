@@ -29,6 +29,8 @@ kiln_resolved_free (KilnResolved *res)
   g_free (res->parent_digest);
   g_free (res->build_key);
   g_free (res->up_to_date);
+  kiln_s3_transfers_free (res->s3);
+  g_free (res->s3_staged);
   g_free (res);
 }
 
@@ -141,6 +143,8 @@ compile_plans (KilnJobContext *ctx, KilnResolved *res, GError **error)
 
   opts.run_id = run_id;
   opts.poweroff = TRUE;
+  res->s3 = kiln_s3_transfers_new ();
+  opts.s3 = res->s3;
   if (job->kind == KILN_JOB_BUILD || job->kind == KILN_JOB_RUN)
     {
       opts.stage = "build";

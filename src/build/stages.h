@@ -5,13 +5,15 @@
  *   resolve      stage-resolve.c     documents -> plans, the parent, the
  *                                    build key, the cache check
  *   prepare      stage-prepare.c     an overlay over the read-only parent;
- *                                    the hypervisor and the accelerator
+ *                                    the hypervisor and the accelerator;
+ *                stage-s3.c          S3Download's objects fetched
  *   inject       stage-inject.c      the agent and the build plan, offline
  *   build boot   stage-boot.c        the guest runs the build plan
  *   generalize   stage-generalize.c  the agent out, the image generalized,
  *                                    the facts distribute reports read
  *   test inject  stage-inject.c      a throw-away overlay, the test plan
  *   test boot    stage-boot.c        the guest runs the test plan
+ *                stage-s3.c          after each boot: S3Upload's files put
  *   distribute   stage-distribute.c  the image into the store, artifacts,
  *                                    manifest, retention
  *   output       stage-output.c      `kiln run --output-image`
@@ -28,6 +30,7 @@
 
 #include "boot.h"
 #include "job.h"
+#include "s3-transfers.h"
 #include "common/kiln-types.h"
 #include "base/reporter.h"
 #include "base/workspace.h"
@@ -78,6 +81,9 @@ typedef struct {
   char *up_to_date;            /* an identical build is in the store: which */
   gboolean offline_build;      /* every component with build or validate
                                 * steps is offline: no build boot */
+  KilnS3Transfers *s3;         /* the S3 steps' transfers, both plans */
+  char *s3_staged;             /* the fetched objects' folder ("s3"), or
+                                * NULL: copied in with the agent */
 } KilnResolved;
 
 void kiln_resolved_free (KilnResolved *res);
@@ -119,6 +125,10 @@ gboolean kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
                             const KilnResolved *res, const char *disk,
                             const char *plan, const char *what,
                             GError **error);
+/* The objects S3Download steps need (kiln_stage_s3_fetch) into the guest
+ * g, when there are any. */
+gboolean kiln_stage_copy_in_s3 (KilnGuest *g, const KilnResolved *res,
+                                GError **error);
 /* The test boot's throw-away overlay of the built image. */
 char *kiln_stage_test_overlay (KilnJobContext *ctx, const char *overlay,
                                GError **error);
@@ -133,6 +143,7 @@ typedef struct {
    * instead of being injected (agent-seed.h): host paths */
   char *seed_agent;
   char *seed_plan;
+  KilnS3Transfers *s3;         /* borrowed: takes the upload events */
 } KilnBootStage;
 
 KilnBootStage *kiln_boot_stage_new (const char *what);
@@ -153,6 +164,18 @@ gboolean kiln_stage_seed_agent (KilnJobContext *ctx, const KilnResolved *res,
 gboolean kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m,
                           const char *disk, KilnBootStage *b,
                           GError **error);
+
+/* --- S3 transfers (stage-s3.c) ------------------------------------------ */
+
+/* Resolves the S3 credentials and endpoint when the plans have S3 steps
+ * (a KILN_ERROR_INPUT error when there are none to be found), and fetches
+ * every S3Download entry's objects into the workspace (res->s3_staged). */
+gboolean kiln_stage_s3_fetch (KilnJobContext *ctx, KilnResolved *res,
+                              GError **error);
+/* Puts the upload files a boot received; FALSE when one fails or the
+ * guest sent a bad upload. */
+gboolean kiln_stage_s3_put (KilnJobContext *ctx, KilnS3Transfers *t,
+                            GError **error);
 
 /* --- offline build ----------------------------------------------------- */
 

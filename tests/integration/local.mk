@@ -14,5 +14,6 @@ include $(srcdir)/tests/integration/agent.mk
 include $(srcdir)/tests/integration/doctor.mk
 include $(srcdir)/tests/integration/conventions.mk
 include $(srcdir)/tests/integration/trust.mk
+include $(srcdir)/tests/integration/s3.mk
 # The tests' one vocabulary: every tests/integration/*.sh sources it.
 EXTRA_DIST += tests/integration/lib/functions.sh

@@ -61,3 +61,9 @@ UNIT_TESTS += tests/unit/test-agent-seed
 tests_unit_test_agent_seed_SOURCES = tests/unit/test-agent-seed.c
 tests_unit_test_agent_seed_CFLAGS = $(UNIT_CFLAGS) $(BACKEND_CFLAGS)
 tests_unit_test_agent_seed_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+
+# src/build/s3-transfers.c: the upload events a guest sends, checked
+UNIT_TESTS += tests/unit/test-s3-transfers
+tests_unit_test_s3_transfers_SOURCES = tests/unit/test-s3-transfers.c
+tests_unit_test_s3_transfers_CFLAGS = $(UNIT_CFLAGS) $(BACKEND_CFLAGS)
+tests_unit_test_s3_transfers_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)

@@ -66,7 +66,7 @@ test_shapes_outputs_where (void **state)
   assert_int_equal (kiln_action_where (kiln_action_lookup ("WebDownload")),
                     KILN_RUNS_IN_GUEST);
   assert_int_equal (kiln_action_where (kiln_action_lookup ("S3Upload")),
-                    KILN_RUNS_ON_HOST);
+                    KILN_RUNS_WITH_HOST);
   assert_int_equal (kiln_action_where (kiln_action_lookup ("InstallMSI")),
                     KILN_RUNS_NOWHERE);
   assert_false (kiln_action_lookup ("UpdateOS")->inputs_required);

@@ -79,7 +79,29 @@ static const char s3_yaml[] =
   "        action: S3Download\n"
   "        inputs:\n"
   "          - source: s3://bucket/key\n"
-  "            destination: /tmp/key\n";
+  "            destination: /tmp/key\n"
+  "          - source: s3://bucket/dir/*\n"
+  "            destination: /tmp/dir/\n"
+  "            expectedBucketOwner: '111122223333'\n"
+  "      - name: Send\n"
+  "        action: S3Upload\n"
+  "        inputs:\n"
+  "          - source: /var/log/*\n"
+  "            destination: s3://out-bucket/logs/\n";
+
+static const char s3_loop_yaml[] =
+  "name: s3loop\n"
+  "schemaVersion: 1.0\n"
+  "phases:\n"
+  "  - name: build\n"
+  "    steps:\n"
+  "      - name: FetchEach\n"
+  "        action: S3Download\n"
+  "        loop:\n"
+  "          forEach: [a, b]\n"
+  "        inputs:\n"
+  "          - source: s3://bucket/{{ loop.value }}\n"
+  "            destination: /tmp/\n";
 
 /* allowedValues hold when a parent's parameter reaches the child */
 static const char picky_yaml[] =
@@ -179,10 +201,21 @@ teardown (void **state)
 }
 
 static JsonNode *
+compile_s3 (Fixture *f, const char *stage, const char *const *phases,
+            guint *n, KilnS3Transfers *s3, GError **error)
+{
+  KilnPlanOptions opts = { "run-1", stage, phases, TRUE, s3 };
+  g_autofree char *text = kiln_plan_compile (f->components, &opts, n, error);
+  if (!text)
+    return NULL;
+  return json_from_string (text, NULL);
+}
+
+static JsonNode *
 compile (Fixture *f, const char *stage, const char *const *phases, guint *n,
          GError **error)
 {
-  KilnPlanOptions opts = { "run-1", stage, phases, TRUE };
+  KilnPlanOptions opts = { "run-1", stage, phases, TRUE, NULL };
   g_autofree char *text = kiln_plan_compile (f->components, &opts, n, error);
   if (!text)
     return NULL;
@@ -304,8 +337,10 @@ test_test_plan (void **state)
                        "test -f /etc/kiln/hello");
 }
 
+/* Without a transfer table (a command that cannot move S3 data) an S3 step
+ * is refused at the step. */
 static void
-test_s3_refused (void **state)
+test_s3_refused_without_transfers (void **state)
 {
   Fixture *f = *state;
   static const char *const phases[] = { "build", NULL };
@@ -316,6 +351,56 @@ test_s3_refused (void **state)
   assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
   assert_non_null (strstr (error->message, "S3Download"));
   assert_non_null (strstr (error->message, "step 'Fetch'"));
+}
+
+/* Each S3 entry becomes a transfer; the plan carries its id, and for a
+ * download whether it is a prefix; the URI stays as written. */
+static void
+test_s3_transfers_registered (void **state)
+{
+  Fixture *f = *state;
+  static const char *const phases[] = { "build", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnS3Transfers) s3 = kiln_s3_transfers_new ();
+  add (f, "s3.yaml", s3_yaml, NULL);
+  guint n = 0;
+  g_autoptr (JsonNode) root = compile_s3 (f, "build", phases, &n, s3, &error);
+  assert_non_null (root);
+  assert_int_equal (n, 2);
+  assert_int_equal (kiln_s3_transfers_count (s3, FALSE), 2);
+  assert_int_equal (kiln_s3_transfers_count (s3, TRUE), 1);
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[0].inputs[0].transfer"), "1");
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[0].inputs[0].prefix"), "false");
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[0].inputs[1].transfer"), "2");
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[0].inputs[1].prefix"), "true");
+  assert_string_equal (path_str (root, "$.documents[0].phases[0].steps[1].inputs[0].transfer"), "3");
+  assert_null (path_str (root, "$.documents[0].phases[0].steps[1].inputs[0].prefix"));
+  const KilnS3Transfer *dir = s3->items->pdata[1];
+  assert_string_equal (dir->bucket, "bucket");
+  assert_string_equal (dir->key, "dir/");
+  assert_true (dir->prefix);
+  assert_string_equal (dir->expected_owner, "111122223333");
+  const KilnS3Transfer *up = s3->items->pdata[2];
+  assert_true (up->upload);
+  assert_string_equal (up->bucket, "out-bucket");
+  assert_string_equal (up->key, "logs/");
+}
+
+/* A URI known only at run time cannot be fetched before the boot. */
+static void
+test_s3_runtime_uri_refused (void **state)
+{
+  Fixture *f = *state;
+  static const char *const phases[] = { "build", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnS3Transfers) s3 = kiln_s3_transfers_new ();
+  add (f, "s3loop.yaml", s3_loop_yaml, NULL);
+  g_autoptr (JsonNode) root = compile_s3 (f, "build", phases, NULL, s3, &error);
+  assert_null (root);
+  assert_true (g_error_matches (error, KILN_ERROR, KILN_ERROR_INPUT));
+  assert_non_null (strstr (error->message, "step 'FetchEach'"));
+  assert_non_null (strstr (error->message, "must be known before the boot"));
+  assert_non_null (strstr (error->message, "{{ loop.value }}"));
 }
 
 static void
@@ -410,7 +495,9 @@ main (void)
     cmocka_unit_test_setup_teardown (test_test_plan, setup, teardown),
     cmocka_unit_test_setup_teardown (test_wait_for_cloud_init, setup,
                                      teardown),
-    cmocka_unit_test_setup_teardown (test_s3_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_s3_refused_without_transfers, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_s3_transfers_registered, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_s3_runtime_uri_refused, setup, teardown),
     cmocka_unit_test_setup_teardown (
         test_allowed_values_through_execute_document, setup, teardown),
     cmocka_unit_test_setup_teardown (test_secret_values, setup, teardown),

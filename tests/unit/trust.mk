@@ -17,3 +17,10 @@ UNIT_TESTS += tests/unit/test-secret-mask
 tests_unit_test_secret_mask_SOURCES = tests/unit/test-secret-mask.c
 tests_unit_test_secret_mask_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_secret_mask_LDADD = $(UNIT_LDADD)
+# S3 keys, region and endpoint as the AWS CLI finds them
+# (src/base/s3-config.c): real files in a temporary home, no key in any
+# message
+UNIT_TESTS += tests/unit/test-s3-config
+tests_unit_test_s3_config_SOURCES = tests/unit/test-s3-config.c
+tests_unit_test_s3_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_s3_config_LDADD = $(UNIT_LDADD)
