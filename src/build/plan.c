@@ -89,7 +89,12 @@ phase_selected (const char *name, const char *const *phases)
 typedef struct {
   guint n_steps;
   KilnS3Transfers *s3;        /* may be NULL: S3 steps are refused */
+  const KilnPlanOptions *opts;
 } Compile;
+
+/* AWSTOE: documents nest at most 3 levels below the top one.  Local
+ * children were checked at validation; S3 ones are first seen here. */
+#define MAX_DOCUMENT_DEPTH 3
 
 static gboolean add_document (JsonBuilder *b, const KilnComponent *c,
                               GHashTable *values, const char *doc_name,
@@ -108,16 +113,60 @@ add_execute_document_inputs (JsonBuilder *b, const KilnStep *s,
   g_autofree char *ref = dn ? kiln_vars_substitute (dn->scalar, values) : NULL;
   g_autofree char *rel_dir = g_path_get_dirname (s->node->file);
   g_autofree char *dir = g_canonicalize_filename (rel_dir, NULL);
-  g_autofree char *path = ref ? g_canonicalize_filename (ref, dir) : NULL;
+  g_autofree char *path = NULL;
+  if (ref && g_ascii_strncasecmp (ref, "s3://", 5) == 0)
+    {
+      const KilnPlanOptions *o = cc->opts;
+      if (depth + 1 > MAX_DOCUMENT_DEPTH)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                       "%s:%d:%d: step '%s': expected ExecuteDocument nested "
+                       "at most %d levels deep, found %s at level %u",
+                       s->node->file, s->node->line, s->node->col, s->name,
+                       MAX_DOCUMENT_DEPTH, ref, depth + 1);
+          return FALSE;
+        }
+      const KilnNode *owner = kiln_node_map_get (s->inputs,
+                                                 "document-s3-bucket-owner");
+      g_autofree char *owner_text = kiln_node_is_scalar (owner)
+          ? kiln_vars_substitute (owner->scalar, values) : NULL;
+      if (!o->fetch_document)
+        {
+          g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
+                       "%s:%d:%d: step '%s': this command cannot fetch the "
+                       "S3 document %s", s->node->file, s->node->line,
+                       s->node->col, s->name, ref);
+          return FALSE;
+        }
+      if (!o->fetch_document (o->fetch_data, ref,
+                              owner_text && *owner_text ? owner_text : NULL,
+                              &path, error))
+        {
+          g_prefix_error (error, "%s:%d:%d: step '%s': ", s->node->file,
+                          s->node->line, s->node->col, s->name);
+          return FALSE;
+        }
+    }
+  else if (ref)
+    path = g_canonicalize_filename (ref, dir);
   g_autoptr (KilnDiags) diags = kiln_diags_new ();
   g_autoptr (KilnComponent) child = path ? kiln_component_load (path, diags)
                                          : NULL;
   if (!child)
     {
+      /* an S3 document is first validated here: say what is wrong, and
+       * where in it (its local copy's name means nothing to the user) */
+      const KilnDiag *d = NULL;
+      for (guint i = 0; !d && i < kiln_diags_count (diags); i++)
+        if (kiln_diags_get (diags, i)->severity == KILN_DIAG_ERROR)
+          d = kiln_diags_get (diags, i);
+      g_autofree char *why = d ? g_strdup_printf (" (line %d, column %d: %s)",
+                                                  d->line, d->col, d->message)
+                               : g_strdup ("");
       g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT,
-                   "%s:%d:%d: step '%s': ExecuteDocument cannot load %s",
+                   "%s:%d:%d: step '%s': ExecuteDocument cannot load %s%s",
                    s->node->file, s->node->line, s->node->col, s->name,
-                   path ? path : "the document");
+                   ref ? ref : "the document", why);
       return FALSE;
     }
   /* parameters: [{name, value}], values may use the parent's parameters */
@@ -342,7 +391,7 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
                    guint *n_steps, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  Compile cc = { 0, opts->s3 };
+  Compile cc = { 0, opts->s3, opts };
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, KILN_PLAN_KEY_VERSION);

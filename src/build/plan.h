@@ -18,6 +18,12 @@ typedef struct {
                                * libguestfs appliance (docs/offline.md) */
 } KilnPlanComponent;
 
+/* Fetches the document at an s3:// URI (expected_owner may be NULL) to a
+ * local file: *path (free it) on TRUE. */
+typedef gboolean (*KilnPlanFetchDocument) (gpointer data, const char *uri,
+                                           const char *expected_owner,
+                                           char **path, GError **error);
+
 typedef struct {
   const char *run_id;         /* e.g. "web-golden-1.2.0-7-build" */
   const char *stage;          /* "build" or "test" */
@@ -26,6 +32,9 @@ typedef struct {
   gboolean poweroff;          /* the agent powers the guest off when done */
   KilnS3Transfers *s3;        /* registers the S3 steps' transfers (their
                                * ids go in the plan); NULL refuses them */
+  KilnPlanFetchDocument fetch_document;  /* ExecuteDocument of an s3://
+                                          * document; NULL refuses it */
+  gpointer fetch_data;
 } KilnPlanOptions;
 
 /* Returns the plan as JSON text, or NULL with error (KILN_ERROR_INPUT) when

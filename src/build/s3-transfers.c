@@ -43,6 +43,8 @@ kiln_s3_transfers_new (void)
 {
   KilnS3Transfers *t = g_new0 (KilnS3Transfers, 1);
   t->items = g_ptr_array_new_with_free_func (transfer_free);
+  t->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                        g_free);
   return t;
 }
 
@@ -53,6 +55,7 @@ kiln_s3_transfers_free (KilnS3Transfers *t)
     return;
   g_ptr_array_unref (t->items);
   kiln_s3_config_free (t->config);
+  g_hash_table_unref (t->documents);
   g_free (t->upload_dir);
   g_free (t->error);
   g_free (t);

@@ -44,6 +44,7 @@ typedef struct {
                         * (stage-s3.c); never in a plan or a log */
   char *upload_dir;    /* the host folder the upload files go to; set
                         * before a boot (stage-s3.c) */
+  GHashTable *documents; /* ExecuteDocument's s3:// URI -> its local copy */
   guint64 received;    /* bytes received, all transfers */
   char *error;         /* the first bad upload event: fails the stage */
 } KilnS3Transfers;

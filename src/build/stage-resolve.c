@@ -145,6 +145,9 @@ compile_plans (KilnJobContext *ctx, KilnResolved *res, GError **error)
   opts.poweroff = TRUE;
   res->s3 = kiln_s3_transfers_new ();
   opts.s3 = res->s3;
+  KilnS3DocumentFetch fetch = { ctx, res->s3 };
+  opts.fetch_document = kiln_stage_s3_fetch_document;
+  opts.fetch_data = &fetch;
   if (job->kind == KILN_JOB_BUILD || job->kind == KILN_JOB_RUN)
     {
       opts.stage = "build";

@@ -155,6 +155,46 @@ kiln_stage_s3_fetch (KilnJobContext *ctx, KilnResolved *res, GError **error)
 }
 
 gboolean
+kiln_stage_s3_fetch_document (gpointer data, const char *uri,
+                              const char *expected_owner, char **path,
+                              GError **error)
+{
+  KilnS3DocumentFetch *f = data;
+  const char *have = g_hash_table_lookup (f->s3->documents, uri);
+  if (have)
+    {
+      *path = g_strdup (have);
+      return TRUE;
+    }
+  if (!ensure_config (f->ctx, f->s3, error))
+    return FALSE;
+  g_autofree char *bucket = NULL;
+  g_autofree char *key = NULL;
+  if (!kiln_s3_uri_parse (uri, &bucket, &key, error))
+    return FALSE;
+  g_autofree char *dir = kiln_workspace_path (f->ctx->ws, "s3-documents");
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot create %s: %s",
+                   dir, g_strerror (errno));
+      return FALSE;
+    }
+  /* the name keeps the key's extension: a child is YAML or JSON */
+  g_autofree char *base = g_path_get_basename (key);
+  g_autofree char *name = g_strdup_printf (
+      "%u-%s", g_hash_table_size (f->s3->documents) + 1,
+      kiln_s3_name_is_safe (base) ? base : "document.yaml");
+  g_autofree char *local = g_build_filename (dir, name, NULL);
+  if (!kiln_s3_get_object (f->s3->config, bucket, key, expected_owner, local,
+                           error))
+    return FALSE;
+  kiln_reporter_info (f->ctx->r, "S3: fetched the document %s", uri);
+  g_hash_table_insert (f->s3->documents, g_strdup (uri), g_strdup (local));
+  *path = g_steal_pointer (&local);
+  return TRUE;
+}
+
+gboolean
 kiln_stage_s3_put (KilnJobContext *ctx, KilnS3Transfers *t, GError **error)
 {
   if (!t || kiln_s3_transfers_count (t, TRUE) == 0)

@@ -172,6 +172,15 @@ gboolean kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m,
  * every S3Download entry's objects into the workspace (res->s3_staged). */
 gboolean kiln_stage_s3_fetch (KilnJobContext *ctx, KilnResolved *res,
                               GError **error);
+/* ExecuteDocument of an s3:// document: fetched once per job into the
+ * workspace (KilnPlanFetchDocument; data: a KilnS3DocumentFetch). */
+typedef struct {
+  KilnJobContext *ctx;
+  KilnS3Transfers *s3;
+} KilnS3DocumentFetch;
+gboolean kiln_stage_s3_fetch_document (gpointer data, const char *uri,
+                                       const char *expected_owner,
+                                       char **path, GError **error);
 /* Puts the upload files a boot received; FALSE when one fails or the
  * guest sent a bad upload. */
 gboolean kiln_stage_s3_put (KilnJobContext *ctx, KilnS3Transfers *t,

@@ -411,10 +411,13 @@ check_document (Inputs *in, const KilnNode *v, const char *text)
 {
   g_autofree char *q = kiln_quote_for_message (text);
   if (g_ascii_strncasecmp (text, "s3://", 5) == 0)
-    in_error (in, v, "ExecuteDocument with the S3 document %s cannot run in "
-              "kiln: kiln validates child documents before the build and "
-              "runs them from local files; download it and give its path",
-              q);
+    {
+      /* fetched and validated when a build compiles its plan */
+      const char *slash = strchr (text + 5, '/');
+      if (slash == text + 5 || !slash || !slash[1])
+        in_error (in, v, "expected an s3://bucket/key URI for 'document' of "
+                  "ExecuteDocument, found %s", q);
+    }
   else if (g_str_has_prefix (text, "arn:"))
     in_error (in, v, "ExecuteDocument with the component ARN %s cannot run "
               "in kiln: ARNs name components stored in the Image Builder "

@@ -27,6 +27,8 @@ head -c 300000 /dev/urandom > "$TEST_TMP/b.txt"
 s3cmd_t put "$TEST_TMP/app.conf" "s3://$bucket/config/app.conf" >/dev/null
 s3cmd_t put "$TEST_TMP/a.txt" "s3://$bucket/tree/a.txt" >/dev/null
 s3cmd_t put "$TEST_TMP/b.txt" "s3://$bucket/tree/sub/b.txt" >/dev/null
+s3cmd_t put "$TEST_TMP/s3-child.yaml" "s3://$bucket/docs/child.yaml" >/dev/null
+s3cmd_t put "$TEST_TMP/s3-bad-child.yaml" "s3://$bucket/docs/bad-child.yaml" >/dev/null
 
 # write_recipe FILE COMPONENT
 write_recipe() {
@@ -71,6 +73,15 @@ expect_no_file "$TEST_TMP/out"
 expect_no_leftovers
 ok "a run-time S3 URI is refused at its step"
 
+# 2b. An S3 document is validated when the build fetches it: its mistake is
+# an input error at the step, with its place in the document.
+write_recipe "$TEST_TMP/badchild.yaml" s3-bad-parent.yaml
+expect_exit 2 --out "$TEST_TMP/badchild.out" with_s3 "$KILN" build --force "$TEST_TMP/badchild.yaml" </dev/null
+expect_grep "s3-bad-parent.yaml:[0-9]*:[0-9]*: step 'RunBroken': ExecuteDocument cannot load s3://$bucket/docs/bad-child.yaml (line 10, column 17: .*CreateFiel" "$TEST_TMP/badchild.out"
+expect_no_file "$TEST_TMP/out"
+expect_no_leftovers
+ok "an S3 document with a mistake is refused at the step that runs it"
+
 # 3. A missing object fails the build before the boot, naming it.
 write_recipe "$TEST_TMP/missing.yaml" s3-missing.yaml
 expect_exit 1 --out "$TEST_TMP/missing.out" with_s3 "$KILN" build --force "$TEST_TMP/missing.yaml" </dev/null
@@ -86,9 +97,12 @@ ok "a missing object fails before the boot"
 start=$(date +%s)
 expect_exit 0 --out "$TEST_TMP/build.out" with_s3 "$KILN" build --force "$TEST_TMP/recipe.yaml" </dev/null
 note "build took $(( $(date +%s) - start )) s"
-for step in build/Fetch build/UploadOne build/UploadAll test/Downloaded test/UploadFromTest; do
+for step in build/Fetch build/Nested build/UploadOne build/UploadAll test/Downloaded test/UploadFromTest; do
   expect_grep "step: s3-work/$step: success" "$TEST_TMP/build.out"
 done
+# overwrite: false against the file the step before wrote: AWSTOE's refusal
+expect_grep "step: s3-work/build/NoOverwrite: ignored" "$TEST_TMP/build.out"
+expect_grep -F 'File already exists and \"overwrite\" property for \"destination\" file is set to false' "$("$KILN" logs s3-build-test --path)"
 expect_grep -F "the agent and the test plan go in with an appliance launch" "$TEST_TMP/build.out"
 expect_no_leftovers
 
@@ -101,11 +115,15 @@ echo a=
 cat /opt/tree/a.txt
 echo b=
 checksum sha256 /opt/tree/sub/b.txt
+echo child=
+cat /etc/s3-child.txt
+echo
 echo agent=
 exists /var/lib/kiln-agent
 GF
 expect_grep "^setting = 42$" "$TEST_TMP/image"
 expect_grep "^alpha$" "$TEST_TMP/image"
+expect_grep "^child says from-s3$" "$TEST_TMP/image"
 expect_grep "^$(sha256 "$TEST_TMP/b.txt")$" "$TEST_TMP/image"
 expect_eq "no agent state (and no staged objects) in the image" "false" "$(sed -n '/^agent=/,$p' "$TEST_TMP/image" | tail -n 1)"
 ok "the downloaded objects are in the image, where AWSTOE puts them"
