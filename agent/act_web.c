@@ -140,6 +140,33 @@ download_entry (act_ctx *ctx, const json *entry, strbuf *destinations, act_resul
       act_fail (res, "WebDownload: unknown algorithm '%s' (MD5, SHA1, SHA256 or SHA512)", algorithm);
       goto out;
     }
+  /* A relative destination is relative to the agent's working directory,
+   * as for AWSTOE's process ("/" in a boot: docs/agent-protocol.md); made
+   * absolute here so the `destination` output means the same file from
+   * any later step. */
+  if (destination[0] != '/')
+    {
+      char *cwd = getcwd (NULL, 0);
+      if (!cwd)
+        {
+          act_fail (res, "WebDownload: cannot resolve the relative destination %s: %s", destination,
+                    strerror (errno));
+          goto out;
+        }
+      const char *rel = destination;
+      while (rel[0] == '.' && rel[1] == '/')
+        rel += 2;
+      char *abs = path_join (cwd, rel);
+      if (str_has_suffix (destination, "/") && !str_has_suffix (abs, "/"))
+        {
+          char *slashed = xasprintf ("%s/", abs);
+          free (abs);
+          abs = slashed;
+        }
+      free (cwd);
+      free (destination);
+      destination = abs;
+    }
   if (str_has_suffix (destination, "/"))
     {
       name = url_file_name (source);

@@ -25,6 +25,10 @@ expect_eq "a file destination" alpha "$(cat "$R/dl/a.txt")"
 expect_eq "a folder destination keeps the URL's file name (query and fragment dropped)" beta "$(cat "$R/dl/dir/b.txt")"
 expect_eq "output destination lists the files, one per line" "$R/dl/a.txt
 $R/dl/dir/b.txt" "$(output_of web Get destination)"
+expect_eq "a relative destination is relative to the agent's working directory" "alpha beta" \
+  "$(cat "$R/rel/a.txt") $(cat "$R/rel/dir/b.txt")"
+expect_eq "... and its output is the absolute path" "$R/rel/a.txt
+$R/rel/dir/b.txt" "$(output_of web Relative destination)"
 expect_eq "a matching checksum" "success alpha" "$(status_of web Checked) $(cat "$R/dl/checked.txt")"
 expect_eq "a wrong checksum fails" ignored "$(status_of web BadSum)"
 expect "... naming both sums" sh -c "grep -q 'MD5 checksum mismatch' '$(events web)'"
