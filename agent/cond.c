@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "common/kiln-protocol.h"
+#include "common/kiln-re2-posix.h"
 #include "fsutil.h"
 #include "hash.h"
 #include "util.h"
@@ -155,8 +156,20 @@ eval_string_op (KilnOperator op, const json *arg, const json *value_json, const 
     }
   if (op == KILN_OPERATOR_PATTERN_MATCHES)
     {
+      /* the document's pattern is RE2 (AWSTOE); libc has POSIX ERE */
+      int flags = 0;
+      const char *why = NULL;
+      char *ere = kiln_re2_to_posix (baseline, &flags, &why);
+      if (!ere)
+        {
+          *err = xasprintf ("patternMatches: '%s' uses %s, which has no POSIX form in the guest", baseline,
+                            why ? why : "too much memory");
+          goto out;
+        }
       regex_t re;
-      int rc = regcomp (&re, baseline, REG_EXTENDED | REG_NOSUB);
+      int rc = regcomp (&re, ere, REG_EXTENDED | REG_NOSUB | ((flags & KILN_RE_ICASE) ? REG_ICASE : 0)
+                                      | ((flags & KILN_RE_NEWLINE) ? REG_NEWLINE : 0));
+      free (ere);
       if (rc != 0)
         {
           char msg[256];

@@ -15,14 +15,14 @@ KILN_AGENT_MODULES = \
 	agent/act_exec.c agent/act_files.c agent/act_copy.c agent/act_attrs.c \
 	agent/act_system.c agent/act_web.c agent/act_s3.c agent/act_document.c agent/pkgmgr.c \
 	agent/json.c agent/hash.c agent/encoding.c agent/fsutil.c agent/strbuf.c \
-	agent/util.c
+	agent/util.c common/kiln-re2-posix.c
 KILN_AGENT_HDRS = \
 	agent/agent.h agent/runner.h agent/plan.h agent/state.h agent/events.h \
 	agent/mask.h agent/port.h agent/expand.h agent/cond.h agent/loop.h agent/proc.h \
 	agent/power.h agent/actions.h agent/pkgmgr.h agent/json.h agent/hash.h \
 	agent/encoding.h agent/fsutil.h agent/strbuf.h agent/util.h
 # the names it shares with kiln (plain C; distributed with common/)
-KILN_AGENT_SHARED_HDRS = common/kiln-protocol.h
+KILN_AGENT_SHARED_HDRS = common/kiln-protocol.h common/kiln-re2-posix.h
 
 KILN_AGENT_MUSL_FLAGS = -std=gnu11 -Os -static -ffunction-sections -fdata-sections \
 	-fno-asynchronous-unwind-tables $(WARN_CFLAGS)
@@ -65,7 +65,7 @@ agent_kiln_agent_test_text_SOURCES = agent/test-text.c agent/hash.c agent/encodi
 agent_kiln_agent_test_text_CFLAGS = $(KILN_AGENT_TEST_FLAGS)
 agent_kiln_agent_test_text_LDADD = $(KILN_AGENT_TEST_LIBS)
 
-agent_kiln_agent_test_logic_SOURCES = agent/test-logic.c agent/cond.c agent/expand.c agent/loop.c \
+agent_kiln_agent_test_logic_SOURCES = agent/test-logic.c agent/cond.c agent/expand.c agent/loop.c common/kiln-re2-posix.c \
 	agent/plan.c agent/pkgmgr.c agent/hash.c $(KILN_AGENT_BASE)
 agent_kiln_agent_test_logic_CFLAGS = $(KILN_AGENT_TEST_FLAGS)
 agent_kiln_agent_test_logic_LDADD = $(KILN_AGENT_TEST_LIBS)

@@ -11,9 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <regex.h>
 
 #include "common/kiln-protocol.h"
 #include "cond.h"
+#include "common/kiln-re2-posix.h"
 #include "expand.h"
 #include "fsutil.h"
 #include "hash.h"
@@ -47,6 +49,74 @@ eval (const char *text)
 #define TRUE_(t) do { int r_ = eval (t); if (r_ != 1) fail_msg ("expected true (%d): %s", r_, t); } while (0)
 #define FALSE_(t) do { int r_ = eval (t); if (r_ != 0) fail_msg ("expected false (%d): %s", r_, t); } while (0)
 #define INVALID_(t) do { int r_ = eval (t); if (r_ != -1) fail_msg ("expected invalid (%d): %s", r_, t); } while (0)
+
+/* An RE2 pattern through the translation and the C library's regex:
+ * 1 match, 0 none, -1 refused by the translation, -2 refused by regcomp. */
+static int
+re2_match (const char *pattern, const char *value)
+{
+  int flags = 0;
+  const char *why = NULL;
+  char *ere = kiln_re2_to_posix (pattern, &flags, &why);
+  if (!ere)
+    return -1;
+  regex_t re;
+  int rc = regcomp (&re, ere, REG_EXTENDED | REG_NOSUB | ((flags & KILN_RE_ICASE) ? REG_ICASE : 0)
+                                  | ((flags & KILN_RE_NEWLINE) ? REG_NEWLINE : 0));
+  free (ere);
+  if (rc != 0)
+    return -2;
+  int m = regexec (&re, value, 0, NULL, 0) == 0;
+  regfree (&re);
+  return m;
+}
+
+#define RE2_(want, pat, val) \
+  do { int r_ = re2_match (pat, val); \
+       if (r_ != (want)) fail_msg ("%s against \"%s\": expected %d, got %d", pat, val, want, r_); } while (0)
+
+/* What documents write for Go's RE2 means the same through POSIX ERE; what
+ * has no ERE form is refused, never matched differently. */
+static void
+test_re2_patterns_through_posix (void **unused)
+{
+  RE2_ (1, "^\\d+\\.\\d+$", "12.5");
+  RE2_ (0, "^\\d+\\.\\d+$", "1x.5");
+  RE2_ (1, "\\w+@\\w+", "me@host");
+  RE2_ (1, "^\\s*$", " \t\n");
+  RE2_ (0, "\\S", "  \t");
+  RE2_ (1, "(?i)^DEBIAN", "debian 12");
+  RE2_ (1, "(?m)^PermitRootLogin no$", "Port 22\nPermitRootLogin no\nX");
+  RE2_ (0, "^PermitRootLogin no$", "Port 22\nPermitRootLogin no\nX");
+  RE2_ (0, "a.b", "a\nb");                 /* RE2's . skips newlines */
+  RE2_ (1, "(?s)a.b", "a\nb");
+  RE2_ (1, "(?ms)^a.b$", "x\na\nb");
+  RE2_ (1, "(?m)[^a]b", "\nb");            /* ... its [^a] does not */
+  RE2_ (1, "(?:ab)+c", "ababc");
+  RE2_ (1, "(?P<v>\\d+)\\.(?<w>\\d+)", "1.2");
+  RE2_ (1, "a+?b", "aab");                  /* lazy: the same strings */
+  RE2_ (1, "x{2,3}?y", "xxy");
+  RE2_ (1, "[\\d.]+$", "1.2");
+  RE2_ (0, "[^\\d]", "123");
+  RE2_ (1, "^[\\]\\-]$", "-");
+  RE2_ (1, "^[\\]\\-]$", "]");
+  RE2_ (0, "\\Qa.b\\E", "axb");
+  RE2_ (1, "\\Qa.b\\E", "a.b");
+  RE2_ (1, "\\x41\\101", "AA");
+  RE2_ (1, "\\tX", "\tX");
+  RE2_ (1, "a{", "a{");
+  RE2_ (1, "\\A\\d", "1x");
+  RE2_ (0, "x\\z", "x\n");
+  RE2_ (1, "[[:alpha:]]+[[:digit:]]", "ab1");
+  RE2_ (-1, "\\bword\\b", "a word");
+  RE2_ (-1, "a(?i)b", "ab");
+  RE2_ (-1, "\\pL", "a");
+  RE2_ (-1, "[\\D]", "a");
+  RE2_ (-1, "(?U)a+", "a");
+  /* through the operator */
+  TRUE_ ("{\"patternMatches\":\"(?i)^ok\\\\s+\\\\d+\",\"value\":\"OK 42\"}");
+  INVALID_ ("{\"patternMatches\":\"\\\\bx\",\"value\":\"x\"}");
+}
 
 static void
 test_string_operators (void **unused)
@@ -546,6 +616,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_string_operators),
+    cmocka_unit_test (test_re2_patterns_through_posix),
     cmocka_unit_test (test_number_operators),
     cmocka_unit_test (test_logical_operators),
     cmocka_unit_test (test_file_operators),

@@ -8,7 +8,8 @@ common_libkilncommon_a_SOURCES = \
 # kiln-protocol.h: the names kiln and kiln-agent share (plain C, header
 # only: the musl agent includes it too).  kiln-json: helpers over json-glib.
 common_libkilncommon_a_SOURCES += \
-	common/kiln-protocol.h common/kiln-json.c common/kiln-json.h
+	common/kiln-protocol.h common/kiln-json.c common/kiln-json.h \
+	common/kiln-re2-posix.c common/kiln-re2-posix.h
 # kiln-host-facts: what kiln doctor's backend checks hand back
 common_libkilncommon_a_SOURCES += \
 	common/kiln-host-facts.c common/kiln-host-facts.h

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "schema.h"
+#include "common/kiln-re2-posix.h"
 #include "base/suggest.h"
 #include "vars.h"
 #include "documents/tables.h"
@@ -108,42 +109,12 @@ re2_refuses (const char *p)
 const char *
 kiln_condition_regex_guest_gap (const char *p)
 {
-  gboolean in_class = FALSE;
-  for (; *p; p++)
-    {
-      if (*p == '\\')
-        {
-          char c = p[1];
-          if (!c)
-            return NULL;
-          if (strchr ("dDwWsS", c))
-            return "a Perl class escape (\\d, \\w, \\s...)";
-          if (!in_class && strchr ("bBAzpPQ", c))
-            return "an RE2 escape (\\b, \\A, \\z, \\p, \\Q...)";
-          p++;
-          continue;
-        }
-      if (in_class)
-        {
-          if (*p == ']')
-            in_class = FALSE;
-          continue;
-        }
-      if (*p == '[')
-        {
-          in_class = TRUE;
-          if (p[1] == '^')
-            p++;
-          if (p[1] == ']')
-            p++;
-          continue;
-        }
-      if (*p == '(' && p[1] == '?')
-        return "a group with '(?' (flags such as (?i) or (?m), (?:, (?P<name>)";
-      if ((*p == '*' || *p == '+' || *p == '?' || *p == '}') && p[1] == '?')
-        return "a lazy quantifier (*?, +?, ?\?)";
-    }
-  return NULL;
+  /* the agent translates RE2 into POSIX ERE (common/kiln-re2-posix.h): the
+   * gap is what that translation refuses */
+  int flags = 0;
+  const char *why = NULL;
+  g_autofree char *ere = kiln_re2_to_posix (p, &flags, &why);
+  return ere ? NULL : why;
 }
 
 gboolean
@@ -321,9 +292,10 @@ check_comparison (Cond *c, const KilnNode *map, const KilnNode *key,
            * regcomp would refuse it or read it differently. */
           kiln_diags_add (c->diags, KILN_DIAG_WARNING, operand->file,
                           operand->line, operand->col, "%s for '%s' in %s "
-                          "uses %s: RE2 (AWSTOE) has it, but kiln evaluates "
-                          "patterns as POSIX extended regular expressions, "
-                          "where it fails or means something else",
+                          "uses %s: RE2 (AWSTOE) has it, but the guest agent "
+                          "evaluates patterns as POSIX extended regular "
+                          "expressions, which have no form of it: the step "
+                          "fails there",
                           q, op, c->what, gap);
       }
       break;

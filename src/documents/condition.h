@@ -34,9 +34,10 @@ const char *const *kiln_condition_comparison_operators (void);
 gboolean kiln_condition_regex_ok (const char *pattern, char **problem);
 
 /* kiln's agent evaluates patternMatches with POSIX extended regular
- * expressions (regcomp), not RE2: the first RE2-only construct in a pattern
- * that POSIX ERE lacks (`\\d`, `(?i)`, `(?:`, a lazy `*?`...), described for
- * a message, or NULL when there is none.  Static string. */
+ * expressions (regcomp), translating RE2 first (common/kiln-re2-posix.h):
+ * the first construct the translation refuses (a word boundary, a Unicode
+ * class, flags in mid-pattern...), described for a message, or NULL when
+ * there is none.  Static string. */
 const char *kiln_condition_regex_guest_gap (const char *pattern);
 
 /* The `if` (or Assert) mapping that holds the operator: the map itself, or
