@@ -39,6 +39,20 @@ ensure_config (KilnJobContext *ctx, KilnS3Transfers *t, GError **error)
   return TRUE;
 }
 
+/* The backend writes 0600; the agent's copy keeps the mode of what it
+ * copies, and a file AWSTOE downloads gets 0666 less the umask. */
+static gboolean
+readable (const char *path, GError **error)
+{
+  if (g_chmod (path, 0644) != 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot chmod %s: %s",
+                   path, g_strerror (errno));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* One object of a prefix, to tree/<its key after the prefix's folder>. */
 static gboolean
 fetch_tree_object (const KilnS3Config *cfg, const KilnS3Transfer *tr,
@@ -69,7 +83,8 @@ fetch_tree_object (const KilnS3Config *cfg, const KilnS3Transfer *tr,
   if (folder)
     return TRUE;
   return kiln_s3_get_object (cfg, tr->bucket, key, tr->expected_owner, path,
-                             error);
+                             error)
+         && readable (path, error);
 }
 
 static gboolean
@@ -88,7 +103,8 @@ fetch_one (KilnJobContext *ctx, const KilnS3Config *cfg,
       g_autofree char *path = g_build_filename (dir, KILN_S3_STAGED_OBJECT,
                                                 NULL);
       if (!kiln_s3_get_object (cfg, tr->bucket, tr->key, tr->expected_owner,
-                               path, error))
+                               path, error)
+          || !readable (path, error))
         return FALSE;
       kiln_reporter_info (ctx->r, "S3: fetched %s (%s)", tr->uri,
                           tr->where);

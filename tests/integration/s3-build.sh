@@ -30,7 +30,7 @@ s3cmd_t put "$TEST_TMP/b.txt" "s3://$bucket/tree/sub/b.txt" >/dev/null
 s3cmd_t put "$TEST_TMP/s3-child.yaml" "s3://$bucket/docs/child.yaml" >/dev/null
 s3cmd_t put "$TEST_TMP/s3-bad-child.yaml" "s3://$bucket/docs/bad-child.yaml" >/dev/null
 
-# write_recipe FILE COMPONENT
+# write_recipe FILE COMPONENT [offline]
 write_recipe() {
   cat > "$1" <<YAML
 name: s3-build-test
@@ -40,6 +40,7 @@ parent: $tiny
 components:
   - component: ./$2
     parameters: { bucket: $bucket }
+    offline: ${3:-false}
 build:
   memory: 512M
   network: none
@@ -118,12 +119,16 @@ checksum sha256 /opt/tree/sub/b.txt
 echo child=
 cat /etc/s3-child.txt
 echo
+echo mode=
+stat /etc/app.conf
 echo agent=
 exists /var/lib/kiln-agent
 GF
 expect_grep "^setting = 42$" "$TEST_TMP/image"
 expect_grep "^alpha$" "$TEST_TMP/image"
 expect_grep "^child says from-s3$" "$TEST_TMP/image"
+# 0100644: a new file gets 0666 less the umask, as AWSTOE's download does
+expect_grep "^mode: 33188$" "$TEST_TMP/image"
 expect_grep "^$(sha256 "$TEST_TMP/b.txt")$" "$TEST_TMP/image"
 expect_eq "no agent state (and no staged objects) in the image" "false" "$(sed -n '/^agent=/,$p' "$TEST_TMP/image" | tail -n 1)"
 ok "the downloaded objects are in the image, where AWSTOE puts them"
@@ -150,3 +155,15 @@ expect_no_grep -F "$secret" "$TEST_TMP/build.out"
 # the qcow2 is written uncompressed: its bytes are the image's
 expect_no_grep -aF "$secret" "$out"
 ok "the credential is in no log, event or output"
+
+# 5. An offline component: the objects go into the appliance, the upload
+# comes back through the agent's events file; no boot at all.
+write_recipe "$TEST_TMP/offline.yaml" s3-offline.yaml true
+expect_exit 0 --out "$TEST_TMP/offline.out" with_s3 "$KILN" build --force "$TEST_TMP/offline.yaml" </dev/null
+expect_grep "stage: offline build" "$TEST_TMP/offline.out"
+expect_no_grep "stage: build boot" "$TEST_TMP/offline.out"
+s3cmd_t get "s3://$bucket/offline/app-offline-changed.conf" "$TEST_TMP/offline.conf" >/dev/null ||
+  fail "the offline upload is not in the bucket"
+expect_eq "the offline step's file, uploaded" "setting = 43" "$(cat "$TEST_TMP/offline.conf")"
+expect_no_leftovers
+ok "S3 steps in an offline component"

@@ -13,4 +13,5 @@ EXTRA_DIST += $(S3_TESTS) tests/integration/lib/s3.sh \
 	tests/integration/lib/s3-sigv4-gate.py \
 	tests/fixtures/s3/s3-work.yaml tests/fixtures/s3/s3-runtime-ref.yaml \
 	tests/fixtures/s3/s3-missing.yaml tests/fixtures/s3/s3-child.yaml \
-	tests/fixtures/s3/s3-bad-child.yaml tests/fixtures/s3/s3-bad-parent.yaml
+	tests/fixtures/s3/s3-bad-child.yaml tests/fixtures/s3/s3-bad-parent.yaml \
+	tests/fixtures/s3/s3-offline.yaml

@@ -141,6 +141,10 @@ test_inputs_accepted (void **state)
   assert_true (check ("ExecuteDocument", "document: child.yaml\n"
                       "phases: build, validate\n"
                       "parameters:\n  - name: a\n    value: b\n", NULL, diags));
+  /* fetched and validated when a build compiles its plan */
+  assert_true (check ("ExecuteDocument", "document: s3://b/k.yaml\n"
+                      "document-s3-bucket-owner: '123456789012'\n", NULL,
+                      diags));
   assert_no_errors (diags);
   /* no inputs at all is fine where none are required */
   assert_true (kiln_action_check_inputs (kiln_action_lookup ("Reboot"), NULL,
@@ -169,9 +173,10 @@ test_inputs_refused (void **state)
                        "/t\n  algorithm: SHA256\n  checksum: abcd\n", NULL,
                        diags));
   assert_diag (diags, 4, 13, "expected 64 hexadecimal digits");
-  assert_false (check ("ExecuteDocument", "document: s3://b/k.yaml\n", NULL,
+  /* an S3 document is fetched at build time; its URI needs a key */
+  assert_false (check ("ExecuteDocument", "document: s3://b/\n", NULL,
                        diags));
-  assert_diag (diags, 1, 11, "cannot run in kiln");
+  assert_diag (diags, 1, 11, "expected an s3://bucket/key URI");
   assert_false (check ("DeleteFile", "[]\n", NULL, diags));
   assert_diag (diags, 1, 1, "expected at least one entry");
   assert_false (check ("S3Download", "- source: /local\n  destination: /x\n",
