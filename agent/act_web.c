@@ -38,6 +38,20 @@ url_file_name (const char *url)
   return name;
 }
 
+/* Is the guest's wget BusyBox's applet (Alpine, tiny images)? */
+static bool
+wget_is_busybox (void)
+{
+  char *path = cond_binary_path ("wget");
+  char *real = path ? realpath (path, NULL) : NULL;
+  char *base = real ? path_basename (real) : NULL;
+  bool busybox = base && !strcmp (base, "busybox");
+  free (path);
+  free (real);
+  free (base);
+  return busybox;
+}
+
 /* One download attempt; *why gets the reason of a failure, *final is set
  * when trying again cannot help (timeout, HTTP 4xx other than 408/429). */
 static bool
@@ -70,11 +84,15 @@ fetch_once (act_ctx *ctx, const char *tool, const char *url, const char *out, bo
     }
   else
     {
+      /* short options both GNU wget and BusyBox's take; BusyBox's has no
+       * --timeout (and crashes on -T in Debian 12's build) */
       argv[n++] = "wget";
-      argv[n++] = "--quiet";
-      argv[n++] = "--tries=1";
-      argv[n++] = "--timeout=30";
-      argv[n++] = "--output-document";
+      argv[n++] = "-q";
+      argv[n++] = "-t";
+      argv[n++] = "1";
+      if (!wget_is_busybox ())
+        argv[n++] = "--timeout=30";
+      argv[n++] = "-O";
       argv[n++] = (char *) out;
       if (insecure)
         argv[n++] = "--no-check-certificate";

@@ -87,26 +87,36 @@ casecmp_ascii (const char *a, const char *b)
     }
 }
 
-bool
-cond_binary_exists (const char *name)
+char *
+cond_binary_path (const char *name)
 {
   if (!*name)
-    return false;
+    return NULL;
   if (strchr (name, '/'))
-    return path_is_file (name) && access (name, X_OK) == 0;
+    return path_is_file (name) && access (name, X_OK) == 0 ? xstrdup (name) : NULL;
   const char *path = getenv ("PATH");
   if (!path || !*path)
     path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   char *copy = xstrdup (path);
-  bool found = false;
+  char *found = NULL;
   for (char *save = NULL, *dir = strtok_r (copy, ":", &save); dir && !found; dir = strtok_r (NULL, ":", &save))
     {
       char *candidate = path_join (*dir ? dir : ".", name);
-      found = path_is_file (candidate) && access (candidate, X_OK) == 0;
-      free (candidate);
+      if (path_is_file (candidate) && access (candidate, X_OK) == 0)
+        found = candidate;
+      else
+        free (candidate);
     }
   free (copy);
   return found;
+}
+
+bool
+cond_binary_exists (const char *name)
+{
+  char *p = cond_binary_path (name);
+  free (p);
+  return p != NULL;
 }
 
 /* The operators are common/kiln-protocol.h's (the host validates the same

@@ -42,3 +42,5 @@ const char *if_action_name (if_action a);
 /* Exposed for tests. */
 bool cond_parse_number (const char *s, double *out);
 bool cond_binary_exists (const char *name);
+/* Where binaryExists found name (malloc'd), or NULL. */
+char *cond_binary_path (const char *name);
