@@ -14,9 +14,11 @@ src_libkilncore_a_SOURCES += \
 	src/base/secret-mask.c src/base/secret-mask.h \
 	src/base/image-file.c src/base/image-file.h \
 	src/base/doctor-hint.c src/base/doctor-hint.h
-# S3 keys, region and endpoint, found as the AWS CLI finds them
+# S3 keys, region and endpoint, found as the AWS CLI finds them, from the
+# environment and the AWS shared files (aws-ini.c reads their INI syntax)
 src_libkilncore_a_SOURCES += \
-	src/base/s3-config.c src/base/s3-config.h
+	src/base/s3-config.c src/base/s3-config.h \
+	src/base/aws-ini.c src/base/aws-ini.h
 # paths.c bakes in the directories configure chose (AM_CPPFLAGS): rebuild it
 # when they change, or a re-configured --prefix installs a stale binary.
 src/base/paths.$(OBJEXT) src/base/tests_fuzz_libkilnfuzz_a-paths.$(OBJEXT): Makefile

@@ -1,290 +1,16 @@
 /* s3-config.c - S3 keys, region and endpoint, found as the AWS CLI finds
- * them (s3-config.h) */
+ * them (s3-config.h); what the settings mean, and the s3:// URIs.  The
+ * shared files' syntax is aws-ini.c's. */
 #include "s3-config.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "aws-ini.h"
 #include "common/kiln.h"
 
 #define DEFAULT_REGION "us-east-1"
 #define S3_MAX_KEY_BYTES 1024
-
-/* ---- the AWS shared files ----------------------------------------------
- *
- * They are INI files as Python's configparser reads them (the AWS CLI's
- * parser), which GKeyFile does not: "name = value" or "name: value" with
- * spaces around the separator, names in any case, comments from # or ;
- * (whole lines, or after a space at the end of a value), and nested
- * settings: a name with no value followed by indented "name = value" lines
- *
- *   [profile dev]
- *   s3 =
- *     addressing_style = path
- *
- * kept here as "s3.addressing_style".  A later setting or section of the
- * same name wins. */
-
-typedef struct {
-  char *value;
-  guint line;
-} IniValue;
-
-static void
-ini_value_free (IniValue *v)
-{
-  if (!v)
-    return;
-  /* values may be keys: kiln_s3_config_free wipes its copies, and so do we */
-  void *(*volatile wipe) (void *, int, size_t) = memset;
-  wipe (v->value, 0, strlen (v->value));
-  g_free (v->value);
-  g_free (v);
-}
-
-typedef struct {
-  char *path;
-  GHashTable *sections;   /* name -> GHashTable (setting -> IniValue) */
-} IniFile;
-
-static void
-ini_file_free (IniFile *f)
-{
-  if (!f)
-    return;
-  g_free (f->path);
-  g_hash_table_unref (f->sections);
-  g_free (f);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IniFile, ini_file_free)
-
-static GHashTable *
-ini_section_new (void)
-{
-  return g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                (GDestroyNotify) ini_value_free);
-}
-
-/* A section's name with its runs of blanks made one space: configparser
- * keeps "profile  dev" as written and the CLI splits it on blanks. */
-static char *
-section_name (const char *s, gsize len)
-{
-  GString *out = g_string_new (NULL);
-  gboolean blank = FALSE;
-  for (gsize i = 0; i < len; i++)
-    {
-      if (s[i] == ' ' || s[i] == '\t')
-        blank = out->len > 0;
-      else
-        {
-          if (blank)
-            g_string_append_c (out, ' ');
-          blank = FALSE;
-          g_string_append_c (out, s[i]);
-        }
-    }
-  return g_string_free (out, FALSE);
-}
-
-/* value without a trailing " # comment" or " ; comment", stripped */
-static char *
-value_text (const char *s)
-{
-  char *v = g_strstrip (g_strdup (s));
-  for (char *p = v; *p; p++)
-    if ((*p == '#' || *p == ';') && p > v && (p[-1] == ' ' || p[-1] == '\t'))
-      {
-        *p = '\0';
-        break;
-      }
-  return g_strstrip (v);
-}
-
-static gboolean
-ini_error (GError **error, const char *path, guint line, const char *what)
-{
-  /* never the line itself: a line with a typo in it may hold a key */
-  g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT, "%s:%u: %s", path, line,
-               what);
-  return FALSE;
-}
-
-/* Splits "name = value" (or "name: value") into a lower-case name and the
- * value; FALSE when the line has no separator or no name. */
-static gboolean
-split_setting (const char *line, char **name, char **value)
-{
-  const char *sep = strchr (line, '=');
-  if (!sep)
-    sep = strchr (line, ':');
-  if (!sep)
-    return FALSE;
-  g_autofree char *n = g_strstrip (g_strndup (line, (gsize) (sep - line)));
-  if (!*n)
-    return FALSE;
-  *name = g_ascii_strdown (n, -1);
-  *value = value_text (sep + 1);
-  return TRUE;
-}
-
-/* Lines as configparser takes them: a line indented deeper than the
- * setting above belongs to it (nested settings under an empty value, else
- * more of the value); any other line, indented or not, is a [section] or a
- * setting of its own. */
-static gboolean
-ini_parse (IniFile *f, char *text, GError **error)
-{
-  GHashTable *section = NULL;
-  char *parent = NULL;        /* the last setting, for the lines under it */
-  gsize parent_indent = 0;
-  gboolean parent_empty = FALSE;
-  gboolean ok = TRUE;
-  guint n = 0;
-  for (char *line = text; ok && line; )
-    {
-      char *end = strchr (line, '\n');
-      if (end)
-        *end = '\0';
-      n++;
-      gsize len = strlen (line);
-      if (len > 0 && line[len - 1] == '\r')
-        line[--len] = '\0';
-      const char *p = line + strspn (line, " \t");
-      gsize indent = (gsize) (p - line);
-
-      if (*p == '\0' || *p == '#' || *p == ';')
-        ;
-      else if (parent && indent > parent_indent)
-        {
-          IniValue *above = g_hash_table_lookup (section, parent);
-          g_autofree char *name = NULL;
-          g_autofree char *value = NULL;
-          if (!parent_empty)
-            {
-              g_autofree char *more = value_text (p);
-              char *joined = g_strconcat (above->value, "\n", more, NULL);
-              g_free (g_steal_pointer (&above->value));
-              above->value = joined;
-            }
-          else if (!split_setting (p, &name, &value))
-            ok = ini_error (error, f->path, n, "expected an indented "
-                            "'name = value' under the setting above");
-          else
-            {
-              IniValue *v = g_new0 (IniValue, 1);
-              v->value = g_steal_pointer (&value);
-              v->line = n;
-              g_hash_table_replace (section,
-                                    g_strconcat (parent, ".", name, NULL), v);
-            }
-        }
-      else if (*p == '[')
-        {
-          const char *close = strchr (p, ']');
-          const char *after = close ? close + 1 + strspn (close + 1, " \t")
-                                    : NULL;
-          g_autofree char *name = close ? section_name (p + 1,
-                                                        (gsize) (close - p - 1))
-                                        : NULL;
-          if (!close)
-            ok = ini_error (error, f->path, n, "a section header without "
-                            "its closing ']'");
-          else if (*after && *after != '#' && *after != ';')
-            ok = ini_error (error, f->path, n, "text after a section "
-                            "header's ']'");
-          else if (!*name)
-            ok = ini_error (error, f->path, n, "a section header with no "
-                            "name");
-          else
-            {
-              section = g_hash_table_lookup (f->sections, name);
-              if (!section)
-                {
-                  section = ini_section_new ();
-                  g_hash_table_insert (f->sections, g_steal_pointer (&name),
-                                       section);
-                }
-              g_clear_pointer (&parent, g_free);
-            }
-        }
-      else if (!section)
-        ok = ini_error (error, f->path, n, "a setting before the first "
-                        "[section]");
-      else
-        {
-          g_autofree char *name = NULL;
-          g_autofree char *value = NULL;
-          if (!split_setting (p, &name, &value))
-            ok = ini_error (error, f->path, n, "expected 'name = value', a "
-                            "[section] or a comment");
-          else
-            {
-              IniValue *v = g_new0 (IniValue, 1);
-              parent_empty = *value == '\0';
-              parent_indent = indent;
-              v->value = g_steal_pointer (&value);
-              v->line = n;
-              g_free (parent);
-              parent = g_strdup (name);
-              g_hash_table_replace (section, g_steal_pointer (&name), v);
-            }
-        }
-      line = end ? end + 1 : NULL;
-    }
-  g_free (parent);
-  return ok;
-}
-
-/* The file at path; an empty one when there is none (as for the CLI). */
-static IniFile *
-ini_load (const char *path, GError **error)
-{
-  g_autoptr (IniFile) f = g_new0 (IniFile, 1);
-  f->path = g_strdup (path);
-  f->sections = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                       (GDestroyNotify) g_hash_table_unref);
-  g_autofree char *text = NULL;
-  gsize len = 0;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &text, &len, &local))
-    {
-      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return g_steal_pointer (&f);
-      g_set_error (error, KILN_ERROR, KILN_ERROR_HOST, "cannot read %s: %s",
-                   path, local->message);
-      return NULL;
-    }
-  const char *nul = memchr (text, '\0', len);
-  gboolean ok;
-  if (nul)
-    {
-      guint line = 1;
-      for (const char *p = text; p < nul; p++)
-        line += *p == '\n';
-      ok = ini_error (error, path, line, "a NUL byte: this is not a text "
-                      "file");
-    }
-  else
-    ok = ini_parse (f, text, error);
-  /* the text held the keys */
-  memset (text, 0, len);
-  return ok ? g_steal_pointer (&f) : NULL;
-}
-
-static GHashTable *
-ini_section (const IniFile *f, const char *name)
-{
-  return f ? g_hash_table_lookup (f->sections, name) : NULL;
-}
-
-/* a setting's value, NULL when it is absent or empty */
-static const IniValue *
-ini_get (GHashTable *section, const char *name)
-{
-  IniValue *v = section ? g_hash_table_lookup (section, name) : NULL;
-  return v && *v->value ? v : NULL;
-}
 
 /* ---- the environment ------------------------------------------------------ */
 
@@ -311,8 +37,8 @@ typedef struct {
   const char *const *envp;
   const char *profile;
   gboolean profile_named;   /* from AWS_PROFILE, not the default */
-  IniFile *credentials;
-  IniFile *config;
+  KilnAwsIniFile *credentials;
+  KilnAwsIniFile *config;
   GHashTable *cred_section; /* the profile in each file, NULL: absent */
   GHashTable *conf_section;
 } Sources;
@@ -320,11 +46,13 @@ typedef struct {
 /* The keys of a profile into c (*found); TRUE with *found FALSE when it
  * has none, FALSE with an error when it has half of them. */
 static gboolean
-keys_from_profile (Sources *s, GHashTable *section, const IniFile *file,
-                   KilnS3Config *c, gboolean *found, GError **error)
+keys_from_profile (Sources *s, GHashTable *section,
+                   const KilnAwsIniFile *file, KilnS3Config *c,
+                   gboolean *found, GError **error)
 {
-  const IniValue *id = ini_get (section, "aws_access_key_id");
-  const IniValue *secret = ini_get (section, "aws_secret_access_key");
+  const KilnAwsIniValue *id = kiln_aws_ini_get (section, "aws_access_key_id");
+  const KilnAwsIniValue *secret = kiln_aws_ini_get (section,
+                                                    "aws_secret_access_key");
   *found = FALSE;
   if (!id)
     return TRUE;
@@ -332,17 +60,18 @@ keys_from_profile (Sources *s, GHashTable *section, const IniFile *file,
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_INPUT, "%s:%u: profile "
                    "'%s' has aws_access_key_id but no aws_secret_access_key",
-                   file->path, id->line, s->profile);
+                   kiln_aws_ini_path (file), id->line, s->profile);
       return FALSE;
     }
-  const IniValue *token = ini_get (section, "aws_session_token");
+  const KilnAwsIniValue *token = kiln_aws_ini_get (section,
+                                                   "aws_session_token");
   if (!token)
-    token = ini_get (section, "aws_security_token");
+    token = kiln_aws_ini_get (section, "aws_security_token");
   c->access_key_id = g_strdup (id->value);
   c->secret_access_key = g_strdup (secret->value);
   c->session_token = token ? g_strdup (token->value) : NULL;
   c->credentials_from = g_strdup_printf ("profile '%s' in %s", s->profile,
-                                         file->path);
+                                         kiln_aws_ini_path (file));
   *found = TRUE;
   return TRUE;
 }
@@ -357,21 +86,22 @@ unsupported_source (GHashTable *section)
     "web_identity_token_file", "credential_source", NULL,
   };
   for (guint i = 0; names[i]; i++)
-    if (ini_get (section, names[i]))
+    if (kiln_aws_ini_get (section, names[i]))
       return names[i];
   return NULL;
 }
 
 /* "absent", "no profile 'x'", "no keys in profile 'x'" */
 static char *
-looked_at (const IniFile *file, GHashTable *section, const char *profile)
+looked_at (const KilnAwsIniFile *file, GHashTable *section,
+           const char *profile)
 {
-  if (g_hash_table_size (file->sections) == 0
-      && !g_file_test (file->path, G_FILE_TEST_EXISTS))
-    return g_strdup_printf ("%s (absent)", file->path);
+  const char *path = kiln_aws_ini_path (file);
+  if (kiln_aws_ini_is_empty (file) && !g_file_test (path, G_FILE_TEST_EXISTS))
+    return g_strdup_printf ("%s (absent)", path);
   if (!section)
-    return g_strdup_printf ("%s (no profile '%s')", file->path, profile);
-  return g_strdup_printf ("%s (no keys in profile '%s')", file->path, profile);
+    return g_strdup_printf ("%s (no profile '%s')", path, profile);
+  return g_strdup_printf ("%s (no keys in profile '%s')", path, profile);
 }
 
 static gboolean
@@ -419,7 +149,7 @@ resolve_keys (Sources *s, KilnS3Config *c, GError **error)
                    "give static keys (AWS_ACCESS_KEY_ID and "
                    "AWS_SECRET_ACCESS_KEY, or aws_access_key_id and "
                    "aws_secret_access_key in %s)", s->profile, other,
-                   s->credentials->path);
+                   kiln_aws_ini_path (s->credentials));
       return FALSE;
     }
   g_autofree char *in_cred = looked_at (s->credentials, s->cred_section,
@@ -455,12 +185,13 @@ resolve_region (Sources *s, KilnS3Config *c, GError **error)
       g_free (from);
       from = g_strdup ("AWS_DEFAULT_REGION");
     }
-  const IniValue *v = ini_get (s->conf_section, "region");
+  const KilnAwsIniValue *v = kiln_aws_ini_get (s->conf_section, "region");
   if (!value && v)
     {
       value = v->value;
       g_free (from);
-      from = g_strdup_printf ("%s:%u", s->config->path, v->line);
+      from = g_strdup_printf ("%s:%u", kiln_aws_ini_path (s->config),
+                              v->line);
     }
   if (!value)
     value = DEFAULT_REGION;
@@ -517,8 +248,8 @@ is_true (const char *v)
 static gboolean
 resolve_endpoint (Sources *s, KilnS3Config *c, GError **error)
 {
-  const IniValue *ignore = ini_get (s->conf_section,
-                                    "ignore_configured_endpoint_urls");
+  const KilnAwsIniValue *ignore =
+    kiln_aws_ini_get (s->conf_section, "ignore_configured_endpoint_urls");
   gboolean configured = !is_true (env_get (s->envp,
                                            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"))
                         && !(ignore && is_true (ignore->value));
@@ -533,24 +264,29 @@ resolve_endpoint (Sources *s, KilnS3Config *c, GError **error)
         if ((value = env_get (s->envp, vars[i])))
           from = g_strdup (vars[i]);
       /* services = NAME in the profile: [services NAME] with s3 = nested */
-      const IniValue *services = ini_get (s->conf_section, "services");
+      const KilnAwsIniValue *services = kiln_aws_ini_get (s->conf_section,
+                                                          "services");
       if (!value && services)
         {
           g_autofree char *name = g_strconcat ("services ", services->value,
                                                NULL);
-          const IniValue *v = ini_get (ini_section (s->config, name),
-                                       "s3.endpoint_url");
+          GHashTable *section = kiln_aws_ini_section (s->config, name);
+          const KilnAwsIniValue *v = kiln_aws_ini_get (section,
+                                                       "s3.endpoint_url");
           if (v)
             {
               value = v->value;
-              from = g_strdup_printf ("%s:%u", s->config->path, v->line);
+              from = g_strdup_printf ("%s:%u", kiln_aws_ini_path (s->config),
+                                      v->line);
             }
         }
-      const IniValue *v = ini_get (s->conf_section, "endpoint_url");
+      const KilnAwsIniValue *v = kiln_aws_ini_get (s->conf_section,
+                                                   "endpoint_url");
       if (!value && v)
         {
           value = v->value;
-          from = g_strdup_printf ("%s:%u", s->config->path, v->line);
+          from = g_strdup_printf ("%s:%u", kiln_aws_ini_path (s->config),
+                                  v->line);
         }
     }
   if (!value)
@@ -597,10 +333,11 @@ kiln_s3_config_resolve (const char *const *envp, GError **error)
                                             home);
   g_autofree char *conf_path = expand_home (conf ? conf : "~/.aws/config",
                                             home);
-  g_autoptr (IniFile) credentials = ini_load (cred_path, error);
+  g_autoptr (KilnAwsIniFile) credentials = kiln_aws_ini_load (cred_path,
+                                                              error);
   if (!credentials)
     return NULL;
-  g_autoptr (IniFile) config = ini_load (conf_path, error);
+  g_autoptr (KilnAwsIniFile) config = kiln_aws_ini_load (conf_path, error);
   if (!config)
     return NULL;
   s.credentials = credentials;
@@ -608,11 +345,11 @@ kiln_s3_config_resolve (const char *const *envp, GError **error)
 
   /* [NAME] in the credentials file; [profile NAME] in the config file,
    * but [default] for the default profile */
-  s.cred_section = ini_section (credentials, s.profile);
+  s.cred_section = kiln_aws_ini_section (credentials, s.profile);
   g_autofree char *conf_name = g_strconcat ("profile ", s.profile, NULL);
-  s.conf_section = ini_section (config, conf_name);
+  s.conf_section = kiln_aws_ini_section (config, conf_name);
   if (!s.conf_section && strcmp (s.profile, "default") == 0)
-    s.conf_section = ini_section (config, "default");
+    s.conf_section = kiln_aws_ini_section (config, "default");
   /* the CLI: a profile named but found nowhere is an error, unless it is
    * "default" */
   if (s.profile_named && strcmp (s.profile, "default") != 0

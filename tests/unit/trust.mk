@@ -24,3 +24,9 @@ UNIT_TESTS += tests/unit/test-s3-config
 tests_unit_test_s3_config_SOURCES = tests/unit/test-s3-config.c
 tests_unit_test_s3_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_s3_config_LDADD = $(UNIT_LDADD)
+# the AWS shared files' INI syntax (src/base/aws-ini.c), from text in
+# memory: errors name FILE:LINE, never the line
+UNIT_TESTS += tests/unit/test-aws-ini
+tests_unit_test_aws_ini_SOURCES = tests/unit/test-aws-ini.c
+tests_unit_test_aws_ini_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_aws_ini_LDADD = $(UNIT_LDADD)
