@@ -26,6 +26,9 @@ backends_libkilnbackends_a_SOURCES += \
 	backends/host-facts.h backends/host-kvm.c backends/host-programs.c \
 	backends/libvirt-facts.c backends/guestfs-appliance-check.c
 # S3 GetObject, PutObject, ListObjectsV2 (AWSTOE's S3Download and S3Upload,
-# run on the host; src/base/s3-config.c finds the keys)
+# run on the host; src/base/s3-config.c finds the keys): the operations
+# (s3.c), one signed request over libcurl (s3-request.c), S3's XML answers
+# read (s3-xml.c)
 backends_libkilnbackends_a_SOURCES += \
-	backends/s3.c backends/s3.h
+	backends/s3.c backends/s3.h backends/s3-private.h \
+	backends/s3-request.c backends/s3-xml.c
