@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/kiln.h"
+#include "curl-setup.h"
 
 #define MAX_ANSWER 4096
 
@@ -59,14 +60,7 @@ kiln_http_post (const char *url, const char *content_type, const char *body,
   headers = curl_slist_append (headers, "Expect:");
   char errbuf[CURL_ERROR_SIZE] = "";
 
-  curl_easy_setopt (curl, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-  curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-  curl_easy_setopt (curl, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
-#endif
-  curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  kiln_curl_setup (curl, url);
   curl_easy_setopt (curl, CURLOPT_TIMEOUT, (long) timeout_s);
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, (long) MIN (timeout_s, 10));
   curl_easy_setopt (curl, CURLOPT_USERAGENT, "kiln/" PACKAGE_VERSION);

@@ -20,7 +20,8 @@ backends_libkilnbackends_a_SOURCES = \
 # host programs kiln runs (notification commands, systemctl) and webhooks
 backends_libkilnbackends_a_SOURCES += \
 	backends/program.c backends/program.h \
-	backends/http.c backends/http.h
+	backends/http.c backends/http.h \
+	backends/curl-setup.c backends/curl-setup.h
 # kiln doctor's raw facts (src/doctor/ judges them)
 backends_libkilnbackends_a_SOURCES += \
 	backends/host-facts.h backends/host-kvm.c backends/host-programs.c \

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "common/kiln.h"
+#include "curl-setup.h"
 
 #define CONNECT_TIMEOUT_S 30L
 #define STALL_TIME_S 60L
@@ -270,15 +271,8 @@ kiln_s3_perform (const KilnS3Config *c, const KilnS3Request *r,
   if (!x->body_cap)
     x->body_cap = MAX_ERROR_BODY;
 
-  curl_easy_setopt (curl, CURLOPT_URL, url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-  curl_easy_setopt (curl, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-  curl_easy_setopt (curl, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
-#endif
-  curl_easy_setopt (curl, CURLOPT_FOLLOWLOCATION, 0L);
+  kiln_curl_setup (curl, url);
   curl_easy_setopt (curl, CURLOPT_PATH_AS_IS, 1L);
-  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (curl, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
   /* a large object takes as long as it takes; a dead one does not */
   curl_easy_setopt (curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
