@@ -91,6 +91,9 @@ kiln_boot_follow_line (KilnBootFollow *f, const char *line,
       return FALSE;
     }
   kiln_reporter_agent_event (r, ev, line);
+  /* the reporter masks secrets in place, replacing the members' strings:
+   * read the name again */
+  name = kiln_json_member_string (ev, KILN_EVENT_KEY_EVENT);
   if (g_strcmp0 (name, KILN_EVENT_HELLO) == 0)
     f->waiting = KILN_BOOT_WAIT_AGENT;
   else if (g_strcmp0 (name, KILN_EVENT_STEP_START) == 0)

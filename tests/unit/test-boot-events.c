@@ -123,10 +123,35 @@ test_deeply_nested_line_is_logged_not_parsed (void **state)
   assert_non_null (strstr (log, "unparseable line from the guest"));
 }
 
+/* With secrets the reporter masks every event in place, replacing its
+ * strings: the event's name must be read after that (a build with a secret
+ * parameter once missed its `done` this way, reading a freed name). */
+static void
+test_events_are_followed_when_secrets_are_masked (void **state)
+{
+  Fixture *fx = *state;
+  static const char *const secrets[] = { "hunter2", NULL };
+  kiln_reporter_set_secrets (fx->r, secrets);
+  assert_false (feed (fx, "{\"event\":\"hello\",\"boot\":1}"));
+  assert_false (feed (fx, "{\"event\":\"step-start\",\"document\":\"d\","
+                          "\"phase\":\"build\",\"step\":\"hunter2-step\","
+                          "\"attempt\":1,\"timeoutSeconds\":60}"));
+  assert_string_equal (fx->follow.step_name, "d/build/***-step");
+  assert_false (feed (fx, "{\"event\":\"step-end\",\"status\":\"success\"}"));
+  assert_int_equal (fx->res.steps_ended, 1);
+  assert_true (feed (fx, "{\"event\":\"done\",\"status\":\"success\"}"));
+  assert_true (fx->res.finished);
+  assert_true (fx->res.success);
+  g_autofree char *log = read_log (fx);
+  assert_null (strstr (log, "hunter2"));
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_events_are_followed_when_secrets_are_masked,
+                                     setup, teardown),
     cmocka_unit_test_setup_teardown (test_huge_step_timeouts_saturate, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (
