@@ -95,5 +95,5 @@ expect "DeleteFile with a wildcard deletes the matching files only" \
 expect_eq "DeleteFile refuses a folder" ignored "$(status_of files DeleteFolderAsFile)"
 expect_eq "DeleteFolder refuses a non-empty folder without force" ignored "$(status_of files DeleteNotEmpty)"
 expect "DeleteFolder with force deletes the tree" test ! -e "$R/tree4"
-expect_eq "S3 actions are refused in the guest" "S3 actions run on the host; this plan should not contain them" \
-  "$(message_of files S3)"
+expect_eq "an S3 entry without the host's transfer id (a plan not made by kiln) is refused" \
+  "S3Download: the input 'transfer' is required" "$(message_of files S3)"
