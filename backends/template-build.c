@@ -129,6 +129,21 @@ signal_group (GSubprocess *p, int sig)
     kill (-(pid_t) atoi (id), sig);
 }
 
+/* mmdebstrap's main process can end before the child of it that unmounts
+ * what it mounted in the tree: wait until no process of the group is
+ * left (at most `seconds`), then end whatever still is. */
+static void
+wait_for_group (pid_t group, guint seconds)
+{
+  if (group <= 0)
+    return;
+  gint64 end = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+  while (kill (-group, 0) == 0 && g_get_monotonic_time () < end)
+    g_usleep (100000);
+  if (kill (-group, 0) == 0)
+    kill (-group, SIGKILL);
+}
+
 /* Runs argv with stdout and stderr appended to the log (or stdout captured
  * into *out).  input, when not NULL, is written to its stdin. */
 gboolean
@@ -168,6 +183,9 @@ kiln_tb_run (Ctx *c, const char *const *argv, const char *const *env,
       g_prefix_error (error, "%s: ", argv[0]);
       return FALSE;
     }
+  /* the group's id, for after the tool itself is gone */
+  const char *id = g_subprocess_get_identifier (p);
+  pid_t group = id ? (pid_t) atoi (id) : 0;
   g_autoptr (GError) local = NULL;
   g_autofree char *stdout_text = NULL;
   if (!g_subprocess_communicate_utf8 (p, input, c->cancellable,
@@ -183,6 +201,7 @@ kiln_tb_run (Ctx *c, const char *const *argv, const char *const *env,
           g_subprocess_force_exit (p);
           g_subprocess_wait (p, NULL, NULL);
         }
+      wait_for_group (group, 30);
       if (g_error_matches (local, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_set_error (error, KILN_ERROR, KILN_ERROR_CANCELLED,
                      "cancelled while running %s", argv[0]);
