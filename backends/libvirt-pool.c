@@ -24,6 +24,7 @@ struct KilnPool {
   virStoragePoolPtr pool;
   char *name;
   char *path;
+  GCancellable *cancellable;   /* stops a transfer between two chunks */
 };
 
 void
@@ -35,7 +36,14 @@ kiln_pool_close (KilnPool *p)
     virStoragePoolFree (p->pool);
   g_free (p->name);
   g_free (p->path);
+  g_clear_object (&p->cancellable);
   g_free (p);
+}
+
+void
+kiln_pool_set_cancellable (KilnPool *p, GCancellable *cancellable)
+{
+  g_set_object (&p->cancellable, cancellable);
 }
 
 const char *
@@ -124,17 +132,37 @@ kiln_pool_open (KilnHypervisor *hv, const char *name, const char *path,
   return g_steal_pointer (&p);
 }
 
+/* A transfer that ended early: cancelled, or libvirt's reason. */
+static void
+transfer_fail (KilnPool *p, GError **error, const char *failed_fmt,
+               const char *doing_fmt, const char *arg)
+{
+  if (g_cancellable_is_cancelled (p->cancellable))
+    {
+      g_autofree char *doing = g_strdup_printf (doing_fmt, arg);
+      g_set_error (error, KILN_ERROR, KILN_ERROR_CANCELLED,
+                   "%s was stopped: cancelled", doing);
+    }
+  else
+    pool_fail (error, failed_fmt, arg);
+}
+
 /* ---- sending: the local file's data and holes ------------------------- */
 
 typedef struct {
   int fd;
   off_t size;
+  GCancellable *cancellable;
 } Source;
 
 static int
 send_data (virStreamPtr st, char *buf, size_t nbytes, void *opaque)
 {
   Source *s = opaque;
+  /* a signal ends a parent's upload (gigabytes over ssh) here, between
+   * two chunks, not when the whole file has gone */
+  if (g_cancellable_is_cancelled (s->cancellable))
+    return -1;
   ssize_t n;
   do
     n = read (s->fd, buf, nbytes);
@@ -225,7 +253,8 @@ kiln_pool_upload (KilnPool *p, const char *local_path, const char *vol_name,
                    local_path, g_strerror (e));
       return NULL;
     }
-  Source src = { .fd = fd, .size = st.st_size };
+  Source src = { .fd = fd, .size = st.st_size,
+                 .cancellable = p->cancellable };
   virStorageVolPtr vol = create_volume (p, vol_name, st.st_size, error);
   if (!vol)
     {
@@ -243,7 +272,8 @@ kiln_pool_upload (KilnPool *p, const char *local_path, const char *vol_name,
   else if (stream)
     virStreamAbort (stream);
   if (!ok)
-    pool_fail (error, "cannot upload %s", local_path);
+    transfer_fail (p, error, "cannot upload %s", "sending %s to the target",
+                   local_path);
   if (stream)
     virStreamFree (stream);
   close (fd);
@@ -259,10 +289,18 @@ kiln_pool_upload (KilnPool *p, const char *local_path, const char *vol_name,
 
 /* ---- receiving: data written, holes skipped ---------------------------- */
 
+typedef struct {
+  int fd;
+  GCancellable *cancellable;
+} Sink;
+
 static int
 recv_data (virStreamPtr st, const char *buf, size_t nbytes, void *opaque)
 {
-  int fd = *(int *) opaque;
+  const Sink *s = opaque;
+  int fd = s->fd;
+  if (g_cancellable_is_cancelled (s->cancellable))
+    return -1;
   size_t done = 0;
   while (done < nbytes)
     {
@@ -279,7 +317,7 @@ recv_data (virStreamPtr st, const char *buf, size_t nbytes, void *opaque)
 static int
 recv_hole (virStreamPtr st, long long length, void *opaque)
 {
-  int fd = *(int *) opaque;
+  int fd = ((const Sink *) opaque)->fd;
   off_t cur = lseek (fd, length, SEEK_CUR);
   /* a hole at the very end: the file still ends there */
   return cur < 0 || ftruncate (fd, cur) < 0 ? -1 : 0;
@@ -302,17 +340,19 @@ kiln_pool_download (KilnPool *p, const char *vol_name,
                    local_path, g_strerror (e));
       return FALSE;
     }
+  Sink sink = { .fd = fd, .cancellable = p->cancellable };
   virStreamPtr stream = virStreamNew (virStoragePoolGetConnect (p->pool), 0);
   gboolean ok = stream
       && virStorageVolDownload (vol, stream, 0, 0,
                                 VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM) == 0
-      && virStreamSparseRecvAll (stream, recv_data, recv_hole, &fd) == 0;
+      && virStreamSparseRecvAll (stream, recv_data, recv_hole, &sink) == 0;
   if (ok)
     ok = virStreamFinish (stream) == 0;
   else if (stream)
     virStreamAbort (stream);
   if (!ok)
-    pool_fail (error, "cannot download volume %s", vol_name);
+    transfer_fail (p, error, "cannot download volume %s",
+                   "fetching volume %s from the target", vol_name);
   if (stream)
     virStreamFree (stream);
   if (close (fd) < 0 && ok)

@@ -9,7 +9,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 #include "common/kiln-types.h"
 
@@ -20,6 +20,11 @@ KilnPool *kiln_pool_open (KilnHypervisor *hv, const char *name,
                           const char *path, GError **error);
 void kiln_pool_close (KilnPool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnPool, kiln_pool_close)
+
+/* Uploads and downloads check cancellable between chunks: once it is
+ * cancelled (a signal) they stop, delete what they half-wrote and fail
+ * with KILN_ERROR_CANCELLED.  NULL: they run to the end. */
+void kiln_pool_set_cancellable (KilnPool *pool, GCancellable *cancellable);
 
 /* The pool's directory on the target. */
 const char *kiln_pool_path (KilnPool *pool);

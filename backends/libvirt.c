@@ -439,29 +439,11 @@ kiln_hypervisor_reap_embedded (const char *embed_root, GPtrArray *killed)
   return killed ? killed->len - before : 0;
 }
 
-gboolean
-kiln_hypervisor_reap_named (const char *uri, const char *prefix,
-                            GPtrArray *killed, GPtrArray *volumes,
-                            GError **error)
+/* The domains and volumes on conn whose names begin with prefix. */
+static void
+reap_on (virConnectPtr conn, const char *prefix, GPtrArray *killed,
+         GPtrArray *volumes)
 {
-  /* only the local daemon's own socket: a transport (ext, ssh) would run
-   * a program on behalf of a kiln that is gone */
-  g_autoptr (GUri) u = g_uri_parse (uri, G_URI_FLAGS_NON_DNS, NULL);
-  const char *scheme = u ? g_uri_get_scheme (u) : NULL;
-  const char *host = u ? g_uri_get_host (u) : NULL;
-  if (!scheme || (g_strcmp0 (scheme, "qemu") != 0
-                  && g_strcmp0 (scheme, "qemu+unix") != 0)
-      || (host && *host) || g_uri_get_query (u))
-    return TRUE;
-  if (!libvirt_init (error))
-    return FALSE;
-  virConnectPtr conn = virConnectOpen (uri);
-  if (!conn)
-    {
-      g_autofree char *what = g_strdup_printf ("cannot connect to %s", uri);
-      kiln_libvirt_set_error (error, what);
-      return FALSE;
-    }
   virDomainPtr *doms = NULL;
   int n = virConnectListAllDomains (conn, &doms,
                                     VIR_CONNECT_LIST_DOMAINS_ACTIVE);
@@ -495,8 +477,48 @@ kiln_hypervisor_reap_named (const char *uri, const char *prefix,
       virStoragePoolFree (pools[i]);
     }
   free (pools);
+}
+
+gboolean
+kiln_hypervisor_reap_named (const char *uri, const char *prefix,
+                            GPtrArray *killed, GPtrArray *volumes,
+                            GError **error)
+{
+  /* only the local daemon's own socket: a transport (ext, ssh) would run
+   * a program on behalf of a kiln that is gone */
+  if (!kiln_hypervisor_uri_is_local_daemon (uri))
+    return TRUE;
+  if (!libvirt_init (error))
+    return FALSE;
+  virConnectPtr conn = virConnectOpen (uri);
+  if (!conn)
+    {
+      g_autofree char *what = g_strdup_printf ("cannot connect to %s", uri);
+      kiln_libvirt_set_error (error, what);
+      return FALSE;
+    }
+  reap_on (conn, prefix, killed, volumes);
   virConnectClose (conn);
   return TRUE;
+}
+
+gboolean
+kiln_hypervisor_uri_is_local_daemon (const char *uri)
+{
+  g_autoptr (GUri) u = g_uri_parse (uri, G_URI_FLAGS_NON_DNS, NULL);
+  const char *scheme = u ? g_uri_get_scheme (u) : NULL;
+  const char *host = u ? g_uri_get_host (u) : NULL;
+  return scheme && (g_str_equal (scheme, "qemu")
+                    || g_str_equal (scheme, "qemu+unix"))
+         && !(host && *host) && !g_uri_get_query (u);
+}
+
+void
+kiln_hypervisor_reap_prefix (KilnHypervisor *hv, const char *prefix,
+                             GPtrArray *killed, GPtrArray *volumes)
+{
+  if (hv->conn)
+    reap_on (hv->conn, prefix, killed, volumes);
 }
 
 KilnTargetKind

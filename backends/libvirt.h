@@ -55,6 +55,16 @@ gboolean kiln_hypervisor_reap_named (const char *uri, const char *prefix,
                                      GPtrArray *killed, GPtrArray *volumes,
                                      GError **error);
 
+/* Whether uri names a daemon on this host through its own socket
+ * (qemu:///system, qemu:///session, qemu+unix:///...): what
+ * kiln_hypervisor_reap_named asks. */
+gboolean kiln_hypervisor_uri_is_local_daemon (const char *uri);
+
+/* As kiln_hypervisor_reap_named, on hv's own connection (any transport:
+ * the caller connected to that target for its own work). */
+void kiln_hypervisor_reap_prefix (KilnHypervisor *hv, const char *prefix,
+                                  GPtrArray *killed, GPtrArray *volumes);
+
 /* ---- the accelerator probe: mechanics only (the decision, the cache and
  * when to probe are src/build/accel-decide.c's) ---- */
 

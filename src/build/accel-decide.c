@@ -18,6 +18,7 @@
 #include "base/signals.h"
 #include "common/kiln.h"
 #include "common/kiln-json.h"
+#include "store/target-claims.h"
 
 #define CACHE_FILE "accel-probe.json"
 
@@ -217,6 +218,21 @@ run_probe (KilnHypervisor *hv, KilnPool *pool, const char *probe_init,
   g_autofree char *workdir = scratch_dir (base, "probe-XXXXXX", error);
   if (workdir == NULL)
     return FALSE;
+  /* on a daemon the probe's kernel and initramfs are volumes
+   * kiln-probe-XXXXXX-* (backends/libvirt-accel.c names them after
+   * workdir): claimed, so a kiln killed meanwhile leaves a note of them */
+  g_autoptr (KilnTargetClaim) claim = NULL;
+  if (pool)
+    {
+      g_autofree char *base_name = g_path_get_basename (workdir);
+      g_autofree char *prefix = g_strdup_printf ("kiln-%s-", base_name);
+      claim = kiln_target_claim_new (kiln_hypervisor_uri (hv), prefix, error);
+      if (claim == NULL)
+        {
+          g_rmdir (workdir);
+          return FALSE;
+        }
+    }
   g_autoptr (GCancellable) cancel = g_cancellable_new ();
   guint stop = kiln_signal_stop_add (cancel_probe, cancel);
   gint64 start = g_get_monotonic_time ();

@@ -7,6 +7,8 @@
 #include "accel-decide.h"
 #include "target-disks.h"
 #include "backends/libvirt-pool.h"
+#include "store/recover.h"
+#include "store/target-claims.h"
 #include "backends/libvirt.h"
 #include "backends/qemu-img.h"
 #include "base/doctor-hint.h"
@@ -36,7 +38,32 @@ kiln_machine_free (KilnMachine *m)
     kiln_pool_close (m->pool);
   if (m->hv)
     kiln_hypervisor_close (m->hv);
+  /* after the boots deleted their volumes (or warned that they could not:
+   * a volume a live kiln failed to delete is not a killed kiln's) */
+  kiln_target_claim_free (m->claim);
   g_free (m);
+}
+
+static void
+report_recovered (const char *message, gpointer data)
+{
+  kiln_reporter_info (data, "%s", message);
+}
+
+/* On a daemon target: what killed kilns left there goes first, then this
+ * build's names are claimed before it makes any (store/target-claims.h),
+ * and a signal stops a parent's upload between two chunks. */
+static gboolean
+claim_target (KilnJobContext *ctx, KilnMachine *m, GError **error)
+{
+  kiln_target_recover (m->hv, report_recovered, ctx->r);
+  g_autofree char *prefix = g_strdup_printf ("kiln-%s-", ctx->domain_tag);
+  m->claim = kiln_target_claim_new (kiln_hypervisor_uri (m->hv), prefix,
+                                    error);
+  if (m->claim == NULL)
+    return FALSE;
+  kiln_pool_set_cancellable (m->pool, ctx->cancellable);
+  return TRUE;
 }
 
 KilnMachine *
@@ -57,6 +84,8 @@ kiln_stage_open_machine (KilnJobContext *ctx, GError **error)
   /* libguestfs needs the disk on this host, and a daemon's QEMU (another
    * user, maybe another host) gets it through a storage pool there */
   if (!kiln_target_pool_open (m->hv, ctx->job->pool, &m->pool, error))
+    return NULL;
+  if (m->pool && !claim_target (ctx, m, error))
     return NULL;
   m->accel = kiln_accel_decide_on (m->hv, m->pool, ctx->job->accel, ctx->r,
                                    error);

@@ -36,6 +36,7 @@
 #include "base/workspace.h"
 #include "outputs/lint.h"
 #include "store/store.h"
+#include "store/target-claims.h"
 
 /* What every stage of one job shares; job.c owns it. */
 typedef struct {
@@ -103,6 +104,8 @@ typedef struct {
   KilnHypervisor *hv;
   KilnPool *pool;              /* a daemon target's storage pool, else NULL */
   KilnAccel accel;             /* decided once for the boots and appliances */
+  KilnTargetClaim *claim;      /* the build's names on a daemon target
+                                * (store/target-claims.h), else NULL */
 } KilnMachine;
 
 void kiln_machine_free (KilnMachine *m);   /* closes the hypervisor */

@@ -23,6 +23,7 @@
 #include "build/target-disks.h"
 #include "store/build-ref.h"
 #include "store/catalog.h"
+#include "store/recover.h"
 #include "store/store.h"
 #include "commands.h"
 #include "common/kiln.h"
@@ -509,7 +510,11 @@ cmd_parents (const char *uri, const char *pool_name, gboolean prune,
   g_autoptr (KilnPool) pool = NULL;
   g_autoptr (GPtrArray) parents = NULL;
   if (hv && kiln_target_pool_open (hv, pool_name, &pool, &error))
-    parents = kiln_target_cached_parents (pool, &error);
+    {
+      /* connected there anyway: what killed kilns left goes first */
+      kiln_target_recover (hv, NULL, NULL);
+      parents = kiln_target_cached_parents (pool, &error);
+    }
   if (!parents)
     {
       kiln_print_text (stderr, "kiln images: %s\n", error->message);

@@ -25,6 +25,8 @@
 #include "backends/libvirt-pool.h"
 #include "build/accel-decide.h"
 #include "build/target-disks.h"
+#include "store/recover.h"
+#include "store/target-claims.h"
 #include "templates/template.h"
 
 /* A test domain under TCG reaches userland in ~8 s on an idle machine;
@@ -209,7 +211,7 @@ check_mirror (const KilnTemplate *t, gboolean built)
 /* Whether kiln may write volumes into pool: a one-byte volume is sent
  * and deleted again. */
 static gboolean
-pool_writable (KilnPool *pool, GError **error)
+pool_writable (KilnHypervisor *hv, KilnPool *pool, GError **error)
 {
   g_autofree char *dir = g_dir_make_tmp ("kiln-pool-XXXXXX", error);
   if (dir == NULL)
@@ -217,8 +219,11 @@ pool_writable (KilnPool *pool, GError **error)
   g_autofree char *file = g_build_filename (dir, "write-check", NULL);
   g_autofree char *base = g_path_get_basename (dir);
   g_autofree char *vol = g_strdup_printf ("%s-write-check", base);
+  g_autofree char *prefix = g_strdup_printf ("%s-", base);
+  g_autoptr (KilnTargetClaim) claim
+      = kiln_target_claim_new (kiln_hypervisor_uri (hv), prefix, error);
   g_autofree char *at = NULL;
-  if (g_file_set_contents (file, "k", 1, error))
+  if (claim && g_file_set_contents (file, "k", 1, error))
     at = kiln_pool_upload (pool, file, vol, error);
   if (at)
     kiln_pool_delete (pool, vol, NULL);
@@ -266,9 +271,12 @@ kiln_doctor_run (const char *connect, KilnDoctorFn fn, gpointer user_data)
   g_autoptr (KilnPool) pool = NULL;
   g_autoptr (GError) pool_error = NULL;
   guint64 pool_free = 0;
+  /* connected there anyway: what killed kilns left goes first */
+  if (on_daemon)
+    kiln_target_recover (hv, NULL, NULL);
   if (on_daemon
       && !(kiln_target_pool_open (hv, NULL, &pool, &pool_error)
-           && pool_writable (pool, &pool_error)
+           && pool_writable (hv, pool, &pool_error)
            && kiln_pool_space (pool, &pool_free, &pool_error)))
     g_clear_pointer (&pool, kiln_pool_close);
   g_autofree char *probe_reason = NULL;

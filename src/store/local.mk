@@ -4,6 +4,7 @@
 src_libkilncore_a_SOURCES += \
 	src/store/store.c src/store/store.h \
 	src/store/recover.c src/store/recover.h \
+	src/store/target-claims.c src/store/target-claims.h \
 	src/store/build-secret.c src/store/build-secret.h \
 	src/store/catalog.c src/store/catalog.h src/store/catalog-private.h \
 	src/store/catalog-pipelines.c src/store/catalog-pipelines.h \

@@ -5,8 +5,10 @@
 
 #include "backends/libvirt.h"
 #include "base/owner.h"
+#include "base/paths.h"
 #include "base/workspace.h"
 #include "outputs/outputs.h"
+#include "target-claims.h"
 
 static void
 say (KilnRecoverFn fn, gpointer data, const char *fmt, ...)
@@ -111,6 +113,55 @@ recover_builds (KilnStore *store, KilnRecoverFn fn, gpointer data)
   return found;
 }
 
+/* What the claims of dead owners name on a target: on hv's own
+ * connection when hv is given (it was opened for this very target), else
+ * on a daemon on this host (any other target waits for a kiln that
+ * connects there).  Returns how many claims were settled. */
+static guint
+recover_claims (KilnHypervisor *hv, const char *home, KilnRecoverFn fn,
+                gpointer data)
+{
+  g_autoptr (GPtrArray) claims = kiln_target_claims_orphaned (
+      home, hv ? kiln_hypervisor_uri (hv) : NULL);
+  guint settled = 0;
+  for (guint i = 0; i < claims->len; i++)
+    {
+      const KilnOrphanClaim *c = claims->pdata[i];
+      g_autoptr (GPtrArray) killed = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr (GPtrArray) volumes = g_ptr_array_new_with_free_func (g_free);
+      if (hv)
+        kiln_hypervisor_reap_prefix (hv, c->prefix, killed, volumes);
+      else if (!kiln_hypervisor_uri_is_local_daemon (c->uri))
+        continue;
+      else
+        {
+          g_autoptr (GError) error = NULL;
+          if (!kiln_hypervisor_reap_named (c->uri, c->prefix, killed, volumes,
+                                           &error))
+            {
+              say (fn, data, "cannot look for what a killed kiln left on %s "
+                   "(%s*): %s", c->uri, c->prefix, error->message);
+              continue;
+            }
+        }
+      for (guint j = 0; j < killed->len; j++)
+        say (fn, data, "stopped the domain %s on %s, left running by a kiln "
+             "that was killed", (char *) killed->pdata[j], c->uri);
+      for (guint j = 0; j < volumes->len; j++)
+        say (fn, data, "deleted the volume %s on %s, left by a kiln that was "
+             "killed", (char *) volumes->pdata[j], c->uri);
+      kiln_orphan_claim_drop (c);
+      settled++;
+    }
+  return settled;
+}
+
+guint
+kiln_target_recover (KilnHypervisor *hv, KilnRecoverFn fn, gpointer data)
+{
+  return recover_claims (hv, kiln_home (), fn, data);
+}
+
 guint
 kiln_store_recover (KilnStore *store, const char *home, KilnRecoverFn fn,
                     gpointer data)
@@ -118,6 +169,7 @@ kiln_store_recover (KilnStore *store, const char *home, KilnRecoverFn fn,
   guint found = store ? recover_builds (store, fn, data) : 0;
   g_autoptr (GPtrArray) dirs = g_ptr_array_new_with_free_func (g_free);
   found += kiln_workspace_reap (home, dirs);
+  found += recover_claims (NULL, home, fn, data);
   for (guint i = 0; i < dirs->len; i++)
     say (fn, data, "removed the work directory %s of a kiln that was killed",
          (char *) dirs->pdata[i]);

@@ -14,10 +14,14 @@
  * has the URI) has its domains, named kiln-TAG-..., destroyed there (they
  * end with kiln's connection anyway: started with autodestroy), and one
  * killed during distribute has the hidden temporary directory in its
- * output directory removed (outputs.h).
+ * output directory removed (outputs.h).  What a killed kiln made on any
+ * target (target-claims.h) is removed there: at once on a daemon on this
+ * host, on another target when a kiln next connects to it
+ * (kiln_target_recover).
  */
 #pragma once
 
+#include "common/kiln-types.h"
 #include "store.h"
 
 /* One line per thing recovered, for the user (stderr by default). */
@@ -27,3 +31,10 @@ typedef void (*KilnRecoverFn) (const char *message, gpointer data);
  * work directories and domains it found.  fn NULL: print to stderr. */
 guint kiln_store_recover (KilnStore *store, const char *home,
                           KilnRecoverFn fn, gpointer data);
+
+/* Removes on hv's target what the claims of dead owners name there (a
+ * killed build's or probe's volumes and domains); returns how many claims
+ * were settled.  Called by whatever connects to a target for its own
+ * work. */
+guint kiln_target_recover (KilnHypervisor *hv, KilnRecoverFn fn,
+                           gpointer data);

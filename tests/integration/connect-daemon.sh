@@ -12,7 +12,10 @@
 # the cached parent only, and no domain is left.  `kiln doctor --connect
 # URI` looks at that target, pool included.  A remote URI (qemu+ssh to the
 # same daemon through an sshd the test starts on loopback) builds the same
-# way, its console and agent through libvirt streams.
+# way, its console and agent through libvirt streams; what a kiln killed
+# there (in its probe, in its build boot) left on it is removed by the
+# next kiln that connects there (store/target-claims.h).  An upload stops
+# at a signal.
 #
 # The daemon is a real libvirtd started here as a user would start it by
 # hand (its own config, log and pid files under $TEST_TMP), first without
@@ -160,6 +163,25 @@ expect_eq "a deleted volume is gone" no "$(pool_cmd pool-has --volume tiny.qcow2
 expect_eq "nothing left in the pool's directory" "" "$(ls -A "$pool_dir")"
 pool_cmd pool-delete --volume tiny.qcow2 || fail "deleting a missing volume is not an error"
 ok "storage pool: volumes round-trip and are deleted"
+# A signal stops an upload between two chunks (a parent of gigabytes over
+# ssh would otherwise hold kiln until it had all gone): 2 GiB of data, no
+# holes, SIGINT once the volume exists; the half-sent volume is deleted.
+head -c 2G /dev/zero > "$tmp/full.raw"
+# (the driver itself in the background: a function would put a subshell
+# between the signal and it)
+"$DRIVER" --connect "$uri" --pool "$pool" --pool-path "$pool_dir" \
+  pool-upload --file "$tmp/full.raw" --volume full.raw > "$tmp/cancel.out" 2>&1 &
+upid=$!
+cleanup_fn kill_if_running "$upid"
+until [ -e "$pool_dir/full.raw" ] || ! kill -0 "$upid" 2> /dev/null; do sleep 0.02; done
+kill -INT "$upid"
+wait "$upid"
+expect_eq "the interrupted upload failed" 3 "$?"
+expect_grep -F "sending $tmp/full.raw to the target was stopped: cancelled" "$tmp/cancel.out"
+expect_eq "no half-sent volume" no "$(pool_cmd pool-has --volume full.raw)"
+expect_eq "nothing left in the pool's directory" "" "$(ls -A "$pool_dir")"
+rm -f "$tmp/full.raw"
+ok "an upload stops at a signal, between two chunks, and leaves no volume"
 
 # 3. With virtlogd: a tiny-image build with a build and a test phase
 #    succeeds on the daemon, its disks through kiln's pool.
@@ -410,6 +432,31 @@ remote="qemu+ssh://root@127.0.0.1:$port/system?command=$sshd_dir/ssh"
 expect "the remote URI reaches the daemon over ssh" virsh -c "$remote" hostname
 sed 's|^version: .*|version: 1.0.2|; s|out-built|out-remote|' \
   "$tmp/daemon.yaml" > "$tmp/remote.yaml"
+# 5a. What a kiln killed (-9) while working on a remote target leaves
+#     there is removed by the next kiln that connects to it, never by one
+#     that does not (no ssh on behalf of a kiln that is gone): first the
+#     probe's kernel and initramfs volumes (the first build on this target
+#     probes it: the accel cache is per target).
+pool_names () { virsh -c "$uri" vol-list kiln | awk 'NR > 2 && $1 { print $1 }' | sort | xargs; }
+"$KILN" build "$tmp/remote.yaml" --force --connect "$remote" < /dev/null > "$tmp/probe-kill.out" 2>&1 &
+kpid=$!
+cleanup_fn kill_if_running "$kpid"
+probing () { pool_names | grep -q 'kiln-probe-.*-initramfs'; }
+wait_for --while "$kpid" "the probe's volumes on the remote target" probing
+probe_vols=$(pool_names | tr ' ' '\n' | grep '^kiln-probe-' | xargs)
+kill -KILL "$kpid"
+wait "$kpid" 2> /dev/null
+expect_exit 0 --out "$tmp/probe-kill-list.out" "$KILN" images list
+expect_eq "a kiln that does not connect there leaves them" "$probe_vols" \
+  "$(pool_names | tr ' ' '\n' | grep '^kiln-probe-' | xargs)"
+expect_exit 0 --out "$tmp/probe-kill-parents.out" "$KILN" images parents --connect "$remote"
+for v in $probe_vols; do
+  expect_grep -F "deleted the volume $v on $remote, left by a kiln that was killed" \
+    "$tmp/probe-kill-parents.out"
+done
+expect_eq "the pool holds the cached parent only" "$parent_vol $parent_vol.complete" "$(pool_names)"
+expect_eq "no claim left in \$KILN_HOME/targets" "" "$(ls -A "$KILN_HOME/targets")"
+ok "a probe killed on a remote target: its volumes ($probe_vols) went with the next kiln there"
 expect_exit 0 --out "$tmp/remote.out" "$KILN" build "$tmp/remote.yaml" --force --connect "$remote"
 expect_grep -F "the parent is on the target already (volume $parent_vol): reused" "$tmp/remote.out"
 expect_grep "step: daemon-note/build/Write: success" "$tmp/remote.out"
@@ -425,6 +472,31 @@ expect_eq "the pool holds the cached parent only" "$parent_vol $parent_vol.compl
   "$(virsh -c "$uri" vol-list kiln --details | awk 'NR > 2 && $1 { print $1 }' | sort | xargs)"
 expect_eq "no domain left on the daemon" "" "$(virsh -c "$uri" list --all --name | grep . || true)"
 ok "a build on a remote target ($remote): disks, agent and console through libvirt"
+
+# 5b. Then a build killed in its build boot there: its overlay and seed
+#     stay until a kiln connects to that target again.
+sed 's|^version: .*|version: 1.0.3|; s|out-built|out-remote-killed|' \
+  "$tmp/daemon.yaml" > "$tmp/remote-killed.yaml"
+"$KILN" build "$tmp/remote-killed.yaml" --force --connect "$remote" < /dev/null > "$tmp/remote-kill.out" 2>&1 &
+kpid=$!
+cleanup_fn kill_if_running "$kpid"
+rbooting () { grep -q 'step: daemon-note/build/Write$' "$tmp/remote-kill.out"; }
+wait_for --while "$kpid" "the remote build's first step" rbooting
+rtag=$(sqlite3 "$KILN_HOME/catalog.db" \
+  "SELECT domain_tag FROM builds WHERE name = 'sysconn-built' AND version = '1.0.3' ORDER BY id DESC LIMIT 1")
+[[ $rtag =~ ^[0-9a-f]{8}$ ]] || fail "no domain tag for the remote build: '$rtag'"
+kill -KILL "$kpid"
+wait "$kpid" 2> /dev/null
+expect_exit 0 --out "$tmp/remote-kill-list.out" "$KILN" images list
+expect_grep "build sysconn-built/1.0.3/[0-9]* marked failed: kiln was killed" "$tmp/remote-kill-list.out"
+expect_grep "kiln-$rtag-build-disk.qcow2" <(pool_names | tr ' ' '\n')
+expect_exit 0 --out "$tmp/remote-kill-parents.out" "$KILN" images parents --connect "$remote"
+expect_grep -F "deleted the volume kiln-$rtag-build-disk.qcow2 on $remote, left by a kiln that was killed" \
+  "$tmp/remote-kill-parents.out"
+expect_grep -F "deleted the volume kiln-$rtag-build-seed.img on $remote" "$tmp/remote-kill-parents.out"
+expect_eq "the pool holds the cached parent only" "$parent_vol $parent_vol.complete" "$(pool_names)"
+wait_for "the killed remote build's domain to end" test -z "$(virsh -c "$uri" list --name | grep . || true)"
+ok "a build killed on a remote target: its volumes went with the next kiln that connected there"
 
 # 6. The cached parent, as kiln images lists and prunes it (over ssh too).
 expect_exit 0 --out "$tmp/parents.json" "$KILN" images parents --connect "$remote" --json

@@ -349,6 +349,7 @@ cmd_pool (KilnHypervisor *hv, const char *cmd)
                                               &error);
   if (!pool)
     return host_error (error);
+  kiln_pool_set_cancellable (pool, cancel);
   if (g_str_equal (cmd, "pool-has"))
     {
       printf ("%s\n", kiln_pool_has (pool, opt_volume) ? "yes" : "no");

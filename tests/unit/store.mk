@@ -27,3 +27,10 @@ UNIT_TESTS += tests/unit/test-lifecycle
 tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_lifecycle_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# what kiln is about to make on a libvirt target, recorded first
+# (src/store/target-claims.c): real files, a real child process killed
+# with its claim
+UNIT_TESTS += tests/unit/test-target-claims
+tests_unit_test_target_claims_SOURCES = tests/unit/test-target-claims.c
+tests_unit_test_target_claims_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_target_claims_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
