@@ -119,8 +119,12 @@ kiln_reporter_open_log (KilnReporter *r, const char *path, GError **error)
   /* "w": a build number an up-to-date run gave back is used again, and
    * its log must not start with that run's lines. */
   FILE *f = fopen (path, "w");
-  /* private (docs/outputs.md), also when an older kiln made it readable */
-  if (f && fchmod (fileno (f), 0600) < 0)
+  /* private (docs/outputs.md), also when an older kiln made it readable;
+   * only a regular file: a log sent to /dev/null (the fuzzers do) must
+   * not take the device's mode away from every other user */
+  struct stat st;
+  if (f && (fstat (fileno (f), &st) < 0
+            || (S_ISREG (st.st_mode) && fchmod (fileno (f), 0600) < 0)))
     g_clear_pointer (&f, fclose);
   if (!f)
     {

@@ -17,6 +17,11 @@ UNIT_TESTS += tests/unit/test-secret-mask
 tests_unit_test_secret_mask_SOURCES = tests/unit/test-secret-mask.c
 tests_unit_test_secret_mask_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_secret_mask_LDADD = $(UNIT_LDADD)
+# the build log's mode: private when a file, a device's left alone
+UNIT_TESTS += tests/unit/test-reporter-log
+tests_unit_test_reporter_log_SOURCES = tests/unit/test-reporter-log.c
+tests_unit_test_reporter_log_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_reporter_log_LDADD = $(UNIT_LDADD)
 # S3 keys, region and endpoint as the AWS CLI finds them
 # (src/base/s3-config.c): real files in a temporary home, no key in any
 # message
