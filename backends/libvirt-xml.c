@@ -187,7 +187,13 @@ kiln_domain_xml (const KilnDomainSpec *spec, const char *name)
       attr (channel, "type", "unix");
       xmlNodePtr source = child (channel, "source", NULL);
       if (spec->channel_stream)
-        attr (source, "mode", "bind");  /* libvirt's path; opened by stream */
+        {
+          /* QEMU's socket, opened by libvirt for the stream: at
+           * libvirt's own path unless given one */
+          attr (source, "mode", "bind");
+          if (spec->channel_socket)
+            attr (source, "path", spec->channel_socket);
+        }
       else
         {
           attr (source, "mode", "connect");

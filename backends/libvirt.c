@@ -521,6 +521,20 @@ kiln_hypervisor_reap_prefix (KilnHypervisor *hv, const char *prefix,
     reap_on (hv->conn, prefix, killed, volumes);
 }
 
+/* The daemon is this user's own session daemon on this host, its QEMU
+ * running as kiln's user: qemu:///session opened by anyone but root (for
+ * root, libvirt takes qemu:///session for the system daemon). */
+static gboolean
+runs_as_this_user (KilnHypervisor *hv)
+{
+  if (hv->embed_root || geteuid () == 0)
+    return FALSE;
+  g_autoptr (GUri) u = g_uri_parse (hv->uri, G_URI_FLAGS_NON_DNS, NULL);
+  const char *host = u ? g_uri_get_host (u) : NULL;
+  return u && !(host && *host)
+         && g_strcmp0 (g_uri_get_path (u), "/session") == 0;
+}
+
 KilnTargetKind
 kiln_hypervisor_target_kind (KilnHypervisor *hv)
 {
@@ -836,8 +850,14 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
   if (own.channel_socket && !hv->embed_root)
     {
       /* a daemon's QEMU cannot be trusted to reach kiln's socket (another
-       * user, another host): the channel comes as a stream */
-      own.channel_socket = NULL;
+       * user, another host): the channel comes as a stream.  QEMU binds
+       * its socket where libvirt says, except on this user's own session
+       * daemon: there it binds kiln's path (short, in kiln's private
+       * directory), as libvirt's own (~/.config/libvirt/qemu/channel/
+       * target/domain-N-NAME/org.kiln.agent.0) outgrows a unix socket's
+       * 107 bytes with a home directory of over ~23 characters */
+      if (!runs_as_this_user (hv))
+        own.channel_socket = NULL;
       own.channel_stream = TRUE;
     }
   /* the same for the console: a file there would be on the daemon's
@@ -859,7 +879,7 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
       g_file_set_contents (spec->console_log, "", 0, &ignored);
     }
 
-  if (spec->channel_socket)
+  if (spec->channel_socket && !spec->channel_stream)
     {
       dom->listen_fd = channel_listen (spec->channel_socket, error);
       if (dom->listen_fd < 0)

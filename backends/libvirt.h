@@ -130,9 +130,13 @@ struct KilnDomainSpec {
   const char *console_log;
   gboolean console_stream;     /* set by kiln_domain_start: the above */
   /* unix socket for org.kiln.agent.0.  On a daemon (any connection but
-   * the embedded driver) the socket is libvirt's and the channel reaches
-   * kiln as a libvirt stream instead (virDomainOpenChannel): the path is
-   * then unused, and the domain is read the same way. */
+   * the embedded driver) the socket is QEMU's (bound by it) and the
+   * channel reaches kiln as a libvirt stream instead
+   * (virDomainOpenChannel), read the same way.  Its path there is
+   * libvirt's own choice, except on this user's session daemon, whose
+   * QEMU runs as kiln's user: this path (libvirt's, under
+   * ~/.config/libvirt, outgrows a unix socket's 107 bytes with a home
+   * directory of over ~23 characters). */
   const char *channel_socket;
   gboolean channel_stream;     /* set by kiln_domain_start: the above */
   /* direct kernel boot (the accel probe), else boot from the disk */

@@ -97,23 +97,42 @@ run (const char *const *argv, GError **error)
   return TRUE;
 }
 
+/* A program the seed is made with: from PATH, else from the sbin
+ * directories, which a user's PATH lacks (Debian's for users is
+ * /usr/local/bin:/usr/bin:/bin) while mkfs.vfat lives in /usr/sbin, and
+ * any user may run it on a file of its own. */
+static char *
+find_tool (const char *name)
+{
+  char *found = g_find_program_in_path (name);
+  static const char *const sbin[] = { "/usr/local/sbin", "/usr/sbin",
+                                      "/sbin" };
+  for (guint i = 0; !found && i < G_N_ELEMENTS (sbin); i++)
+    {
+      g_autofree char *p = g_build_filename (sbin[i], name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_EXECUTABLE))
+        found = g_steal_pointer (&p);
+    }
+  return found;
+}
+
 gboolean
 kiln_seed_create (const KilnSeedSpec *spec, const char *path, GError **error)
 {
   g_return_val_if_fail (spec && spec->instance_id && path, FALSE);
   const char *tools[][2] = { { "mkfs.vfat", "dosfstools" },
                              { "mcopy", "mtools" } };
+  g_autofree char *mkfs_vfat = find_tool (tools[0][0]);
+  g_autofree char *mcopy_path = find_tool (tools[1][0]);
+  const char *found[] = { mkfs_vfat, mcopy_path };
   for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
-    {
-      g_autofree char *p = g_find_program_in_path (tools[i][0]);
-      if (!p)
-        {
-          g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
-                       "making the cloud-init seed needs %s: install the "
-                       "package %s", tools[i][0], tools[i][1]);
-          return FALSE;
-        }
-    }
+    if (!found[i])
+      {
+        g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
+                     "making the cloud-init seed needs %s: install the "
+                     "package %s", tools[i][0], tools[i][1]);
+        return FALSE;
+      }
 
   g_autofree char *dir = g_dir_make_tmp ("kiln-seed-XXXXXX", error);
   if (!dir)
@@ -141,8 +160,8 @@ kiln_seed_create (const KilnSeedSpec *spec, const char *path, GError **error)
   if (spec->n_files > 0)
     kib_needed = MAX (kib_needed, files_bytes / 1024 + SEED_SLACK_KIB);
   g_autofree char *kib = g_strdup_printf ("%" G_GUINT64_FORMAT, kib_needed);
-  const char *mkfs[] = { "mkfs.vfat", "-C", "-n", "CIDATA", path, kib, NULL };
-  const char *mcopy[] = { "mcopy", "-o", "-i", path, meta, user, net, "::",
+  const char *mkfs[] = { mkfs_vfat, "-C", "-n", "CIDATA", path, kib, NULL };
+  const char *mcopy[] = { mcopy_path, "-o", "-i", path, meta, user, net, "::",
                           NULL };
   gboolean ok = FALSE;
 
@@ -160,7 +179,7 @@ kiln_seed_create (const KilnSeedSpec *spec, const char *path, GError **error)
   for (guint i = 0; ok && i < spec->n_files; i++)
     {
       g_autofree char *to = g_strconcat ("::", spec->files[i].name, NULL);
-      const char *copy_one[] = { "mcopy", "-o", "-i", path,
+      const char *copy_one[] = { mcopy_path, "-o", "-i", path,
                                  spec->files[i].host_path, to, NULL };
       ok = run (copy_one, error);
     }

@@ -25,11 +25,18 @@
 
 /* ---- the pool ------------------------------------------------------------ */
 
+/* A session daemon's URI; on this host, not root's: libvirt connects root
+ * to the system daemon for qemu:///session, whose QEMU (libvirt-qemu)
+ * cannot enter /root. */
 static gboolean
-is_session_uri (const char *uri)
+is_session_uri (KilnHypervisor *hv)
 {
-  g_autoptr (GUri) u = g_uri_parse (uri, G_URI_FLAGS_NONE, NULL);
-  return u && g_strcmp0 (g_uri_get_path (u), "/session") == 0;
+  g_autoptr (GUri) u = g_uri_parse (kiln_hypervisor_uri (hv),
+                                    G_URI_FLAGS_NONE, NULL);
+  if (!u || g_strcmp0 (g_uri_get_path (u), "/session") != 0)
+    return FALSE;
+  return geteuid () != 0
+         || kiln_hypervisor_target_kind (hv) == KILN_TARGET_REMOTE;
 }
 
 gboolean
@@ -46,7 +53,7 @@ kiln_target_pool_open (KilnHypervisor *hv, const char *name, KilnPool **pool,
     name = KILN_TARGET_POOL_NAME;
   gboolean own = g_str_equal (name, KILN_TARGET_POOL_NAME);
   g_autofree char *base
-      = is_session_uri (kiln_hypervisor_uri (hv))
+      = is_session_uri (hv)
             ? g_build_filename (g_get_user_data_dir (), "libvirt", NULL)
             : g_strdup ("/var/lib/libvirt");
   /* another name (build.pool) that is not there yet gets a directory of

@@ -4,3 +4,6 @@ EXTRA_DIST += tests/integration/doctor.sh
 # a build and doctor pointed at a libvirt daemon started by hand
 TESTS += tests/integration/connect-daemon.sh
 EXTRA_DIST += tests/integration/connect-daemon.sh
+# a build on a user's own session daemon, as a throw-away user
+TESTS += tests/integration/connect-session.sh
+EXTRA_DIST += tests/integration/connect-session.sh

@@ -92,7 +92,8 @@ test_names_unique (void **state)
 }
 
 /* On a daemon: the console on a pty (read as a stream), the channel bound
- * by libvirt (also a stream); no path of kiln's in the XML. */
+ * by QEMU (also a stream); no path of kiln's in the XML but the session
+ * daemon's channel socket. */
 static void
 test_daemon_domain_streams (void **state)
 {
@@ -108,7 +109,17 @@ test_daemon_domain_streams (void **state)
   assert_xpath (&p, "/domain/devices/console/target/@type", "serial");
   assert_int_equal (count (&p, "/domain/devices/serial/source"), 0);
   assert_xpath (&p, "/domain/devices/channel/source/@mode", "bind");
+  assert_int_equal (count (&p, "/domain/devices/channel/source/@path"), 0);
   assert_int_equal (count (&p, "//@path[contains(., 'console.log')]"), 0);
+  parsed_free (&p);
+
+  /* the user's own session daemon: QEMU binds kiln's (short) path */
+  spec.channel_socket = "/tmp/kiln-a1B2c3/agent.sock";
+  p = parse (&spec, "kiln-0badc0de-build-0123456789ab");
+  assert_xpath (&p, "/domain/devices/channel/source/@mode", "bind");
+  assert_xpath (&p, "/domain/devices/channel/source/@path",
+                spec.channel_socket);
+  assert_xpath (&p, "/domain/devices/channel/target/@name", "org.kiln.agent.0");
   parsed_free (&p);
 }
 

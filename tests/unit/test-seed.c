@@ -134,6 +134,32 @@ test_seed_carries_extra_files (void **state)
   g_rmdir (dir);
 }
 
+/* A user's PATH has no sbin directory (Debian's: /usr/local/bin:/usr/bin:
+ * /bin), where mkfs.vfat is: the seed is made all the same. */
+static void
+test_seed_with_a_users_path (void **state)
+{
+  g_autofree char *in_path = g_find_program_in_path ("mkfs.vfat");
+  if (in_path == NULL || g_str_has_prefix (in_path, "/usr/bin/")
+      || g_str_has_prefix (in_path, "/bin/"))
+    skip ();  /* not installed, or in a user's PATH anyway */
+  g_autofree char *saved = g_strdup (g_getenv ("PATH"));
+  g_setenv ("PATH", "/usr/local/bin:/usr/bin:/bin", TRUE);
+  g_autofree char *dir = g_dir_make_tmp ("test-seed-XXXXXX", NULL);
+  g_autofree char *img = g_build_filename (dir, "seed.img", NULL);
+  KilnSeedSpec spec = { .instance_id = "iid-user" };
+  g_autoptr (GError) err = NULL;
+  gboolean made = kiln_seed_create (&spec, img, &err);
+  g_setenv ("PATH", saved, TRUE);
+  if (!made)
+    fail_msg ("%s", err->message);
+  const char *mtype_meta[] = { "mtype", "-i", img, "::meta-data", NULL };
+  g_autofree char *meta = run_out (mtype_meta);
+  assert_non_null (strstr (meta, "iid-user"));
+  g_unlink (img);
+  g_rmdir (dir);
+}
+
 int
 main (void)
 {
@@ -141,6 +167,7 @@ main (void)
     cmocka_unit_test (test_seed_texts_quote_their_values),
     cmocka_unit_test (test_seed_volume_is_a_vfat_cidata_disk),
     cmocka_unit_test (test_seed_carries_extra_files),
+    cmocka_unit_test (test_seed_with_a_users_path),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
