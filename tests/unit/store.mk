@@ -27,3 +27,9 @@ UNIT_TESTS += tests/unit/test-lifecycle
 tests_unit_test_lifecycle_SOURCES = tests/unit/test-lifecycle.c
 tests_unit_test_lifecycle_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_lifecycle_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# which parents cached on a target lifecycle rules delete: the pure
+# decision from catalog records (src/store/parent-plan.c)
+UNIT_TESTS += tests/unit/test-parent-plan
+tests_unit_test_parent_plan_SOURCES = tests/unit/test-parent-plan.c
+tests_unit_test_parent_plan_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_parent_plan_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
