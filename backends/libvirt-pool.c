@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <libvirt/virterror.h>
 
 #include "common/kiln.h"
 #include "libvirt-private.h"
@@ -103,15 +104,11 @@ define_pool (KilnHypervisor *hv, const char *name, const char *path,
   return pool;
 }
 
-KilnPool *
-kiln_pool_open (KilnHypervisor *hv, const char *name, const char *path,
-                GError **error)
+/* The pool found or made: started when inactive, its directory read. */
+static KilnPool *
+pool_wrap (KilnHypervisor *hv, virStoragePoolPtr pool, const char *name,
+           GError **error)
 {
-  virStoragePoolPtr pool = virStoragePoolLookupByName (hv->conn, name);
-  if (!pool)
-    pool = define_pool (hv, name, path, error);
-  if (!pool)
-    return NULL;
   g_autoptr (KilnPool) p = g_new0 (KilnPool, 1);
   p->pool = pool;
   p->name = g_strdup (name);
@@ -130,6 +127,33 @@ kiln_pool_open (KilnHypervisor *hv, const char *name, const char *path,
       return NULL;
     }
   return g_steal_pointer (&p);
+}
+
+KilnPool *
+kiln_pool_open (KilnHypervisor *hv, const char *name, const char *path,
+                GError **error)
+{
+  virStoragePoolPtr pool = virStoragePoolLookupByName (hv->conn, name);
+  if (!pool)
+    pool = define_pool (hv, name, path, error);
+  if (!pool)
+    return NULL;
+  return pool_wrap (hv, pool, name, error);
+}
+
+KilnPool *
+kiln_pool_find (KilnHypervisor *hv, const char *name, GError **error)
+{
+  virStoragePoolPtr pool = virStoragePoolLookupByName (hv->conn, name);
+  if (!pool)
+    {
+      virErrorPtr e = virGetLastError ();
+      if (e && e->code == VIR_ERR_NO_STORAGE_POOL)
+        return NULL;
+      pool_fail (error, "cannot look up storage pool %s", name);
+      return NULL;
+    }
+  return pool_wrap (hv, pool, name, error);
 }
 
 /* A transfer that ended early: cancelled, or libvirt's reason. */

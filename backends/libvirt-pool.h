@@ -18,6 +18,10 @@
  * it is inactive.  An existing pool of another type is an error. */
 KilnPool *kiln_pool_open (KilnHypervisor *hv, const char *name,
                           const char *path, GError **error);
+/* The pool name on hv when it is there (started when inactive), never
+ * made: NULL without an error when there is none. */
+KilnPool *kiln_pool_find (KilnHypervisor *hv, const char *name,
+                          GError **error);
 void kiln_pool_close (KilnPool *pool);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnPool, kiln_pool_close)
 

@@ -90,9 +90,38 @@ last_error_is_no_domain (void)
 
 /* ---- the event loop thread --------------------------------------------- */
 
+/* SIGPIPE blocked in the calling thread: a write to a transport whose
+ * process is gone (a qemu+ssh URI whose ssh died) fails with EPIPE instead
+ * of ending kiln.  pipe_unblock takes a SIGPIPE raised meanwhile. */
+static void
+pipe_block (sigset_t *old)
+{
+  sigset_t pipe;
+  sigemptyset (&pipe);
+  sigaddset (&pipe, SIGPIPE);
+  pthread_sigmask (SIG_BLOCK, &pipe, old);
+}
+
+static void
+pipe_unblock (const sigset_t *old)
+{
+  if (sigismember (old, SIGPIPE))
+    return;
+  sigset_t pipe;
+  sigemptyset (&pipe);
+  sigaddset (&pipe, SIGPIPE);
+  const struct timespec none = { 0, 0 };
+  while (sigtimedwait (&pipe, NULL, &none) > 0)
+    ;
+  pthread_sigmask (SIG_SETMASK, old, NULL);
+}
+
 static gpointer
 event_loop_thread (gpointer data)
 {
+  /* libvirt writes to its connections from here too */
+  sigset_t old;
+  pipe_block (&old);
   for (;;)
     if (virEventRunDefaultImpl () < 0)
       g_usleep (100 * 1000);
@@ -271,7 +300,11 @@ kiln_hypervisor_open_cancellable (const char *uri, const char *embed_root,
     return NULL;
   if (uri != NULL && !g_str_equal (uri, "embed"))
     {
+      /* the thread that calls does the connection's I/O while it waits */
+      sigset_t old;
+      pipe_block (&old);
       virConnectPtr conn = virConnectOpen (uri);
+      pipe_unblock (&old);
       if (conn == NULL)
         {
           g_autofree char *what = g_strdup_printf ("cannot connect to %s", uri);

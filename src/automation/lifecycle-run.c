@@ -6,6 +6,7 @@
 
 #include "base/escape.h"
 #include "common/kiln.h"
+#include "lifecycle-parents.h"
 #include "store/build-ref.h"
 #include "store/lock.h"
 
@@ -13,6 +14,7 @@ struct KilnLifecycleRules {
   GPtrArray *names;       /* recipe names, in the order first added */
   GHashTable *rules;      /* name -> GPtrArray of borrowed rules */
   GHashTable *documents;  /* canonical paths already added */
+  GHashTable *pools;      /* name -> the recipe's build.pool (NULL: kiln) */
 };
 
 KilnLifecycleRules *
@@ -24,6 +26,8 @@ kiln_lifecycle_rules_new (void)
                                       (GDestroyNotify) g_ptr_array_unref);
   set->documents = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                           NULL);
+  set->pools = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                      g_free);
   return set;
 }
 
@@ -35,6 +39,7 @@ kiln_lifecycle_rules_free (KilnLifecycleRules *set)
   g_ptr_array_unref (set->names);
   g_hash_table_unref (set->rules);
   g_hash_table_unref (set->documents);
+  g_hash_table_unref (set->pools);
   g_free (set);
 }
 
@@ -63,6 +68,10 @@ kiln_lifecycle_rules_add_recipe (KilnLifecycleRules *set,
 {
   kiln_lifecycle_rules_add (set, recipe->name, recipe->path,
                             recipe->lifecycle);
+  /* where its builds sent their parents, for its cached-parents rules */
+  if (recipe->build.pool)
+    g_hash_table_insert (set->pools, g_strdup (recipe->name),
+                         g_strdup (recipe->build.pool));
 }
 
 void
@@ -107,6 +116,7 @@ kiln_lifecycle_step_line (const KilnLifecycleStep *step, gboolean dry_run)
 typedef struct {
   gboolean dry_run;
   const char *who;
+  GDateTime *now;
   guint actions;
   int rc;
 } Report;
@@ -131,11 +141,13 @@ report_step (const KilnLifecycleStep *step, const GError *error,
     report->actions++;
 }
 
-/* One recipe's builds under its rules. */
+/* One recipe's builds, and the parents its builds left on their
+ * targets, under its rules. */
 static void
-run_recipe (KilnStore *store, const char *name, GPtrArray *rules,
-            GDateTime *now, Report *report)
+run_recipe (KilnStore *store, const char *name, const char *pool,
+            GPtrArray *rules, Report *report)
 {
+  GDateTime *now = report->now;
   g_autoptr (GError) error = NULL;
   int lock_fd = -1;
   if (!report->dry_run)
@@ -164,6 +176,10 @@ run_recipe (KilnStore *store, const char *name, GPtrArray *rules,
     }
   else
     kiln_lifecycle_apply (store, plan, report->dry_run, report_step, report);
+  int rc = kiln_lifecycle_apply_parents (store, name, pool, rules,
+                                         report->dry_run, now, report->who,
+                                         &report->actions);
+  report->rc = MAX (report->rc, rc);
   if (lock_fd >= 0)
     close (lock_fd);
 }
@@ -173,13 +189,16 @@ kiln_lifecycle_run_rules (KilnStore *store, KilnLifecycleRules *set,
                           gboolean dry_run, GDateTime *now, const char *who,
                           guint *actions)
 {
-  Report report = { .dry_run = dry_run, .who = who, .rc = KILN_EXIT_OK };
+  Report report = {
+    .dry_run = dry_run, .who = who, .now = now, .rc = KILN_EXIT_OK
+  };
   for (guint i = 0; i < set->names->len; i++)
     {
       const char *name = set->names->pdata[i];
       GPtrArray *rules = g_hash_table_lookup (set->rules, name);
       if (rules->len)
-        run_recipe (store, name, rules, now, &report);
+        run_recipe (store, name, g_hash_table_lookup (set->pools, name),
+                    rules, &report);
     }
   fflush (stdout);
   if (actions)

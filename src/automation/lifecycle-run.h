@@ -8,10 +8,12 @@
  * recipe twice, does not apply the same rules twice.
  *
  * A run plans each recipe's builds (store/lifecycle-plan.h) and prints one
- * line per step; a dry run prints the same lines in the conditional
- * ("would delete ...") and changes nothing.  A real run takes the recipe's
- * build lock first (without waiting): a recipe that is being built is left
- * alone, with a line on stderr.
+ * line per step, then applies its rules for cached parents to the targets
+ * its builds were made on (lifecycle-parents.h), a line per parent; a dry
+ * run prints the same lines in the conditional ("would delete ...") and
+ * changes nothing.  A real run takes the recipe's build lock first
+ * (without waiting): a recipe that is being built is left alone, with a
+ * line on stderr.
  */
 #pragma once
 
@@ -33,7 +35,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnLifecycleRules, kiln_lifecycle_rules_free)
  * nothing, when that document was added already. */
 gboolean kiln_lifecycle_rules_add (KilnLifecycleRules *set, const char *name,
                                    const char *path, GPtrArray *rules);
-/* A recipe's rules; a pipeline's and its recipe's. */
+/* A recipe's rules (and its build.pool, where its cached parents are); a
+ * pipeline's and its recipe's. */
 void kiln_lifecycle_rules_add_recipe (KilnLifecycleRules *set,
                                       const KilnRecipe *recipe);
 void kiln_lifecycle_rules_add_pipeline (KilnLifecycleRules *set,
@@ -49,8 +52,10 @@ char *kiln_lifecycle_step_line (const KilnLifecycleStep *step,
 
 /* Apply the set at now: steps on stdout, failures on stderr (prefixed
  * with who, e.g. "kiln lifecycle").  *actions (may be NULL) gets how many
- * builds were (or would be) deprecated or deleted.  Returns the exit
- * code: KILN_EXIT_OK, or the worst failure's. */
+ * builds were (or would be) deprecated or deleted, and cached parents
+ * deleted.  A target that cannot be reached is a failure; the other rules
+ * still apply.  Returns the exit code: KILN_EXIT_OK, or the worst
+ * failure's. */
 int kiln_lifecycle_run_rules (KilnStore *store, KilnLifecycleRules *set,
                               gboolean dry_run, GDateTime *now,
                               const char *who, guint *actions);

@@ -7,5 +7,6 @@ src_libkilncore_a_SOURCES += \
 	src/automation/notify-event.c src/automation/notify-event.h \
 	src/automation/notify-send.c src/automation/notify-send.h \
 	src/automation/lifecycle-run.c src/automation/lifecycle-run.h \
+	src/automation/lifecycle-parents.c src/automation/lifecycle-parents.h \
 	src/automation/units.c src/automation/units.h \
 	src/automation/install.c src/automation/install.h

@@ -67,6 +67,24 @@ kiln_target_pool_open (KilnHypervisor *hv, const char *name, KilnPool **pool,
   return *pool != NULL;
 }
 
+gboolean
+kiln_target_pool_find (KilnHypervisor *hv, const char *name, KilnPool **pool,
+                       GError **error)
+{
+  *pool = NULL;
+  if (kiln_hypervisor_target_kind (hv) == KILN_TARGET_EMBEDDED)
+    return TRUE;
+  g_autoptr (GError) local = NULL;
+  *pool = kiln_pool_find (hv, name ? name : KILN_TARGET_POOL_NAME, &local);
+  if (local)
+    {
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "on %s: ",
+                                  kiln_hypervisor_uri (hv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* ---- one boot's files ---------------------------------------------------- */
 
 struct KilnTargetDisks {

@@ -34,6 +34,12 @@
 gboolean kiln_target_pool_open (KilnHypervisor *hv, const char *name,
                                 KilnPool **pool, GError **error);
 
+/* The same pool when it is there, never made (kiln lifecycle run looks
+ * and changes nothing else): *pool NULL when there is none, or on the
+ * embedded driver.  FALSE with error. */
+gboolean kiln_target_pool_find (KilnHypervisor *hv, const char *name,
+                                KilnPool **pool, GError **error);
+
 typedef struct KilnTargetDisks KilnTargetDisks;
 
 /* The files of one boot.  pool NULL: every file stays where it is.

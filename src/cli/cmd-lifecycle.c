@@ -1,13 +1,14 @@
 /* cmd-lifecycle.c - kiln lifecycle run [--dry-run] [FILE...]
  *
- * Applies lifecycle rules now (automation/lifecycle-run.h).  The rules are
- * the `lifecycle:` sections of the recipes and pipelines given; without
- * FILE, those of every recipe the catalog has builds of (the recipe file
- * its newest build was made from, as kiln build recorded it) and of every
- * pipeline kiln has run (the file it was run from).  Given files are all
- * read and validated before anything changes: one bad file, exit 2 and
- * nothing done.  A file the catalog names that is gone or no longer valid
- * is skipped with a warning; the others' rules still apply.
+ * Applies lifecycle rules now (automation/lifecycle-run.h), to builds and
+ * to the parents cached on libvirt daemons (lifecycle-parents.h).  The
+ * rules are the `lifecycle:` sections of the recipes and pipelines given;
+ * without FILE, those of every recipe the catalog has builds of (the
+ * recipe file its newest build was made from, as kiln build recorded it)
+ * and of every pipeline kiln has run (the file it was run from).  Given
+ * files are all read and validated before anything changes: one bad file,
+ * exit 2 and nothing done.  A file the catalog names that is gone or no
+ * longer valid is skipped with a warning; the others' rules still apply.
  */
 #include <stdio.h>
 #include <string.h>
@@ -28,7 +29,9 @@ static const char usage_text[] =
   "Usage: kiln lifecycle run [--dry-run] [FILE...]\n"
   "\n"
   "Applies the lifecycle rules of recipes and pipelines now: deprecates and\n"
-  "deletes their recipes' builds as the rules say, one line per build.\n"
+  "deletes their recipes' builds as the rules say, one line per build, and\n"
+  "with resource: cached-parents deletes the parents their builds left on\n"
+  "libvirt daemons, one line per parent.\n"
   "Without FILE: the rules of every recipe kiln has built (the recipe file\n"
   "its newest build was made from) and of every pipeline kiln has run.\n"
   "Never touched: the newest available build of a recipe; never deleted: a\n"

@@ -8,9 +8,17 @@
 #include "documents/tables.h"
 
 static const char *const rule_keys[] = {
-  "action", "after", "keep", "versions", "exclude", "artifacts", NULL
+  "action", "resource", "after", "keep", "versions", "exclude", "artifacts",
+  NULL
 };
 static const char *const action_names[] = { "deprecate", "delete", NULL };
+static const char *const resource_names[] = {
+  "builds", "cached-parents", NULL
+};
+/* the keys that choose builds: not in a rule for cached parents */
+static const char *const build_only_keys[] = {
+  "versions", "exclude", "artifacts", NULL
+};
 
 #define MAX_AGE (100 * 365 * 86400LL)
 #define MAX_KEEP 10000
@@ -19,6 +27,21 @@ const char *
 kiln_lifecycle_action_name (KilnLifecycleAction action)
 {
   return action_names[action];
+}
+
+const char *
+kiln_lifecycle_resource_name (KilnLifecycleResource resource)
+{
+  return resource_names[resource];
+}
+
+gboolean
+kiln_lifecycle_rules_act_on (GPtrArray *rules, KilnLifecycleResource resource)
+{
+  for (guint i = 0; rules && i < rules->len; i++)
+    if (((const KilnLifecycleRule *) rules->pdata[i])->resource == resource)
+      return TRUE;
+  return FALSE;
 }
 
 void
@@ -69,35 +92,38 @@ parse_exclusion (const KilnNode *n, KilnLifecycleExclusion *out,
   return FALSE;
 }
 
-static KilnLifecycleRule *
-parse_rule (const KilnNode *n, guint index, KilnDiags *diags)
+/* A rule for cached parents only deletes, and has nothing that chooses
+ * builds. */
+static void
+check_parent_rule (const KilnNode *n, KilnDiags *diags)
 {
-  g_autofree char *what = g_strdup_printf ("lifecycle rule %u", index);
-  if (!kiln_schema_expect_map (diags, n, what))
-    return NULL;
-  guint errors = kiln_diags_error_count (diags);
-  kiln_schema_check_keys (diags, n, what, rule_keys);
-  g_autoptr (KilnLifecycleRule) rule = g_new0 (KilnLifecycleRule, 1);
-  rule->exclude = g_array_new (FALSE, TRUE, sizeof (KilnLifecycleExclusion));
-  rule->source = g_strdup_printf ("%s:%d", n->file, n->line);
-
-  const KilnNode *v;
-  guint idx;
-  if ((v = kiln_schema_require (diags, n, "action", what))
-      && kiln_schema_enum (diags, v, "'action'", action_names, &idx))
-    rule->action = (KilnLifecycleAction) idx;
-  if ((v = kiln_node_map_get (n, "after")))
-    kiln_schema_duration (diags, v, "'after'", 60, MAX_AGE, &rule->after);
-  if ((v = kiln_node_map_get (n, "keep")))
+  /* an action that is neither was reported already */
+  const KilnNode *v = kiln_node_map_get (n, "action");
+  if (v && kiln_node_is_scalar (v)
+      && g_str_equal (v->scalar, action_names[KILN_LIFECYCLE_DEPRECATE]))
     {
-      gint64 keep;
-      if (kiln_schema_int (diags, v, "'keep'", 1, MAX_KEEP, &keep))
-        rule->keep = (guint) keep;
+      g_autofree char *q = kiln_quote_for_message (v->scalar);
+      kiln_schema_error (diags, v, "expected 'delete' for 'action' with "
+                         "'resource: cached-parents' (a cached parent is "
+                         "deleted, never deprecated), found %s", q);
     }
-  if (!kiln_node_map_get (n, "after") && !kiln_node_map_get (n, "keep"))
-    kiln_schema_error (diags, n, "expected 'after' (an age like 90d) or "
-                       "'keep' (how many of the newest builds stay) in %s, "
-                       "found neither", what);
+  for (guint i = 0; build_only_keys[i]; i++)
+    {
+      const KilnNode *key = kiln_node_map_get_key (n, build_only_keys[i]);
+      if (key)
+        kiln_schema_error (diags, key, "expected only 'action', 'after' and "
+                           "'keep' with 'resource: cached-parents', found "
+                           "'%s' (it chooses builds, not parents)",
+                           build_only_keys[i]);
+    }
+}
+
+/* versions, exclude and artifacts: which builds, and what of them */
+static void
+parse_build_choice (const KilnNode *n, KilnLifecycleRule *rule,
+                    KilnDiags *diags)
+{
+  const KilnNode *v;
   if ((v = kiln_node_map_get (n, "versions"))
       && kiln_schema_expect_scalar (diags, v, "'versions'"))
     {
@@ -125,6 +151,46 @@ parse_rule (const KilnNode *n, guint index, KilnDiags *diags)
     kiln_schema_error (diags, v, "expected 'artifacts' only in a delete "
                        "rule, found it in a %s rule",
                        kiln_lifecycle_action_name (rule->action));
+}
+
+static KilnLifecycleRule *
+parse_rule (const KilnNode *n, guint index, KilnDiags *diags)
+{
+  g_autofree char *what = g_strdup_printf ("lifecycle rule %u", index);
+  if (!kiln_schema_expect_map (diags, n, what))
+    return NULL;
+  guint errors = kiln_diags_error_count (diags);
+  kiln_schema_check_keys (diags, n, what, rule_keys);
+  g_autoptr (KilnLifecycleRule) rule = g_new0 (KilnLifecycleRule, 1);
+  rule->exclude = g_array_new (FALSE, TRUE, sizeof (KilnLifecycleExclusion));
+  rule->source = g_strdup_printf ("%s:%d", n->file, n->line);
+
+  const KilnNode *v;
+  guint idx;
+  if ((v = kiln_schema_require (diags, n, "action", what))
+      && kiln_schema_enum (diags, v, "'action'", action_names, &idx))
+    rule->action = (KilnLifecycleAction) idx;
+  if ((v = kiln_node_map_get (n, "resource"))
+      && kiln_schema_enum (diags, v, "'resource'", resource_names, &idx))
+    rule->resource = (KilnLifecycleResource) idx;
+  if ((v = kiln_node_map_get (n, "after")))
+    kiln_schema_duration (diags, v, "'after'", 60, MAX_AGE, &rule->after);
+  if ((v = kiln_node_map_get (n, "keep")))
+    {
+      gint64 keep;
+      if (kiln_schema_int (diags, v, "'keep'", 1, MAX_KEEP, &keep))
+        rule->keep = (guint) keep;
+    }
+  if (!kiln_node_map_get (n, "after") && !kiln_node_map_get (n, "keep"))
+    kiln_schema_error (diags, n, "expected 'after' (an age like 90d) or "
+                       "'keep' (how many of the newest builds %s) in %s, "
+                       "found neither",
+                       rule->resource == KILN_LIFECYCLE_CACHED_PARENTS
+                           ? "keep their parents" : "stay", what);
+  if (rule->resource == KILN_LIFECYCLE_CACHED_PARENTS)
+    check_parent_rule (n, diags);
+  else
+    parse_build_choice (n, rule, diags);
   if (kiln_diags_error_count (diags) != errors)
     return NULL;
   return g_steal_pointer (&rule);
@@ -177,6 +243,22 @@ char *
 kiln_lifecycle_rule_describe (const KilnLifecycleRule *rule)
 {
   GString *s = g_string_new (kiln_lifecycle_action_name (rule->action));
+  if (rule->resource == KILN_LIFECYCLE_CACHED_PARENTS)
+    {
+      g_string_append (s, " cached parents");
+      if (rule->after)
+        {
+          g_autofree char *age = kiln_duration_format (rule->after);
+          g_string_append_printf (s, " unused for %s", age);
+        }
+      if (rule->keep == 1)
+        g_string_append (s, " beyond that of the newest build");
+      else if (rule->keep)
+        g_string_append_printf (s, " beyond those of the newest %u builds",
+                                rule->keep);
+      g_string_append_printf (s, " (%s)", rule->source);
+      return g_string_free (s, FALSE);
+    }
   g_string_append (s, " builds");
   if (rule->after)
     {
@@ -199,5 +281,6 @@ kiln_lifecycle_rule_describe (const KilnLifecycleRule *rule)
 const KilnDocTable kiln_lifecycle_tables[] = {
   { "lifecycle.rule", rule_keys },
   { "lifecycle.action", action_names },
+  { "lifecycle.resource", resource_names },
   { NULL, NULL }
 };

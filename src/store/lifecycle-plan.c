@@ -171,7 +171,12 @@ kiln_lifecycle_plan (KilnCatalog *cat, const char *name, GPtrArray *rules,
       g_int64_hash, g_int64_equal, NULL,
       (GDestroyNotify) kiln_lifecycle_step_free);
   for (guint i = 0; rules && i < rules->len; i++)
-    apply_rule (rules->pdata[i], builds, now, steps);
+    {
+      const KilnLifecycleRule *rule = rules->pdata[i];
+      /* a rule for cached parents is parent-plan.h's */
+      if (rule->resource == KILN_LIFECYCLE_BUILDS)
+        apply_rule (rule, builds, now, steps);
+    }
 
   /* builds are newest first: the first one is the recipe's newest */
   gint64 newest = builds->len ? ((KilnBuildRecord *) builds->pdata[0])->id

@@ -5,7 +5,8 @@
  * does it through the store.  A dry run prints the plan and a real run
  * applies the same plan, so they cannot disagree.
  *
- * Rules act on available builds of the one recipe, newest first.  `keep:
+ * Rules act on available builds of the one recipe, newest first (a rule
+ * for `cached-parents` is not this plan's: store/parent-plan.h).  `keep:
  * N` passes over the newest N builds the rule selects (its versions, its
  * exclusions); `after: AGE` only takes builds that finished longer ago
  * than AGE; with both, a build must pass both.  Deprecating an already

@@ -9,5 +9,6 @@ src_libkilncore_a_SOURCES += \
 	src/store/catalog.c src/store/catalog.h src/store/catalog-private.h \
 	src/store/catalog-pipelines.c src/store/catalog-pipelines.h \
 	src/store/lifecycle-plan.c src/store/lifecycle-plan.h \
+	src/store/parent-plan.c src/store/parent-plan.h \
 	src/store/lock.c src/store/lock.h \
 	src/store/build-ref.c src/store/build-ref.h

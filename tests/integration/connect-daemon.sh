@@ -10,12 +10,14 @@
 # guestfish, a second build reuses the parent's volume, and after a kill -9
 # of that second build the next kiln deletes its volumes: the pool holds
 # the cached parent only, and no domain is left.  `kiln doctor --connect
-# URI` looks at that target, pool included.  A remote URI (qemu+ssh to the
-# same daemon through an sshd the test starts on loopback) builds the same
-# way, its console and agent through libvirt streams; what a kiln killed
-# there (in its probe, in its build boot) left on it is removed by the
-# next kiln that connects there (store/target-claims.h).  An upload stops
-# at a signal.
+# URI` looks at that target, pool included.  A lifecycle rule for cached
+# parents keeps the parent while builds use it and deletes it once they
+# have not for a day (their times moved back in the catalog).  A remote URI
+# (qemu+ssh to the same daemon through an sshd the test starts on loopback)
+# builds the same way, its console and agent through libvirt streams; what
+# a kiln killed there (in its probe, in its build boot) left on it is
+# removed by the next kiln that connects there (store/target-claims.h).
+# An upload stops at a signal.
 #
 # The daemon is a real libvirtd started here as a user would start it by
 # hand (its own config, log and pid files under $TEST_TMP), first without
@@ -28,7 +30,7 @@
 # (autodestroy), and hands a domain's agent channel to kiln as a libvirt
 # stream (the backend's test driver, tests/integration/kiln-domain-test).
 # Costs two doctor runs (an appliance launch each), two builds with a test
-# boot and most of a third: ~7 min.
+# boot and most of a third, five lifecycle runs: ~7 min.
 . "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 
@@ -388,6 +390,68 @@ expect_eq "doctor left no volume in the pool" "$parent_vol $parent_vol.complete"
 n=$(virsh -c "$uri" list --all --name | grep -c . || true)
 expect_eq "no domain left on the daemon after doctor" 0 "$n"
 
+# 4a. Lifecycle rules for cached parents (`resource: cached-parents`): the
+#     recipe of 3 and 3a with a rule that deletes its parents no build on
+#     the target used for a day.  The builds above used the parent minutes
+#     ago: neither a dry run nor a real run deletes it.  Time passing is
+#     simulated by moving builds' times in the catalog back 30 days with
+#     sqlite3: first only sysconn-built's, and the parent stays, for
+#     sysconn's builds of 1 and 2 (another recipe, the same parent, on the
+#     same target); then every build's on the target (this test's; the
+#     shared catalog's others are left alone), and a dry run says it would
+#     delete it (it stays), a real run deletes it and its marker.  5 sends
+#     it again.
+cp "$tmp/daemon.yaml" "$tmp/lifecycle.yaml"
+cat >> "$tmp/lifecycle.yaml" <<'YAML'
+lifecycle:
+  - action: delete
+    resource: cached-parents
+    after: 1d
+YAML
+rline=$(grep -n -- '- action: delete' "$tmp/lifecycle.yaml" | cut -d: -f1)
+rule="delete cached parents unused for 1d ($tmp/lifecycle.yaml:$rline)"
+pools () { virsh -c "$uri" vol-list kiln | awk 'NR > 2 && $1 { print $1 }' | sort | xargs; }
+# lifecycle NAME [--dry-run]: kiln lifecycle run, stdout in
+# lifecycle-NAME.out.  Exit 0; or exit 3 when the shared catalog holds
+# builds of earlier runs of this test on their remote URIs (5), whose sshd
+# is gone: a line each on stderr, and the rule still applies on $uri.
+lifecycle () {
+  local rc=0 err=$tmp/lifecycle-$1.err
+  "$KILN" lifecycle run ${2:+"$2"} "$tmp/lifecycle.yaml" > "$tmp/lifecycle-$1.out" 2> "$err" || rc=$?
+  cat "$tmp/lifecycle-$1.out" "$err"
+  [ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || fail "kiln lifecycle run ($1) exited $rc"
+  [ "$rc" -eq 0 ] || expect_grep "^kiln lifecycle: sysconn-built: the parents cached on qemu+ssh://.* were not looked at: " "$err"
+  expect_no_grep -F "cached on $uri were not looked at" "$err"
+}
+lifecycle fresh-dry --dry-run
+expect_grep -F "would keep the cached parent sha256:$parent_sum (" "$tmp/lifecycle-fresh-dry.out"
+expect_grep -F ") on $uri, used by sysconn-built/" "$tmp/lifecycle-fresh-dry.out"
+expect_grep -F ", within 1d, under rule: $rule" "$tmp/lifecycle-fresh-dry.out"
+lifecycle fresh
+expect_grep -F "kept the cached parent sha256:$parent_sum (" "$tmp/lifecycle-fresh.out"
+expect_eq "a parent used just now stays" "$parent_vol $parent_vol.complete" "$(pools)"
+month_ago=$(date -u -d '30 days ago' +%Y-%m-%dT%H:%M:%SZ)
+age_builds () {   # age_builds WHERE: their times 30 days back (time passing)
+  sqlite3 "$KILN_HOME/catalog.db" "UPDATE builds SET started = '$month_ago',
+    finished = CASE WHEN finished IS NULL THEN NULL ELSE '$month_ago' END
+    WHERE $1" || fail "cannot age the builds in the catalog"
+}
+age_builds "name = 'sysconn-built'"
+lifecycle other-recipe --dry-run
+expect_grep -F "would keep the cached parent sha256:$parent_sum (" "$tmp/lifecycle-other-recipe.out"
+expect_grep -F ") on $uri, used by sysconn/1.0.0/" "$tmp/lifecycle-other-recipe.out"
+age_builds "connect_uri = '$uri'"
+lifecycle old-dry --dry-run
+expect_grep "^would delete the cached parent sha256:$parent_sum (.*) on $uri, by rule: " "$tmp/lifecycle-old-dry.out"
+expect_grep -F ", by rule: $rule" "$tmp/lifecycle-old-dry.out"
+expect_eq "a dry run deletes nothing" "$parent_vol $parent_vol.complete" "$(pools)"
+lifecycle old
+expect_grep "^deleted the cached parent sha256:$parent_sum (.*) on $uri, by rule: " "$tmp/lifecycle-old.out"
+expect_eq "the parent and its marker are gone" "" "$(pools)"
+lifecycle again
+expect_no_grep "cached parent" "$tmp/lifecycle-again.out"
+ok "lifecycle: cached parents kept while used on the target, then deleted"
+
 # 5. A remote host over ssh: an sshd this test starts on loopback with a
 #    throw-away host key and client key under $tmp (the machine's own ssh
 #    setup is not touched), reached as qemu+ssh://root@127.0.0.1:PORT/system.
@@ -396,9 +460,10 @@ expect_eq "no domain left on the daemon after doctor" 0 "$n"
 #    URI's command= (a wrapper around ssh, as a user with such a setup
 #    would write; `--connect` is the user's, a recipe cannot do this).
 #    kiln takes the URI for a remote host and assumes nothing of its own
-#    host there: the disks through the pool (the parent's volume reused),
-#    the agent and the console through libvirt streams.  The same recipe
-#    as in 3 builds and tests, and its image reads back.
+#    host there: the disks through the pool (the parent, deleted in 4a,
+#    sent again and reused by the test boot), the agent and the console
+#    through libvirt streams.  The same recipe as in 3 builds and tests,
+#    and its image reads back.
 sshd_dir=$tmp/ssh
 mkdir -p "$sshd_dir" /run/sshd
 ssh-keygen -q -t ed25519 -N '' -f "$sshd_dir/host_key" || fail "ssh-keygen"
@@ -454,10 +519,13 @@ for v in $probe_vols; do
   expect_grep -F "deleted the volume $v on $remote, left by a kiln that was killed" \
     "$tmp/probe-kill-parents.out"
 done
-expect_eq "the pool holds the cached parent only" "$parent_vol $parent_vol.complete" "$(pool_names)"
+# (4a deleted the cached parent: the killed build had not sent it again)
+expect_eq "nothing but cached parents in the pool" "" \
+  "$(pool_names | tr ' ' '\n' | grep -v '^kiln-parent-' | xargs)"
 expect_eq "no claim left in \$KILN_HOME/targets" "" "$(ls -A "$KILN_HOME/targets")"
 ok "a probe killed on a remote target: its volumes ($probe_vols) went with the next kiln there"
 expect_exit 0 --out "$tmp/remote.out" "$KILN" build "$tmp/remote.yaml" --force --connect "$remote"
+expect_grep -F "(volume $parent_vol, kept for later builds)" "$tmp/remote.out"
 expect_grep -F "the parent is on the target already (volume $parent_vol): reused" "$tmp/remote.out"
 expect_grep "step: daemon-note/build/Write: success" "$tmp/remote.out"
 expect_grep "step: daemon-note/test/Check: success" "$tmp/remote.out"

@@ -92,7 +92,9 @@ sample="recipe-unknown-key recipe-build-unknown-key recipe-outputs-unknown-key
   inputs-algorithm-sha384 inputs-webdownload-ftp inputs-permissions-not-octal
   inputs-boolean-maybe inputs-symlink-missing-target pipeline-lifecycle-action
   pipeline-lifecycle-neither pipeline-notify-both pipeline-notify-event
-  recipe-lifecycle-unknown-key recipe-notify-webhook step-timeout-huge
+  recipe-lifecycle-unknown-key pipeline-lifecycle-resource
+  recipe-lifecycle-parents-deprecate recipe-lifecycle-parents-versions
+  recipe-notify-webhook step-timeout-huge
   step-maxattempts-huge loop-for-bound-huge inputs-reboot-delay-huge
   step-name-empty step-name-slash step-name-braces phase-name-slash"
 : > "$tmp/bad"

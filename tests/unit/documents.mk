@@ -30,3 +30,10 @@ UNIT_TESTS += tests/unit/test-library
 tests_unit_test_library_SOURCES = tests/unit/test-library.c
 tests_unit_test_library_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_library_LDADD = $(UNIT_LDADD)
+
+# lifecycle rules as documents/lifecycle.c reads them: resource:, what a
+# rule for cached parents accepts and refuses
+UNIT_TESTS += tests/unit/test-lifecycle-rules
+tests_unit_test_lifecycle_rules_SOURCES = tests/unit/test-lifecycle-rules.c
+tests_unit_test_lifecycle_rules_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_lifecycle_rules_LDADD = $(UNIT_LDADD)

@@ -34,3 +34,9 @@ UNIT_TESTS += tests/unit/test-target-claims
 tests_unit_test_target_claims_SOURCES = tests/unit/test-target-claims.c
 tests_unit_test_target_claims_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_target_claims_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# which parents cached on a target lifecycle rules delete: the pure
+# decision from catalog records (src/store/parent-plan.c)
+UNIT_TESTS += tests/unit/test-parent-plan
+tests_unit_test_parent_plan_SOURCES = tests/unit/test-parent-plan.c
+tests_unit_test_parent_plan_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_parent_plan_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)

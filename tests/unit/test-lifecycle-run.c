@@ -3,7 +3,8 @@
  * lines a dry and a real run print, a dry run that changes nothing and a
  * real run that then does what it said, on a real catalog and store; a
  * recipe whose build lock is held is left alone; the recipe files the
- * catalog knows. */
+ * catalog knows; the lines of rules for cached parents, and a target that
+ * cannot be reached (the other rules still apply). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,9 +12,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
 
+#include "automation/lifecycle-parents.h"
 #include "automation/lifecycle-run.h"
 #include "base/paths.h"
 #include "base/workspace.h"
@@ -257,6 +260,143 @@ test_recipe_paths (void **state)
   assert_string_equal (paths->pdata[3], "/srv/new/web.yaml");
 }
 
+
+static void
+test_parent_step_lines (void **state)
+{
+  (void) state;
+  KilnDoc *doc = NULL;
+  g_autoptr (GPtrArray) rules = rules_from (
+      "- action: delete\n  resource: cached-parents\n  after: 14d\n"
+      "  keep: 2\n", &doc);
+  g_autoptr (KilnDoc) owner = doc;
+  KilnCachedParent p = { .digest = "ab12", .volume = "kiln-parent-ab12",
+                         .bytes = 3 * 1000 * 1000, .complete = TRUE };
+  KilnParentStep step = { .rule = rules->pdata[0] };
+  const char *uri = "qemu:///system";
+  /* g_format_size puts a no-break space before the unit */
+#define SIZE "(3.0\302\240MB)"
+  g_autofree char *dry = kiln_parent_step_line (&step, &p, uri, TRUE);
+  g_autofree char *real = kiln_parent_step_line (&step, &p, uri, FALSE);
+  assert_string_equal (dry, "would delete the cached parent sha256:ab12 "
+                       SIZE " on qemu:///system, by rule: delete cached "
+                       "parents unused for 14d beyond those of the newest 2 "
+                       "builds (/work/r.yaml:1)");
+  assert_string_equal (real, "deleted the cached parent sha256:ab12 "
+                       SIZE " on qemu:///system, by rule: delete cached "
+                       "parents unused for 14d beyond those of the newest 2 "
+                       "builds (/work/r.yaml:1)");
+  step.kept = "used by web/1.0.0/3 at 2026-12-07 11:00 UTC, within 14d";
+  g_autofree char *under = kiln_parent_step_line (&step, &p, uri, FALSE);
+  assert_string_equal (under, "kept the cached parent sha256:ab12 " SIZE
+                       " on qemu:///system, used by web/1.0.0/3 at "
+                       "2026-12-07 11:00 UTC, within 14d, under rule: "
+                       "delete cached parents unused for 14d beyond those "
+                       "of the newest 2 builds (/work/r.yaml:1)");
+  step.kept = "app/1.0.0/1 uses it and is not finished";
+  step.despite = TRUE;
+  g_autofree char *despite = kiln_parent_step_line (&step, &p, uri, TRUE);
+  assert_string_equal (despite, "would keep the cached parent sha256:ab12 "
+                       SIZE " on qemu:///system, app/1.0.0/1 uses it and "
+                       "is not finished, despite rule: delete cached "
+                       "parents unused for 14d beyond those of the newest 2 "
+                       "builds (/work/r.yaml:1)");
+#undef SIZE
+}
+
+/* What fn writes to stderr, while it runs. */
+static char *
+stderr_of (void (*fn) (gpointer), gpointer data)
+{
+  g_autofree char *path = g_build_filename (g_get_tmp_dir (),
+                                            "kiln-test-stderr-XXXXXX", NULL);
+  int fd = g_mkstemp (path);
+  assert_true (fd >= 0);
+  fflush (stderr);
+  int saved = dup (2);
+  dup2 (fd, 2);
+  fn (data);
+  fflush (stderr);
+  dup2 (saved, 2);
+  close (saved);
+  close (fd);
+  char *text = NULL;
+  assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_unlink (path);
+  return text;
+}
+
+typedef struct {
+  Fixture *f;
+  KilnLifecycleRules *set;
+  gboolean dry_run;
+  int rc;
+  guint actions;
+} RunCall;
+
+static void
+run_call (gpointer data)
+{
+  RunCall *c = data;
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  c->rc = kiln_lifecycle_run_rules (c->f->store, c->set, c->dry_run, now,
+                                    "test", &c->actions);
+}
+
+/* A recipe whose builds ran on a target that cannot be reached: a line on
+ * stderr and the exit code of a failed step; its rules for builds still
+ * apply.  A recipe built on the embedded driver only connects nowhere. */
+static void
+test_unreachable_target (void **state)
+{
+  Fixture *f = *state;
+  KilnCatalog *cat = kiln_store_catalog (f->store);
+  const char *gone = "qemu+unix:///system?socket=/nonexistent/kiln-test.sock";
+  gint64 ids[3];
+  for (int i = 0; i < 3; i++)
+    {
+      ids[i] = add_build (f, "web", "1.0.0", "/srv/web.yaml");
+      assert_true (kiln_catalog_set (cat, ids[i], "connect_uri", gone, NULL));
+      assert_true (kiln_catalog_set (cat, ids[i], "parent_digest", "ab12",
+                                     NULL));
+    }
+  gint64 embedded = add_build (f, "db", "1.0.0", "/srv/db.yaml");
+  assert_true (kiln_catalog_set (cat, embedded, "parent_digest", "cd34",
+                                 NULL));
+  KilnDoc *doc = NULL;
+  g_autoptr (GPtrArray) rules = rules_from (
+      "- action: delete\n  resource: cached-parents\n  after: 1m\n"
+      "- action: delete\n  keep: 1\n", &doc);
+  g_autoptr (KilnDoc) owner = doc;
+  g_autoptr (KilnLifecycleRules) set = kiln_lifecycle_rules_new ();
+  kiln_lifecycle_rules_add (set, "web", "/srv/web.yaml", rules);
+  kiln_lifecycle_rules_add (set, "db", "/srv/db.yaml", rules);
+
+  RunCall dry = { .f = f, .set = set, .dry_run = TRUE };
+  g_autofree char *dry_err = stderr_of (run_call, &dry);
+  assert_int_equal (dry.rc, KILN_EXIT_HOST);
+  assert_int_equal (dry.actions, 2);
+  g_autofree char *want = g_strdup_printf (
+      "test: web: the parents cached on %s were not looked at: cannot "
+      "connect to %s", gone, gone);
+  assert_non_null (strstr (dry_err, want));
+  /* one line: db's builds ran on the embedded driver, nothing to reach */
+  g_auto (GStrv) lines = g_strsplit (dry_err, "\n", -1);
+  if (g_strv_length (lines) != 2)
+    fail_msg ("expected one line on stderr, found: %s", dry_err);
+
+  RunCall real = { .f = f, .set = set, .dry_run = FALSE };
+  g_autofree char *real_err = stderr_of (run_call, &real);
+  assert_int_equal (real.rc, KILN_EXIT_HOST);
+  assert_non_null (strstr (real_err, want));
+  assert_int_equal (real.actions, 2);
+  for (int i = 0; i < 3; i++)
+    {
+      g_autoptr (KilnBuildRecord) r = get (f, ids[i]);
+      assert_string_equal (r->state, i < 2 ? "deleted" : "available");
+    }
+}
+
 int
 main (void)
 {
@@ -266,6 +406,9 @@ main (void)
     cmocka_unit_test_setup_teardown (test_dry_run_then_real_run, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (test_recipe_paths, setup, teardown),
+    cmocka_unit_test (test_parent_step_lines),
+    cmocka_unit_test_setup_teardown (test_unreachable_target, setup,
+                                     teardown),
   };
   return cmocka_run_group_tests (tests, NULL, NULL);
 }
