@@ -27,6 +27,19 @@ say (KilnRecoverFn fn, gpointer data, const char *fmt, ...)
     g_printerr ("kiln: %s\n", msg);
 }
 
+/* One line per domain stopped and volume deleted on uri. */
+static void
+say_reaped (KilnRecoverFn fn, gpointer data, const char *uri,
+            GPtrArray *killed, GPtrArray *volumes)
+{
+  for (guint i = 0; i < killed->len; i++)
+    say (fn, data, "stopped the domain %s on %s, left running by a kiln "
+         "that was killed", (char *) killed->pdata[i], uri);
+  for (guint i = 0; i < volumes->len; i++)
+    say (fn, data, "deleted the volume %s on %s, left by a kiln that was "
+         "killed", (char *) volumes->pdata[i], uri);
+}
+
 /* What a dead build left outside $KILN_HOME: its domains on a daemon (by
  * the tag in their names), the temporary directory of its distribute in
  * its output directory (and that directory, when nothing else is in it:
@@ -45,12 +58,7 @@ recover_outside (const KilnBuildRecord *r, KilnRecoverFn fn, gpointer data)
         say (fn, data, "cannot look for the domains of build %s/%s/%"
              G_GINT64_FORMAT " on %s: %s", r->name, r->version,
              r->build_number, r->connect_uri, error->message);
-      for (guint i = 0; i < killed->len; i++)
-        say (fn, data, "stopped the domain %s on %s, left running by a kiln "
-             "that was killed", (char *) killed->pdata[i], r->connect_uri);
-      for (guint i = 0; i < volumes->len; i++)
-        say (fn, data, "deleted the volume %s on %s, left by a kiln that was "
-             "killed", (char *) volumes->pdata[i], r->connect_uri);
+      say_reaped (fn, data, r->connect_uri, killed, volumes);
     }
   if (r->output_dir && r->owner_pid > 0)
     {
@@ -144,12 +152,7 @@ recover_claims (KilnHypervisor *hv, const char *home, KilnRecoverFn fn,
               continue;
             }
         }
-      for (guint j = 0; j < killed->len; j++)
-        say (fn, data, "stopped the domain %s on %s, left running by a kiln "
-             "that was killed", (char *) killed->pdata[j], c->uri);
-      for (guint j = 0; j < volumes->len; j++)
-        say (fn, data, "deleted the volume %s on %s, left by a kiln that was "
-             "killed", (char *) volumes->pdata[j], c->uri);
+      say_reaped (fn, data, c->uri, killed, volumes);
       kiln_orphan_claim_drop (c);
       settled++;
     }
