@@ -45,6 +45,7 @@ requires python3
 requires qemu-img --version
 requires qemu-io --version
 requires sqlite3 --version
+take_daemon_turn
 if pgrep -x 'libvirtd|virtqemud|virtlogd' > /dev/null; then
   skip "a libvirt daemon already runs on this host"
 fi

@@ -31,6 +31,7 @@ requires runuser
 requires useradd
 requires userdel
 requires guestfish
+take_daemon_turn
 daemon_runs () { pgrep -x 'libvirtd|virtqemud|virtlogd' > /dev/null 2>&1; }
 if daemon_runs; then
   skip "a libvirt daemon already runs on this host"

@@ -5,5 +5,7 @@ EXTRA_DIST += tests/integration/doctor.sh
 TESTS += tests/integration/connect-daemon.sh
 EXTRA_DIST += tests/integration/connect-daemon.sh
 # a build on a user's own session daemon, as a throw-away user
-TESTS += tests/integration/connect-session.sh
+# (listed last of all, Makefile.am: it takes turns with connect-daemon.sh
+# on this host's libvirt daemons, take_daemon_turn in lib/functions.sh)
+DAEMON_LAST_TESTS = tests/integration/connect-session.sh
 EXTRA_DIST += tests/integration/connect-session.sh

@@ -44,12 +44,16 @@
 #   $TEST_TMP   a private directory, removed at exit
 #   $TMPDIR     $TEST_TMP/tmp: kiln's temporary files, which must be gone
 #               when kiln is (expect_no_leftovers)
-#   $KILN_HOME  one kiln home for the whole run ($KILN_TEST_HOME, or
-#               tests/tmp/kiln-home in the build tree): the accelerator
-#               probe and the tiny image's catalog rows are shared; each test
-#               uses its own recipe names.  It is a place, not a decision:
-#               nothing here sets LIBGUESTFS_*, KILN_ACCEL or anything else
-#               kiln decides for itself.
+#   $KILN_HOME  the test's own kiln home, $TEST_TMP/home, empty at the
+#               start: kiln makes its catalog and probes the accelerator
+#               there as on a new machine.  A home per test is what lets
+#               `make -j` run tests side by side: a neighbour's build can
+#               neither leave a work directory in it nor settle a killed
+#               build before the test's own next command does.
+#               ($KILN_TEST_HOME instead gives every test one shared home:
+#               then run them one at a time.)  It is a place, not a
+#               decision: nothing here sets LIBGUESTFS_*, KILN_ACCEL or
+#               anything else kiln decides for itself.
 
 set -u
 
@@ -192,8 +196,18 @@ cleanup_fn rm -rf "$TEST_TMP"
 export TMPDIR="$TEST_TMP/tmp"
 mkdir -p "$TMPDIR"
 
-export KILN_HOME="${KILN_TEST_HOME:-$top_builddir/tests/tmp/kiln-home}"
+export KILN_HOME="${KILN_TEST_HOME:-$TEST_TMP/home}"
 mkdir -p "$KILN_HOME"
+
+# take_daemon_turn: the tests that start libvirt daemons of their own
+# (connect-daemon.sh, connect-session.sh) take turns on this host, as
+# each needs to be the only one: held until the test exits.
+take_daemon_turn () {
+  requires flock
+  mkdir -p "$top_builddir/tests/tmp" && exec 7> "$top_builddir/tests/tmp/daemon.lock" || fail "cannot open tests/tmp/daemon.lock"
+  note "waiting for the other libvirt daemon test, if one runs"
+  flock 7 || fail "flock tests/tmp/daemon.lock"
+}
 
 # ---- independent readers ------------------------------------------------
 
