@@ -119,8 +119,8 @@ grep -q "^$build: would be removed from the image store" "$TEST_TMP/prune.out" &
 "$KILN" images list | grep -q "^$build " && fail "kiln images list still shows $build"
 [ "$("$KILN" images show "$build" --json | jq -r .state)" = deleted ] || fail "$build is not marked deleted"
 "$KILN" logs "$build" > /dev/null || fail "kiln logs after rm failed"
-# prune --keep 0: no spine-test build stays in the store (older ones from
-# earlier runs of this test in the same build tree go too)
+# prune --keep 0: no spine-test build stays in the store (in a home shared
+# by runs, KILN_TEST_HOME, older ones from earlier runs go too)
 "$KILN" images prune spine-test --keep 0 || fail "kiln images prune failed"
 "$KILN" images list spine-test | grep -q ' available ' && fail "kiln images prune left a build"
 ls "$KILN_HOME/images/spine-test/1.0.0" 2>/dev/null | grep -q . && fail "kiln images prune left files in the store"

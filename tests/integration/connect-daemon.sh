@@ -413,9 +413,10 @@ rline=$(grep -n -- '- action: delete' "$tmp/lifecycle.yaml" | cut -d: -f1)
 rule="delete cached parents unused for 1d ($tmp/lifecycle.yaml:$rline)"
 pools () { virsh -c "$uri" vol-list kiln | awk 'NR > 2 && $1 { print $1 }' | sort | xargs; }
 # lifecycle NAME [--dry-run]: kiln lifecycle run, stdout in
-# lifecycle-NAME.out.  Exit 0; or exit 3 when the shared catalog holds
-# builds of earlier runs of this test on their remote URIs (5), whose sshd
-# is gone: a line each on stderr, and the rule still applies on $uri.
+# lifecycle-NAME.out.  Exit 0; or, in a home shared by runs
+# (KILN_TEST_HOME), exit 3 when its catalog holds builds of earlier runs of
+# this test on their remote URIs (5), whose sshd is gone: a line each on
+# stderr, and the rule still applies on $uri.
 lifecycle () {
   local rc=0 err=$tmp/lifecycle-$1.err
   "$KILN" lifecycle run ${2:+"$2"} "$tmp/lifecycle.yaml" > "$tmp/lifecycle-$1.out" 2> "$err" || rc=$?

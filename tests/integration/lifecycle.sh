@@ -10,9 +10,10 @@
 . "$(dirname "$0")/lib/tiny-image.sh"
 requires jq
 
-# A kiln home of its own: `kiln lifecycle run` without FILE reads every
-# recipe and pipeline the catalog knows, and the shared home has other
-# tests' (and earlier runs') builds.
+# A kiln home of its own even when KILN_TEST_HOME shares one among the
+# tests: `kiln lifecycle run` without FILE reads every recipe and pipeline
+# the catalog knows, and a shared home has other tests' (and earlier
+# runs') builds.
 export KILN_HOME=$TEST_TMP/home
 mkdir -p "$KILN_HOME"
 
