@@ -53,7 +53,8 @@ KILN_AGENT_BASE = agent/json.c agent/strbuf.c agent/util.c agent/fsutil.c
 
 AGENT_UNIT_TESTS = agent/kiln-agent-test-json agent/kiln-agent-test-text \
 	agent/kiln-agent-test-logic agent/kiln-agent-test-state \
-	agent/kiln-agent-test-protocol agent/kiln-agent-test-mask
+	agent/kiln-agent-test-protocol agent/kiln-agent-test-mask \
+	agent/kiln-agent-test-events
 check_PROGRAMS += $(AGENT_UNIT_TESTS)
 TESTS += $(AGENT_UNIT_TESTS)
 
@@ -77,6 +78,11 @@ agent_kiln_agent_test_state_LDADD = $(KILN_AGENT_TEST_LIBS)
 agent_kiln_agent_test_mask_SOURCES = agent/test-mask.c agent/mask.c $(KILN_AGENT_BASE)
 agent_kiln_agent_test_mask_CFLAGS = $(KILN_AGENT_TEST_FLAGS)
 agent_kiln_agent_test_mask_LDADD = $(KILN_AGENT_TEST_LIBS)
+
+# the sinks while a layer is cut (layer.c): the log held, events sent
+agent_kiln_agent_test_events_SOURCES = agent/test-events.c agent/events.c agent/mask.c agent/port.c $(KILN_AGENT_BASE)
+agent_kiln_agent_test_events_CFLAGS = $(KILN_AGENT_TEST_FLAGS)
+agent_kiln_agent_test_events_LDADD = $(KILN_AGENT_TEST_LIBS)
 
 # The agent against common/kiln-protocol.h: a handler for every action the
 # host sends, every operator known.
