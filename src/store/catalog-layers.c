@@ -236,3 +236,26 @@ kiln_catalog_take_dead_layers (KilnCatalog *cat, GError **error)
     return NULL;
   return g_steal_pointer (&dead);
 }
+
+gboolean
+kiln_catalog_layer_path_known (KilnCatalog *cat, const char *path)
+{
+  g_autoptr (sqlite3_stmt) st = kiln_catalog_prepare (
+      cat, "SELECT 1 FROM layers WHERE path = ?", NULL);
+  if (!st)
+    return TRUE;   /* unreadable: never a reason to remove a file */
+  sqlite3_bind_text (st, 1, path, -1, SQLITE_TRANSIENT);
+  return sqlite3_step (st) == SQLITE_ROW;
+}
+
+gboolean
+kiln_catalog_build_is_live (KilnCatalog *cat, gint64 build_id)
+{
+  g_autoptr (sqlite3_stmt) st = kiln_catalog_prepare (
+      cat, "SELECT 1 FROM builds WHERE id = ? AND state IN " LIVE_STATES,
+      NULL);
+  if (!st)
+    return TRUE;
+  sqlite3_bind_int64 (st, 1, build_id);
+  return sqlite3_step (st) == SQLITE_ROW;
+}

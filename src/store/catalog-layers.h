@@ -53,6 +53,12 @@ KilnLayerRecord *kiln_catalog_take_layer (KilnCatalog *cat, gint64 build_id,
 GPtrArray *kiln_catalog_build_layers (KilnCatalog *cat, gint64 build_id,
                                       GError **error);
 
+/* Whether a layer row names path. */
+gboolean kiln_catalog_layer_path_known (KilnCatalog *cat, const char *path);
+
+/* Whether build_id is pending, running or available (its layers live). */
+gboolean kiln_catalog_build_is_live (KilnCatalog *cat, gint64 build_id);
+
 /* In one transaction: the layers no live build uses, their rows deleted;
  * KilnLayerRecord* (their files are the caller's to remove). */
 GPtrArray *kiln_catalog_take_dead_layers (KilnCatalog *cat, GError **error);

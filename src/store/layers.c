@@ -2,6 +2,7 @@
 #include "layers.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
@@ -65,6 +66,45 @@ kiln_store_keep_layer (KilnStore *store, gint64 build_id, const char *src,
   return id;
 }
 
+/* Files HOME/layers holds without a row: a kiln killed between moving a
+ * layer in and recording it.  Only BUILD-C.qcow2 names, of a build that is
+ * no longer live (a live one may be recording it right now). */
+static gboolean
+sweep_orphans (KilnStore *store, GPtrArray *removed, GError **error)
+{
+  const char *root = kiln_store_layers_dir (store);
+  KilnCatalog *cat = kiln_store_catalog (store);
+  g_autoptr (GDir) d = g_dir_open (root, 0, NULL);
+  if (!d)
+    return TRUE;
+  gboolean ok = TRUE;
+  const char *name;
+  while ((name = g_dir_read_name (d)))
+    {
+      gint64 build = 0, c = 0;
+      char tail[8] = "";
+      if (sscanf (name, "%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ".%7s",
+                  &build, &c, tail) != 3
+          || g_strcmp0 (tail, "qcow2") != 0 || build <= 0)
+        continue;
+      g_autofree char *path = g_build_filename (root, name, NULL);
+      if (kiln_catalog_layer_path_known (cat, path)
+          || kiln_catalog_build_is_live (cat, build))
+        continue;
+      g_autoptr (GError) one = NULL;
+      if (!kiln_remove_below (root, path, &one))
+        {
+          if (ok)
+            g_propagate_error (error, g_steal_pointer (&one));
+          ok = FALSE;
+          continue;
+        }
+      if (removed)
+        g_ptr_array_add (removed, g_strdup (path));
+    }
+  return ok;
+}
+
 gboolean
 kiln_store_gc_layers (KilnStore *store, GPtrArray *removed, GError **error)
 {
@@ -89,5 +129,7 @@ kiln_store_gc_layers (KilnStore *store, GPtrArray *removed, GError **error)
       if (removed)
         g_ptr_array_add (removed, g_strdup (l->path));
     }
+  if (!sweep_orphans (store, removed, ok ? error : NULL))
+    ok = FALSE;
   return ok;
 }

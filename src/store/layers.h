@@ -29,7 +29,9 @@ gint64 kiln_store_keep_layer (KilnStore *store, gint64 build_id,
                               GError **error);
 
 /* Removes the layers no live build uses: their rows, then their files
- * (whose paths are appended to removed, which may be NULL).  FALSE with
+ * (whose paths are appended to removed, which may be NULL); and the files
+ * BUILD-C.qcow2 in HOME/layers that no row names, of a build that is not
+ * live (a kiln killed between moving a layer in and recording it).  FALSE with
  * error when the catalog could not be read or a file not removed (the
  * others are still removed). */
 gboolean kiln_store_gc_layers (KilnStore *store, GPtrArray *removed,

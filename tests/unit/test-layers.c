@@ -420,12 +420,28 @@ test_store_files (void **state)
   assert_true (g_file_test (parent, G_FILE_TEST_EXISTS));
   assert_true (g_file_test (kept1, G_FILE_TEST_EXISTS));
 
+  /* a file no row names: kept while its build is live, removed after */
+  g_autofree char *orphan = kiln_store_layer_path (store, other, 2);
+  assert_true (g_file_set_contents (orphan, "x", -1, NULL));
+  g_autofree char *stray = g_build_filename (kiln_store_layers_dir (store),
+                                             "notes.txt", NULL);
+  assert_true (g_file_set_contents (stray, "x", -1, NULL));
+  g_autofree char *live_orphan = kiln_store_layer_path (store, id, 9);
+  assert_true (g_file_set_contents (live_orphan, "x", -1, NULL));
+  g_clear_error (&error);
+  assert_true (kiln_store_gc_layers (store, removed, &error));
+  assert_false (g_file_test (orphan, G_FILE_TEST_EXISTS));
+  assert_true (g_file_test (stray, G_FILE_TEST_EXISTS));
+  assert_true (g_file_test (live_orphan, G_FILE_TEST_EXISTS));
+  assert_int_equal (removed->len, 1);
+
   /* kiln images rm: the build's layers go with it */
   g_autoptr (KilnBuildRecord) r = kiln_catalog_get_build (cat, id, &error);
   g_clear_error (&error);
   assert_true (kiln_store_remove (store, r, "test", &error));
   assert_false (g_file_test (kept1, G_FILE_TEST_EXISTS));
   assert_false (g_file_test (kept2, G_FILE_TEST_EXISTS));
+  assert_false (g_file_test (live_orphan, G_FILE_TEST_EXISTS));
   assert_true (g_file_test (parent, G_FILE_TEST_EXISTS));
 }
 
