@@ -76,8 +76,8 @@ kiln_build_key (GBytes *secret, const char *parent_digest,
 
 GPtrArray *
 kiln_build_prefix_keys (GBytes *secret, const char *parent_digest,
-                        GPtrArray *components, const char *agent_path,
-                        GError **error)
+                        guint64 disk_size, GPtrArray *components,
+                        const char *agent_path, GError **error)
 {
   g_autofree char *agent = agent_digest (agent_path, error);
   if (!agent)
@@ -87,7 +87,11 @@ kiln_build_prefix_keys (GBytes *secret, const char *parent_digest,
   g_hmac_update (sum, (guchar *) "kiln-layer-key-1\n", -1);
   g_hmac_update (sum, (guchar *) parent_digest, -1);
   g_hmac_update (sum, (guchar *) "\n", 1);
-  g_autofree char *agent_line = g_strdup_printf ("agent %s\n", agent);
+  /* the disk's size is in a layer (a layer of another size is another
+   * disk); 0: the parent's */
+  g_autofree char *agent_line = g_strdup_printf ("agent %s\ndisk %"
+                                                 G_GUINT64_FORMAT "\n",
+                                                 agent, disk_size);
   g_hmac_update (sum, (guchar *) agent_line, -1);
   for (guint i = 0; i < components->len; i++)
     {
