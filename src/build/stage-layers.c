@@ -99,8 +99,9 @@ kiln_stage_layers_decide (KilnJobContext *ctx, KilnResolved *res,
                           GError **error)
 {
   KilnJob *job = ctx->job;
+  /* one component: no layer is ever cut after the last one */
   if (job->kind != KILN_JOB_BUILD || !ctx->store || res->up_to_date
-      || job->components->len == 0)
+      || job->components->len < 2)
     return TRUE;
   const char *why_not = no_layers_because (ctx);
   if (why_not)
