@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,12 @@ static struct
   size_t carry_len[2];
   /* secret values cut by a read, held until they are whole (per stream) */
   mask_stream masked[2];
+  /* while filesystems are frozen (layer.c): what would go to the log file
+   * and to stderr, kept here; the port is a device and still written */
+  bool hold_local;
+  strbuf held_log, held_stderr;
+  /* what the host sent (a `thaw` line), up to a newline */
+  strbuf from_host;
 } ev = { .log_fd = -1, .file_fd = -1, .port_fd = -1 };
 
 static void
@@ -252,6 +259,77 @@ events_shutdown (int64_t flush_timeout_ms)
   ev.document = ev.phase = ev.step = NULL;
   mask_stream_free (&ev.masked[0]);
   mask_stream_free (&ev.masked[1]);
+  events_hold_local (false);
+  strbuf_free (&ev.from_host);
+}
+
+void
+events_hold_local (bool hold)
+{
+  if (hold)
+    {
+      if (!ev.hold_local)
+        {
+          strbuf_init (&ev.held_log);
+          strbuf_init (&ev.held_stderr);
+        }
+      ev.hold_local = true;
+      return;
+    }
+  if (!ev.hold_local)
+    return;
+  ev.hold_local = false;
+  if (ev.log_fd >= 0 && ev.held_log.len)
+    write_all (ev.log_fd, ev.held_log.data, ev.held_log.len);
+  if (ev.held_stderr.len)
+    write_all (2, ev.held_stderr.data, ev.held_stderr.len);
+  strbuf_free (&ev.held_log);
+  strbuf_free (&ev.held_stderr);
+}
+
+char *
+events_read_host_line (int64_t timeout_ms)
+{
+  int64_t deadline = mono_ms () + timeout_ms;
+  if (!ev.from_host.data)
+    strbuf_init (&ev.from_host);
+  for (;;)
+    {
+      char *nl = ev.from_host.len ? memchr (ev.from_host.data, '\n', ev.from_host.len) : NULL;
+      if (nl)
+        {
+          size_t n = (size_t) (nl - ev.from_host.data);
+          char *line = xstrndup (ev.from_host.data, n);
+          size_t rest = ev.from_host.len - n - 1;
+          memmove (ev.from_host.data, nl + 1, rest);
+          ev.from_host.len = rest;
+          return line;
+        }
+      /* a host line is short: anything longer is not one */
+      if (ev.from_host.len > 4096)
+        strbuf_reset (&ev.from_host);
+      queue_pump ();
+      int64_t left = deadline - mono_ms ();
+      if (left <= 0 || ev.port_fd < 0)
+        return NULL;
+      struct pollfd p = { .fd = ev.port_fd, .events = POLLIN };
+      int r = poll (&p, 1, (int) (left < 1000 ? left : 1000));
+      if (r <= 0 || !(p.revents & POLLIN))
+        {
+          if (r < 0 && errno != EINTR)
+            return NULL;
+          continue;
+        }
+      char buf[512];
+      ssize_t n = read (ev.port_fd, buf, sizeof buf);
+      if (n > 0)
+        strbuf_add (&ev.from_host, buf, (size_t) n);
+      else if (n < 0 && errno != EAGAIN && errno != EINTR)
+        return NULL;
+      else if (n == 0)
+        /* no host on the other end: nothing will come; wait a little */
+        sleep_ms (left < 200 ? left : 200);
+    }
 }
 
 json *
@@ -290,7 +368,10 @@ echo_stderr (const json *e)
         json_serialize_to (&sb, v);
     }
   strbuf_addc (&sb, '\n');
-  write_all (2, sb.data, sb.len);
+  if (ev.hold_local)
+    strbuf_add (&ev.held_stderr, sb.data, sb.len);
+  else
+    write_all (2, sb.data, sb.len);
   strbuf_free (&sb);
 }
 
@@ -299,7 +380,12 @@ static void
 send_line (const char *line, size_t len, bool droppable, bool to_host)
 {
   if (ev.log_fd >= 0)
-    write_all (ev.log_fd, line, len);
+    {
+      if (ev.hold_local)
+        strbuf_add (&ev.held_log, line, len);
+      else
+        write_all (ev.log_fd, line, len);
+    }
   if (!to_host)
     return;
   if (ev.file_fd >= 0)

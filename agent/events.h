@@ -62,3 +62,10 @@ void events_end_output (void);
 void events_service (void);
 /* Drains the port queue, waiting up to timeout_ms. */
 void events_flush (int64_t timeout_ms);
+/* While hold is true, what would be written to the log file or echoed on
+ * stderr is kept in memory (filesystems are frozen: layer.c); false writes
+ * what was kept.  Events still go to the port. */
+void events_hold_local (bool hold);
+/* One line the host wrote on the port (without '\n'; free it), or NULL
+ * when none came within timeout_ms or there is no port. */
+char *events_read_host_line (int64_t timeout_ms);

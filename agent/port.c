@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -49,7 +50,12 @@ port_find (const char *sysfs_dir, const char *dev_dir, const char *name)
 int
 port_open (const char *device)
 {
-  return open (device, O_WRONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  /* The real port is read too: the host answers a `layer` event on it
+   * (layer.c).  A FIFO (the host test mode) stays write-only, or the
+   * agent would read its own events back. */
+  struct stat st;
+  int mode = stat (device, &st) == 0 && S_ISCHR (st.st_mode) ? O_RDWR : O_WRONLY;
+  return open (device, mode | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 }
 
 ssize_t

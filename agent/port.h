@@ -15,7 +15,8 @@
 /* Device path of the port called name, NULL when there is none.  sysfs_dir
  * is normally "/sys/class/virtio-ports" and dev_dir "/dev". */
 char *port_find (const char *sysfs_dir, const char *dev_dir, const char *name);
-/* Opens the device for non-blocking writes; -1 on failure. */
+/* Opens the device for non-blocking writes (and reads, when it is a
+ * character device: the host's `thaw` answer); -1 on failure. */
 int port_open (const char *device);
 /* Non-blocking write: bytes written, 0 when the port would block, -1 on a
  * hard error (the port should be reopened later). */

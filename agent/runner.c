@@ -1,5 +1,6 @@
 /* runner.c - runs the plan: documents, phases, steps (AWSTOE semantics) */
 #include "runner.h"
+#include "layer.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,13 @@ runner_run_plan (agent *a)
         return r;
       if (r == RUN_ABORT)
         break;
+      /* a layer after this document, when the host asked and the run has
+       * not failed (docs/layers.md); a boot only */
+      const json *doc = json_at (docs, (size_t) top->doc);
+      long long layer = 0;
+      if (a->boot_mode && !st->failed && json_get_int (json_get (doc, KILN_DOCUMENT_KEY_LAYER), &layer)
+          && layer > 0)
+        layer_cut (json_get_str (doc, KILN_DOCUMENT_KEY_NAME), layer);
       int next = top->doc + 1;
       frame_free (top);
       frame_init (top);

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -54,6 +55,8 @@ struct KilnDomain {
   gboolean skipping;   /* inside an overlong line: drop up to the next '\n' */
   gboolean dropped_warned;
   char *nvram;         /* UEFI variables libvirt created for this domain */
+  gboolean has_seed;   /* a second disk (vdb), never snapshotted */
+  gboolean embedded;   /* on the embedded driver (a layer may be cut) */
   /* On a daemon: the channel's libvirt stream, and the thread that copies
    * it into the other end of fd's socket pair (stream_bridge). */
   virStreamPtr stream;
@@ -903,6 +906,8 @@ kiln_domain_start (KilnHypervisor *hv, const KilnDomainSpec *spec,
   dom->listen_fd = -1;
   dom->buf = g_byte_array_new ();
   dom->name = kiln_domain_make_name (spec->name_prefix ? spec->name_prefix : "kiln");
+  dom->has_seed = spec->seed_disk != NULL;
+  dom->embedded = hv->embed_root != NULL;
 
   if (spec->console_log)
     {
@@ -1221,6 +1226,81 @@ kiln_domain_wait_shutoff (KilnDomain *dom, gint64 deadline, GError **error)
         }
       g_usleep (50 * 1000);
     }
+}
+
+/* ---- host -> agent, and the live disk snapshot of a layer ------------- */
+
+gboolean
+kiln_domain_write_line (KilnDomain *dom, const char *line, GError **error)
+{
+  if (dom->stream || dom->fd < 0)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "domain %s: kiln writes to the agent channel only on the "
+                   "embedded driver", dom->name);
+      return FALSE;
+    }
+  g_autofree char *text = g_strdup_printf ("%s\n", line);
+  gsize len = strlen (text), done = 0;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (done < len)
+    {
+      ssize_t w = send (dom->fd, text + done, len - done, MSG_NOSIGNAL);
+      if (w > 0)
+        {
+          done += (gsize) w;
+          continue;
+        }
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+          && g_get_monotonic_time () < deadline)
+        {
+          struct pollfd p = { .fd = dom->fd, .events = POLLOUT };
+          poll (&p, 1, 200);
+          continue;
+        }
+      int e = w < 0 ? errno : EIO;
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "writing to the agent channel of %s: %s", dom->name,
+                   e == EAGAIN ? "the guest does not read" : g_strerror (e));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+kiln_domain_snapshot_disk (KilnDomain *dom, const char *new_top,
+                           GError **error)
+{
+  if (!dom->embedded)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "domain %s: live disk snapshots are taken only on the "
+                   "embedded driver", dom->name);
+      return FALSE;
+    }
+  g_autofree char *path = g_markup_escape_text (new_top, -1);
+  g_autofree char *xml = g_strdup_printf (
+      "<domainsnapshot><description>kiln layer</description><disks>"
+      "<disk name='vda' snapshot='external' type='file'>"
+      "<driver type='qcow2'/><source file='%s'/></disk>%s"
+      "</disks></domainsnapshot>", path,
+      dom->has_seed ? "<disk name='vdb' snapshot='no'/>" : "");
+  virDomainSnapshotPtr snap = virDomainSnapshotCreateXML (
+      dom->dom, xml, VIR_DOMAIN_SNAPSHOT_CREATE_DISK_ONLY
+                     | VIR_DOMAIN_SNAPSHOT_CREATE_NO_METADATA
+                     | VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC);
+  if (snap == NULL)
+    {
+      g_autofree char *what = g_strdup_printf (
+          "cannot take a disk snapshot of domain %s into %s", dom->name,
+          new_top);
+      kiln_libvirt_set_error (error, what);
+      return FALSE;
+    }
+  virDomainSnapshotFree (snap);
+  return TRUE;
 }
 
 void

@@ -168,6 +168,20 @@ KilnChannelStatus kiln_domain_read_line (KilnDomain *dom, gint64 deadline,
                                          char **line, GCancellable *cancellable,
                                          GError **error);
 
+/* Writes one line (a '\n' is added) to the guest agent on the channel:
+ * the answer to a `layer` event (docs/agent-protocol.md).  Only on the
+ * embedded driver, whose channel is kiln's own socket; an error elsewhere. */
+gboolean kiln_domain_write_line (KilnDomain *dom, const char *line,
+                                 GError **error);
+
+/* A live external disk-only snapshot of the boot disk (vda; the seed disk
+ * is left out): new_top, which must not exist, is created by libvirt as a
+ * qcow2 overlay of the disk the guest was writing, and the guest writes
+ * to it from now on; the old one is left as it was at this instant (a
+ * layer).  No snapshot metadata is kept.  Only on the embedded driver. */
+gboolean kiln_domain_snapshot_disk (KilnDomain *dom, const char *new_top,
+                                    GError **error);
+
 /* Waits until the domain shuts off by itself, up to deadline. */
 gboolean kiln_domain_wait_shutoff (KilnDomain *dom, gint64 deadline,
                                    GError **error);

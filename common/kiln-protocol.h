@@ -228,6 +228,11 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_DOCUMENT_KEY_NAME         "name"
 #define KILN_DOCUMENT_KEY_FILE         "file"
 #define KILN_DOCUMENT_KEY_PHASES       "phases"
+/* a top-level document only, may be absent: when its phases end and the run
+ * has not failed, the agent (in a boot, with the port) syncs and freezes the
+ * guest's filesystems, sends a `layer` event with this number and waits for
+ * the host's `thaw` line before the next document (docs/layers.md) */
+#define KILN_DOCUMENT_KEY_LAYER        "layer"
 /* a phase of a document */
 #define KILN_PHASE_KEY_NAME            "name"
 #define KILN_PHASE_KEY_STEPS           "steps"
@@ -284,6 +289,7 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_EVENT_DONE                "done"
 #define KILN_EVENT_LOG                 "log"
 #define KILN_EVENT_UPLOAD              "upload"    /* a piece of an S3Upload file */
+#define KILN_EVENT_LAYER               "layer"     /* frozen: cut a layer now */
 
 /* every event */
 #define KILN_EVENT_KEY_EVENT           "event"     /* the event's name */
@@ -332,6 +338,23 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_EVENT_KEY_OFFSET          "offset"
 #define KILN_EVENT_KEY_END             "end"
 #define KILN_UPLOAD_CHUNK              (192 * 1024)
+/* layer: `document`, `layer` (the plan document's KILN_DOCUMENT_KEY_LAYER),
+ * `frozen` (the mount points frozen, a list), `notFrozen` (mount points
+ * whose freeze failed: "PATH: reason") */
+#define KILN_EVENT_KEY_LAYER           "layer"
+#define KILN_EVENT_KEY_FROZEN          "frozen"
+#define KILN_EVENT_KEY_NOT_FROZEN      "notFrozen"
+
+/* ---- commands (host -> agent, one JSON object a line) ---------------------
+ * The only line the host sends: the answer to a `layer` event, after which
+ * the agent thaws and goes on.  `cut` says whether the host kept a layer. */
+#define KILN_COMMAND_KEY_COMMAND       "command"
+#define KILN_COMMAND_THAW              "thaw"
+#define KILN_COMMAND_KEY_LAYER         "layer"
+#define KILN_COMMAND_KEY_CUT           "cut"
+/* How long the agent keeps filesystems frozen waiting for `thaw` before it
+ * thaws by itself (and says so in a `log` warning) */
+#define KILN_LAYER_FREEZE_MAX_SECONDS  120
 
 #define KILN_STATUS_SUCCESS            "success"
 #define KILN_STATUS_FAILED             "failed"

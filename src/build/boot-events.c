@@ -49,12 +49,15 @@ kiln_boot_follow_init (KilnBootFollow *f, const KilnBootLimits *limits,
   f->wait_deadline = deadline_after (now_us, limits->boot_timeout_s);
   f->step_name = NULL;
   f->step_timeout = 0;
+  f->layer_pending = 0;
+  f->layer_document = NULL;
 }
 
 void
 kiln_boot_follow_clear (KilnBootFollow *f)
 {
   g_clear_pointer (&f->step_name, g_free);
+  g_clear_pointer (&f->layer_document, g_free);
 }
 
 static char *
@@ -125,6 +128,19 @@ kiln_boot_follow_line (KilnBootFollow *f, const char *line,
       res->reboots++;
       f->waiting = KILN_BOOT_WAIT_HELLO;
       f->wait_deadline = deadline_after (now_us, limits->boot_timeout_s);
+    }
+  else if (g_strcmp0 (name, KILN_EVENT_LAYER) == 0)
+    {
+      gint64 n = kiln_json_member_int (ev, KILN_EVENT_KEY_LAYER, 0);
+      if (n > 0)
+        {
+          f->layer_pending = n;
+          g_free (f->layer_document);
+          f->layer_document = dup_member (ev, KILN_EVENT_KEY_DOCUMENT);
+        }
+      else
+        kiln_reporter_log (r, "a layer event without a layer number: "
+                           "ignored");
     }
   else if (g_strcmp0 (name, KILN_EVENT_DONE) == 0)
     {

@@ -24,6 +24,10 @@ typedef struct {
   gint64 wait_deadline;   /* monotonic µs, for WAIT_HELLO and WAIT_STEP */
   char *step_name;        /* "document/phase/step" of the last step-start */
   gint64 step_timeout;    /* its timeoutSeconds (-1 or 0: none) */
+  /* a `layer` event came: the guest is frozen and waits for the host's
+   * answer (boot.c cuts the layer and answers, then sets it back to 0) */
+  gint64 layer_pending;
+  char *layer_document;
 } KilnBootFollow;
 
 /* Starts waiting for the first hello (now_us: g_get_monotonic_time ()). */

@@ -8,6 +8,7 @@
 #include "build/boot-events.h"
 #include "build/console-watch.h"
 #include "common/kiln.h"
+#include "common/kiln-protocol.h"
 
 /* How often the console is looked at for a kernel panic while the agent
  * says nothing. */
@@ -19,6 +20,35 @@ static void
 stop_domain (gpointer dom)
 {
   kiln_domain_stop (dom);
+}
+
+/* The guest is frozen after a document: the layer is cut (or not), and
+ * the agent told to thaw.  An answer that cannot be written is a warning:
+ * the agent thaws by itself after KILN_LAYER_FREEZE_MAX_SECONDS. */
+static void
+answer_layer (KilnDomain *dom, KilnBootFollow *follow,
+              const KilnBootLimits *limits, KilnReporter *r,
+              KilnBootResult *res)
+{
+  gint64 n = follow->layer_pending;
+  follow->layer_pending = 0;
+  gboolean cut = limits->cut_layer
+                 && limits->cut_layer (limits->layer_data, dom, n,
+                                       follow->layer_document);
+  if (cut)
+    res->layers_cut++;
+  g_autofree char *answer = g_strdup_printf (
+      "{\"" KILN_COMMAND_KEY_COMMAND "\": \"" KILN_COMMAND_THAW "\", \""
+      KILN_COMMAND_KEY_LAYER "\": %" G_GINT64_FORMAT ", \""
+      KILN_COMMAND_KEY_CUT "\": %s}", n, cut ? "true" : "false");
+  g_autoptr (GError) error = NULL;
+  if (!kiln_domain_write_line (dom, answer, &error))
+    kiln_reporter_warn (r, "cannot tell the agent to thaw after layer %"
+                        G_GINT64_FORMAT " (it thaws by itself within %d s): "
+                        "%s", n, KILN_LAYER_FREEZE_MAX_SECONDS,
+                        error->message);
+  else
+    kiln_reporter_log (r, "host: %s", answer);
 }
 
 gboolean
@@ -66,6 +96,8 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
           if (kiln_boot_follow_line (&follow, line, limits, r,
                                      g_get_monotonic_time (), res))
             break;
+          if (follow.layer_pending > 0)
+            answer_layer (dom, &follow, limits, r, res);
           continue;
         }
       if (st == KILN_CHANNEL_TIMEOUT || st == KILN_CHANNEL_STOPPED)

@@ -22,10 +22,17 @@ typedef struct {
   char *failure_message;
   guint steps_ended;
   guint reboots;
+  guint layers_cut;
   double seconds;
 } KilnBootResult;
 
 void kiln_boot_result_clear (KilnBootResult *res);
+
+/* The agent froze the guest after a document and asks for a layer
+ * (docs/layers.md): cut it from dom's disk while the guest waits.  TRUE
+ * when a layer was cut; the callee reports what it did. */
+typedef gboolean (*KilnBootLayerFn) (gpointer data, KilnDomain *dom,
+                                     gint64 layer, const char *document);
 
 typedef struct {
   gint64 stage_timeout_s;    /* whole boot stage */
@@ -34,6 +41,9 @@ typedef struct {
   gint64 shutdown_timeout_s; /* after `done`, to power off by itself */
   KilnS3Transfers *s3;       /* takes the agent's upload events; NULL:
                               * an upload event is refused */
+  KilnBootLayerFn cut_layer; /* NULL: a `layer` event is answered "not
+                              * cut" at once */
+  gpointer layer_data;
 } KilnBootLimits;
 
 /* Returns FALSE with error when the stage could not complete: the domain

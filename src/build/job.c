@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "stages.h"
+#include "store/layers.h"
 #include "toe-log.h"
 #include "backends/guestfs.h"
 #include "base/paths.h"
@@ -285,6 +286,7 @@ typedef struct {
   char *overlay;                 /* prepare: the image being built */
   KilnMachine *machine;          /* prepare: hypervisor, accelerator */
   KilnBootStage *build_boot;     /* build boot: its result, its console */
+  KilnLayerCutter *layers;       /* build boot: the layers it cut */
   KilnGuest *guest;              /* offline build: the appliance, still up
                                   * for generalize */
   KilnGeneralized *generalized;  /* generalize: facts for distribute */
@@ -300,6 +302,7 @@ job_stages_clear (JobStages *st)
   g_clear_pointer (&st->generalized, kiln_generalized_free);
   g_clear_pointer (&st->guest, kiln_guest_free);
   g_clear_pointer (&st->build_boot, kiln_boot_stage_free);
+  g_clear_pointer (&st->layers, kiln_layer_cutter_free);
   g_clear_pointer (&st->machine, kiln_machine_free);
   g_clear_pointer (&st->overlay, g_free);
   g_clear_pointer (&st->resolved, kiln_resolved_free);
@@ -347,7 +350,19 @@ build_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
   kiln_stage_enter (ctx, "build boot");
   st->build_boot = kiln_boot_stage_new ("build");
   st->build_boot->s3 = st->resolved->s3;
-  if (!kiln_stage_boot (ctx, st->machine, st->overlay, st->build_boot, error))
+  if (st->resolved->cut_layers)
+    st->build_boot->layers = st->layers
+        = kiln_layer_cutter_new (ctx, st->resolved, st->overlay);
+  gboolean booted = kiln_stage_boot (ctx, st->machine, st->overlay,
+                                     st->build_boot, error);
+  /* after a layer cut the guest wrote to a new overlay: that is the image
+   * from now on (its backing chain holds the layers) */
+  if (st->layers && st->layers->cuts->len > 0)
+    {
+      g_free (st->overlay);
+      st->overlay = g_strdup (st->layers->top);
+    }
+  if (!booted)
     return fail_in (st, "build boot");
   return TRUE;
 }
@@ -484,6 +499,7 @@ run_stages (KilnJobContext *ctx, JobStages *st, GError **error)
       if (!kiln_stage_distribute (ctx, st->resolved, st->generalized,
                                   st->overlay, error))
         return fail_in (st, "distribute");
+      kiln_stage_keep_layers (ctx, st->resolved, st->layers);
     }
   return TRUE;
 }
@@ -591,6 +607,22 @@ write_toe_log (JobRun *run, gboolean ok, const GError *failure)
   return TRUE;
 }
 
+/* The layers no live build uses any more go once this build is over (a
+ * failed build's uses no longer count; docs/layers.md). */
+static void
+collect_layers (KilnJobContext *ctx)
+{
+  if (!ctx->store)
+    return;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) removed = g_ptr_array_new_with_free_func (g_free);
+  if (!kiln_store_gc_layers (ctx->store, removed, &error))
+    kiln_reporter_warn (ctx->r, "layers: %s", error->message);
+  for (guint i = 0; i < removed->len; i++)
+    kiln_reporter_log (ctx->r, "removed the layer %s: no build uses it",
+                       (char *) removed->pdata[i]);
+}
+
 int
 kiln_job_execute (KilnJob *job)
 {
@@ -604,6 +636,7 @@ kiln_job_execute (KilnJob *job)
   if (ok)
     {
       report_success (&run->ctx, &st);
+      collect_layers (&run->ctx);
       return write_toe_log (run, TRUE, NULL) ? KILN_EXIT_OK : KILN_EXIT_HOST;
     }
   int signo = kiln_signal_watch_fired (run->signals);
@@ -616,6 +649,7 @@ kiln_job_execute (KilnJob *job)
   else if (!error)
     g_set_error (&error, KILN_ERROR, KILN_ERROR_FAILED, "failed");
   report_failure (&run->ctx, &st, error);
+  collect_layers (&run->ctx);
   write_toe_log (run, FALSE, error);
   /* like a shell's: 130 for SIGINT, 143 for SIGTERM, after the cleanup */
   return signo ? 128 + signo : kiln_exit_code_for_error (error);

@@ -104,6 +104,16 @@ void kiln_job_add_component (KilnJob *job, KilnComponent *component,
 char *kiln_build_key (GBytes *secret, const char *parent_digest,
                       GPtrArray *components, const char *agent_path,
                       GError **error);
+/* The layer keys (docs/layers.md): element i (char*) is the key of the disk
+ * after components 0..i, an HMAC keyed with the same secret over the same
+ * inputs as the build key for those components only (and the agent), and
+ * the disk's size (disk_size, 0 for the parent's), with its own label: a
+ * component changes its own key and every later one, never an earlier
+ * one, and no layer key is ever a build key.  NULL with error when the
+ * agent cannot be read. */
+GPtrArray *kiln_build_prefix_keys (GBytes *secret, const char *parent_digest,
+                                   guint64 disk_size, GPtrArray *components,
+                                   const char *agent_path, GError **error);
 
 /* Runs the job; prints progress; returns the process exit code. */
 int kiln_job_execute (KilnJob *job);

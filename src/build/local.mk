@@ -7,6 +7,9 @@ src_libkilncore_a_SOURCES += \
 	src/build/recipe-job.c src/build/recipe-job.h \
 	src/build/stages.c src/build/stages.h \
 	src/build/stage-resolve.c \
+	src/build/build-key.c \
+	src/build/layer-cut.c \
+	src/build/stage-layers.c \
 	src/build/stage-prepare.c \
 	src/build/stage-inject.c \
 	src/build/agent-seed.c src/build/agent-seed.h \

@@ -99,7 +99,7 @@ typedef struct {
 static gboolean add_document (JsonBuilder *b, const KilnComponent *c,
                               GHashTable *values, const char *doc_name,
                               const char *const *phases, guint depth,
-                              Compile *cc, GError **error);
+                              gint64 layer, Compile *cc, GError **error);
 
 /* ExecuteDocument: the host loads the child (validation already proved it
  * loads), binds its parameters and puts it inline for the agent. */
@@ -199,7 +199,7 @@ add_execute_document_inputs (JsonBuilder *b, const KilnStep *s,
   json_builder_begin_object (b);
   json_builder_set_member_name (b, KILN_EXECUTE_DOCUMENT_KEY_DOCUMENT);
   if (!add_document (b, child, bound, child->name ? child->name : ref, NULL,
-                     depth + 1, cc, error))
+                     depth + 1, 0, cc, error))
     return FALSE;
   const KilnNode *ph = kiln_node_map_get (s->inputs,
                                           KILN_EXECUTE_DOCUMENT_KEY_PHASES);
@@ -277,9 +277,14 @@ add_step (JsonBuilder *b, const KilnStep *s, GHashTable *values,
 static gboolean
 add_document (JsonBuilder *b, const KilnComponent *c, GHashTable *values,
               const char *doc_name, const char *const *phases, guint depth,
-              Compile *cc, GError **error)
+              gint64 layer, Compile *cc, GError **error)
 {
   json_builder_begin_object (b);
+  if (layer > 0)
+    {
+      json_builder_set_member_name (b, KILN_DOCUMENT_KEY_LAYER);
+      json_builder_add_int_value (b, layer);
+    }
   json_builder_set_member_name (b, KILN_DOCUMENT_KEY_NAME);
   json_builder_add_string_value (b, doc_name);
   json_builder_set_member_name (b, KILN_DOCUMENT_KEY_FILE);
@@ -417,13 +422,13 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
 
   json_builder_set_member_name (b, KILN_PLAN_KEY_DOCUMENTS);
   json_builder_begin_array (b);
-  for (guint i = 0; i < components->len; i++)
+  for (guint i = opts->first_component; i < components->len; i++)
     {
       const KilnPlanComponent *pc = components->pdata[i];
       const char *doc_name = pc->component->name ? pc->component->name
                                                  : pc->ref;
       if (!add_document (b, pc->component, pc->params, doc_name, opts->phases,
-                         0, &cc, error))
+                         0, opts->layers ? opts->layers[i] : 0, &cc, error))
         return NULL;
     }
   json_builder_end_array (b);

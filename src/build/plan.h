@@ -35,6 +35,12 @@ typedef struct {
   KilnPlanFetchDocument fetch_document;  /* ExecuteDocument of an s3://
                                           * document; NULL refuses it */
   gpointer fetch_data;
+  /* layers (docs/layers.md): components before first_component are left
+   * out (the build starts from a layer that has them), and layers, when
+   * not NULL, gives each component's document its "layer" member (one
+   * gint64 per component, 0: none) */
+  guint first_component;
+  const gint64 *layers;
 } KilnPlanOptions;
 
 /* Returns the plan as JSON text, or NULL with error (KILN_ERROR_INPUT) when

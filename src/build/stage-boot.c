@@ -75,6 +75,8 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
     .step_grace_s = STEP_GRACE_S,
     .shutdown_timeout_s = SHUTDOWN_TIMEOUT_S,
     .s3 = b->s3,
+    .cut_layer = b->layers ? kiln_layer_cutter_cut : NULL,
+    .layer_data = b->layers,
   };
   g_autofree char *title = NULL;
   gboolean ok;
@@ -158,8 +160,12 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
    * away */
   if (build && !kiln_target_disks_fetch (td, disk, error))
     return FALSE;
+  g_autofree char *layers = b->result.layers_cut
+      ? g_strdup_printf (", %u layer%s cut", b->result.layers_cut,
+                         b->result.layers_cut > 1 ? "s" : "")
+      : g_strdup ("");
   kiln_reporter_info (ctx->r, "%s boot finished in %.1f s (%u steps, %u "
-                      "reboots)", what, b->result.seconds,
-                      b->result.steps_ended, b->result.reboots);
+                      "reboots%s)", what, b->result.seconds,
+                      b->result.steps_ended, b->result.reboots, layers);
   return kiln_boot_stage_passed (b, error);
 }

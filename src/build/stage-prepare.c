@@ -20,11 +20,16 @@ kiln_stage_prepare_overlay (KilnJobContext *ctx, const KilnResolved *res,
                             GError **error)
 {
   g_autofree char *overlay = kiln_workspace_path (ctx->ws, "disk.qcow2");
-  if (!kiln_qemu_img_create_overlay (ctx->job->parent, res->parent_format,
-                                     overlay, ctx->job->disk_size, error))
+  /* over the start layer when there is one (stage-layers.c): a delta
+   * over the parent, as read-only as it */
+  const char *base = res->start_layer ? res->start_layer->path
+                                      : ctx->job->parent;
+  const char *base_format = res->start_layer ? "qcow2" : res->parent_format;
+  if (!kiln_qemu_img_create_overlay (base, base_format, overlay,
+                                     ctx->job->disk_size, error))
     return NULL;
-  kiln_reporter_log (ctx->r, "overlay %s on read-only parent %s", overlay,
-                     ctx->job->parent);
+  kiln_reporter_log (ctx->r, "overlay %s on read-only %s %s", overlay,
+                     res->start_layer ? "layer" : "parent", base);
   return g_steal_pointer (&overlay);
 }
 

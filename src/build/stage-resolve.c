@@ -31,6 +31,10 @@ kiln_resolved_free (KilnResolved *res)
   g_free (res->up_to_date);
   kiln_s3_transfers_free (res->s3);
   g_free (res->s3_staged);
+  if (res->layer_keys)
+    g_ptr_array_unref (res->layer_keys);
+  g_free (res->layer_after);
+  kiln_layer_record_free (res->start_layer);
   g_free (res);
 }
 
@@ -48,59 +52,6 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
     return NULL;
   return kiln_build_key (secret, res->parent_digest, ctx->job->components,
                          res->agent_path, error);
-}
-
-char *
-kiln_build_key (GBytes *secret, const char *parent_digest,
-                GPtrArray *components, const char *agent_path,
-                GError **error)
-{
-  gsize secret_len = 0;
-  const guchar *secret_bytes = g_bytes_get_data (secret, &secret_len);
-  g_autoptr (GHmac) sum = g_hmac_new (G_CHECKSUM_SHA256, secret_bytes,
-                                      secret_len);
-  g_autofree char *agent_digest = NULL;
-  g_autoptr (GFile) agent = g_file_new_for_path (agent_path);
-  g_autofree char *agent_bytes = NULL;
-  gsize agent_len = 0;
-
-  if (!g_file_load_contents (agent, NULL, &agent_bytes, &agent_len, NULL,
-                             error))
-    return NULL;
-  agent_digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256,
-                                              (guchar *) agent_bytes,
-                                              agent_len);
-  g_hmac_update (sum, (guchar *) "kiln-build-key-2\n", -1);
-  g_hmac_update (sum, (guchar *) parent_digest, -1);
-  g_hmac_update (sum, (guchar *) "\n", 1);
-  for (guint i = 0; i < components->len; i++)
-    {
-      const KilnPlanComponent *pc = components->pdata[i];
-      const KilnDoc *doc = pc->component->doc;
-      g_autofree char *text_digest = g_compute_checksum_for_data (
-          G_CHECKSUM_SHA256, (guchar *) doc->text, doc->text_len);
-      /* offline is in the key only when set: the keys of booted builds
-       * stay what they were */
-      g_autofree char *head = g_strdup_printf ("component %s %s%s\n", pc->ref,
-                                               text_digest,
-                                               pc->offline ? " offline" : "");
-      g_hmac_update (sum, (guchar *) head, -1);
-      if (pc->params)
-        {
-          g_autoptr (GList) keys = g_hash_table_get_keys (pc->params);
-          keys = g_list_sort (keys, (GCompareFunc) strcmp);
-          for (GList *l = keys; l; l = l->next)
-            {
-              g_autofree char *kv = g_strdup_printf (
-                  "param %s=%s\n", (char *) l->data,
-                  (char *) g_hash_table_lookup (pc->params, l->data));
-              g_hmac_update (sum, (guchar *) kv, -1);
-            }
-        }
-    }
-  g_autofree char *tail = g_strdup_printf ("agent %s\n", agent_digest);
-  g_hmac_update (sum, (guchar *) tail, -1);
-  return g_strdup (g_hmac_get_string (sum));
 }
 
 /* kiln build says which phases of its components it does not run (a
@@ -154,6 +105,10 @@ compile_plans (KilnJobContext *ctx, KilnResolved *res, GError **error)
       opts.phases = job->kind == KILN_JOB_RUN
                         ? (const char *const *) job->phases   /* NULL: all */
                         : build_phases;
+      /* layers (stage-layers.c): what the start layer has is left out, and
+       * the documents after which a layer is cut say so */
+      opts.first_component = res->start_after;
+      opts.layers = res->cut_layers ? res->layer_after : NULL;
       if (job->kind == KILN_JOB_BUILD)
         report_phases_not_run (ctx);
       res->build_plan = kiln_plan_compile (job->components, &opts,
@@ -165,6 +120,8 @@ compile_plans (KilnJobContext *ctx, KilnResolved *res, GError **error)
     {
       opts.stage = "test";
       opts.phases = test_phases;
+      opts.first_component = 0;
+      opts.layers = NULL;
       res->test_plan = kiln_plan_compile (job->components, &opts,
                                           &res->test_steps, error);
       if (!res->test_plan)
@@ -295,10 +252,13 @@ kiln_stage_resolve (KilnJobContext *ctx, GError **error)
                    "`make`, or set KILN_AGENT)", res->agent_path);
       return NULL;
     }
-  if (!compile_plans (ctx, res, error) || !read_parent (ctx, res, error))
+  /* a build's identity first: the layers it starts from and cuts
+   * (stage-layers.c) decide what its build plan holds */
+  if (!read_parent (ctx, res, error)
+      || (ctx->store && !identify_build (ctx, res, error))
+      || (ctx->store && !kiln_stage_layers_decide (ctx, res, error))
+      || !compile_plans (ctx, res, error))
     return NULL;
   decide_offline (ctx, res);
-  if (ctx->store && !identify_build (ctx, res, error))
-    return NULL;
   return g_steal_pointer (&res);
 }

@@ -35,6 +35,7 @@
 #include "base/reporter.h"
 #include "base/workspace.h"
 #include "outputs/lint.h"
+#include "store/catalog-layers.h"
 #include "store/store.h"
 #include "store/target-claims.h"
 
@@ -85,10 +86,58 @@ typedef struct {
   KilnS3Transfers *s3;         /* the S3 steps' transfers, both plans */
   char *s3_staged;             /* the fetched objects' folder ("s3"), or
                                 * NULL: copied in with the agent */
+  /* layers (stage-layers.c, docs/layers.md) */
+  GPtrArray *layer_keys;       /* the key after each component, or NULL */
+  gboolean cut_layers;         /* the build boot cuts layers */
+  gint64 *layer_after;         /* per component: its document's "layer"
+                                * member in the build plan (0: none) */
+  guint start_after;           /* components 1..start_after are in the
+                                * start layer and not in the build plan */
+  KilnLayerRecord *start_layer;  /* that layer, or NULL */
 } KilnResolved;
 
 void kiln_resolved_free (KilnResolved *res);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnResolved, kiln_resolved_free)
+
+/* --- layers (stage-layers.c, layer-cut.c; docs/layers.md) -------------- */
+
+/* kiln build, before the plans are compiled: the layer keys, whether the
+ * build boot cuts layers (the embedded driver, no offline component),
+ * and, unless --force, the newest live layer of the longest unchanged
+ * run of components to start from (recorded as used by this build). */
+gboolean kiln_stage_layers_decide (KilnJobContext *ctx, KilnResolved *res,
+                                   GError **error);
+
+/* The layers one build boot cuts: the disk the guest writes moves to a new
+ * overlay at each cut, and the old one is the layer. */
+typedef struct {
+  gint64 component;            /* 1-based: the layer is the disk after it */
+  char *ref;
+  char *key;
+  char *path;                  /* in the work directory */
+} KilnLayerCut;
+
+typedef struct {
+  KilnJobContext *ctx;         /* borrowed */
+  const KilnResolved *res;     /* borrowed: the keys */
+  char *top;                   /* the disk the guest writes now */
+  GPtrArray *cuts;             /* KilnLayerCut*, in order */
+} KilnLayerCutter;
+
+KilnLayerCutter *kiln_layer_cutter_new (KilnJobContext *ctx,
+                                        const KilnResolved *res,
+                                        const char *disk);
+void kiln_layer_cutter_free (KilnLayerCutter *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnLayerCutter, kiln_layer_cutter_free)
+/* A KilnBootLayerFn (boot.h): data is the cutter. */
+gboolean kiln_layer_cutter_cut (gpointer data, KilnDomain *dom, gint64 layer,
+                                const char *document);
+
+/* After distribute: the layers cut move into the store and get their rows
+ * (store/layers.h).  A layer that cannot be kept is a warning, and so are
+ * those above it; the build stays a success. */
+void kiln_stage_keep_layers (KilnJobContext *ctx, const KilnResolved *res,
+                             const KilnLayerCutter *cutter);
 
 /* Compiles the plans before any disk is touched, reads the parent, and for
  * a build computes the build key and looks for an identical build. */
@@ -147,6 +196,7 @@ typedef struct {
   char *seed_agent;
   char *seed_plan;
   KilnS3Transfers *s3;         /* borrowed: takes the upload events */
+  KilnLayerCutter *layers;     /* borrowed: cuts layers, or NULL */
 } KilnBootStage;
 
 KilnBootStage *kiln_boot_stage_new (const char *what);

@@ -24,6 +24,7 @@
 #include "store/build-ref.h"
 #include "store/catalog.h"
 #include "store/recover.h"
+#include "store/catalog-layers.h"
 #include "store/store.h"
 #include "commands.h"
 #include "common/kiln.h"
@@ -100,9 +101,36 @@ print_json (JsonBuilder *b)
   fputs (text, stdout);
 }
 
+/* The layers a build uses (docs/layers.md): those it cut and those it
+ * started from. */
+static void
+layers_to_json (JsonBuilder *b, GPtrArray *layers)
+{
+  json_builder_set_member_name (b, "layers");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < layers->len; i++)
+    {
+      const KilnLayerRecord *l = layers->pdata[i];
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "afterComponent");
+      json_builder_add_int_value (b, l->component_index);
+      kiln_json_add_string_or_null (b, "component", l->component);
+      kiln_json_add_string_or_null (b, "key", l->key);
+      kiln_json_add_string_or_null (b, "path", l->path);
+      json_builder_set_member_name (b, "size");
+      json_builder_add_int_value (b, (gint64) l->size);
+      kiln_json_add_string_or_null (b, "cutBy", l->cut_by);
+      json_builder_set_member_name (b, "present");
+      json_builder_add_boolean_value (b, g_file_test (l->path,
+                                                      G_FILE_TEST_EXISTS));
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
 static void
 record_to_json (JsonBuilder *b, const KilnBuildRecord *r,
-                GPtrArray *artifacts)
+                GPtrArray *artifacts, GPtrArray *layers)
 {
   g_autofree char *ref = kiln_build_record_ref (r);
   json_builder_begin_object (b);
@@ -148,6 +176,8 @@ record_to_json (JsonBuilder *b, const KilnBuildRecord *r,
         }
       json_builder_end_array (b);
     }
+  if (layers)
+    layers_to_json (b, layers);
   json_builder_end_object (b);
 }
 
@@ -193,7 +223,7 @@ cmd_list (const char *name, gboolean all, gboolean json)
         continue;
       if (json)
         {
-          record_to_json (b, r, NULL);
+          record_to_json (b, r, NULL, NULL);
           continue;
         }
       if (shown++ == 0)
@@ -259,10 +289,12 @@ cmd_show (const char *text, gboolean json)
     return rc;
   g_autoptr (GPtrArray) artifacts
       = kiln_catalog_artifact_paths (kiln_store_catalog (store), r->id, NULL);
+  g_autoptr (GPtrArray) layers
+      = kiln_catalog_build_layers (kiln_store_catalog (store), r->id, NULL);
   if (json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
-      record_to_json (b, r, artifacts);
+      record_to_json (b, r, artifacts, layers);
       print_json (b);
       return KILN_EXIT_OK;
     }
@@ -298,6 +330,21 @@ cmd_show (const char *text, gboolean json)
       const char *p = artifacts->pdata[i];
       kiln_print_text (stdout, "%s %s%s\n", i == 0 ? "artifacts" : "         ", p,
               g_file_test (p, G_FILE_TEST_EXISTS) ? "" : " (gone)");
+    }
+  for (guint i = 0; layers && i < layers->len; i++)
+    {
+      const KilnLayerRecord *l = layers->pdata[i];
+      g_autofree char *lsize = g_format_size (l->size);
+      kiln_print_text (stdout, "%s after component %" G_GINT64_FORMAT
+                       " (%s): %s (%s, key %.16s, %s%s)%s\n",
+                       i == 0 ? "layers   " : "         ",
+                       l->component_index, l->component, l->path, lsize,
+                       l->key, l->build_id == r->id ? "cut by this build"
+                                                    : "cut by build ",
+                       l->build_id == r->id ? "" : (l->cut_by ? l->cut_by
+                                                              : "?"),
+                       g_file_test (l->path, G_FILE_TEST_EXISTS) ? ""
+                                                                 : " (gone)");
     }
   return KILN_EXIT_OK;
 }

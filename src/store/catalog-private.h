@@ -22,5 +22,9 @@ char *kiln_catalog_column_text (sqlite3_stmt *st, int i);
 
 /* catalog-pipelines.c: its tables, created on open with the others. */
 extern const char kiln_catalog_pipelines_schema[];
+/* catalog-layers.c: the same */
+extern const char kiln_catalog_layers_schema[];
+/* The SQLite handle (owned by the catalog). */
+sqlite3 *kiln_catalog_db (KilnCatalog *cat);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)

@@ -148,6 +148,8 @@ kiln_catalog_open (const char *path, GError **error)
           != SQLITE_OK
       || sqlite3_exec (cat->db, schema, NULL, NULL, &msg) != SQLITE_OK
       || sqlite3_exec (cat->db, kiln_catalog_pipelines_schema, NULL, NULL,
+                       &msg) != SQLITE_OK
+      || sqlite3_exec (cat->db, kiln_catalog_layers_schema, NULL, NULL,
                        &msg) != SQLITE_OK)
     {
       g_set_error (error, KILN_ERROR, KILN_ERROR_HOST,
@@ -741,6 +743,12 @@ kiln_catalog_exec (KilnCatalog *cat, const char *sql, GError **error)
   if (sqlite3_exec (cat->db, sql, NULL, NULL, NULL) != SQLITE_OK)
     return sql_fail (cat, sql, error);
   return TRUE;
+}
+
+sqlite3 *
+kiln_catalog_db (KilnCatalog *cat)
+{
+  return cat->db;
 }
 
 char *

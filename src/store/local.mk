@@ -8,6 +8,8 @@ src_libkilncore_a_SOURCES += \
 	src/store/build-secret.c src/store/build-secret.h \
 	src/store/catalog.c src/store/catalog.h src/store/catalog-private.h \
 	src/store/catalog-pipelines.c src/store/catalog-pipelines.h \
+	src/store/catalog-layers.c src/store/catalog-layers.h \
+	src/store/layers.c src/store/layers.h \
 	src/store/lifecycle-plan.c src/store/lifecycle-plan.h \
 	src/store/parent-plan.c src/store/parent-plan.h \
 	src/store/lock.c src/store/lock.h \

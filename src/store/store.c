@@ -11,6 +11,7 @@
 #include "backends/qemu-img.h"
 #include "base/confine.h"
 #include "common/kiln.h"
+#include "layers.h"
 #include "recover.h"
 
 #define IMAGE_NAME "image.qcow2"
@@ -18,6 +19,7 @@
 struct KilnStore {
   char *images;            /* HOME/images */
   char *logs;              /* HOME/logs */
+  char *layers;            /* HOME/layers (layers.h) */
   KilnCatalog *catalog;
 };
 
@@ -27,6 +29,7 @@ store_new (const char *home, KilnCatalog *catalog)
   KilnStore *store = g_new0 (KilnStore, 1);
   store->images = g_build_filename (home, "images", NULL);
   store->logs = g_build_filename (home, "logs", NULL);
+  store->layers = g_build_filename (home, "layers", NULL);
   store->catalog = catalog;
   return store;
 }
@@ -60,6 +63,7 @@ kiln_store_free (KilnStore *store)
   kiln_catalog_close (store->catalog);
   g_free (store->images);
   g_free (store->logs);
+  g_free (store->layers);
   g_free (store);
 }
 
@@ -67,6 +71,12 @@ KilnCatalog *
 kiln_store_catalog (KilnStore *store)
 {
   return store->catalog;
+}
+
+const char *
+kiln_store_layers_dir (KilnStore *store)
+{
+  return store->layers;
 }
 
 /* --- layout ---------------------------------------------------------- */
@@ -332,7 +342,8 @@ kiln_store_remove (KilnStore *store, const KilnBuildRecord *r,
 {
   return remove_build_dir (store, r->name, r->version, r->build_number, error)
          && kiln_catalog_set_state (store->catalog, r->id, "deleted", why,
-                                    error);
+                                    error)
+         && kiln_store_gc_layers (store, NULL, error);
 }
 
 /* The files a build's catalog entry lists in its output directory: each
@@ -381,7 +392,8 @@ kiln_store_delete (KilnStore *store, const KilnBuildRecord *r,
          && remove_below (store->logs, log_parts, error)
          && (!with_artifacts || remove_artifacts (store, r->id, error))
          && kiln_catalog_set_state (store->catalog, r->id, "deleted", why,
-                                    error);
+                                    error)
+         && kiln_store_gc_layers (store, NULL, error);
 }
 
 gboolean
@@ -394,7 +406,8 @@ kiln_store_forget (KilnStore *store, gint64 build_id, GError **error)
   g_auto (GStrv) parts = layout_parts (r->name, r->version, r->build_number,
                                        ".log", error);
   return parts && remove_below (store->logs, parts, error)
-         && kiln_catalog_delete_build (store->catalog, build_id, error);
+         && kiln_catalog_delete_build (store->catalog, build_id, error)
+         && kiln_store_gc_layers (store, NULL, error);
 }
 
 static gboolean

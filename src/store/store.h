@@ -6,6 +6,8 @@
  *                                           parent of recipes that say
  *                                           `parent: NAME@VERSION`
  *   HOME/logs/NAME/VERSION/N.log            build N's log
+ *   HOME/layers/ID-C.qcow2                  the layer build ID cut after
+ *                                           its component C (layers.h)
  *
  * The store writes an image under a temporary name and renames it, and
  * records images, artifacts and logs in the catalog.  Everything that
@@ -20,8 +22,9 @@
  * output directories belong to the user and are never touched, unless a
  * lifecycle delete rule says `artifacts: true`.
  *
- * Later: layers shared between builds get their bookkeeping here, beside
- * the per-build directories, so that removal can count who still uses one.
+ * Layers are shared between builds: the catalog counts who uses one
+ * (catalog-layers.h), and every removal above ends by removing the layers
+ * no live build uses any more (kiln_store_gc_layers, layers.h).
  */
 #pragma once
 
@@ -43,6 +46,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnStore, kiln_store_free)
 
 /* The store's catalog (owned by the store). */
 KilnCatalog *kiln_store_catalog (KilnStore *store);
+/* HOME/layers */
+const char *kiln_store_layers_dir (KilnStore *store);
 
 /* The layout.  KILN_ERROR_INPUT when a name or version is not a plain
  * file name ("", ".", "..", or with a '/'). */

@@ -3,12 +3,14 @@
 TESTS += \
 	tests/integration/build-spine.sh \
 	tests/integration/build-failures.sh \
+	tests/integration/build-layers.sh \
 	tests/integration/build-run-test.sh \
 	tests/integration/build-offline.sh \
 	tests/integration/awstoe-runtime.sh
 EXTRA_DIST += \
 	tests/integration/build-spine.sh \
 	tests/integration/build-failures.sh \
+	tests/integration/build-layers.sh \
 	tests/integration/build-run-test.sh \
 	tests/integration/build-offline.sh \
 	tests/integration/awstoe-runtime.sh \

@@ -40,3 +40,10 @@ UNIT_TESTS += tests/unit/test-parent-plan
 tests_unit_test_parent_plan_SOURCES = tests/unit/test-parent-plan.c
 tests_unit_test_parent_plan_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_parent_plan_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)
+# per-component layers (docs/layers.md): the layer keys, the plan's layer
+# members, the catalog's rows with real SQLite, the store's layer files
+# with the real qemu-img
+UNIT_TESTS += tests/unit/test-layers
+tests_unit_test_layers_SOURCES = tests/unit/test-layers.c
+tests_unit_test_layers_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_layers_LDADD = $(KILN_ALL_LDADD) $(CMOCKA_LIBS)

@@ -146,10 +146,32 @@ test_events_are_followed_when_secrets_are_masked (void **state)
   assert_null (strstr (log, "hunter2"));
 }
 
+/* A `layer` event leaves its number and document for boot.c to answer;
+ * one without a number is logged and ignored. */
+static void
+test_layer_event_is_pending (void **state)
+{
+  Fixture *fx = *state;
+  assert_false (feed (fx, "{\"event\":\"hello\",\"boot\":1}"));
+  assert_false (feed (fx, "{\"event\":\"layer\",\"document\":\"base\"}"));
+  assert_int_equal (fx->follow.layer_pending, 0);
+  assert_false (feed (fx, "{\"event\":\"layer\",\"document\":\"base\","
+                          "\"layer\":2,\"frozen\":[\"/\"],"
+                          "\"notFrozen\":[]}"));
+  assert_int_equal (fx->follow.layer_pending, 2);
+  assert_string_equal (fx->follow.layer_document, "base");
+  /* waiting for the host is not a step: no step deadline starts */
+  assert_int_equal (fx->follow.waiting, KILN_BOOT_WAIT_AGENT);
+  g_autofree char *log = read_log (fx);
+  assert_non_null (strstr (log, "without a layer number"));
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_layer_event_is_pending, setup,
+                                     teardown),
     cmocka_unit_test_setup_teardown (test_events_are_followed_when_secrets_are_masked,
                                      setup, teardown),
     cmocka_unit_test_setup_teardown (test_huge_step_timeouts_saturate, setup,

@@ -231,10 +231,39 @@ test_wait_keeps_lines (void **state)
   kiln_domain_destroy (p.dom);
 }
 
+/* kiln's answer to a `layer` event goes back on the same channel, one
+ * line; the guest's lines are still read as before. */
+static void
+test_write_line (void **state)
+{
+  (void) state;
+  Pair p = pair_new ();
+  g_autoptr (GError) error = NULL;
+  assert_true (kiln_domain_write_line (p.dom, "{\"command\":\"thaw\"}",
+                                       &error));
+  char buf[64] = { 0 };
+  gsize got = 0;
+  while (got < strlen ("{\"command\":\"thaw\"}\n"))
+    {
+      ssize_t n = read (p.writer, buf + got, sizeof buf - 1 - got);
+      assert_true (n > 0);
+      got += (gsize) n;
+    }
+  assert_string_equal (buf, "{\"command\":\"thaw\"}\n");
+  puts_ (p.writer, "{\"event\":\"log\"}\n");
+  expect_line (&p, "{\"event\":\"log\"}");
+  /* the guest gone: an error, not a SIGPIPE */
+  close (p.writer);
+  assert_false (kiln_domain_write_line (p.dom, "x", &error));
+  assert_non_null (error);
+  kiln_domain_destroy (p.dom);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_write_line),
     cmocka_unit_test (test_split_partial_eof),
     cmocka_unit_test (test_many_lines),
     cmocka_unit_test (test_line_limit),
