@@ -57,8 +57,8 @@ hmac_component (GHmac *sum, const KilnPlanComponent *pc)
 
 char *
 kiln_build_key (GBytes *secret, const char *parent_digest,
-                GPtrArray *components, const char *agent_path,
-                GError **error)
+                guint64 disk_size, GPtrArray *components,
+                const char *agent_path, GError **error)
 {
   g_autofree char *agent = agent_digest (agent_path, error);
   if (!agent)
@@ -71,6 +71,14 @@ kiln_build_key (GBytes *secret, const char *parent_digest,
     hmac_component (sum, components->pdata[i]);
   g_autofree char *tail = g_strdup_printf ("agent %s\n", agent);
   g_hmac_update (sum, (guchar *) tail, -1);
+  /* the recipe's disk: size makes another image; in the key only when
+   * set, so that the keys of recipes without one stay what they were */
+  if (disk_size)
+    {
+      g_autofree char *disk = g_strdup_printf ("disk %" G_GUINT64_FORMAT
+                                               "\n", disk_size);
+      g_hmac_update (sum, (guchar *) disk, -1);
+    }
   return g_strdup (g_hmac_get_string (sum));
 }
 

@@ -98,12 +98,14 @@ void kiln_job_add_component (KilnJob *job, KilnComponent *component,
 /* The build key (docs/design.md): an HMAC-SHA256 keyed with secret (the
  * home's kiln_build_secret_load(), store/build-secret.h) over the parent's
  * digest, each component's text and bound parameters (components:
- * KilnPlanComponent*) and the agent's digest, so the key, which the catalog,
- * the log and the manifest show, says nothing about parameter values.
- * kiln build looks for an identical build by it (stage-resolve.c). */
+ * KilnPlanComponent*), the agent's digest and the recipe's disk size
+ * (disk_size; 0, no disk: in the recipe, adds nothing), so the key, which
+ * the catalog, the log and the manifest show, says nothing about parameter
+ * values.  kiln build looks for an identical build by it
+ * (stage-resolve.c). */
 char *kiln_build_key (GBytes *secret, const char *parent_digest,
-                      GPtrArray *components, const char *agent_path,
-                      GError **error);
+                      guint64 disk_size, GPtrArray *components,
+                      const char *agent_path, GError **error);
 /* The layer keys (docs/layers.md): element i (char*) is the key of the disk
  * after components 0..i, an HMAC keyed with the same secret over the same
  * inputs as the build key for those components only (and the agent), and

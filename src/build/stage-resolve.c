@@ -39,7 +39,8 @@ kiln_resolved_free (KilnResolved *res)
 }
 
 /* The build key: what makes two builds identical (the parent's digest, each
- * component's text and bound parameters, the agent).  An HMAC keyed with
+ * component's text and bound parameters, the agent, the recipe's disk
+ * size).  An HMAC keyed with
  * $KILN_HOME's secret (store/build-secret.h): the key is shown in the
  * catalog, the log and the manifest, and must say nothing about the
  * parameters' values, secret ones included. */
@@ -50,8 +51,8 @@ compute_build_key (KilnJobContext *ctx, const KilnResolved *res,
   g_autoptr (GBytes) secret = kiln_build_secret_load (kiln_home (), error);
   if (!secret)
     return NULL;
-  return kiln_build_key (secret, res->parent_digest, ctx->job->components,
-                         res->agent_path, error);
+  return kiln_build_key (secret, res->parent_digest, ctx->job->disk_size,
+                         ctx->job->components, res->agent_path, error);
 }
 
 /* kiln build says which phases of its components it does not run (a

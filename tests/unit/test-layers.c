@@ -152,12 +152,26 @@ test_prefix_keys (void **state)
   assert_string_not_equal (k1->pdata[1], k1->pdata[2]);
 
   g_autoptr (GError) error = NULL;
-  g_autofree char *build_key = kiln_build_key (s, "parentdigest",
+  g_autofree char *build_key = kiln_build_key (s, "parentdigest", 0,
                                                f->components, f->agent,
                                                &error);
   assert_non_null (build_key);
   for (guint i = 0; i < 3; i++)
     assert_string_not_equal (build_key, k1->pdata[i]);
+  /* the recipe's disk: size is another image, so another build key; the
+   * same size, the same key */
+  g_autofree char *sized = kiln_build_key (s, "parentdigest", 8ULL << 30,
+                                           f->components, f->agent, &error);
+  g_autofree char *sized_again = kiln_build_key (s, "parentdigest",
+                                                 8ULL << 30, f->components,
+                                                 f->agent, &error);
+  g_autofree char *bigger = kiln_build_key (s, "parentdigest", 9ULL << 30,
+                                            f->components, f->agent, &error);
+  assert_non_null (sized);
+  assert_non_null (bigger);
+  assert_string_not_equal (build_key, sized);
+  assert_string_not_equal (sized, bigger);
+  assert_string_equal (sized, sized_again);
 
   /* the last component's text changes: only the last key */
   put (f, 2, "app", "c2", NULL);
