@@ -24,25 +24,12 @@
 #include "store/lock.h"
 #include "store/recover.h"
 
-static void
-plan_component_free (gpointer p)
-{
-  KilnPlanComponent *pc = p;
-  kiln_component_free (pc->component);
-  if (pc->params)
-    g_hash_table_unref (pc->params);
-  if (pc->secret)
-    g_hash_table_unref (pc->secret);
-  g_free (pc->ref);
-  g_free (pc);
-}
-
 KilnJob *
 kiln_job_new (KilnJobKind kind)
 {
   KilnJob *job = g_new0 (KilnJob, 1);
   job->kind = kind;
-  job->components = g_ptr_array_new_with_free_func (plan_component_free);
+  job->components = g_ptr_array_new_with_free_func (kiln_plan_component_free);
   job->owned = g_ptr_array_new_with_free_func (g_free);
   job->memory_mib = 1024;
   job->vcpus = 2;

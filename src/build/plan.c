@@ -444,3 +444,16 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
                                   documents_use_cloud_init (documents));
   return kiln_json_string (root, TRUE);
 }
+
+void
+kiln_plan_component_free (gpointer p)
+{
+  KilnPlanComponent *pc = p;
+  kiln_component_free (pc->component);
+  if (pc->params)
+    g_hash_table_unref (pc->params);
+  if (pc->secret)
+    g_hash_table_unref (pc->secret);
+  g_free (pc->ref);
+  g_free (pc);
+}

@@ -18,6 +18,9 @@ typedef struct {
                                * libguestfs appliance (docs/offline.md) */
 } KilnPlanComponent;
 
+/* Frees a KilnPlanComponent and what it owns (a GPtrArray's free func). */
+void kiln_plan_component_free (gpointer pc);
+
 /* Fetches the document at an s3:// URI (expected_owner may be NULL) to a
  * local file: *path (free it) on TRUE. */
 typedef gboolean (*KilnPlanFetchDocument) (gpointer data, const char *uri,

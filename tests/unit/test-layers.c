@@ -29,16 +29,6 @@ typedef struct {
   GPtrArray *components;
 } Fixture;
 
-static void
-pc_free (gpointer p)
-{
-  KilnPlanComponent *pc = p;
-  kiln_component_free (pc->component);
-  g_hash_table_unref (pc->params);
-  g_free (pc->ref);
-  g_free (pc);
-}
-
 static const char component_text[] =
   "name: %s\n"
   "schemaVersion: 1.0\n"
@@ -81,7 +71,7 @@ put (Fixture *f, guint i, const char *name, const char *what, const char *who)
   pc->ref = g_strdup (name);
   if (i < f->components->len)
     {
-      pc_free (f->components->pdata[i]);
+      kiln_plan_component_free (f->components->pdata[i]);
       f->components->pdata[i] = pc;
     }
   else
@@ -95,7 +85,7 @@ setup (void **state)
   f->dir = g_dir_make_tmp ("kiln-layers-XXXXXX", NULL);
   f->agent = g_build_filename (f->dir, "kiln-agent", NULL);
   assert_true (g_file_set_contents (f->agent, "agent v1", -1, NULL));
-  f->components = g_ptr_array_new_with_free_func (pc_free);
+  f->components = g_ptr_array_new_with_free_func (kiln_plan_component_free);
   put (f, 0, "base", "a", NULL);
   put (f, 1, "web", "b", "ops");
   put (f, 2, "app", "c", NULL);

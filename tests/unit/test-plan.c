@@ -142,18 +142,6 @@ typedef struct {
 } Fixture;
 
 static void
-pc_free (gpointer p)
-{
-  KilnPlanComponent *pc = p;
-  kiln_component_free (pc->component);
-  g_hash_table_unref (pc->params);
-  if (pc->secret)
-    g_hash_table_unref (pc->secret);
-  g_free (pc->ref);
-  g_free (pc);
-}
-
-static void
 add (Fixture *f, const char *name, const char *text, const char *who)
 {
   g_autofree char *path = g_build_filename (f->dir, name, NULL);
@@ -182,7 +170,7 @@ setup (void **state)
 {
   Fixture *f = g_new0 (Fixture, 1);
   f->dir = g_dir_make_tmp ("kiln-plan-XXXXXX", NULL);
-  f->components = g_ptr_array_new_with_free_func (pc_free);
+  f->components = g_ptr_array_new_with_free_func (kiln_plan_component_free);
   g_autofree char *child = g_build_filename (f->dir, "child.yaml", NULL);
   g_file_set_contents (child, child_yaml, -1, NULL);
   *state = f;

@@ -122,16 +122,6 @@ static const char child_yaml[] =
   "          commands: [ 'true' ]\n";
 
 static void
-pc_free (gpointer p)
-{
-  KilnPlanComponent *pc = p;
-  kiln_component_free (pc->component);
-  g_hash_table_unref (pc->params);
-  g_free (pc->ref);
-  g_free (pc);
-}
-
-static void
 test_plans_carry_exactly_the_guest_actions (void **state)
 {
   g_autofree char *dir = g_dir_make_tmp ("kiln-protocol-XXXXXX", NULL);
@@ -153,7 +143,7 @@ test_plans_carry_exactly_the_guest_actions (void **state)
                     yaml);
         }
       g_autoptr (GPtrArray) components = g_ptr_array_new_with_free_func (
-          pc_free);
+          kiln_plan_component_free);
       KilnPlanComponent *pc = g_new0 (KilnPlanComponent, 1);
       g_ptr_array_add (components, pc);
       pc->component = c;

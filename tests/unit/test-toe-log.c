@@ -57,21 +57,12 @@ typedef struct {
   KilnToeLog *log;
 } Fixture;
 
-static void
-pc_free (gpointer p)
-{
-  KilnPlanComponent *pc = p;
-  kiln_component_free (pc->component);
-  g_free (pc->ref);
-  g_free (pc);
-}
-
 static int
 setup (void **state)
 {
   Fixture *f = g_new0 (Fixture, 1);
   f->dir = g_dir_make_tmp ("kiln-toe-log-XXXXXX", NULL);
-  f->components = g_ptr_array_new_with_free_func (pc_free);
+  f->components = g_ptr_array_new_with_free_func (kiln_plan_component_free);
   g_autofree char *path = g_build_filename (f->dir, "note.yaml", NULL);
   assert_true (g_file_set_contents (path, doc_yaml, -1, NULL));
   g_autofree char *child = g_build_filename (f->dir, "child.yaml", NULL);
