@@ -305,8 +305,8 @@ events_read_host_line (int64_t timeout_ms)
           ev.from_host.len = rest;
           return line;
         }
-      /* a host line is short: anything longer is not one */
-      if (ev.from_host.len > 4096)
+      /* a line longer than any the host sends is not one */
+      if (ev.from_host.len > KILN_HOST_LINE_MAX)
         strbuf_reset (&ev.from_host);
       queue_pump ();
       int64_t left = deadline - mono_ms ();
@@ -320,7 +320,7 @@ events_read_host_line (int64_t timeout_ms)
             return NULL;
           continue;
         }
-      char buf[512];
+      char buf[16384];
       ssize_t n = read (ev.port_fd, buf, sizeof buf);
       if (n > 0)
         strbuf_add (&ev.from_host, buf, (size_t) n);

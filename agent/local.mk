@@ -10,14 +10,14 @@ KILN_AGENT_SRCS = agent/main.c $(KILN_AGENT_MODULES)
 # everything but main(): the protocol test links all the handlers
 KILN_AGENT_MODULES = \
 	agent/agent.c agent/runner.c agent/plan.c agent/state.c \
-	agent/events.c agent/layer.c agent/mask.c agent/port.c agent/expand.c agent/cond.c agent/loop.c \
+	agent/events.c agent/layer.c agent/ask-host.c agent/mask.c agent/port.c agent/expand.c agent/cond.c agent/loop.c \
 	agent/proc.c agent/power.c agent/actions.c agent/inputs.c \
 	agent/act_exec.c agent/act_files.c agent/act_copy.c agent/act_attrs.c \
 	agent/act_system.c agent/act_web.c agent/act_s3.c agent/act_document.c agent/pkgmgr.c \
 	agent/json.c agent/hash.c agent/encoding.c agent/fsutil.c agent/strbuf.c \
 	agent/util.c common/kiln-re2-posix.c
 KILN_AGENT_HDRS = \
-	agent/agent.h agent/runner.h agent/plan.h agent/state.h agent/events.h agent/layer.h \
+	agent/agent.h agent/runner.h agent/plan.h agent/state.h agent/events.h agent/layer.h agent/ask-host.h \
 	agent/mask.h agent/port.h agent/expand.h agent/cond.h agent/loop.h agent/proc.h \
 	agent/power.h agent/actions.h agent/pkgmgr.h agent/json.h agent/hash.h \
 	agent/encoding.h agent/fsutil.h agent/strbuf.h agent/util.h

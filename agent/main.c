@@ -25,6 +25,7 @@
 #include "mask.h"
 #include "fsutil.h"
 #include "plan.h"
+#include "ask-host.h"
 #include "power.h"
 #include "proc.h"
 #include "runner.h"
@@ -241,13 +242,63 @@ find_port (void)
 }
 
 static void
-send_hello (agent *a, bool resumed)
+send_hello (agent *a, bool resumed, bool asks)
 {
   json *e = event_new (KILN_EVENT_HELLO);
   json_set_str (e, KILN_EVENT_KEY_AGENT, AGENT_VERSION);
   json_set_int (e, KILN_EVENT_KEY_BOOT, a->st.boot);
   json_set_bool (e, KILN_EVENT_KEY_RESUMED, resumed);
+  if (a->st.run_id)
+    json_set_str (e, KILN_EVENT_KEY_RUN, a->st.run_id);
+  if (asks)
+    json_set_bool (e, KILN_EVENT_KEY_ASKS, true);
   event_send (e);
+}
+
+static bool
+plan_powers_off (const options *o, const json *plan)
+{
+  const json *po = plan ? json_get (plan, KILN_PLAN_KEY_POWEROFF) : NULL;
+  return !o->no_poweroff && !(po && po->type == JSON_BOOL && !po->boolean);
+}
+
+/* The hello asked (ask-host.h): the host's `go` keeps the plan; its `plan`
+ * replaces it, on disk too (a reboot resumes it), with a new run.  FALSE
+ * when the host sent a plan that is not one (*err says why). */
+static bool
+take_host_answer (const options *o, agent *a, bool *replaced, char **err)
+{
+  json *plan = NULL;
+  host_answer ans = host_answer_wait ((int64_t) KILN_HELLO_ANSWER_MAX_SECONDS * 1000, &plan, err);
+  if (ans == HOST_ANSWER_NONE)
+    {
+      event_log ("warning", "the host did not answer within %d s; running the plan of run %s",
+                 KILN_HELLO_ANSWER_MAX_SECONDS, a->st.run_id);
+      return true;
+    }
+  if (ans == HOST_ANSWER_BAD_PLAN)
+    return false;
+  if (ans == HOST_ANSWER_GO)
+    return true;
+  const char *run_id = json_get_str (plan, KILN_PLAN_KEY_RUN_ID);
+  event_log ("info", "the host sent the plan of run %s (a build that starts from a layer); "
+             "it replaces the plan of run %s", run_id ? run_id : "?", a->st.run_id);
+  char *text = json_serialize (plan);
+  char *werr = NULL;
+  if (!write_file_atomic (a->plan_path, text, strlen (text), 0600, &werr))
+    {
+      event_log ("warning", "cannot save the host's plan (%s); a reboot asks the host again", werr);
+      free (werr);
+    }
+  free (text);
+  json_free (a->plan);
+  a->plan = plan;
+  mask_set_secrets (json_get (a->plan, KILN_PLAN_KEY_SECRETS));
+  a->poweroff = plan_powers_off (o, a->plan);
+  state_free (&a->st);
+  state_init (&a->st, run_id);
+  *replaced = true;
+  return true;
 }
 
 /* The plan could not be run at all: report it as a failed run. */
@@ -294,7 +345,7 @@ main (int argc, char **argv)
   a.state_path = path_join (o.state_dir, "state.json");
   a.work_dir = path_join (o.state_dir, "work");
 
-  char *err = NULL, *state_err = NULL;
+  char *err = NULL, *state_err = NULL, *answer_err = NULL;
   int lock_fd = -1;
   bool events_open = false;
   run_status r = RUN_OK;
@@ -329,8 +380,7 @@ main (int argc, char **argv)
   if (a.plan)
     mask_set_secrets (json_get (a.plan, KILN_PLAN_KEY_SECRETS));
   const char *run_id = a.plan ? json_get_str (a.plan, KILN_PLAN_KEY_RUN_ID) : NULL;
-  const json *po = a.plan ? json_get (a.plan, KILN_PLAN_KEY_POWEROFF) : NULL;
-  a.poweroff = !o.no_poweroff && !(po && po->type == JSON_BOOL && !po->boolean);
+  a.poweroff = plan_powers_off (&o, a.plan);
 
   /* The state: resume when it belongs to this plan's run. */
   bool resumed = false;
@@ -349,9 +399,26 @@ main (int argc, char **argv)
     }
   else
     state_init (&a.st, run_id);
-  send_hello (&a, resumed);
+  bool asks = o.boot && a.plan && plan_asks_host (a.plan) && events_port_connected ();
+  send_hello (&a, resumed, asks);
+  bool replaced = false;
+  if (asks && take_host_answer (&o, &a, &replaced, &answer_err) && replaced)
+    {
+      /* the old run's state, readable or not, is not this run's */
+      free (state_err);
+      state_err = NULL;
+    }
+  else if (answer_err)
+    {
+      char *msg = xasprintf ("the host's plan cannot run: %s", answer_err);
+      fail_run (&a, msg);
+      free (msg);
+      rc = AGENT_EXIT_USAGE;
+    }
 
-  if (!a.plan)
+  if (answer_err)
+    ;   /* the run failed above */
+  else if (!a.plan)
     {
       fail_run (&a, err);
       rc = AGENT_EXIT_USAGE;
@@ -426,6 +493,7 @@ out:
     events_shutdown (o.boot ? 10000 : 2000);
   free (err);
   free (state_err);
+  free (answer_err);
   mask_set_secrets (NULL);
   json_free (a.plan);
   if (a.st.run_id)

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "actions.h"
+#include "ask-host.h"
 #include "common/kiln-protocol.h"
 #include "cond.h"
 #include "util.h"
@@ -94,11 +95,55 @@ test_every_operator_is_evaluated (void **unused)
     }
 }
 
+/* The host's answers to a hello that asks (ask-host.h): `go`, a `plan`
+ * that the agent checks as it checks plan.json, and lines that are not an
+ * answer. */
+static void
+test_host_answers_to_hello (void **unused)
+{
+  (void) unused;
+  json *plan = NULL;
+  char *err = NULL;
+  assert_int_equal (host_answer_parse ("{\"command\": \"go\"}", &plan, &err), HOST_ANSWER_GO);
+  assert_null (plan);
+  assert_int_equal (host_answer_parse ("{\"command\": \"thaw\", \"layer\": 1}", &plan, &err),
+                    HOST_ANSWER_NONE);
+  assert_int_equal (host_answer_parse ("not json", &plan, &err), HOST_ANSWER_NONE);
+  assert_int_equal (host_answer_parse ("{\"command\": \"plan\", \"plan\": {\"version\": 1, "
+                                       "\"runId\": \"r-2\", \"askHost\": true, \"documents\": []}}",
+                                       &plan, &err),
+                    HOST_ANSWER_PLAN);
+  assert_non_null (plan);
+  assert_string_equal (json_get_str (plan, "runId"), "r-2");
+  assert_true (plan_asks_host (plan));
+  json_free (plan);
+  plan = NULL;
+  /* a plan of another format is refused, with the reason */
+  assert_int_equal (host_answer_parse ("{\"command\": \"plan\", \"plan\": {\"version\": 9}}", &plan,
+                                       &err),
+                    HOST_ANSWER_BAD_PLAN);
+  assert_null (plan);
+  assert_non_null (err);
+  assert_non_null (strstr (err, "version"));
+  free (err);
+  err = NULL;
+  assert_int_equal (host_answer_parse ("{\"command\": \"plan\"}", &plan, &err), HOST_ANSWER_BAD_PLAN);
+  assert_non_null (err);
+  free (err);
+  err = NULL;
+  json *no = json_parse ("{\"version\": 1, \"askHost\": \"true\"}", 33, &err);
+  assert_non_null (no);
+  assert_false (plan_asks_host (no));
+  json_free (no);
+  assert_false (plan_asks_host (NULL));
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_every_guest_action_has_a_handler),
+    cmocka_unit_test (test_host_answers_to_hello),
     cmocka_unit_test (test_s3_download_needs_what_the_host_staged),
     cmocka_unit_test (test_every_operator_is_evaluated),
   };

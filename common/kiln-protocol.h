@@ -223,6 +223,11 @@ kiln_protocol_operator_find (const char *name)
 /* the values of the secret parameters (a list of strings, may be absent):
  * the agent replaces each with KILN_SECRET_MASK in all it reports */
 #define KILN_PLAN_KEY_SECRETS          "secrets"
+/* true (a build that cuts layers; may be absent): at each start in a boot
+ * the agent says so in `hello` and waits for the host's `go` or `plan`
+ * line, so that a later build starting from a layer of this disk hands the
+ * agent there its own plan over the port (docs/layers.md) */
+#define KILN_PLAN_KEY_ASK_HOST         "askHost"
 #define KILN_SECRET_MASK               "***"
 /* a documents[] entry (and ExecuteDocument's inline document) */
 #define KILN_DOCUMENT_KEY_NAME         "name"
@@ -298,6 +303,10 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_EVENT_KEY_AGENT           "agent"
 #define KILN_EVENT_KEY_BOOT            "boot"
 #define KILN_EVENT_KEY_RESUMED         "resumed"
+/* added: the plan's runId, and true when the agent waits for the host's
+ * answer (the plan's askHost) */
+#define KILN_EVENT_KEY_RUN             "run"
+#define KILN_EVENT_KEY_ASKS            "asks"
 /* where: phase-*, step-*, output, reboot */
 #define KILN_EVENT_KEY_DOCUMENT        "document"
 #define KILN_EVENT_KEY_PHASE           "phase"
@@ -346,12 +355,25 @@ kiln_protocol_operator_find (const char *name)
 #define KILN_EVENT_KEY_NOT_FROZEN      "notFrozen"
 
 /* ---- commands (host -> agent, one JSON object a line) ---------------------
- * The only line the host sends: the answer to a `layer` event, after which
- * the agent thaws and goes on.  `cut` says whether the host kept a layer. */
+ * The lines the host sends, on the embedded driver only (docs/layers.md):
+ * - `thaw`, the answer to a `layer` event, after which the agent thaws and
+ *   goes on; `cut` says whether the host kept a layer;
+ * - `go` or `plan`, the answer to a `hello` that asks: `go` runs the plan
+ *   the agent has; `plan` carries the plan (an object) that replaces it,
+ *   with its own runId: a build that starts from a layer. */
 #define KILN_COMMAND_KEY_COMMAND       "command"
 #define KILN_COMMAND_THAW              "thaw"
 #define KILN_COMMAND_KEY_LAYER         "layer"
 #define KILN_COMMAND_KEY_CUT           "cut"
+#define KILN_COMMAND_GO                "go"
+#define KILN_COMMAND_PLAN              "plan"
+#define KILN_COMMAND_KEY_PLAN          "plan"
+/* the longest host line the agent reads (a `plan` line carries a whole
+ * plan, inline scripts and all); longer ones are dropped */
+#define KILN_HOST_LINE_MAX             (16 * 1024 * 1024)
+/* how long an asking agent waits for `go` or `plan` before it runs the
+ * plan it has (and says so in a `log` warning) */
+#define KILN_HELLO_ANSWER_MAX_SECONDS  60
 /* How long the agent keeps filesystems frozen waiting for `thaw` before it
  * thaws by itself (and says so in a `log` warning) */
 #define KILN_LAYER_FREEZE_MAX_SECONDS  120

@@ -51,6 +51,9 @@ kiln_boot_follow_init (KilnBootFollow *f, const KilnBootLimits *limits,
   f->step_timeout = 0;
   f->layer_pending = 0;
   f->layer_document = NULL;
+  f->hello_new = FALSE;
+  f->hello_asks = FALSE;
+  f->hello_run = NULL;
 }
 
 void
@@ -58,6 +61,7 @@ kiln_boot_follow_clear (KilnBootFollow *f)
 {
   g_clear_pointer (&f->step_name, g_free);
   g_clear_pointer (&f->layer_document, g_free);
+  g_clear_pointer (&f->hello_run, g_free);
 }
 
 static char *
@@ -98,7 +102,13 @@ kiln_boot_follow_line (KilnBootFollow *f, const char *line,
    * read the name again */
   name = kiln_json_member_string (ev, KILN_EVENT_KEY_EVENT);
   if (g_strcmp0 (name, KILN_EVENT_HELLO) == 0)
-    f->waiting = KILN_BOOT_WAIT_AGENT;
+    {
+      f->waiting = KILN_BOOT_WAIT_AGENT;
+      f->hello_new = TRUE;
+      f->hello_asks = kiln_json_member_bool (ev, KILN_EVENT_KEY_ASKS, FALSE);
+      g_free (f->hello_run);
+      f->hello_run = dup_member (ev, KILN_EVENT_KEY_RUN);
+    }
   else if (g_strcmp0 (name, KILN_EVENT_STEP_START) == 0)
     {
       const char *doc = kiln_json_member_string (ev, KILN_EVENT_KEY_DOCUMENT);

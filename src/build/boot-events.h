@@ -28,6 +28,12 @@ typedef struct {
    * answer (boot.c cuts the layer and answers, then sets it back to 0) */
   gint64 layer_pending;
   char *layer_document;
+  /* a `hello` came (boot.c looks at it, answers when it asks, and sets
+   * both back to FALSE): hello_asks, the agent waits for `go` or `plan`;
+   * hello_run is its plan's runId */
+  gboolean hello_new;
+  gboolean hello_asks;
+  char *hello_run;
 } KilnBootFollow;
 
 /* Starts waiting for the first hello (now_us: g_get_monotonic_time ()). */

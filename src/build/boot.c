@@ -51,6 +51,55 @@ answer_layer (KilnDomain *dom, KilnBootFollow *follow,
     kiln_reporter_log (r, "host: %s", answer);
 }
 
+/* After a hello: an asking agent of another run (the one in the layer
+ * this build starts from) gets this build's plan, any other asking agent
+ * `go`.  An agent of another run that does not ask would run that run's
+ * plan: that, or a plan that cannot be handed over, ends the boot. */
+static gboolean
+answer_hello (KilnDomain *dom, KilnBootFollow *follow,
+              const KilnBootLimits *limits, KilnReporter *r, GError **error)
+{
+  gboolean asks = follow->hello_asks;
+  follow->hello_new = follow->hello_asks = FALSE;
+  gboolean other_run = limits->plan_line
+                       && g_strcmp0 (follow->hello_run, limits->run_id) != 0;
+  if (other_run && !asks)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "the agent in the layer runs the plan of run %s and does "
+                   "not ask for this build's (run %s); build with --force",
+                   follow->hello_run ? follow->hello_run : "(none)",
+                   limits->run_id);
+      return FALSE;
+    }
+  if (!asks)
+    return TRUE;
+  if (other_run)
+    {
+      if (!kiln_domain_write_line (dom, limits->plan_line, error))
+        {
+          g_prefix_error (error, "handing this build's plan to the agent in "
+                          "the layer: ");
+          return FALSE;
+        }
+      kiln_reporter_info (r, "the agent in the layer (run %s) got this "
+                          "build's plan (run %s) over its channel: no "
+                          "inject launch", follow->hello_run
+                          ? follow->hello_run : "(none)", limits->run_id);
+      return TRUE;
+    }
+  static const char go[] = "{\"" KILN_COMMAND_KEY_COMMAND "\": \""
+                           KILN_COMMAND_GO "\"}";
+  g_autoptr (GError) write_error = NULL;
+  if (!kiln_domain_write_line (dom, go, &write_error))
+    kiln_reporter_warn (r, "cannot answer the agent's hello (it runs its "
+                        "plan by itself within %d s): %s",
+                        KILN_HELLO_ANSWER_MAX_SECONDS, write_error->message);
+  else
+    kiln_reporter_log (r, "host: %s", go);
+  return TRUE;
+}
+
 gboolean
 kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
                const KilnBootLimits *limits, KilnReporter *r,
@@ -96,6 +145,9 @@ kiln_boot_run (KilnHypervisor *hv, const KilnDomainSpec *spec,
           if (kiln_boot_follow_line (&follow, line, limits, r,
                                      g_get_monotonic_time (), res))
             break;
+          if (follow.hello_new && !answer_hello (dom, &follow, limits, r,
+                                                  error))
+            goto out;
           if (follow.layer_pending > 0)
             answer_layer (dom, &follow, limits, r, res);
           continue;

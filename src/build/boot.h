@@ -44,6 +44,11 @@ typedef struct {
   KilnBootLayerFn cut_layer; /* NULL: a `layer` event is answered "not
                               * cut" at once */
   gpointer layer_data;
+  /* a build that starts from a layer: the `plan` line handed to the agent
+   * there, whose hello asks from another run than run_id (ask-host.h in
+   * the agent); NULL: an asking hello is answered `go` */
+  const char *plan_line;
+  const char *run_id;
 } KilnBootLimits;
 
 /* Returns FALSE with error when the stage could not complete: the domain

@@ -84,22 +84,27 @@ kiln_build_key (GBytes *secret, const char *parent_digest,
 
 GPtrArray *
 kiln_build_prefix_keys (GBytes *secret, const char *parent_digest,
-                        guint64 disk_size, GPtrArray *components,
-                        const char *agent_path, GError **error)
+                        guint64 disk_size, gboolean network_user,
+                        GPtrArray *components, const char *agent_path,
+                        GError **error)
 {
   g_autofree char *agent = agent_digest (agent_path, error);
   if (!agent)
     return NULL;
   g_autoptr (GPtrArray) keys = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GHmac) sum = hmac_new (secret);
-  g_hmac_update (sum, (guchar *) "kiln-layer-key-1\n", -1);
+  g_hmac_update (sum, (guchar *) "kiln-layer-key-2\n", -1);
   g_hmac_update (sum, (guchar *) parent_digest, -1);
   g_hmac_update (sum, (guchar *) "\n", 1);
   /* the disk's size is in a layer (a layer of another size is another
-   * disk); 0: the parent's */
+   * disk; 0: the parent's), and the boot's network card: the agent's
+   * start-up in the layer waits for a network or not, and a build starting
+   * from a layer boots it as it is (docs/layers.md) */
   g_autofree char *agent_line = g_strdup_printf ("agent %s\ndisk %"
-                                                 G_GUINT64_FORMAT "\n",
-                                                 agent, disk_size);
+                                                 G_GUINT64_FORMAT "\n"
+                                                 "network %s\n", agent,
+                                                 disk_size, network_user
+                                                 ? "user" : "none");
   g_hmac_update (sum, (guchar *) agent_line, -1);
   for (guint i = 0; i < components->len; i++)
     {

@@ -329,14 +329,19 @@ build_boot_stages (KilnJobContext *ctx, JobStages *st, GError **error)
         return fail_in (st, "offline build");
       return TRUE;
     }
-  kiln_stage_enter (ctx, "inject");
-  if (!kiln_stage_inject (ctx, st->machine, st->resolved, st->overlay,
-                          st->resolved->build_plan, "build", error)
-      || !kiln_stage_check_cancelled (ctx, error))
-    return fail_in (st, "inject");
-  kiln_stage_enter (ctx, "build boot");
   st->build_boot = kiln_boot_stage_new ("build");
   st->build_boot->s3 = st->resolved->s3;
+  kiln_stage_enter (ctx, "inject");
+  if (!kiln_stage_plan_over_channel (ctx, st->resolved, st->build_boot,
+                                     error))
+    return fail_in (st, "inject");
+  if (!st->build_boot->plan_line
+      && !kiln_stage_inject (ctx, st->machine, st->resolved, st->overlay,
+                             st->resolved->build_plan, "build", error))
+    return fail_in (st, "inject");
+  if (!kiln_stage_check_cancelled (ctx, error))
+    return fail_in (st, "inject");
+  kiln_stage_enter (ctx, "build boot");
   if (st->resolved->cut_layers)
     st->build_boot->layers = st->layers
         = kiln_layer_cutter_new (ctx, st->resolved, st->overlay);

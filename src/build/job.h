@@ -109,12 +109,14 @@ char *kiln_build_key (GBytes *secret, const char *parent_digest,
 /* The layer keys (docs/layers.md): element i (char*) is the key of the disk
  * after components 0..i, an HMAC keyed with the same secret over the same
  * inputs as the build key for those components only (and the agent), and
- * the disk's size (disk_size, 0 for the parent's), with its own label: a
+ * the disk's size (disk_size, 0 for the parent's) and whether the boot
+ * has a network card (the agent's start-up differs), with its own label: a
  * component changes its own key and every later one, never an earlier
  * one, and no layer key is ever a build key.  NULL with error when the
  * agent cannot be read. */
 GPtrArray *kiln_build_prefix_keys (GBytes *secret, const char *parent_digest,
-                                   guint64 disk_size, GPtrArray *components,
+                                   guint64 disk_size, gboolean network_user,
+                                   GPtrArray *components,
                                    const char *agent_path, GError **error);
 
 /* Runs the job; prints progress; returns the process exit code. */

@@ -412,6 +412,13 @@ kiln_plan_compile (GPtrArray *components, const KilnPlanOptions *opts,
   json_builder_end_array (b);
   json_builder_set_member_name (b, KILN_PLAN_KEY_POWEROFF);
   json_builder_add_boolean_value (b, opts->poweroff);
+  /* a build that cuts layers: a later build booting one of them hands the
+   * agent there its own plan (docs/layers.md) */
+  if (opts->layers)
+    {
+      json_builder_set_member_name (b, KILN_PLAN_KEY_ASK_HOST);
+      json_builder_add_boolean_value (b, TRUE);
+    }
   /* the agent masks these in all it reports (agent/mask.h) */
   g_auto (GStrv) secrets = kiln_plan_secret_values (components);
   json_builder_set_member_name (b, KILN_PLAN_KEY_SECRETS);

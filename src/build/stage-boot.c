@@ -33,6 +33,8 @@ kiln_boot_stage_free (KilnBootStage *b)
   g_free (b->console_log);
   g_free (b->seed_agent);
   g_free (b->seed_plan);
+  g_free (b->plan_line);
+  g_free (b->run_id);
   g_free (b);
 }
 
@@ -77,6 +79,8 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
     .s3 = b->s3,
     .cut_layer = b->layers ? kiln_layer_cutter_cut : NULL,
     .layer_data = b->layers,
+    .plan_line = b->plan_line,
+    .run_id = b->run_id,
   };
   g_autofree char *title = NULL;
   gboolean ok;

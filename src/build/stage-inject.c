@@ -5,8 +5,12 @@
 
 #include "backends/guestfs.h"
 #include "backends/qemu-img.h"
+#include "common/kiln-json.h"
 #include "common/kiln-protocol.h"
+#include "common/kiln.h"
 #include "plan.h"
+
+#include <json-glib/json-glib.h>
 
 #include <glib/gstdio.h>
 
@@ -62,6 +66,55 @@ kiln_stage_seed_agent (KilnJobContext *ctx, const KilnResolved *res,
   kiln_reporter_info (ctx->r, "the agent and the %s plan go on the boot's "
                       "cloud-init seed (the image's cloud-init starts the "
                       "agent): no appliance launch", b->what);
+  return TRUE;
+}
+
+gboolean
+kiln_stage_plan_over_channel (KilnJobContext *ctx, const KilnResolved *res,
+                              KilnBootStage *b, GError **error)
+{
+  if (!res->start_layer)
+    return TRUE;
+  /* S3Download's objects go in with an inject; the channel carries lines */
+  if (res->s3_staged)
+    {
+      kiln_reporter_info (ctx->r, "the plan goes into the layer's overlay "
+                          "with an appliance launch: S3Download objects go "
+                          "in with it");
+      return TRUE;
+    }
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, res->build_plan, -1, error))
+    {
+      g_prefix_error (error, "the build plan: ");
+      return FALSE;
+    }
+  JsonNode *plan = json_parser_get_root (parser);
+  const char *run_id = JSON_NODE_HOLDS_OBJECT (plan)
+      ? kiln_json_member_string (json_node_get_object (plan),
+                                 KILN_PLAN_KEY_RUN_ID)
+      : NULL;
+  if (!run_id)
+    {
+      g_set_error (error, KILN_ERROR, KILN_ERROR_FAILED,
+                   "the build plan has no %s", KILN_PLAN_KEY_RUN_ID);
+      return FALSE;
+    }
+  g_autoptr (JsonBuilder) jb = json_builder_new ();
+  json_builder_begin_object (jb);
+  json_builder_set_member_name (jb, KILN_COMMAND_KEY_COMMAND);
+  json_builder_add_string_value (jb, KILN_COMMAND_PLAN);
+  json_builder_set_member_name (jb, KILN_COMMAND_KEY_PLAN);
+  json_builder_add_value (jb, json_node_copy (plan));
+  json_builder_end_object (jb);
+  g_autoptr (JsonNode) line = json_builder_get_root (jb);
+  g_free (b->plan_line);
+  g_free (b->run_id);
+  /* one line: the compact form escapes every newline inside strings */
+  b->plan_line = kiln_json_string (line, FALSE);
+  b->run_id = g_strdup (run_id);
+  kiln_reporter_info (ctx->r, "the agent in the layer gets the build plan "
+                      "over its channel when it starts: no inject launch");
   return TRUE;
 }
 

@@ -113,7 +113,8 @@ kiln_stage_layers_decide (KilnJobContext *ctx, KilnResolved *res,
   if (!secret)
     return FALSE;
   res->layer_keys = kiln_build_prefix_keys (secret, res->parent_digest,
-                                            job->disk_size, job->components,
+                                            job->disk_size, job->network_user,
+                                            job->components,
                                             res->agent_path, error);
   if (!res->layer_keys)
     return FALSE;

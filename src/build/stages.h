@@ -197,6 +197,10 @@ typedef struct {
   char *seed_plan;
   KilnS3Transfers *s3;         /* borrowed: takes the upload events */
   KilnLayerCutter *layers;     /* borrowed: cuts layers, or NULL */
+  /* set when the boot starts from a layer and its agent gets the plan over
+   * the channel instead of an inject (kiln_stage_plan_over_channel) */
+  char *plan_line;
+  char *run_id;
 } KilnBootStage;
 
 KilnBootStage *kiln_boot_stage_new (const char *what);
@@ -211,6 +215,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (KilnBootStage, kiln_boot_stage_free)
 gboolean kiln_stage_seed_agent (KilnJobContext *ctx, const KilnResolved *res,
                                 const char *plan, KilnBootStage *b,
                                 GError **error);
+
+/* A build that starts from a layer: the agent there (it asks the host at
+ * each start, ask-host.h in the agent) gets the build plan over the
+ * channel, so no appliance launch writes it in.  Sets b->plan_line and
+ * b->run_id when it can; when it cannot, the log says why and the inject
+ * stage runs instead.  FALSE with error only when the plan is not JSON. */
+gboolean kiln_stage_plan_over_channel (KilnJobContext *ctx,
+                                       const KilnResolved *res,
+                                       KilnBootStage *b, GError **error);
 
 /* Boots disk until the agent is done with its plan; b keeps what the
  * failure report needs, on every path. */

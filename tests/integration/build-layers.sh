@@ -3,8 +3,9 @@
 # three components cuts a layer after the first and after the second (whose
 # last step is a Reboot: the layer is cut after the reboot, at the
 # component's end); a rebuild where only the third changed starts from the
-# layer after the second, runs only the third, and gives an image with the
-# same content as a full --force build; kiln images show lists the layers;
+# layer after the second, runs only the third (the agent in the layer gets
+# the new plan over its channel: no inject launch), and gives an image with
+# the same content as a full --force build; kiln images show lists the layers;
 # a layer goes when the last build using it is removed; a failing build
 # keeps none of the layers it cut.
 . "$(dirname "$0")/lib/functions.sh"
@@ -105,6 +106,11 @@ expect_grep '"event":"layer".*"layer":1.*"frozen":\["/"\]' "$alog"
 expect_grep '"event":"layer".*"layer":2.*"frozen":\["/"\]' "$alog"
 expect_grep 'layer 1 after layer-one: cut by the host; thawed' "$alog"
 expect_grep 'layer 2 after layer-two: cut by the host; thawed' "$alog"
+# the plan asks the host at each start (a later build may hand the agent in
+# a layer its own plan); this build's own agent is told to go on, after
+# the reboot too
+expect_eq "the agent asked at both starts" 2 "$(grep -c '"event":"hello".*"asks":true' "$alog")"
+expect_eq "and was told to go both times" 2 "$(grep -c 'host: {"command": "go"}' "$alog")"
 show "$a"
 expect_eq "build $a uses two layers" 2 "$(jq '.layers | length' "$TEST_TMP/show.json")"
 expect_eq "both cut by $a" "$a $a" "$(jq -r '[.layers[].cutBy] | join(" ")' "$TEST_TMP/show.json")"
@@ -125,6 +131,12 @@ note "rebuild from a layer: $(( $(date +%s) - t0 )) s"
 b=$(build_ref "$TEST_TMP/b.out")
 expect_grep "starting from the layer after component 2 (./two.yaml), cut by build $a: components 1-2 are unchanged" "$TEST_TMP/b.out"
 blog=$KILN_HOME/logs/layers-test/1.0.0/${b##*/}.log
+# no appliance launch writes the plan in: the agent in the layer, started
+# with build A's plan, asks and gets build B's over the channel
+expect_grep "the agent in the layer gets the build plan over its channel when it starts: no inject launch" "$TEST_TMP/b.out"
+expect_no_grep "injected the kiln agent and the build plan" "$TEST_TMP/b.out"
+expect_grep "the agent in the layer (run layers-test-1.0.0-[0-9]*) got this build's plan (run layers-test-1.0.0-[0-9]*) over its channel" "$TEST_TMP/b.out"
+expect_grep '"event":"log".*the host sent the plan of run layers-test-1.0.0-[0-9]* (a build that starts from a layer)' "$blog"
 expect_grep '"event":"step-start".*"document":"layer-three"' "$blog"
 expect_no_grep '"event":"step-start".*"document":"layer-one"' "$blog"
 expect_no_grep '"event":"step-start".*"document":"layer-two"' "$blog"
@@ -174,6 +186,7 @@ cat "$TEST_TMP/d.out"
 d=$(build_ref "$TEST_TMP/d.out")
 expect_grep "starting from the layer after component 1 (./one.yaml), cut by build $c: component 1 (./one.yaml) is unchanged" "$TEST_TMP/d.out"
 expect_grep "layer after component 2 (./two.yaml, document layer-two) cut" "$TEST_TMP/d.out"
+expect_no_grep "injected the kiln agent and the build plan" "$TEST_TMP/d.out"
 expect_eq "no layer file added or removed" "$before" "$(layer_files)"
 show "$d"
 expect_eq "the failed build records no layer of its own" "$c" "$(jq -r '[.layers[].cutBy] | unique | join(" ")' "$TEST_TMP/show.json")"

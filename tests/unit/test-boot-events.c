@@ -166,10 +166,37 @@ test_layer_event_is_pending (void **state)
   assert_non_null (strstr (log, "without a layer number"));
 }
 
+/* A hello says whether the agent waits for the host (and its run), for
+ * boot.c to answer; one that does not ask is only new. */
+static void
+test_hello_that_asks (void **state)
+{
+  Fixture *fx = *state;
+  assert_false (feed (fx, "{\"event\":\"hello\",\"boot\":1,"
+                          "\"run\":\"web-1.0.0-3\",\"asks\":true}"));
+  assert_true (fx->follow.hello_new);
+  assert_true (fx->follow.hello_asks);
+  assert_string_equal (fx->follow.hello_run, "web-1.0.0-3");
+  fx->follow.hello_new = fx->follow.hello_asks = FALSE;
+  /* after a reboot: a hello that does not ask, without a run */
+  assert_false (feed (fx, "{\"event\":\"reboot\",\"reason\":\"Reboot\"}"));
+  assert_false (feed (fx, "{\"event\":\"hello\",\"boot\":2,"
+                          "\"asks\":\"yes\"}"));
+  assert_true (fx->follow.hello_new);
+  assert_false (fx->follow.hello_asks);
+  assert_null (fx->follow.hello_run);
+  /* other events are not hellos */
+  fx->follow.hello_new = FALSE;
+  assert_false (feed (fx, "{\"event\":\"log\",\"level\":\"info\","
+                          "\"message\":\"m\",\"asks\":true}"));
+  assert_false (fx->follow.hello_new);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_hello_that_asks, setup, teardown),
     cmocka_unit_test_setup_teardown (test_layer_event_is_pending, setup,
                                      teardown),
     cmocka_unit_test_setup_teardown (test_events_are_followed_when_secrets_are_masked,

@@ -117,8 +117,8 @@ static GPtrArray *
 keys (Fixture *f, GBytes *s)
 {
   g_autoptr (GError) error = NULL;
-  GPtrArray *k = kiln_build_prefix_keys (s, "parentdigest", 0, f->components,
-                                         f->agent, &error);
+  GPtrArray *k = kiln_build_prefix_keys (s, "parentdigest", 0, FALSE,
+                                         f->components, f->agent, &error);
   assert_non_null (k);
   assert_int_equal (k->len, f->components->len);
   return k;
@@ -182,23 +182,29 @@ test_prefix_keys (void **state)
   g_autoptr (GPtrArray) two = g_ptr_array_new ();
   g_ptr_array_add (two, f->components->pdata[0]);
   g_ptr_array_add (two, f->components->pdata[1]);
-  g_autoptr (GPtrArray) k4 = kiln_build_prefix_keys (s, "parentdigest", 0, two,
-                                                     f->agent, &error);
+  g_autoptr (GPtrArray) k4 = kiln_build_prefix_keys (s, "parentdigest", 0,
+                                                     FALSE, two, f->agent,
+                                                     &error);
   assert_non_null (k4);
   assert_string_equal (k3->pdata[0], k4->pdata[0]);
   assert_string_equal (k3->pdata[1], k4->pdata[1]);
 
   /* another parent, another agent, another secret: all keys change */
   g_autoptr (GPtrArray) kp = kiln_build_prefix_keys (s, "otherparent", 0,
-                                                     f->components, f->agent,
-                                                     &error);
+                                                     FALSE, f->components,
+                                                     f->agent, &error);
   assert_string_not_equal (k3->pdata[0], kp->pdata[0]);
   /* another disk size: another disk */
   g_autoptr (GPtrArray) kd = kiln_build_prefix_keys (s, "parentdigest",
-                                                     8ull << 30,
+                                                     8ull << 30, FALSE,
                                                      f->components, f->agent,
                                                      &error);
   assert_string_not_equal (k3->pdata[0], kd->pdata[0]);
+  /* a boot with a network card: the agent in the layer starts otherwise */
+  g_autoptr (GPtrArray) kn = kiln_build_prefix_keys (s, "parentdigest", 0,
+                                                     TRUE, f->components,
+                                                     f->agent, &error);
+  assert_string_not_equal (k3->pdata[0], kn->pdata[0]);
   assert_true (g_file_set_contents (f->agent, "agent v2", -1, NULL));
   g_autoptr (GPtrArray) ka = keys (f, s);
   assert_string_not_equal (k3->pdata[0], ka->pdata[0]);
@@ -209,8 +215,8 @@ test_prefix_keys (void **state)
   /* no agent: an error, no keys */
   g_autofree char *missing = g_build_filename (f->dir, "none", NULL);
   g_clear_error (&error);
-  assert_null (kiln_build_prefix_keys (s, "p", 0, f->components, missing,
-                                       &error));
+  assert_null (kiln_build_prefix_keys (s, "p", 0, FALSE, f->components,
+                                       missing, &error));
   assert_non_null (error);
 }
 
