@@ -599,8 +599,9 @@ write_toe_log (JobRun *run, gboolean ok, const GError *failure)
   return TRUE;
 }
 
-/* The layers no live build uses any more go once this build is over (a
- * failed build's uses no longer count; docs/layers.md). */
+/* The layers no build keeps any more go once this build is over (an
+ * earlier failed build of the recipe keeps none from now on, unless this
+ * one uses them; docs/layers.md). */
 static void
 collect_layers (KilnJobContext *ctx)
 {
@@ -640,6 +641,12 @@ kiln_job_execute (KilnJob *job)
     }
   else if (!error)
     g_set_error (&error, KILN_ERROR, KILN_ERROR_FAILED, "failed");
+  /* the layers cut before the failure stay for the retry (docs/layers.md);
+   * recorded while the build is still live, so that no sweep takes them
+   * first.  --keep-on-failure keeps them in the work directory instead,
+   * under the disk it names. */
+  if (!job->keep_on_failure)
+    kiln_stage_keep_layers (&run->ctx, st.resolved, st.layers);
   report_failure (&run->ctx, &st, error);
   collect_layers (&run->ctx);
   write_toe_log (run, FALSE, error);

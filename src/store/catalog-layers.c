@@ -24,9 +24,16 @@ const char kiln_catalog_layers_schema[] =
                       "l.component, l.path, l.below, l.size, l.created, " \
                       "(SELECT b.name || '/' || b.version || '/' || " \
                       "b.build_number FROM builds b WHERE b.id = l.build_id)"
+/* A layer stays while a build that keeps layers uses it: a live build, or
+ * a failed or cancelled one that no later build of its recipe (name and
+ * version) has ended after, so that the retry of a fixed component starts
+ * from the layers before it; the next build to end lets them go. */
 #define IS_LIVE "EXISTS (SELECT 1 FROM layer_uses u JOIN builds b ON " \
-                "b.id = u.build_id WHERE u.layer_id = l.id AND b.state IN " \
-                LIVE_STATES ")"
+                "b.id = u.build_id WHERE u.layer_id = l.id AND (b.state IN " \
+                LIVE_STATES " OR (b.state IN ('failed', 'cancelled') AND " \
+                "NOT EXISTS (SELECT 1 FROM builds n WHERE n.name = b.name " \
+                "AND n.version = b.version AND n.id > b.id AND n.state " \
+                "NOT IN " LIVE_STATES "))))"
 
 void
 kiln_layer_record_free (KilnLayerRecord *l)

@@ -9,8 +9,10 @@
  * file, with the build that cut it) and `layer_uses` (which builds use
  * which layers: the build that cut it, and every build that started from
  * it or from a layer above it).  A layer is live while a build that uses
- * it is not failed, cancelled or deleted; the others are taken away by
- * kiln_catalog_take_dead_layers (their files are then the store's to
+ * it keeps it: one pending, running or available, or one failed or
+ * cancelled that no later build of its recipe has ended after (the retry
+ * of a fixed component starts from its layers); the others are taken away
+ * by kiln_catalog_take_dead_layers (their files are then the store's to
  * remove: store/layers.h).
  */
 #pragma once
@@ -56,9 +58,10 @@ GPtrArray *kiln_catalog_build_layers (KilnCatalog *cat, gint64 build_id,
 /* Whether a layer row names path. */
 gboolean kiln_catalog_layer_path_known (KilnCatalog *cat, const char *path);
 
-/* Whether build_id is pending, running or available (its layers live). */
+/* Whether build_id is pending, running or available (a layer file of
+ * its that no row names yet may still be recorded). */
 gboolean kiln_catalog_build_is_live (KilnCatalog *cat, gint64 build_id);
 
-/* In one transaction: the layers no live build uses, their rows deleted;
+/* In one transaction: the layers no build keeps, their rows deleted;
  * KilnLayerRecord* (their files are the caller's to remove). */
 GPtrArray *kiln_catalog_take_dead_layers (KilnCatalog *cat, GError **error);

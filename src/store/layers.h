@@ -1,11 +1,12 @@
 /* layers.h - the layer files in the store: HOME/layers (docs/layers.md)
  *
- * A build keeps the layers it cut once it is available: each file moves
- * from its work directory to HOME/layers/BUILDID-C.qcow2 (C: the component
- * it is the disk after), its backing file renamed to the store's copy of
- * the layer below, and gets its row in the catalog (catalog-layers.h).
+ * A build keeps the layers it cut once it is available, failed or
+ * cancelled: each file moves from its work directory to
+ * HOME/layers/BUILDID-C.qcow2 (C: the component it is the disk after),
+ * its backing file renamed to the store's copy of the layer below, and
+ * gets its row in the catalog (catalog-layers.h).
  * Files are removed only through kiln_store_gc_layers, below HOME/layers
- * (confine.h), when no live build uses them.
+ * (confine.h), when no build keeps them (catalog-layers.h).
  */
 #pragma once
 
@@ -28,7 +29,7 @@ gint64 kiln_store_keep_layer (KilnStore *store, gint64 build_id,
                               const char *below_path, char **kept_path,
                               GError **error);
 
-/* Removes the layers no live build uses: their rows, then their files
+/* Removes the layers no build keeps: their rows, then their files
  * (whose paths are appended to removed, which may be NULL); and the files
  * BUILD-C.qcow2 in HOME/layers that no row names, of a build that is not
  * live (a kiln killed between moving a layer in and recording it).  FALSE with

@@ -7,7 +7,8 @@
 # the new plan over its channel: no inject launch), and gives an image with
 # the same content as a full --force build; kiln images show lists the layers;
 # a layer goes when the last build using it is removed; a failing build
-# keeps none of the layers it cut.
+# keeps the layers it cut, and the build with its failing component fixed
+# starts from them.
 . "$(dirname "$0")/lib/functions.sh"
 . "$(dirname "$0")/lib/tiny-image.sh"
 for tool in jq guestfish qemu-img; do requires "$tool"; done
@@ -173,7 +174,7 @@ show "$c"
 expect_eq "build $c's own layers stay" "$c $c" "$(jq -r '[.layers[].cutBy] | join(" ")' "$TEST_TMP/show.json")"
 jq -e '.layers | all(.present)' "$TEST_TMP/show.json" > /dev/null || fail "build $c's layer files are gone"
 
-# --- 5. a failing build keeps none of the layers it cut ------------------
+# --- 5. a failing build keeps the layers it cut, for the retry -----------
 component layer-two two.yaml \
   "echo two >> /etc/kiln-layers/runs && echo two-b > /etc/kiln-layers/two"
 component layer-three three-bad.yaml "echo failing && exit 3"
@@ -187,9 +188,31 @@ d=$(build_ref "$TEST_TMP/d.out")
 expect_grep "starting from the layer after component 1 (./one.yaml), cut by build $c: component 1 (./one.yaml) is unchanged" "$TEST_TMP/d.out"
 expect_grep "layer after component 2 (./two.yaml, document layer-two) cut" "$TEST_TMP/d.out"
 expect_no_grep "injected the kiln agent and the build plan" "$TEST_TMP/d.out"
-expect_eq "no layer file added or removed" "$before" "$(layer_files)"
+expect_grep "kept the layer after component 2 (./two.yaml)" "$TEST_TMP/d.out"
 show "$d"
-expect_eq "the failed build records no layer of its own" "$c" "$(jq -r '[.layers[].cutBy] | unique | join(" ")' "$TEST_TMP/show.json")"
+expect_eq "the failed build uses $c's layer and keeps its own" "$c $d" "$(jq -r '[.layers[].cutBy] | join(" ")' "$TEST_TMP/show.json")"
+d_layer=$(jq -r '.layers[1].path' "$TEST_TMP/show.json")
+expect_file "$d_layer"
+expect_eq "one layer file added, none removed" "$(printf '%s\n%s' "$before" "${d_layer##*/}" | sort)" "$(layer_files)"
+expect_no_leftovers
+
+# --- 6. the fixed component's build starts from the failed build's layer --
+component layer-three three-fixed.yaml \
+  "echo three >> /etc/kiln-layers/runs && echo three-fixed > /etc/kiln-layers/three"
+recipe fixed.yaml three-fixed.yaml
+expect_exit 0 --out "$TEST_TMP/e.out" "$KILN" build "$dir/fixed.yaml" < /dev/null
+e=$(build_ref "$TEST_TMP/e.out")
+expect_grep "starting from the layer after component 2 (./two.yaml), cut by build $d: components 1-2 are unchanged" "$TEST_TMP/e.out"
+read_image "$TEST_TMP/out-fixed/layers-out/layers-out.qcow2" "$TEST_TMP/e.facts"
+expect_eq "each component ran once" "one two three" \
+  "$(sed -n '/^runs=$/,/^one=$/p' "$TEST_TMP/e.facts" | sed '1d;$d' | grep -v '^$' | paste -sd' ')"
+expect_line "$TEST_TMP/e.facts" two-b
+expect_line "$TEST_TMP/e.facts" three-fixed
+# the failed build is no longer the last of the recipe to end: its layer
+# stays because the fixed build uses it
+show "$e"
+expect_eq "build $e uses $c's and $d's layers" "$c $d" "$(jq -r '[.layers[].cutBy] | join(" ")' "$TEST_TMP/show.json")"
+jq -e '.layers | all(.present)' "$TEST_TMP/show.json" > /dev/null || fail "build $e's layer files are gone"
 expect_no_leftovers
 [ "$(sha256sum "$tiny" | cut -d' ' -f1)" = "$parent_sum" ] || fail "the parent image changed"
-ok "layers: cut, used, equal to a full build, removed with their builds"
+ok "layers: cut, used, equal to a full build, removed with their builds, kept by a failed build for its retry"

@@ -334,16 +334,31 @@ test_catalog_rows (void **state)
   assert_int_equal (via_b->id, l1);
   assert_true (kiln_catalog_set_state (cat, c, "failed", NULL, &error));
 
-  /* B fails: nobody live uses any of the three; all go, once */
+  /* B fails after C did: C, the last build of the recipe to end, keeps
+   * what it uses (layer 1, for a retry); B's layers 2 and 3 go, once */
   assert_true (kiln_catalog_set_state (cat, b, "failed", NULL, &error));
   g_autoptr (GPtrArray) dead = kiln_catalog_take_dead_layers (cat, &error);
   assert_non_null (dead);
-  assert_int_equal (dead->len, 3);
+  assert_int_equal (dead->len, 2);
+  assert_int_equal (((KilnLayerRecord *) dead->pdata[0])->id, l3);
+  assert_int_equal (((KilnLayerRecord *) dead->pdata[1])->id, l2);
   assert_int_equal (dead_count (cat), 0);
+  /* what B still uses: layer 1 alone, which C keeps */
+  g_autoptr (GPtrArray) left_b = kiln_catalog_build_layers (cat, b, &error);
+  assert_int_equal (left_b->len, 1);
+  assert_int_equal (((KilnLayerRecord *) left_b->pdata[0])->id, l1);
+  /* the retry finds layer 1; once it is deleted nobody keeps layer 1 */
+  gint64 h = new_build (cat, "building");
+  g_autoptr (KilnLayerRecord) retry = kiln_catalog_take_layer (cat, h, "k1",
+                                                               &error);
+  assert_non_null (retry);
+  assert_int_equal (retry->id, l1);
+  assert_true (kiln_catalog_set_state (cat, h, "available", NULL, &error));
+  assert_int_equal (dead_count (cat), 0);
+  assert_true (kiln_catalog_set_state (cat, h, "deleted", NULL, &error));
+  assert_int_equal (dead_count (cat), 1);
   assert_null (kiln_catalog_take_layer (cat, new_build (cat, "building"),
                                         "k1", &error));
-  g_autoptr (GPtrArray) none = kiln_catalog_build_layers (cat, b, &error);
-  assert_int_equal (none->len, 0);
 
   /* the newest live layer of a key is the one found */
   gint64 d = new_build (cat, "available");
@@ -358,13 +373,70 @@ test_catalog_rows (void **state)
   assert_int_equal (newest->id, le);
   /* a build forgotten (its row deleted) uses nothing any more */
   assert_true (kiln_catalog_delete_build (cat, e, &error));
-  assert_true (kiln_catalog_set_state (cat, g, "failed", NULL, &error));
+  assert_true (kiln_catalog_set_state (cat, g, "deleted", NULL, &error));
   g_autoptr (GPtrArray) gone = kiln_catalog_take_dead_layers (cat, &error);
   assert_int_equal (gone->len, 1);
   assert_int_equal (((KilnLayerRecord *) gone->pdata[0])->id, le);
   g_autoptr (KilnLayerRecord) left = kiln_catalog_take_layer (
       cat, new_build (cat, "building"), "k1", &error);
   assert_int_equal (left->id, ld);
+}
+
+static gint64
+new_build_of (KilnCatalog *cat, const char *name, const char *state)
+{
+  gint64 n = 0;
+  g_autoptr (GError) error = NULL;
+  gint64 id = kiln_catalog_begin_build (cat, name, "1.0", "r.yaml", &n,
+                                        &error);
+  assert_true (id > 0);
+  assert_true (kiln_catalog_set_state (cat, id, state, NULL, &error));
+  return id;
+}
+
+/* A failed (or cancelled) build keeps the layers it cut until a later
+ * build of its recipe ends: the retry of a fixed component starts from
+ * them; builds of other recipes change nothing. */
+static void
+test_failed_build_keeps_layers (void **state)
+{
+  Fixture *f = *state;
+  g_autofree char *db = g_build_filename (f->dir, "kept.db", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (KilnCatalog) cat = kiln_catalog_open (db, &error);
+  assert_non_null (cat);
+
+  gint64 first = new_build (cat, "building");
+  gint64 l1 = kiln_catalog_add_layer (cat, first, "k1", 1, "base", "/l/f-1",
+                                      0, 100, &error);
+  gint64 l2 = kiln_catalog_add_layer (cat, first, "k2", 2, "web", "/l/f-2",
+                                      l1, 100, &error);
+  assert_true (kiln_catalog_set_state (cat, first, "failed", NULL, &error));
+  assert_int_equal (dead_count (cat), 0);
+  /* another recipe's builds end: still kept */
+  new_build_of (cat, "db", "failed");
+  new_build_of (cat, "db", "available");
+  assert_int_equal (dead_count (cat), 0);
+
+  /* the retry starts from layer 2 and fails in turn: it keeps both (it
+   * uses them), the first build no longer counts */
+  gint64 retry = new_build (cat, "building");
+  g_autoptr (KilnLayerRecord) got = kiln_catalog_take_layer (cat, retry, "k2",
+                                                             &error);
+  assert_non_null (got);
+  assert_int_equal (got->id, l2);
+  gint64 l3 = kiln_catalog_add_layer (cat, retry, "k3", 3, "app", "/l/r-3",
+                                      l2, 100, &error);
+  assert_true (l3 > 0);
+  assert_true (kiln_catalog_set_state (cat, retry, "cancelled", NULL,
+                                       &error));
+  assert_int_equal (dead_count (cat), 0);
+
+  /* a later build of the recipe that used none of them ends: they go */
+  gint64 other = new_build (cat, "building");
+  assert_int_equal (dead_count (cat), 0);    /* not ended yet */
+  assert_true (kiln_catalog_set_state (cat, other, "failed", NULL, &error));
+  assert_int_equal (dead_count (cat), 3);
 }
 
 /* The store keeps a layer file (renaming its backing file to the layer
@@ -424,7 +496,7 @@ test_store_files (void **state)
                                          &error);
   assert_true (kiln_catalog_add_layer (cat, other, "kx", 1, "base", parent,
                                        0, 0, &error) > 0);
-  assert_true (kiln_catalog_set_state (cat, other, "failed", NULL, &error));
+  assert_true (kiln_catalog_set_state (cat, other, "deleted", NULL, &error));
 
   /* the build is available: nothing goes */
   assert_true (kiln_catalog_set_state (cat, id, "available", NULL, &error));
@@ -466,6 +538,8 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_prefix_keys, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_failed_build_keeps_layers, setup,
+                                     teardown),
     cmocka_unit_test_setup_teardown (test_plan_layers, setup, teardown),
     cmocka_unit_test_setup_teardown (test_catalog_rows, setup, teardown),
     cmocka_unit_test_setup_teardown (test_store_files, setup, teardown),
