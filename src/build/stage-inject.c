@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 gboolean
 kiln_stage_inject (KilnJobContext *ctx, const KilnMachine *m,
@@ -108,10 +109,19 @@ kiln_stage_plan_over_channel (KilnJobContext *ctx, const KilnResolved *res,
   json_builder_add_value (jb, json_node_copy (plan));
   json_builder_end_object (jb);
   g_autoptr (JsonNode) line = json_builder_get_root (jb);
+  /* one line: the compact form escapes every newline inside strings */
+  g_autofree char *text = kiln_json_string (line, FALSE);
+  if (strlen (text) >= KILN_HOST_LINE_MAX)
+    {
+      kiln_reporter_info (ctx->r, "the plan goes into the layer's overlay "
+                          "with an appliance launch: it is longer than the "
+                          "agent reads from its channel (%d bytes)",
+                          KILN_HOST_LINE_MAX);
+      return TRUE;
+    }
   g_free (b->plan_line);
   g_free (b->run_id);
-  /* one line: the compact form escapes every newline inside strings */
-  b->plan_line = kiln_json_string (line, FALSE);
+  b->plan_line = g_steal_pointer (&text);
   b->run_id = g_strdup (run_id);
   kiln_reporter_info (ctx->r, "the agent in the layer gets the build plan "
                       "over its channel when it starts: no inject launch");
