@@ -49,21 +49,24 @@ host_answer_parse (const char *line, json **plan, char **err)
   return a;
 }
 
+typedef struct
+{
+  host_answer answer;
+  json **plan;
+  char **err;
+} answer_wait;
+
+static bool
+take_answer (const char *line, void *data)
+{
+  answer_wait *w = data;
+  w->answer = host_answer_parse (line, w->plan, w->err);
+  return w->answer != HOST_ANSWER_NONE;
+}
+
 host_answer
 host_answer_wait (int64_t timeout_ms, json **plan, char **err)
 {
-  int64_t deadline = mono_ms () + timeout_ms;
-  for (;;)
-    {
-      int64_t left = deadline - mono_ms ();
-      if (left <= 0)
-        return HOST_ANSWER_NONE;
-      char *line = events_read_host_line (left);
-      if (!line)
-        return HOST_ANSWER_NONE;
-      host_answer a = host_answer_parse (line, plan, err);
-      free (line);
-      if (a != HOST_ANSWER_NONE)
-        return a;
-    }
+  answer_wait w = { HOST_ANSWER_NONE, plan, err };
+  return events_wait_host_line (timeout_ms, take_answer, &w) ? w.answer : HOST_ANSWER_NONE;
 }

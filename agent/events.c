@@ -332,6 +332,25 @@ events_read_host_line (int64_t timeout_ms)
     }
 }
 
+bool
+events_wait_host_line (int64_t timeout_ms, host_line_fn take, void *data)
+{
+  int64_t deadline = mono_ms () + timeout_ms;
+  for (;;)
+    {
+      int64_t left = deadline - mono_ms ();
+      if (left <= 0)
+        return false;
+      char *line = events_read_host_line (left);
+      if (!line)
+        return false;
+      bool taken = take (line, data);
+      free (line);
+      if (taken)
+        return true;
+    }
+}
+
 json *
 event_new (const char *name)
 {

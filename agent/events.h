@@ -69,3 +69,7 @@ void events_hold_local (bool hold);
 /* One line the host wrote on the port (without '\n'; free it), or NULL
  * when none came within timeout_ms or there is no port. */
 char *events_read_host_line (int64_t timeout_ms);
+/* Reads host lines until take (line, data) returns true (then true) or
+ * timeout_ms passes (then false); lines take refuses are skipped. */
+typedef bool (*host_line_fn) (const char *line, void *data);
+bool events_wait_host_line (int64_t timeout_ms, host_line_fn take, void *data);

@@ -131,36 +131,40 @@ thaw_all (frozen_set *fs)
 }
 
 /* The host's answer: {"command": "thaw", "layer": N, "cut": bool}.  Lines
- * that are not that are ignored (the wait goes on to its end). */
+ * that are not that are skipped (the wait goes on to its end). */
+typedef struct
+{
+  long long layer;
+  bool cut;
+} thaw_wait;
+
+static bool
+take_thaw (const char *line, void *data)
+{
+  thaw_wait *w = data;
+  char *err = NULL;
+  json *cmd = json_parse (line, strlen (line), &err);
+  free (err);
+  if (!cmd)
+    return false;
+  const char *name = json_get_str (cmd, KILN_COMMAND_KEY_COMMAND);
+  long long n = -1;
+  json *c = json_get (cmd, KILN_COMMAND_KEY_CUT);
+  bool ok = name && !strcmp (name, KILN_COMMAND_THAW)
+            && json_get_int (json_get (cmd, KILN_COMMAND_KEY_LAYER), &n) && n == w->layer;
+  if (ok)
+    w->cut = c && c->type == JSON_BOOL && c->boolean;
+  json_free (cmd);
+  return ok;
+}
+
 static bool
 wait_thaw (long long layer, bool *cut)
 {
-  int64_t deadline = mono_ms () + (int64_t) KILN_LAYER_FREEZE_MAX_SECONDS * 1000;
-  for (;;)
-    {
-      int64_t left = deadline - mono_ms ();
-      if (left <= 0)
-        return false;
-      char *line = events_read_host_line (left);
-      if (!line)
-        return false;
-      char *err = NULL;
-      json *cmd = json_parse (line, strlen (line), &err);
-      free (line);
-      free (err);
-      if (!cmd)
-        continue;
-      const char *name = json_get_str (cmd, KILN_COMMAND_KEY_COMMAND);
-      long long n = -1;
-      json *c = json_get (cmd, KILN_COMMAND_KEY_CUT);
-      bool ok = name && !strcmp (name, KILN_COMMAND_THAW)
-                && json_get_int (json_get (cmd, KILN_COMMAND_KEY_LAYER), &n) && n == layer;
-      if (ok)
-        *cut = c && c->type == JSON_BOOL && c->boolean;
-      json_free (cmd);
-      if (ok)
-        return true;
-    }
+  thaw_wait w = { .layer = layer, .cut = false };
+  bool answered = events_wait_host_line ((int64_t) KILN_LAYER_FREEZE_MAX_SECONDS * 1000, take_thaw, &w);
+  *cut = w.cut;
+  return answered;
 }
 
 void

@@ -269,6 +269,33 @@ new_build (KilnCatalog *cat, const char *state)
   return id;
 }
 
+static KilnCatalog *
+open_catalog (Fixture *f, const char *name)
+{
+  g_autofree char *db = g_build_filename (f->dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+  KilnCatalog *cat = kiln_catalog_open (db, &error);
+  assert_non_null (cat);
+  return cat;
+}
+
+/* A build of web/1.0, still building, that cut layer k1 (PREFIX-1, after
+ * component 1) and k2 over it (PREFIX-2): their ids in *l1 and *l2. */
+static gint64
+new_build_cutting_two (KilnCatalog *cat, const char *prefix, gint64 *l1,
+                       gint64 *l2)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *p1 = g_strdup_printf ("%s-1", prefix);
+  g_autofree char *p2 = g_strdup_printf ("%s-2", prefix);
+  gint64 b = new_build (cat, "building");
+  *l1 = kiln_catalog_add_layer (cat, b, "k1", 1, "base", p1, 0, 100, &error);
+  *l2 = kiln_catalog_add_layer (cat, b, "k2", 2, "web", p2, *l1, 200,
+                                &error);
+  assert_true (*l1 > 0 && *l2 > *l1);
+  return b;
+}
+
 static guint
 dead_count (KilnCatalog *cat)
 {
@@ -284,18 +311,12 @@ static void
 test_catalog_rows (void **state)
 {
   Fixture *f = *state;
-  g_autofree char *db = g_build_filename (f->dir, "catalog.db", NULL);
+  g_autoptr (KilnCatalog) cat = open_catalog (f, "catalog.db");
   g_autoptr (GError) error = NULL;
-  g_autoptr (KilnCatalog) cat = kiln_catalog_open (db, &error);
-  assert_non_null (cat);
 
   /* build A cuts layers 1 and 2 and becomes available */
-  gint64 a = new_build (cat, "building");
-  gint64 l1 = kiln_catalog_add_layer (cat, a, "k1", 1, "base", "/l/a-1",
-                                      0, 100, &error);
-  gint64 l2 = kiln_catalog_add_layer (cat, a, "k2", 2, "web", "/l/a-2",
-                                      l1, 200, &error);
-  assert_true (l1 > 0 && l2 > l1);
+  gint64 l1, l2;
+  gint64 a = new_build_cutting_two (cat, "/l/a", &l1, &l2);
   assert_true (kiln_catalog_set_state (cat, a, "available", NULL, &error));
   assert_int_equal (dead_count (cat), 0);
 
@@ -401,16 +422,11 @@ static void
 test_failed_build_keeps_layers (void **state)
 {
   Fixture *f = *state;
-  g_autofree char *db = g_build_filename (f->dir, "kept.db", NULL);
+  g_autoptr (KilnCatalog) cat = open_catalog (f, "kept.db");
   g_autoptr (GError) error = NULL;
-  g_autoptr (KilnCatalog) cat = kiln_catalog_open (db, &error);
-  assert_non_null (cat);
 
-  gint64 first = new_build (cat, "building");
-  gint64 l1 = kiln_catalog_add_layer (cat, first, "k1", 1, "base", "/l/f-1",
-                                      0, 100, &error);
-  gint64 l2 = kiln_catalog_add_layer (cat, first, "k2", 2, "web", "/l/f-2",
-                                      l1, 100, &error);
+  gint64 l1, l2;
+  gint64 first = new_build_cutting_two (cat, "/l/f", &l1, &l2);
   assert_true (kiln_catalog_set_state (cat, first, "failed", NULL, &error));
   assert_int_equal (dead_count (cat), 0);
   /* another recipe's builds end: still kept */
