@@ -13,6 +13,34 @@
 /* after TERM, how long a program gets to end before KILL */
 #define GRACE_SECONDS 5
 
+static const char *const SBIN_DIRS[] = { "/usr/local/sbin", "/usr/sbin",
+                                         "/sbin" };
+
+char *
+kiln_host_program_find (const char *name)
+{
+  char *found = g_find_program_in_path (name);
+  for (guint i = 0; !found && i < G_N_ELEMENTS (SBIN_DIRS); i++)
+    {
+      g_autofree char *p = g_build_filename (SBIN_DIRS[i], name, NULL);
+      if (g_file_test (p, G_FILE_TEST_IS_EXECUTABLE))
+        found = g_steal_pointer (&p);
+    }
+  return found;
+}
+
+char *
+kiln_host_program_path (void)
+{
+  const char *path = g_getenv ("PATH");
+  GString *s = g_string_new (path && *path ? path : "/usr/bin:/bin");
+  g_auto (GStrv) dirs = g_strsplit (s->str, ":", -1);
+  for (guint i = 0; i < G_N_ELEMENTS (SBIN_DIRS); i++)
+    if (!g_strv_contains ((const char *const *) dirs, SBIN_DIRS[i]))
+      g_string_append_printf (s, ":%s", SBIN_DIRS[i]);
+  return g_string_free (s, FALSE);
+}
+
 void
 kiln_program_result_clear (KilnProgramResult *r)
 {

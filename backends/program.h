@@ -27,3 +27,15 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (KilnProgramResult, kiln_program_result_clear)
 gboolean kiln_program_run (const char *const *argv, const char *stdin_text,
                            guint timeout_s, KilnProgramResult *out,
                            GError **error);
+
+/* The path of the host program name (no '/'): from PATH, else from the
+ * sbin directories (/usr/local/sbin, /usr/sbin, /sbin), which a user's PATH
+ * lacks (Debian's for users is /usr/local/bin:/usr/bin:/bin; cron's is
+ * /usr/bin:/bin) while mkfs.vfat, mkfs.ext4 and sfdisk live there.  NULL
+ * when it is in neither. */
+char *kiln_host_program_find (const char *name);
+
+/* PATH for a child that runs such programs itself (mmdebstrap runs mount,
+ * chroot, its hooks): the caller's PATH with the sbin directories it lacks
+ * appended. */
+char *kiln_host_program_path (void);

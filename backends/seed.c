@@ -9,6 +9,7 @@
 #include <glib/gstdio.h>
 
 #include "common/kiln.h"
+#include "program.h"
 
 #define SEED_KIB 2048   /* 2 MiB: the smallest size mkfs.vfat is happy with */
 /* room for the FAT, the directory and cluster slack beside the files */
@@ -97,33 +98,14 @@ run (const char *const *argv, GError **error)
   return TRUE;
 }
 
-/* A program the seed is made with: from PATH, else from the sbin
- * directories, which a user's PATH lacks (Debian's for users is
- * /usr/local/bin:/usr/bin:/bin) while mkfs.vfat lives in /usr/sbin, and
- * any user may run it on a file of its own. */
-static char *
-find_tool (const char *name)
-{
-  char *found = g_find_program_in_path (name);
-  static const char *const sbin[] = { "/usr/local/sbin", "/usr/sbin",
-                                      "/sbin" };
-  for (guint i = 0; !found && i < G_N_ELEMENTS (sbin); i++)
-    {
-      g_autofree char *p = g_build_filename (sbin[i], name, NULL);
-      if (g_file_test (p, G_FILE_TEST_IS_EXECUTABLE))
-        found = g_steal_pointer (&p);
-    }
-  return found;
-}
-
 gboolean
 kiln_seed_create (const KilnSeedSpec *spec, const char *path, GError **error)
 {
   g_return_val_if_fail (spec && spec->instance_id && path, FALSE);
   const char *tools[][2] = { { "mkfs.vfat", "dosfstools" },
                              { "mcopy", "mtools" } };
-  g_autofree char *mkfs_vfat = find_tool (tools[0][0]);
-  g_autofree char *mcopy_path = find_tool (tools[1][0]);
+  g_autofree char *mkfs_vfat = kiln_host_program_find (tools[0][0]);
+  g_autofree char *mcopy_path = kiln_host_program_find (tools[1][0]);
   const char *found[] = { mkfs_vfat, mcopy_path };
   for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
     if (!found[i])

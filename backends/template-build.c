@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "guestfs-private.h"
+#include "program.h"
 #include "common/kiln.h"
 #include "qemu-img.h"
 
@@ -161,6 +162,11 @@ kiln_tb_run (Ctx *c, const char *const *argv, const char *const *env,
       l, child_setup, GUINT_TO_POINTER (kiln_user_umask ()), NULL);
   g_subprocess_launcher_setenv (l, "LC_ALL", "C.UTF-8", TRUE);
   g_subprocess_launcher_setenv (l, "DEBIAN_FRONTEND", "noninteractive", TRUE);
+  /* the tools are found where the missing-tools check found them, and what
+   * they run themselves (mmdebstrap: mount, chroot) in the sbin
+   * directories too, whatever PATH the caller had */
+  g_autofree char *path = kiln_host_program_path ();
+  g_subprocess_launcher_setenv (l, "PATH", path, TRUE);
   for (guint i = 0; env && env[i] && env[i + 1]; i += 2)
     g_subprocess_launcher_setenv (l, env[i], env[i + 1], TRUE);
   if (!input)
@@ -176,8 +182,18 @@ kiln_tb_run (Ctx *c, const char *const *argv, const char *const *env,
         g_subprocess_launcher_take_stdout_fd (l, dup (c->log_fd));
       g_subprocess_launcher_take_stderr_fd (l, dup (c->log_fd));
     }
+  g_autofree char *program = strchr (argv[0], '/')
+                                 ? NULL : kiln_host_program_find (argv[0]);
+  g_autofree const char **found_argv = NULL;
+  if (program)
+    {
+      guint n = g_strv_length ((char **) argv);
+      found_argv = g_new0 (const char *, n + 1);
+      memcpy (found_argv, argv, n * sizeof *argv);
+      found_argv[0] = program;
+    }
   g_autoptr (GSubprocess) p = g_subprocess_launcher_spawnv (
-      l, (const char *const *) argv, error);
+      l, found_argv ? found_argv : argv, error);
   if (!p)
     {
       g_prefix_error (error, "%s: ", argv[0]);
@@ -249,7 +265,7 @@ kiln_template_build_missing_tools (gboolean uefi)
   GString *missing = g_string_new (NULL);
   for (guint i = 0; i < G_N_ELEMENTS (tools); i++)
     {
-      g_autofree char *p = g_find_program_in_path (tools[i][0]);
+      g_autofree char *p = kiln_host_program_find (tools[i][0]);
       if (!p)
         g_string_append_printf (missing, "%s%s (Debian package %s)",
                                 missing->len ? ", " : "", tools[i][0],
@@ -257,7 +273,7 @@ kiln_template_build_missing_tools (gboolean uefi)
     }
   if (uefi)
     {
-      g_autofree char *p = g_find_program_in_path ("mkfs.vfat");
+      g_autofree char *p = kiln_host_program_find ("mkfs.vfat");
       if (!p)
         g_string_append_printf (missing, "%smkfs.vfat (Debian package "
                                 "dosfstools)", missing->len ? ", " : "");

@@ -22,6 +22,12 @@ kiln_doctor_hint_set_target (const char *uri)
   hint = g_strdup_printf ("kiln doctor --connect %s", quoted);
 }
 
+gboolean
+kiln_doctor_hint_has_target (void)
+{
+  return hint != NULL;
+}
+
 const char *
 kiln_doctor_hint (void)
 {

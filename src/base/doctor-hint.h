@@ -8,8 +8,13 @@
  */
 #pragma once
 
+#include <glib.h>
+
 /* uri NULL or "embed": the embedded driver (plain `kiln doctor`). */
 void kiln_doctor_hint_set_target (const char *uri);
+
+/* TRUE when a target other than the embedded driver was recorded. */
+gboolean kiln_doctor_hint_has_target (void);
 
 /* "kiln doctor" or "kiln doctor --connect URI" (owned here). */
 const char *kiln_doctor_hint (void);

@@ -90,7 +90,8 @@ quiet_libvirt_log (char **argv)
 /* Runs one command.  GLib's option parser names the program in its help
  * ("Usage: kiln build [OPTION…] RECIPE") and errors from g_get_prgname(),
  * so it is the command's full name.  A host problem (exit 3) ends with the
- * one command that looks at the whole host. */
+ * one command that looks at the whole host (and at the libvirt target the
+ * command used, when it was not the embedded driver). */
 static int
 run_command (const KilnCommand *cmd, int argc, char **argv)
 {
@@ -100,8 +101,14 @@ run_command (const KilnCommand *cmd, int argc, char **argv)
   if (rc == KILN_EXIT_HOST && strcmp (cmd->name, "doctor") != 0)
     {
       fflush (stdout);
-      fprintf (stderr, "kiln %s: this host lacks something kiln needs: "
-               "run `%s`\n", cmd->name, kiln_doctor_hint ());
+      /* on a daemon target the cause may be the target, or the way to it */
+      if (kiln_doctor_hint_has_target ())
+        fprintf (stderr, "kiln %s: this host or its libvirt target lacks "
+                 "something kiln needs, or the target cannot be reached: "
+                 "run `%s`\n", cmd->name, kiln_doctor_hint ());
+      else
+        fprintf (stderr, "kiln %s: this host lacks something kiln needs: "
+                 "run `%s`\n", cmd->name, kiln_doctor_hint ());
     }
   return rc;
 }

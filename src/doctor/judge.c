@@ -714,13 +714,15 @@ kiln_judge_template_tools (const char *missing, const char *template_name,
   if (!missing)
     {
       verdict (c, KILN_CHECK_OK, "the tools `kiln template build` runs are "
-               "on PATH (mmdebstrap, mkfs.ext4, sfdisk, qemu-img, ...)");
+               "on PATH or in the sbin directories (mmdebstrap, mkfs.ext4, "
+               "sfdisk, qemu-img, ...)");
       return c;
     }
   verdict (c, template_built ? KILN_CHECK_WARN : KILN_CHECK_FAIL,
-           "`kiln template build` needs what is not on PATH: %s%s", missing,
+           "`kiln template build` needs what is neither on PATH nor in "
+           "the sbin directories: %s%s", missing,
            template_built ? " (the template is built already)" : "");
-  advise (c, "install them (scripts/install-deps) or fix PATH");
+  advise (c, "install them (scripts/install-deps)");
   (void) template_name;
   return c;
 }

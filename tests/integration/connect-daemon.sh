@@ -591,6 +591,7 @@ expect_exit 3 --out "$tmp/nohost.out" "$KILN" build "$tmp/r.yaml" \
   --connect "$nohost" -o "$tmp/out-nohost"
 expect_grep -F "cannot connect to $nohost" "$tmp/nohost.out"
 expect_grep -F "run \`kiln doctor --connect $nohost\`" "$tmp/nohost.out"
+expect_grep -F "or the target cannot be reached" "$tmp/nohost.out"
 expect_no_file "$tmp/out-nohost"
 ok "unreachable remote target: exit 3, doctor hint"
 [ "$(sha256 "$tiny")" = "$parent_sum" ] || fail "the parent changed"

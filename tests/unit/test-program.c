@@ -1,7 +1,8 @@
 /* test-program.c - host programs and HTTP POSTs (backends/program.h,
  * backends/http.h): stdin reaches the program, its status and output come
  * back, a program that outlives its timeout is stopped, a POST to a port
- * where nothing listens fails with a message and no answer. */
+ * where nothing listens fails with a message and no answer; programs in
+ * the sbin directories are found with a user's PATH. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 
 #include "backends/http.h"
 #include "backends/program.h"
+#include "backends/template-build.h"
 #include "common/kiln.h"
 
 static void
@@ -117,6 +119,37 @@ test_post_other_schemes_refused (void **state)
   assert_non_null (error);
 }
 
+/* A user's PATH (Debian's for users, cron's) has no sbin directory, where
+ * mkfs.ext4, sfdisk and mkfs.vfat live: kiln still finds them, and gives
+ * the programs it runs a PATH that has them. */
+static void
+test_sbin_found_without_it_on_path (void **state)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("PATH"));
+  g_setenv ("PATH", "/usr/bin:/bin", TRUE);
+  g_autofree char *mkfs = kiln_host_program_find ("mkfs.ext4");
+  g_autofree char *none = kiln_host_program_find ("kiln-no-such-program");
+  g_autofree char *path = kiln_host_program_path ();
+  g_autofree char *missing = kiln_template_build_missing_tools (TRUE);
+  g_setenv ("PATH", "/usr/sbin:/usr/bin", TRUE);
+  g_autofree char *path_with_sbin = kiln_host_program_path ();
+  if (saved)
+    g_setenv ("PATH", saved, TRUE);
+  else
+    g_unsetenv ("PATH");
+
+  assert_non_null (mkfs);
+  assert_true (g_str_has_suffix (mkfs, "sbin/mkfs.ext4"));
+  assert_true (g_file_test (mkfs, G_FILE_TEST_IS_EXECUTABLE));
+  assert_null (none);
+  assert_string_equal (path, "/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin");
+  assert_string_equal (path_with_sbin,
+                       "/usr/sbin:/usr/bin:/usr/local/sbin:/sbin");
+  /* scripts/install-deps installs them all */
+  if (missing)
+    fail_msg ("template build tools reported missing: %s", missing);
+}
+
 int
 main (void)
 {
@@ -126,6 +159,7 @@ main (void)
     cmocka_unit_test (test_timeout_stops_it),
     cmocka_unit_test (test_output_is_bounded),
     cmocka_unit_test (test_missing_program),
+    cmocka_unit_test (test_sbin_found_without_it_on_path),
     cmocka_unit_test (test_post_to_nothing_fails),
     cmocka_unit_test (test_post_other_schemes_refused),
   };
