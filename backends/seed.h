@@ -9,8 +9,9 @@
  * is mounted.
  *
  * What the user-data asks for, and why:
- *  - users: [] - no default user: the build must not leave an account in
- *    the golden image;
+ *  - users: root only, lock_passwd false - no default user (the build must
+ *    not leave an account in the golden image) and root left as it is, in
+ *    a form cloud-init's schema takes (it warns on an empty list);
  *  - no ssh_pwauth key - kiln never logs in, and cloud-init leaves the
  *    image's sshd configuration alone (harden-ssh is a component);
  *  - growpart + resize_rootfs - a recipe's `disk:` grows the root;

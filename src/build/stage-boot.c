@@ -108,8 +108,11 @@ kiln_stage_boot (KilnJobContext *ctx, const KilnMachine *m, const char *disk,
   KilnSeedSpec seed_spec = {
     .instance_id = instance,
     .hostname = NULL,
+    /* an empty ssh_keys makes cloud-init write the keys it lists (none)
+     * instead of generating; `ssh_genkeytypes: []` would do the same, but
+     * cloud-init's schema refuses an empty list, with a warning */
     .extra_user_data = build ? "ssh_deletekeys: false\n"
-                               "ssh_genkeytypes: []\n"
+                               "ssh_keys: {}\n"
                              : agent_user_data,
     .files = agent_on_seed ? seed_files : NULL,
     .n_files = agent_on_seed ? G_N_ELEMENTS (seed_files) : 0,

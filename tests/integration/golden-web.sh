@@ -45,9 +45,11 @@ ln -s "$KILN" "$readme/kiln" || fail "ln -s $KILN"
 cp -r "$top_srcdir/examples/golden-web" "$readme/examples/" || fail "cp examples/golden-web"
 rm -rf "$readme/examples/golden-web/dist"
 
-# scrubbed CMD...: CMD in $readme with a new user's environment
+# scrubbed CMD...: CMD in $readme with a new user's environment; PATH is
+# Debian's for users: no sbin directory, where mkfs.ext4, sfdisk and
+# mkfs.vfat are
 scrubbed () {
-  (cd "$readme" && env -i PATH="$PATH" HOME="$HOME" KILN_HOME="$KILN_HOME" "$@")
+  (cd "$readme" && env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$HOME" KILN_HOME="$KILN_HOME" "$@")
 }
 
 start=$(date +%s)
@@ -71,6 +73,12 @@ log=$(ls "$KILN_HOME"/logs/golden-web/1.0.0/*.log | head -n1)
 launches=$(grep -c "libguestfs appliance up in" "$log")
 expect_eq "libguestfs launches (inject, generalize; none for the test boot)" 2 "$launches"
 ok "the test boot gets its agent through cloud-init, without an appliance launch"
+# the seed's user-data is valid cloud-config: the guest's cloud-init (its
+# console is in the build log, for the build and the test boot) does not
+# warn about it
+expect_grep -F "cloud-init[" "$log"
+expect_no_grep -F "Invalid cloud-config" "$log"
+ok "cloud-init takes kiln's seed without a schema warning"
 # (kiln's temporary files went to the scrubbed environment's /tmp, shared
 # with everything else on the machine: only the home and the guests are
 # checked here)
@@ -132,6 +140,29 @@ EOF
 [ "$(echo $gf)" = "false false false false true" ] \
   || fail "guestfish (agent, state, log, unit, nginx) says: $(echo $gf)"
 ok "the raw artifact has nginx and no trace of kiln's agent (read with guestfish)"
+
+# the boots' seeds made no account and left root's password as the
+# template has it
+template=$(ls "$KILN_HOME"/templates/debian-12/*/image.qcow2 | head -n1)
+accounts () {
+  test_guestfish --ro -a "$1" -i <<'EOF' 2>&1
+cat /etc/passwd
+cat /etc/shadow
+EOF
+}
+raw_accounts=$(accounts "$raw") || fail "guestfish on $raw: $raw_accounts"
+template_accounts=$(accounts "$template") || fail "guestfish on $template: $template_accounts"
+# login accounts (uid 1000 and up, nobody apart): cloud-init's default
+# user (debian) would be one
+logins_of () { awk -F: 'NF == 7 && $3 >= 1000 && $3 < 65534 { print $1 }' | tr '\n' ' '; }
+root_of () { awk -F: 'NF == 9 && $1 == "root" { print $2 }'; }
+expect_eq "login accounts in the template" "" "$(echo "$template_accounts" | logins_of)"
+expect_eq "login accounts in the image" "" "$(echo "$raw_accounts" | logins_of)"
+[ -n "$(echo "$template_accounts" | root_of)" ] \
+  || fail "no root line in the template's /etc/shadow: $template_accounts"
+expect_eq "root's password field, as in the template" \
+  "$(echo "$template_accounts" | root_of)" "$(echo "$raw_accounts" | root_of)"
+ok "no account made by the build or test boot, root's password as in the template"
 
 # ---- kiln inspect and kiln test on the raw artifact, still scrubbed ------
 start=$(date +%s)

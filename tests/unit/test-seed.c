@@ -37,7 +37,11 @@ test_seed_texts_quote_their_values (void **state)
                              "local-hostname: \"web\"\n");
   g_autofree char *user = kiln_seed_user_data (&spec);
   assert_true (g_str_has_prefix (user, "#cloud-config\n"));
-  assert_non_null (strstr (user, "users: []\n"));
+  /* no account made or changed, in a form cloud-init's schema takes (it
+   * refuses an empty list): root only, its password left as it is */
+  assert_non_null (strstr (user, "users:\n  - name: root\n"
+                                 "    lock_passwd: false\n"));
+  assert_null (strstr (user, "users: []"));
   assert_null (strstr (user, "ssh_pwauth"));
   assert_non_null (strstr (kiln_seed_network_config (), "config: disabled"));
   /* a quote in a value cannot end the YAML string */
